@@ -1,0 +1,3 @@
+//! Facts about Python code computed from the tree-sitter tree, with no rule
+//! logic: the parsed file, write methods, models and mixins, module-level
+//! bindings, and the repository index that joins them.

@@ -1,0 +1,1 @@
+//! The command line (clap derive): `check`, `fix`, `report`, `rules`.

@@ -1,0 +1,22 @@
+//! auditfix: audit and fix the audit trail of FastAPI + SQLAlchemy write methods.
+//!
+//! The per-file pipeline, in order:
+//! 1. `walk` finds the Python files (gitignore-aware, default excludes);
+//! 2. each file is read and parsed once (`analysis::source`); files that
+//!    cannot be read, are not UTF-8 or do not parse become `FileError`s;
+//! 3. `analysis` computes facts: write methods, models and their mixins,
+//!    names bound at module level; the repository index joins them;
+//! 4. `rules` turn facts into `Diagnostic`s, each with an optional `Fix`;
+//! 5. `pipeline` applies fixes, re-parses and re-checks until stable;
+//! 6. `printer` renders findings or diffs; `write` writes files atomically.
+
+pub mod analysis;
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod pipeline;
+pub mod printer;
+pub mod rules;
+pub mod settings;
+pub mod walk;
+pub mod write;

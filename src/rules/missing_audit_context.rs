@@ -1,0 +1,32 @@
+//! AUD002 missing-audit-context
+//!
+//! ## What it does
+//! Checks for write methods that take the acting user but never build an audit
+//! context from it (`audit_ctx = AuditContext.from_user(created_by_user) if
+//! created_by_user else None`).
+//!
+//! ## Why is this bad?
+//! The audit context is the one place that turns a user object into the email
+//! and name the audit columns hold; without it each method improvises.
+//!
+//! ## Example
+//! ```python
+//! async def update_user(self, user_id, data, updated_by_user=None):
+//!     user = await self.get_by_id(User, user_id)
+//!     user.name = data.name
+//!     await self.db.flush()
+//! ```
+//!
+//! ## Use instead
+//! ```python
+//! async def update_user(self, user_id, data, updated_by_user=None):
+//!     user = await self.get_by_id(User, user_id)
+//!     audit_ctx = AuditContext.from_user(updated_by_user) if updated_by_user else None
+//!     user.name = data.name
+//!     await self.db.flush()
+//! ```
+//!
+//! ## Fix safety
+//! Safe. The line is inserted before the entity is built (create) or after it is
+//! loaded and checked (update, delete), with the context import when the module
+//! lacks it, and the user parameter when the method lacks it.

@@ -1,0 +1,1 @@
+{ctx} = {context_class}.{constructor}({user})

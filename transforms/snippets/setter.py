@@ -1,0 +1,1 @@
+{entity}.{setter}({ctx}.user_email, {ctx}.user_name)

@@ -1,0 +1,2 @@
+if {ctx}:
+    {entity}.{setter}({ctx}.user_email, {ctx}.user_name)

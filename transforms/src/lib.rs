@@ -1,0 +1,29 @@
+//! `auditfix-transforms`: how to change Python source safely.
+//!
+//! This crate knows Python syntax (through tree-sitter-python) and nothing of
+//! the audit standard. It never reads or writes the filesystem. Every
+//! transform takes the source text, the tree-sitter node(s) to act on and the
+//! file's [`Stylist`], and returns byte-range [`Edit`]s, or `None` when the
+//! change cannot be made safely: transforms decline, they never guess.
+//!
+//! - [`edit`]: `Edit` (byte range + replacement) and `Fix` (edits + applicability).
+//! - [`apply`]: applies edits and fixes; rejects overlaps with a typed error.
+//! - [`style`]: indentation unit, line ending, BOM, final newline; re-indentation.
+//! - one module per transform, named `verb_object`.
+//! - [`snippets`]: the Python text that gets inserted, as readable templates.
+
+pub mod add_except_clause;
+pub mod add_import;
+pub mod add_parameter;
+pub mod apply;
+pub mod arguments;
+pub mod delete_statements;
+pub mod edit;
+pub mod insert_statements;
+pub mod snippets;
+pub mod style;
+pub mod wrap_in_try;
+
+pub use apply::{apply_edits, apply_fixes, ApplyError, FixOutcome};
+pub use edit::{Applicability, Edit, Fix};
+pub use style::Stylist;
