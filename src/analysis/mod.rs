@@ -1,3 +1,8 @@
 //! Facts about Python code computed from the tree-sitter tree, with no rule
 //! logic: the parsed file, write methods, models and mixins, module-level
 //! bindings, and the repository index that joins them.
+
+pub mod functions;
+pub mod index;
+pub mod module;
+pub mod source;

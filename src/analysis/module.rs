@@ -1,0 +1,401 @@
+//! Module-level facts of one file: the names it binds (imports, definitions,
+//! assignments), its star imports, `__all__`, and the classes it defines with
+//! their bases, mapped attributes (columns) and methods.
+//!
+//! These are the per-file inputs of the repository index; they are computed
+//! from the tree alone and hold no reference into it.
+
+use super::source::{dotted_name, statements};
+use std::collections::{BTreeMap, BTreeSet};
+use tree_sitter::Node;
+
+/// How a module-level name is bound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Binding {
+    /// `from module import name [as alias]`: the imported `name`.
+    From { module: String, name: String },
+    /// `import module [as alias]`: the module itself.
+    Module { module: String },
+    /// A `def`, `class` or assignment in the module.
+    Local,
+}
+
+/// A class defined in a module (at any nesting depth).
+#[derive(Clone, Debug, Default)]
+pub struct ClassFacts {
+    pub name: String,
+    /// Base classes as written, last dotted segment (`AuditMixin`, `Base`);
+    /// for `BaseService[ContentPlan]` the base is `BaseService`.
+    pub bases: Vec<String>,
+    /// Type arguments of subscripted bases (`ContentPlan` above).
+    pub base_type_arguments: Vec<String>,
+    /// Mapped attributes: columns, relationships, `Mapped[...]` annotations,
+    /// `@declared_attr` methods.
+    pub columns: BTreeSet<String>,
+    /// Methods defined in the class body.
+    pub methods: BTreeSet<String>,
+    /// Return annotations of methods, as text (`get_plan` → `Optional[ContentPlan]`).
+    pub return_annotations: BTreeMap<String, String>,
+    pub line: usize,
+}
+
+/// Module-level facts of one file.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleFacts {
+    /// Dotted module name derived from the path (`app.features.core.audit_mixin`).
+    pub name: String,
+    pub bindings: BTreeMap<String, Binding>,
+    /// Modules star-imported, resolved to absolute dotted names where relative.
+    pub star_imports: Vec<String>,
+    /// `__all__` when it is a literal list or tuple of strings.
+    pub all: Option<Vec<String>>,
+    pub classes: Vec<ClassFacts>,
+}
+
+/// Dotted module name for a path: its components without `.py`, `__init__`
+/// dropped (`a/b/__init__.py` is `a.b`).
+pub fn module_name(path: &std::path::Path) -> String {
+    let mut parts: Vec<String> = path
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().to_string()),
+            _ => None,
+        })
+        .collect();
+    if let Some(last) = parts.last_mut() {
+        if let Some(stem) = last.strip_suffix(".py") {
+            *last = stem.to_string();
+        }
+    }
+    if parts.last().is_some_and(|p| p == "__init__") {
+        parts.pop();
+    }
+    parts.join(".")
+}
+
+impl ModuleFacts {
+    pub fn collect(name: String, root: Node<'_>, text: &str) -> ModuleFacts {
+        let mut facts = ModuleFacts { name, ..Default::default() };
+        facts.collect_block(root, text);
+        facts.collect_classes(root, text);
+        facts
+    }
+
+    /// Module-level statements, descending into `if`/`try`/`with` blocks
+    /// (conditional imports still bind) but not into defs or classes.
+    fn collect_block(&mut self, block: Node<'_>, text: &str) {
+        for stmt in statements(block) {
+            match stmt.kind() {
+                "import_statement" => self.import(stmt, text),
+                "import_from_statement" => self.import_from(stmt, text),
+                "future_import_statement" => {}
+                "function_definition" | "class_definition" => {
+                    if let Some(n) = stmt.child_by_field_name("name") {
+                        self.bindings.insert(text[n.byte_range()].to_string(), Binding::Local);
+                    }
+                }
+                "decorated_definition" => {
+                    if let Some(def) = stmt.child_by_field_name("definition") {
+                        if let Some(n) = def.child_by_field_name("name") {
+                            self.bindings.insert(text[n.byte_range()].to_string(), Binding::Local);
+                        }
+                    }
+                }
+                "expression_statement" => {
+                    let mut cursor = stmt.walk();
+                    for child in stmt.named_children(&mut cursor) {
+                        if child.kind() == "assignment" {
+                            self.assignment(child, text);
+                        }
+                    }
+                }
+                "if_statement" | "try_statement" | "with_statement" | "for_statement" | "while_statement" => {
+                    let mut cursor = stmt.walk();
+                    let kids: Vec<Node> = stmt.named_children(&mut cursor).collect();
+                    for kid in kids {
+                        match kid.kind() {
+                            "block" => self.collect_block(kid, text),
+                            "elif_clause" | "else_clause" | "except_clause" | "finally_clause" => {
+                                let mut c2 = kid.walk();
+                                let blocks: Vec<Node> = kid.named_children(&mut c2).filter(|n| n.kind() == "block").collect();
+                                for b in blocks {
+                                    self.collect_block(b, text);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn assignment(&mut self, assignment: Node<'_>, text: &str) {
+        let Some(left) = assignment.child_by_field_name("left") else { return };
+        let mut targets = vec![left];
+        while let Some(t) = targets.pop() {
+            match t.kind() {
+                "identifier" => {
+                    let name = text[t.byte_range()].to_string();
+                    if name == "__all__" {
+                        if let Some(right) = assignment.child_by_field_name("right") {
+                            self.all = string_list(right, text);
+                        }
+                    }
+                    self.bindings.insert(name, Binding::Local);
+                }
+                "pattern_list" | "tuple_pattern" | "list_pattern" => {
+                    let mut cursor = t.walk();
+                    targets.extend(t.named_children(&mut cursor));
+                }
+                _ => {}
+            }
+        }
+        // Chained assignment `a = b = 1`: the right side is another assignment.
+        if let Some(right) = assignment.child_by_field_name("right") {
+            if right.kind() == "assignment" {
+                self.assignment(right, text);
+            }
+        }
+    }
+
+    fn import(&mut self, stmt: Node<'_>, text: &str) {
+        let mut cursor = stmt.walk();
+        for name in stmt.children_by_field_name("name", &mut cursor) {
+            match name.kind() {
+                "dotted_name" => {
+                    let module = text[name.byte_range()].to_string();
+                    let first = module.split('.').next().unwrap_or(&module).to_string();
+                    // `import a.b` binds `a` (the package), usable as `a.b`.
+                    let bound = if module.contains('.') { first.clone() } else { module.clone() };
+                    self.bindings.insert(first, Binding::Module { module: bound });
+                }
+                "aliased_import" => {
+                    let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias")) else {
+                        continue;
+                    };
+                    self.bindings
+                        .insert(text[alias.byte_range()].to_string(), Binding::Module { module: text[n.byte_range()].to_string() });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn import_from(&mut self, stmt: Node<'_>, text: &str) {
+        let Some(module_node) = stmt.child_by_field_name("module_name") else { return };
+        let module = self.absolute_module(&text[module_node.byte_range()]);
+        let mut cursor = stmt.walk();
+        let mut had_names = false;
+        for name in stmt.children_by_field_name("name", &mut cursor) {
+            had_names = true;
+            match name.kind() {
+                "dotted_name" => {
+                    let n = text[name.byte_range()].to_string();
+                    self.bindings.insert(n.clone(), Binding::From { module: module.clone(), name: n });
+                }
+                "aliased_import" => {
+                    let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias")) else {
+                        continue;
+                    };
+                    self.bindings.insert(
+                        text[alias.byte_range()].to_string(),
+                        Binding::From { module: module.clone(), name: text[n.byte_range()].to_string() },
+                    );
+                }
+                _ => {}
+            }
+        }
+        if !had_names {
+            let mut cursor = stmt.walk();
+            if stmt.named_children(&mut cursor).any(|c| c.kind() == "wildcard_import") {
+                self.star_imports.push(module);
+            }
+        }
+    }
+
+    /// `.models` inside `a.b.c` is `a.b.models`.
+    fn absolute_module(&self, written: &str) -> String {
+        let dots = written.chars().take_while(|c| *c == '.').count();
+        if dots == 0 {
+            return written.to_string();
+        }
+        let mut base: Vec<&str> = self.name.split('.').collect();
+        // The module itself is the first level; a package `__init__` is not
+        // distinguishable here, which only matters for `from . import x`
+        // inside an `__init__.py`.
+        for _ in 0..dots {
+            base.pop();
+        }
+        let rest = &written[dots..];
+        if rest.is_empty() {
+            base.join(".")
+        } else if base.is_empty() {
+            rest.to_string()
+        } else {
+            format!("{}.{rest}", base.join("."))
+        }
+    }
+
+    fn collect_classes(&mut self, root: Node<'_>, text: &str) {
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                if child.kind() == "class_definition" {
+                    self.classes.push(class_facts(child, text));
+                }
+                stack.push(child);
+            }
+        }
+        self.classes.sort_by_key(|c| c.line);
+    }
+}
+
+fn string_list(node: Node<'_>, text: &str) -> Option<Vec<String>> {
+    if !matches!(node.kind(), "list" | "tuple") {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut cursor = node.walk();
+    for item in node.named_children(&mut cursor) {
+        if item.kind() != "string" {
+            return None;
+        }
+        let raw = &text[item.byte_range()];
+        out.push(raw.trim_matches(|c| c == '"' || c == '\'').to_string());
+    }
+    Some(out)
+}
+
+const MAPPED_CALLS: &[&str] =
+    &["Column", "mapped_column", "relationship", "column_property", "synonym", "deferred", "composite", "association_proxy"];
+
+fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
+    let mut facts = ClassFacts {
+        name: class.child_by_field_name("name").map(|n| text[n.byte_range()].to_string()).unwrap_or_default(),
+        line: class.start_position().row + 1,
+        ..Default::default()
+    };
+    if let Some(args) = class.child_by_field_name("superclasses") {
+        let mut cursor = args.walk();
+        for base in args.named_children(&mut cursor) {
+            match base.kind() {
+                "identifier" | "attribute" => {
+                    if let Some(d) = dotted_name(base, text) {
+                        facts.bases.push(d.rsplit('.').next().unwrap_or(&d).to_string());
+                    }
+                }
+                "subscript" => {
+                    if let Some(value) = base.child_by_field_name("value") {
+                        if let Some(d) = dotted_name(value, text) {
+                            facts.bases.push(d.rsplit('.').next().unwrap_or(&d).to_string());
+                        }
+                    }
+                    let mut c2 = base.walk();
+                    for sub in base.children_by_field_name("subscript", &mut c2) {
+                        if let Some(d) = dotted_name(sub, text) {
+                            facts.base_type_arguments.push(d.rsplit('.').next().unwrap_or(&d).to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let Some(body) = class.child_by_field_name("body") else { return facts };
+    for stmt in statements(body) {
+        let (def, decorators) = match stmt.kind() {
+            "decorated_definition" => (stmt.child_by_field_name("definition"), text[stmt.byte_range()].to_string()),
+            "function_definition" => (Some(stmt), String::new()),
+            "expression_statement" => {
+                let mut cursor = stmt.walk();
+                for child in stmt.named_children(&mut cursor) {
+                    if child.kind() == "assignment" {
+                        class_assignment(&mut facts, child, text);
+                    }
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let Some(def) = def.filter(|d| d.kind() == "function_definition") else { continue };
+        let Some(name) = def.child_by_field_name("name") else { continue };
+        let name = text[name.byte_range()].to_string();
+        let decorator_text = decorators.split("def ").next().unwrap_or("");
+        if decorator_text.contains("declared_attr") {
+            facts.columns.insert(name.clone());
+        }
+        if let Some(ret) = def.child_by_field_name("return_type") {
+            facts.return_annotations.insert(name.clone(), text[ret.byte_range()].to_string());
+        }
+        facts.methods.insert(name);
+    }
+    facts
+}
+
+fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
+    let Some(left) = assignment.child_by_field_name("left") else { return };
+    if left.kind() != "identifier" {
+        return;
+    }
+    let name = text[left.byte_range()].to_string();
+    let annotated_mapped = assignment
+        .child_by_field_name("type")
+        .is_some_and(|t| text[t.byte_range()].trim_start().starts_with("Mapped"));
+    let mapped_call = assignment.child_by_field_name("right").is_some_and(|r| {
+        r.kind() == "call"
+            && r.child_by_field_name("function")
+                .and_then(|f| dotted_name(f, text))
+                .is_some_and(|f| MAPPED_CALLS.contains(&f.rsplit('.').next().unwrap_or(&f)))
+    });
+    if annotated_mapped || mapped_call {
+        facts.columns.insert(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::source::parse;
+
+    fn facts(src: &str) -> ModuleFacts {
+        let tree = parse(src);
+        ModuleFacts::collect("app.features.x.services".into(), tree.root_node(), src)
+    }
+
+    #[test]
+    fn imports_and_star_imports_bind_names() {
+        let m = facts(
+            "import datetime\nimport os.path\nfrom sqlalchemy.exc import IntegrityError as IE\nfrom .models import *\nfrom app.core import *\ntry:\n    import ujson as json\nexcept ImportError:\n    json = None\n__all__ = ['a', \"b\"]\n",
+        );
+        assert_eq!(m.bindings["datetime"], Binding::Module { module: "datetime".into() });
+        assert_eq!(m.bindings["os"], Binding::Module { module: "os".into() });
+        assert_eq!(m.bindings["IE"], Binding::From { module: "sqlalchemy.exc".into(), name: "IntegrityError".into() });
+        assert!(m.bindings.contains_key("json"));
+        assert_eq!(m.star_imports, vec!["app.features.x.models".to_string(), "app.core".to_string()]);
+        assert_eq!(m.all, Some(vec!["a".to_string(), "b".to_string()]));
+    }
+
+    #[test]
+    fn classes_know_bases_columns_and_methods() {
+        let m = facts(
+            "class Tenant(GlobalModel, sa.orm.Mixin):\n    __tablename__ = 't'\n    name: Mapped[str] = mapped_column(String)\n    legacy = Column(String)\n    plain = 3\n    @declared_attr\n    def created_by_email(cls):\n        return Column(String)\n    def set_created_by(self, e, n) -> None:\n        pass\nclass S(BaseService[ContentPlan]):\n    async def get_plan(self, i) -> Optional[ContentPlan]:\n        pass\n",
+        );
+        let t = &m.classes[0];
+        assert_eq!(t.bases, vec!["GlobalModel", "Mixin"]);
+        assert_eq!(t.columns.iter().cloned().collect::<Vec<_>>(), vec!["created_by_email", "legacy", "name"]);
+        assert!(t.methods.contains("set_created_by"));
+        let s = &m.classes[1];
+        assert_eq!(s.bases, vec!["BaseService"]);
+        assert_eq!(s.base_type_arguments, vec!["ContentPlan"]);
+        assert_eq!(s.return_annotations["get_plan"], "Optional[ContentPlan]");
+    }
+
+    #[test]
+    fn module_names_come_from_paths() {
+        assert_eq!(module_name(std::path::Path::new("./app/core/__init__.py")), "app.core");
+        assert_eq!(module_name(std::path::Path::new("app/core/db.py")), "app.core.db");
+    }
+}

@@ -1,0 +1,257 @@
+//! Reading and parsing one Python file, and small helpers over its nodes.
+//!
+//! A [`SourceFile`] is the file's text (UTF-8, without a BOM: the BOM is
+//! remembered and put back by the writer) and its tree-sitter tree. Reading
+//! turns every way a file can be unusable (unreadable, not UTF-8, syntax
+//! error) into a one-line reason; nothing here decides what a rule means.
+
+use std::cell::RefCell;
+use std::path::Path;
+use tree_sitter::{Node, Parser, Tree};
+
+/// A parsed Python file.
+pub struct SourceFile {
+    /// The text, without a leading BOM.
+    pub text: String,
+    /// Whether the file on disk starts with a UTF-8 BOM.
+    pub bom: bool,
+    pub tree: Tree,
+}
+
+thread_local! {
+    static PARSER: RefCell<Parser> = RefCell::new({
+        let mut parser = Parser::new();
+        parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .expect("tree-sitter-python matches the tree-sitter version");
+        parser
+    });
+}
+
+/// Parse Python text with this thread's parser.
+pub fn parse(text: &str) -> Tree {
+    PARSER.with(|p| p.borrow_mut().parse(text, None)).expect("parsing without a timeout or cancellation always yields a tree")
+}
+
+/// Decode raw bytes as a Python source: UTF-8, an optional BOM stripped.
+pub fn decode(bytes: &[u8]) -> Result<(String, bool), String> {
+    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok((text.to_string(), bom)),
+        Err(err) => {
+            let offset = err.valid_up_to();
+            let line = body[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+            let declared = declared_encoding(body);
+            Err(match declared {
+                Some(enc) if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") => format!(
+                    "not UTF-8 (declares `coding: {enc}`; invalid UTF-8 byte 0x{:02X} on line {line}); auditfix reads UTF-8 sources only, convert the file to check it",
+                    body[offset]
+                ),
+                _ => format!(
+                    "not valid UTF-8 (byte 0x{:02X} on line {line}); auditfix reads UTF-8 sources only",
+                    body[offset]
+                ),
+            })
+        }
+    }
+}
+
+/// The PEP 263 encoding declared on one of the first two lines.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    for line in bytes.split(|b| *b == b'\n').take(2) {
+        let line = String::from_utf8_lossy(line);
+        let trimmed = line.trim_start();
+        if !trimmed.starts_with('#') {
+            continue;
+        }
+        if let Some(pos) = line.find("coding") {
+            let rest = &line[pos + "coding".len()..];
+            let rest = rest.strip_prefix(':').or_else(|| rest.strip_prefix('='))?;
+            let enc: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
+                .collect();
+            if !enc.is_empty() {
+                return Some(enc);
+            }
+        }
+    }
+    None
+}
+
+impl SourceFile {
+    /// Parse `text`; an error describes the first syntax error.
+    pub fn parse(text: String, bom: bool) -> Result<SourceFile, String> {
+        let tree = parse(&text);
+        if let Some(message) = syntax_error(&tree, &text) {
+            return Err(message);
+        }
+        Ok(SourceFile { text, bom, tree })
+    }
+
+    /// Read and parse the file at `path`.
+    pub fn read(path: &Path) -> Result<(Vec<u8>, SourceFile), String> {
+        let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
+        let (text, bom) = decode(&bytes)?;
+        let file = SourceFile::parse(text, bom)?;
+        Ok((bytes, file))
+    }
+
+    pub fn root(&self) -> Node<'_> {
+        self.tree.root_node()
+    }
+
+    /// The text of `node`.
+    pub fn text_of(&self, node: Node<'_>) -> &str {
+        &self.text[node.byte_range()]
+    }
+
+    /// The bytes to write back for `text` (the BOM restored).
+    pub fn to_bytes(text: &str, bom: bool) -> Vec<u8> {
+        let mut out = Vec::with_capacity(text.len() + 3);
+        if bom {
+            out.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        out.extend_from_slice(text.as_bytes());
+        out
+    }
+}
+
+/// A short reason for an I/O error, without the OS error number.
+pub fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file (or a broken symlink)".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let text = err.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// "syntax error at line L, column C" for the first ERROR or MISSING node.
+pub fn syntax_error(tree: &Tree, text: &str) -> Option<String> {
+    let root = tree.root_node();
+    if !root.has_error() {
+        return None;
+    }
+    let mut cursor = root.walk();
+    let mut node = root;
+    'outer: loop {
+        if node.is_error() || node.is_missing() {
+            break;
+        }
+        if cursor.goto_first_child() {
+            loop {
+                let child = cursor.node();
+                if child.has_error() || child.is_missing() {
+                    node = child;
+                    continue 'outer;
+                }
+                if !cursor.goto_next_sibling() {
+                    break 'outer;
+                }
+            }
+        }
+        break;
+    }
+    let pos = node.start_position();
+    let line_text = text.lines().nth(pos.row).unwrap_or("");
+    let column = line_text.get(..pos.column).map_or(pos.column, |s| s.chars().count()) + 1;
+    let what = if node.is_missing() { format!("missing `{}`", node.kind()) } else { "invalid syntax".to_string() };
+    Some(format!("syntax error at line {}, column {column}: {what}; not checked", pos.row + 1))
+}
+
+/// Nodes below `node` in document order, not descending into nested
+/// function or class definitions (their bodies are other scopes) nor into
+/// lambdas.
+pub fn scope_descendants(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        let mut cursor = n.walk();
+        let children: Vec<Node> = n.children(&mut cursor).collect();
+        for child in children.into_iter().rev() {
+            match child.kind() {
+                "function_definition" | "class_definition" | "lambda" | "decorated_definition" => {}
+                _ => stack.push(child),
+            }
+        }
+        if n.id() != node.id() {
+            out.push(n);
+        }
+    }
+    out.sort_by_key(|n| (n.start_byte(), std::cmp::Reverse(n.end_byte())));
+    out
+}
+
+/// The statement (direct child of a `block` or `module`) that contains `node`.
+pub fn enclosing_statement(node: Node<'_>) -> Option<Node<'_>> {
+    let mut current = node;
+    loop {
+        let parent = current.parent()?;
+        if matches!(parent.kind(), "block" | "module") {
+            return Some(current);
+        }
+        current = parent;
+    }
+}
+
+/// Dotted text of an expression made of identifiers and attributes
+/// (`self.db`, `datetime.now`); `None` for anything else.
+pub fn dotted_name(node: Node<'_>, text: &str) -> Option<String> {
+    match node.kind() {
+        "identifier" => Some(text[node.byte_range()].to_string()),
+        "attribute" => {
+            let object = node.child_by_field_name("object")?;
+            let attr = node.child_by_field_name("attribute")?;
+            Some(format!("{}.{}", dotted_name(object, text)?, &text[attr.byte_range()]))
+        }
+        _ => None,
+    }
+}
+
+/// The statements of a `block`, comments excluded.
+pub fn statements(block: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = block.walk();
+    block.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect()
+}
+
+/// Whether `inner` lies within `outer`.
+pub fn contains(outer: Node<'_>, inner: Node<'_>) -> bool {
+    outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let err = SourceFile::parse("def f(:\n    pass\n".into(), false).err().unwrap();
+        assert!(err.starts_with("syntax error at line 1"), "{err}");
+        assert!(SourceFile::parse("x = 1\n".into(), false).is_ok());
+    }
+
+    #[test]
+    fn latin1_with_coding_line_is_explained() {
+        let bytes = b"# -*- coding: latin-1 -*-\nname = '\xe9'\n";
+        let err = decode(bytes).unwrap_err();
+        assert!(err.contains("latin-1") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn bom_is_stripped_and_remembered() {
+        let (text, bom) = decode(b"\xEF\xBB\xBFx = 1\n").unwrap();
+        assert!(bom);
+        assert_eq!(text, "x = 1\n");
+        assert_eq!(SourceFile::to_bytes(&text, bom), b"\xEF\xBB\xBFx = 1\n");
+    }
+}
