@@ -8,6 +8,7 @@
 //! 3. with no import at all, after the module docstring and any
 //!    `from __future__` import, else at the top (after a shebang, encoding
 //!    line or leading comments).
+//!
 //! Returns `None` when the name is already imported from that module.
 //! This transform does not decide *whether* a name needs importing (callers
 //! know the bindings), nor the `import datetime` vs `from datetime import

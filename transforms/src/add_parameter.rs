@@ -8,6 +8,7 @@
 //! 2. after `*args` or the bare `*` (keyword-only) when there is one;
 //! 3. always before `**kwargs`;
 //! 4. after `/` when it is the last positional marker.
+//!
 //! Trailing commas and multi-line signatures keep their layout (a new line at
 //! the same indentation as the other parameters, with a trailing comma when
 //! the others have one). Returns `None` when the name is already a parameter,

@@ -1,16 +1,136 @@
 //! Delete statements, whole lines at a time.
 //!
 //! Deletes from the start of the first statement's line to the end of the
-//! last statement's line (its line ending included). Returns `None` when the
-//! deletion would leave the enclosing block empty (the caller must delete the
-//! enclosing statement instead), or when a statement shares its line with
-//! another statement.
+//! last statement's line (its line ending included). Comments on those lines,
+//! and comment lines between the statements, go with them; a decorated
+//! `def`/`class` goes with its decorators. When the last line has no line
+//! ending (end of a file without a final newline), the line ending before
+//! the first line goes instead, so the file still has no final newline.
+//!
+//! Cases that return `None`:
+//! 1. the nodes are not statements of one block or module, in order;
+//! 2. a statement shares its line with another statement (`x = 1; y = 2`,
+//!    `if a: b`);
+//! 3. the deletion would leave the enclosing block empty (the caller must
+//!    delete the enclosing statement instead). A module may become empty.
 
 use crate::edit::Edit;
+use crate::lines::{code_children, ends_line, starts_line, whole_lines, with_decorators};
 use tree_sitter::Node;
 
 /// Delete the statements `first..=last` (siblings in one block).
 pub fn delete_statements(source: &str, first: Node<'_>, last: Node<'_>) -> Option<Edit> {
-    let _ = (source, first, last);
-    todo!()
+    let first = with_decorators(first);
+    let last = with_decorators(last);
+    // 1. Verify that both are statements of one block or module, in order.
+    let parent = first.parent()?;
+    if last.parent()?.id() != parent.id()
+        || !matches!(parent.kind(), "block" | "module")
+        || first.start_byte() > last.start_byte()
+        || first.kind() == "comment"
+        || last.kind() == "comment"
+    {
+        return None;
+    }
+    // 2. Verify that the statements have their lines to themselves.
+    if !starts_line(source, first.start_byte()) || !ends_line(source, last.end_byte()) {
+        return None;
+    }
+    // 3. Verify that the block keeps a statement.
+    if parent.kind() == "block"
+        && code_children(parent)
+            .iter()
+            .all(|s| s.start_byte() >= first.start_byte() && s.end_byte() <= last.end_byte())
+    {
+        return None;
+    }
+    let (start, end) = whole_lines(source, first.start_byte(), last.end_byte());
+    Some(Edit::deletion(start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{applied, find, parse};
+
+    fn delete(src: &str, kind: &str, first: &str, last: &str) -> Option<String> {
+        let tree = parse(src);
+        let root = tree.root_node();
+        let first = find(root, kind, src, first);
+        let last = find(root, kind, src, last);
+        delete_statements(src, first, last).map(|e| applied(src, &[e]))
+    }
+
+    #[test]
+    fn deletes_one_statement_with_its_trailing_comment() {
+        let src = "def f():\n    a = 1  # set\n    b = 2\n";
+        assert_eq!(
+            delete(src, "expression_statement", "a", "a").unwrap(),
+            "def f():\n    b = 2\n"
+        );
+    }
+
+    #[test]
+    fn deletes_a_run_with_comments_between_crlf_tabs() {
+        let src = "def f():\r\n\ta = 1\r\n\t# why\r\n\r\n\tb = 2\r\n\tc = 3\r\n";
+        assert_eq!(
+            delete(src, "expression_statement", "a", "b").unwrap(),
+            "def f():\r\n\tc = 3\r\n"
+        );
+    }
+
+    #[test]
+    fn deleting_last_statement_without_final_newline_keeps_it_missing() {
+        let src = "def f():\n  a = 1\n  b = 2";
+        assert_eq!(
+            delete(src, "expression_statement", "b", "b").unwrap(),
+            "def f():\n  a = 1"
+        );
+    }
+
+    #[test]
+    fn deletes_decorated_method_with_decorators() {
+        let src = "class A:\n    x = 1\n\n    @staticmethod\n    async def f():\n        pass\n";
+        assert_eq!(
+            delete(src, "function_definition", "async", "async").unwrap(),
+            "class A:\n    x = 1\n\n"
+        );
+    }
+
+    #[test]
+    fn declines_emptying_a_block() {
+        let src = "def f():\n    a = 1\n    # left alone\n";
+        assert_eq!(delete(src, "expression_statement", "a", "a"), None);
+    }
+
+    #[test]
+    fn a_module_may_become_empty() {
+        assert_eq!(
+            delete("a = 1\n", "expression_statement", "a", "a").unwrap(),
+            ""
+        );
+    }
+
+    #[test]
+    fn declines_shared_lines_and_one_line_blocks() {
+        assert_eq!(
+            delete("a = 1; b = 2\nc = 3\n", "expression_statement", "a", "a"),
+            None
+        );
+        assert_eq!(
+            delete("a = 1; b = 2\nc = 3\n", "expression_statement", "b", "b"),
+            None
+        );
+        assert_eq!(
+            delete("if x: a = 1; b = 2\n", "expression_statement", "a", "a"),
+            None
+        );
+    }
+
+    #[test]
+    fn declines_nodes_of_different_blocks_or_reversed() {
+        let src = "a = 1\nif x:\n    b = 2\n    c = 3\n";
+        assert_eq!(delete(src, "expression_statement", "a", "b"), None);
+        assert_eq!(delete(src, "expression_statement", "c", "b"), None);
+    }
 }

@@ -20,8 +20,11 @@ pub mod arguments;
 pub mod delete_statements;
 pub mod edit;
 pub mod insert_statements;
+mod lines;
 pub mod snippets;
 pub mod style;
+#[cfg(test)]
+mod testing;
 pub mod wrap_in_try;
 
 pub use apply::{apply_edits, apply_fixes, ApplyError, FixOutcome};

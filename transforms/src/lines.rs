@@ -1,0 +1,150 @@
+//! Line arithmetic over source text, shared by the transforms.
+//!
+//! Byte offsets in, byte offsets out: where a line starts and ends, whether a
+//! node stands alone on its line, and how to add whole lines after a given
+//! line even when the file has no final newline. Nothing here knows about
+//! Python statements beyond comments; nothing here decides what to insert.
+
+use crate::edit::Edit;
+use tree_sitter::Node;
+
+/// The offset of the start of the line containing `offset`.
+pub(crate) fn line_start(source: &str, offset: usize) -> usize {
+    source[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The offset where the line containing `offset` ends: its line ending
+/// (`\n`, or the `\r` of `\r\n`), or the end of the source.
+pub(crate) fn line_end(source: &str, offset: usize) -> usize {
+    match source[offset..].find('\n') {
+        Some(i) => {
+            let newline = offset + i;
+            if newline > 0 && source.as_bytes()[newline - 1] == b'\r' {
+                newline - 1
+            } else {
+                newline
+            }
+        }
+        None => source.len(),
+    }
+}
+
+/// The start of the line after the one containing `offset`, or `None` when
+/// that line is the last one and has no line ending.
+pub(crate) fn next_line_start(source: &str, offset: usize) -> Option<usize> {
+    source[offset..].find('\n').map(|i| offset + i + 1)
+}
+
+/// Whether only spaces and tabs stand before `offset` on its line.
+pub(crate) fn starts_line(source: &str, offset: usize) -> bool {
+    source[line_start(source, offset)..offset]
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t')
+}
+
+/// Whether only whitespace, and at most a comment, follows `offset` on its
+/// line.
+pub(crate) fn ends_line(source: &str, offset: usize) -> bool {
+    let rest = source[offset..line_end(source, offset)].trim_start_matches([' ', '\t']);
+    rest.is_empty() || rest.starts_with('#')
+}
+
+/// The node a statement-level transform acts on: a decorated `def`/`class`
+/// is acted on with its decorators.
+pub(crate) fn with_decorators(node: Node<'_>) -> Node<'_> {
+    match node.parent() {
+        Some(parent) if parent.kind() == "decorated_definition" => parent,
+        _ => node,
+    }
+}
+
+/// Insert `lines` (whole lines, each ending with `line_ending`) after the
+/// line containing `offset`. When that line is the last of a file without a
+/// final newline, the text goes after a new line ending instead and loses its
+/// own last one, so the file still has no final newline.
+pub(crate) fn insert_lines_after(
+    source: &str,
+    offset: usize,
+    lines: &str,
+    line_ending: &str,
+) -> Edit {
+    match next_line_start(source, offset) {
+        Some(at) => Edit::insertion(lines, at),
+        None => {
+            let body = lines.strip_suffix(line_ending).unwrap_or(lines);
+            Edit::insertion(format!("{line_ending}{body}"), source.len())
+        }
+    }
+}
+
+/// The byte range of the whole lines from the line of `start` to the line of
+/// `end`, line ending included. When the last line has no line ending, the
+/// range takes the line ending before the first line instead (if any), so
+/// deleting it keeps a missing final newline missing.
+pub(crate) fn whole_lines(source: &str, start: usize, end: usize) -> (usize, usize) {
+    let first = line_start(source, start);
+    match next_line_start(source, end) {
+        Some(after) => (first, after),
+        None if first > 0 => {
+            let newline = first - 1;
+            let before = if newline > 0 && source.as_bytes()[newline - 1] == b'\r' {
+                newline - 1
+            } else {
+                newline
+            };
+            (before, source.len())
+        }
+        None => (first, source.len()),
+    }
+}
+
+/// Named children of `node` that are not comments.
+pub(crate) fn code_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|child| child.kind() != "comment")
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_bounds_with_lf_crlf_and_no_final_newline() {
+        let src = "ab\r\ncd\nef";
+        assert_eq!(line_start(src, 0), 0);
+        assert_eq!(line_start(src, 5), 4);
+        assert_eq!(line_end(src, 1), 2);
+        assert_eq!(line_end(src, 4), 6);
+        assert_eq!(line_end(src, 8), 9);
+        assert_eq!(next_line_start(src, 0), Some(4));
+        assert_eq!(next_line_start(src, 8), None);
+    }
+
+    #[test]
+    fn starts_and_ends_line() {
+        let src = "x = 1; y = 2  # c\n    z = 3\n";
+        assert!(starts_line(src, 0));
+        assert!(!starts_line(src, 7));
+        assert!(starts_line(src, 22));
+        assert!(!ends_line(src, 5));
+        assert!(ends_line(src, 12));
+        assert!(ends_line(src, 27));
+    }
+
+    #[test]
+    fn insert_lines_after_last_line_without_newline() {
+        let edit = insert_lines_after("a\nb", 2, "c\n", "\n");
+        assert_eq!(edit, Edit::insertion("\nc", 3));
+        let edit = insert_lines_after("a\r\nb\r\n", 3, "c\r\n", "\r\n");
+        assert_eq!(edit, Edit::insertion("c\r\n", 6));
+    }
+
+    #[test]
+    fn whole_lines_keeps_missing_final_newline_missing() {
+        assert_eq!(whole_lines("a\nb\nc\n", 2, 2), (2, 4));
+        assert_eq!(whole_lines("a\r\nb", 3, 3), (1, 4));
+        assert_eq!(whole_lines("b", 0, 0), (0, 1));
+    }
+}
