@@ -21,6 +21,7 @@ pub mod delete_statements;
 pub mod edit;
 pub mod insert_statements;
 mod lines;
+mod lists;
 pub mod snippets;
 pub mod style;
 #[cfg(test)]
