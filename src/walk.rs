@@ -1,37 +1,443 @@
 //! Discovery of the Python files to check, with the `ignore` walker.
 //!
-//! `.gitignore` / `.ignore` are respected; virtualenvs, `node_modules`,
-//! `migrations` and hidden folders are skipped unless configured; include and
-//! exclude globs come from the configuration. Paths given explicitly on the
-//! command line are always checked.
+//! What lives here: turning the command-line paths and the configuration's
+//! include/exclude globs into a sorted list of `.py` files, plus a
+//! [`FileError`] for each path that could not be walked (missing path,
+//! unreadable folder, broken symlink). Reading and parsing the files is the
+//! pipeline's job.
+//!
+//! Rules of the walk, after ripgrep and ruff:
+//! - `.gitignore` is respected inside git repositories, `.ignore` everywhere;
+//! - virtualenvs (a folder holding `pyvenv.cfg`, or a `.venv` / `venv` / `env`
+//!   folder with a Python interpreter in it), `node_modules`, `migrations`,
+//!   `__pycache__`, `site-packages`, `__pypackages__` and hidden folders are
+//!   skipped, unless an `include` pattern names them;
+//! - `exclude` globs skip files and folders, `include` globs (when given) keep
+//!   only the files they match;
+//! - a path given on the command line is always walked, and a file given
+//!   there is always checked when it is a `.py` file, excluded or not;
+//! - symlinks are followed; a link that loops back to a folder being walked
+//!   is not walked again (its files are reached through the real path).
 
-use crate::config::Config;
+use crate::config::{io_reason, normalize, relative_to_root, Config, PathGlobs};
 use crate::diagnostic::FileError;
-use std::path::PathBuf;
+use globset::{GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Folder names never walked unless `include` names them.
+pub const SKIPPED_FOLDERS: &[&str] = &[
+    "node_modules",
+    "migrations",
+    "__pycache__",
+    "site-packages",
+    "__pypackages__",
+];
 
 /// The `.py` files under `paths`, sorted, and the paths that could not be walked.
 pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileError>) {
-    let _ = config;
+    let filter = Arc::new(Filter::new(config));
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut roots = Vec::new();
     for path in paths {
-        for entry in ignore::WalkBuilder::new(path).build() {
-            match entry {
-                Ok(entry) => {
-                    if entry.file_type().is_some_and(|t| t.is_file())
-                        && entry.path().extension().is_some_and(|e| e == "py")
-                    {
-                        files.push(entry.into_path());
-                    }
+        let shown = clean(path);
+        match std::fs::metadata(path) {
+            Err(err) => errors.push(FileError {
+                path: shown,
+                message: io_reason(&err),
+            }),
+            Ok(meta) if meta.is_dir() => roots.push(path.clone()),
+            Ok(_) => {
+                if is_python(path) {
+                    files.push(shown);
                 }
-                Err(err) => errors.push(FileError {
-                    path: path.clone(),
-                    message: err.to_string(),
-                }),
             }
         }
     }
+    if let Some((first, rest)) = roots.split_first() {
+        let (found, failed) = walk(first, rest, &filter);
+        files.extend(found);
+        errors.extend(failed);
+    }
     files.sort();
     files.dedup();
+    errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
+    errors.dedup();
     (files, errors)
+}
+
+fn walk(first: &Path, rest: &[PathBuf], filter: &Arc<Filter>) -> (Vec<PathBuf>, Vec<FileError>) {
+    let mut builder = ignore::WalkBuilder::new(first);
+    for root in rest {
+        builder.add(root);
+    }
+    let entry_filter = Arc::clone(filter);
+    builder
+        .hidden(false)
+        .follow_links(true)
+        .filter_entry(move |entry| entry_filter.keep(entry));
+    let found = Mutex::new(Vec::new());
+    let failed = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            match entry {
+                Ok(entry) => {
+                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                    if is_file && is_python(entry.path()) && filter.included(entry.path()) {
+                        push(&found, clean(entry.path()));
+                    }
+                }
+                Err(err) => {
+                    if let Some(error) = file_error(&err) {
+                        push(&failed, error);
+                    }
+                }
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    (into_inner(found), into_inner(failed))
+}
+
+fn push<T>(list: &Mutex<Vec<T>>, item: T) {
+    match list.lock() {
+        Ok(mut guard) => guard.push(item),
+        Err(poisoned) => poisoned.into_inner().push(item),
+    }
+}
+
+fn into_inner<T>(list: Mutex<Vec<T>>) -> Vec<T> {
+    list.into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A walk error as a [`FileError`]: the path and the reason. A symlink loop
+/// is not one: everything behind it is reached through the real path.
+fn file_error(err: &ignore::Error) -> Option<FileError> {
+    let mut path = None;
+    let mut current = err;
+    loop {
+        match current {
+            ignore::Error::WithPath { path: p, err } => {
+                path.get_or_insert_with(|| p.clone());
+                current = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                current = err;
+            }
+            ignore::Error::Loop { .. } => return None,
+            ignore::Error::Io(io) => {
+                return Some(FileError {
+                    path: clean(&path.unwrap_or_default()),
+                    message: io_reason(io),
+                });
+            }
+            ignore::Error::Partial(_) | ignore::Error::Glob { .. } => {
+                // A broken ignore file: the walk still happened, nothing to
+                // report per Python file.
+                return None;
+            }
+            other => {
+                return Some(FileError {
+                    path: clean(&path.unwrap_or_default()),
+                    message: other.to_string(),
+                });
+            }
+        }
+    }
+}
+
+/// What the configuration says about entries below the walked roots.
+struct Filter {
+    root: PathBuf,
+    include: PathGlobs,
+    exclude: PathGlobs,
+    /// The non-wildcard components of the include patterns: a skipped folder
+    /// whose name matches one is walked after all.
+    include_names: GlobSet,
+}
+
+impl Filter {
+    fn new(config: &Config) -> Filter {
+        let mut names = GlobSetBuilder::new();
+        for pattern in &config.include {
+            for part in pattern.split('/') {
+                if part.is_empty() || part == "." || part.chars().all(|c| c == '*') {
+                    continue;
+                }
+                if let Ok(glob) = crate::config::build_glob(part) {
+                    names.add(glob);
+                }
+            }
+        }
+        Filter {
+            root: config.root.clone(),
+            include: PathGlobs::new(&config.include),
+            exclude: PathGlobs::new(&config.exclude),
+            include_names: names.build().unwrap_or_else(|_| GlobSet::empty()),
+        }
+    }
+
+    /// Whether the walker should yield (and, for a folder, descend into) `entry`.
+    fn keep(&self, entry: &ignore::DirEntry) -> bool {
+        if entry.depth() == 0 {
+            return true;
+        }
+        let relative = relative_to_root(entry.path(), &self.root);
+        if self.exclude.is_match(&relative) {
+            return false;
+        }
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        if is_dir && is_skipped_folder(entry.path()) {
+            return entry
+                .path()
+                .file_name()
+                .is_some_and(|name| self.include_names.is_match(Path::new(name)));
+        }
+        true
+    }
+
+    /// Whether a Python file found by the walk is checked (`include`).
+    fn included(&self, path: &Path) -> bool {
+        self.include.is_empty()
+            || self
+                .include
+                .is_match_with_ancestors(&relative_to_root(path, &self.root))
+    }
+}
+
+/// Whether a folder is skipped by default: hidden, a well-known folder of
+/// generated or third-party code, or a virtualenv.
+pub fn is_skipped_folder(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    name.starts_with('.') || SKIPPED_FOLDERS.contains(&name) || is_virtualenv(path)
+}
+
+/// A folder holding `pyvenv.cfg`, or a `.venv` / `venv` / `env` folder with
+/// an interpreter in `bin/` (`Scripts/` on Windows).
+pub fn is_virtualenv(path: &Path) -> bool {
+    if path.join("pyvenv.cfg").is_file() {
+        return true;
+    }
+    let named = path
+        .file_name()
+        .is_some_and(|n| n == ".venv" || n == "venv" || n == "env");
+    named
+        && ["bin/python", "bin/python3", "Scripts/python.exe"]
+            .iter()
+            .any(|p| path.join(p).exists())
+}
+
+fn is_python(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "py")
+}
+
+/// The path without `.` components, so `./app/x.py` and `app/x.py` are one.
+fn clean(path: &Path) -> PathBuf {
+    let cleaned = normalize(path);
+    if cleaned.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn touch(root: &Path, path: &str) {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, "x = 1\n").unwrap();
+    }
+
+    fn config(root: &Path) -> Config {
+        Config {
+            root: root.to_path_buf(),
+            ..Config::default()
+        }
+    }
+
+    /// The found files relative to `root`, as strings with `/`.
+    fn found(root: &Path, config: &Config) -> (Vec<String>, Vec<FileError>) {
+        let (files, errors) = discover(&[root.to_path_buf()], config);
+        let files = files
+            .iter()
+            .map(|f| {
+                f.strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect();
+        (files, errors)
+    }
+
+    #[test]
+    fn default_skips_and_sorted_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in [
+            "b.py",
+            "a/z.py",
+            "a/m.py",
+            "a/readme.txt",
+            "node_modules/pkg/x.py",
+            "app/migrations/0001.py",
+            "app/__pycache__/x.py",
+            ".hidden/x.py",
+            "venv/lib/x.py",
+            "venv/bin/python",
+            "env_tools/x.py",
+            "myenv/pyvenv.cfg",
+            "myenv/lib/site.py",
+            "lib/site-packages/x.py",
+        ] {
+            touch(root, f);
+        }
+        let (files, errors) = found(root, &config(root));
+        assert_eq!(files, vec!["a/m.py", "a/z.py", "b.py", "env_tools/x.py"]);
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn a_folder_named_env_without_an_interpreter_is_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "env/settings.py");
+        let (files, _) = found(dir.path(), &config(dir.path()));
+        assert_eq!(files, vec!["env/settings.py"]);
+    }
+
+    #[test]
+    fn gitignore_only_inside_git_repositories_ignore_always() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, "kept.py");
+        touch(root, "gitignored.py");
+        touch(root, "ignored.py");
+        fs::write(root.join(".gitignore"), "gitignored.py\n").unwrap();
+        fs::write(root.join(".ignore"), "ignored.py\n").unwrap();
+        let (files, _) = found(root, &config(root));
+        assert_eq!(files, vec!["gitignored.py", "kept.py"]);
+        fs::create_dir(root.join(".git")).unwrap();
+        let (files, _) = found(root, &config(root));
+        assert_eq!(files, vec!["kept.py"]);
+    }
+
+    #[test]
+    fn include_and_exclude_globs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in [
+            "app/a.py",
+            "app/gen/b.py",
+            "app/migrations/0001.py",
+            "tests/test_a.py",
+            "scripts/x.py",
+        ] {
+            touch(root, f);
+        }
+        let mut cfg = config(root);
+        cfg.exclude = vec!["gen".into(), "scripts/*.py".into()];
+        let (files, _) = found(root, &cfg);
+        assert_eq!(files, vec!["app/a.py", "tests/test_a.py"]);
+
+        let mut cfg = config(root);
+        cfg.include = vec!["app".into(), "**/migrations/*.py".into()];
+        let (files, _) = found(root, &cfg);
+        assert_eq!(
+            files,
+            vec!["app/a.py", "app/gen/b.py", "app/migrations/0001.py"]
+        );
+    }
+
+    #[test]
+    fn explicit_files_are_always_checked_and_missing_paths_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, "migrations/0001.py");
+        touch(root, "notes.txt");
+        let mut cfg = config(root);
+        cfg.exclude = vec!["0001.py".into()];
+        let explicit = root.join("migrations/0001.py");
+        let missing = root.join("gone.py");
+        let (files, errors) = discover(
+            &[explicit.clone(), missing.clone(), root.join("notes.txt")],
+            &cfg,
+        );
+        assert_eq!(files, vec![explicit]);
+        assert_eq!(
+            errors,
+            vec![FileError {
+                path: missing,
+                message: "No such file or directory".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn an_explicit_skipped_folder_is_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "migrations/0001.py");
+        let (files, _) = discover(&[dir.path().join("migrations")], &config(dir.path()));
+        assert_eq!(files, vec![dir.path().join("migrations/0001.py")]);
+    }
+
+    #[test]
+    fn dot_prefix_is_dropped_and_duplicates_merged() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "a.py");
+        let dotted = dir.path().join(".").join("a.py");
+        let (files, _) = discover(&[dotted, dir.path().join("a.py")], &config(dir.path()));
+        assert_eq!(files, vec![dir.path().join("a.py")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn broken_symlinks_are_errors_and_loops_end() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, "pkg/a.py");
+        symlink(root.join("nowhere.py"), root.join("pkg/broken.py")).unwrap();
+        symlink(root.join("pkg"), root.join("pkg/loop")).unwrap();
+        symlink(root.join("pkg/a.py"), root.join("linked.py")).unwrap();
+        let (files, errors) = found(root, &config(root));
+        assert_eq!(files, vec!["linked.py", "pkg/a.py"]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, root.join("pkg/broken.py"));
+        assert_eq!(errors[0].message, "No such file or directory");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unreadable_folders_are_errors_and_the_walk_goes_on() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, "ok/a.py");
+        touch(root, "locked/b.py");
+        let locked = root.join("locked");
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+        let readable_anyway = fs::read_dir(&locked).is_ok();
+        let (files, errors) = found(root, &config(root));
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+        if readable_anyway {
+            eprintln!("skipped: running with privileges that read any folder");
+            return;
+        }
+        assert_eq!(files, vec!["ok/a.py"]);
+        assert_eq!(
+            errors,
+            vec![FileError {
+                path: locked,
+                message: "Permission denied".into()
+            }]
+        );
+    }
 }
