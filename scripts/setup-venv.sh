@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Create the Python virtual environment that runs the example app's test
+# suite (examples/audit_app) and that the end-to-end Rust test uses.
+#
+# The environment lives in .venv at the repository root. The script is
+# idempotent: it creates the environment only when it is absent or incomplete,
+# and pip leaves already satisfied requirements alone.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$repo_root/.venv"
+requirements="$repo_root/examples/audit_app/requirements.txt"
+python="${PYTHON:-python3}"
+
+if ! command -v "$python" >/dev/null 2>&1; then
+    echo "setup-venv: '$python' not found; install Python 3.11 or newer (or set PYTHON)" >&2
+    exit 1
+fi
+
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+    if [ -e "$venv" ]; then
+        echo "setup-venv: $venv is incomplete, recreating it"
+        rm -rf "$venv"
+    fi
+    echo "setup-venv: creating $venv with $("$python" --version 2>&1)"
+    "$python" -m venv "$venv"
+else
+    echo "setup-venv: reusing $venv"
+fi
+
+echo "setup-venv: installing $requirements"
+"$venv/bin/python" -m pip install --disable-pip-version-check --quiet -r "$requirements"
+
+echo "setup-venv: checking the installed packages"
+"$venv/bin/python" - <<'PY'
+import aiosqlite, fastapi, greenlet, httpx, pytest, sqlalchemy
+print(f"setup-venv: ok (sqlalchemy {sqlalchemy.__version__}, fastapi {fastapi.__version__}, pytest {pytest.__version__})")
+PY
