@@ -1,0 +1,1 @@
+"""Example FastAPI + SQLAlchemy service whose write methods keep an audit trail."""

@@ -1,0 +1,1 @@
+"""Shared building blocks: database, audit mixin, base service, logging."""
