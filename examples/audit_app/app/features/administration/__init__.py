@@ -1,0 +1,1 @@
+"""Administration features: secrets, SMTP, users, tenants, logs."""
