@@ -1,1 +1,124 @@
 //! The command line (clap derive): `check`, `fix`, `report`, `rules`.
+//!
+//! Spellings here are a contract (PRODUCT.md §2): keep them stable.
+
+use crate::printer::Format;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "auditfix",
+    version,
+    about = "Audit and fix the audit trail of FastAPI + SQLAlchemy write methods"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report every write method that breaks the audit standard.
+    Check(CheckArgs),
+    /// Show (default), apply, or interactively apply the fixes.
+    Fix(FixArgs),
+    /// Write the Markdown compliance report.
+    Report(ReportArgs),
+    /// List the rules, or explain one.
+    Rules(RulesArgs),
+}
+
+/// Options every command that reads Python shares.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CommonArgs {
+    /// Files or folders to check [default: .]
+    pub paths: Vec<PathBuf>,
+    /// Only these rules (codes, prefixes like AUD00, names, or ALL), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Skip these rules, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Use this configuration file instead of searching for one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Show a count per rule instead of each finding.
+    #[arg(long)]
+    pub statistics: bool,
+    /// When to color the output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Write the fixes (default: only show them as a diff).
+    #[arg(long, conflicts_with_all = ["interactive", "diff"])]
+    pub apply: bool,
+    /// Ask for each hunk, like `git add -p`.
+    #[arg(long, short = 'i', conflicts_with = "diff")]
+    pub interactive: bool,
+    /// Show the diff and change nothing (the default).
+    #[arg(long)]
+    pub diff: bool,
+    /// Include unsafe fixes.
+    #[arg(long = "unsafe")]
+    pub unsafe_fixes: bool,
+    /// Write to files with uncommitted changes in a git work tree.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// When to color the diff.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A rule code (AUD004) or name to explain.
+    pub code: Option<String>,
+    /// Output format of the list.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+    /// The Markdown table the README embeds.
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

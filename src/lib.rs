@@ -11,7 +11,9 @@
 //! 6. `printer` renders findings or diffs; `write` writes files atomically.
 
 pub mod analysis;
+pub mod checker;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod pipeline;

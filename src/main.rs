@@ -1,1 +1,36 @@
-fn main() {}
+//! The `auditfix` binary: parse arguments, run the command, map errors to
+//! exit codes (a closed pipe is not an error).
+
+use auditfix::cli::{Cli, Command};
+use auditfix::commands::{self, ExitStatus};
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let result = match &cli.command {
+        Command::Check(args) => commands::check::run(args, &mut out),
+        Command::Fix(args) => commands::fix::run(args, &mut out, &mut err),
+        Command::Report(_) => Err(anyhow::anyhow!("`report` is not available yet")),
+        Command::Rules(args) => commands::rules::run(args, &mut out),
+    };
+    let _ = out.flush();
+    match result {
+        Ok(status) => ExitCode::from(status as u8),
+        Err(error) => {
+            if error.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(err, "error: {error:#}");
+            ExitCode::from(ExitStatus::Error as u8)
+        }
+    }
+}

@@ -1,2 +1,349 @@
-//! The per-file pipeline: parse, check, apply fixes, re-parse, repeat until
-//! stable; a pass that introduces a syntax error is reverted.
+//! The pipeline: load every file once, index the repository, check each
+//! file, and for `fix` converge: apply the non-conflicting fixes, re-parse,
+//! re-check, repeat until nothing changes (bounded); a pass that introduces
+//! a syntax error is reverted and the fix that caused it dropped and
+//! reported; a loop that never settles is reported.
+//!
+//! Files are processed in parallel (rayon); nothing here prints or writes
+//! files: the command layer does that with what this returns.
+
+use crate::analysis::index::{MixinFit, RepoIndex};
+use crate::analysis::module::{module_name, Binding, ModuleFacts};
+use crate::analysis::source::{load_counts, SourceFile};
+use crate::checker::check_file;
+use crate::config::Config;
+use crate::diagnostic::{CheckResult, Diagnostic, FileError, FileReport};
+use crate::rules::Rule;
+use crate::settings::Kind;
+use auditfix_transforms::{apply_fixes, Applicability};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The most passes a file gets before the loop is declared unsettled.
+pub const MAX_PASSES: usize = 10;
+
+/// A file read and parsed.
+pub struct LoadedFile {
+    /// The path as found on disk.
+    pub path: PathBuf,
+    /// The path as the user should see it.
+    pub display: PathBuf,
+    /// The bytes it was read with (to detect changes before writing).
+    pub bytes: Vec<u8>,
+    pub source: SourceFile,
+    pub module: ModuleFacts,
+}
+
+/// Every file of a run, and the repository index over them.
+pub struct Workspace {
+    pub files: Vec<LoadedFile>,
+    pub errors: Vec<FileError>,
+    pub index: RepoIndex,
+    pub config: Config,
+    pub notes: Vec<String>,
+}
+
+/// The path relative to the working directory when it lies below it.
+pub fn display_path(path: &Path) -> PathBuf {
+    let stripped = path.strip_prefix("./").unwrap_or(path);
+    if stripped.is_absolute() {
+        if let Ok(cwd) = std::env::current_dir() {
+            if let Ok(rel) = stripped.strip_prefix(&cwd) {
+                return rel.to_path_buf();
+            }
+        }
+    }
+    stripped.to_path_buf()
+}
+
+impl Workspace {
+    /// Discover, read and parse every file under `paths`, and index them.
+    pub fn load(paths: &[PathBuf], config: Config) -> Workspace {
+        let (found, mut errors) = crate::walk::discover(paths, &config);
+        let loaded: Vec<Result<LoadedFile, FileError>> = found
+            .par_iter()
+            .map(|path| {
+                let display = display_path(path);
+                match SourceFile::read(path) {
+                    Ok((bytes, source)) => {
+                        let module = ModuleFacts::collect(
+                            module_name(&display),
+                            source.root(),
+                            &source.text,
+                        );
+                        Ok(LoadedFile {
+                            path: path.clone(),
+                            display,
+                            bytes,
+                            source,
+                            module,
+                        })
+                    }
+                    Err(message) => Err(FileError {
+                        path: display,
+                        message,
+                    }),
+                }
+            })
+            .collect();
+        let mut files = Vec::with_capacity(loaded.len());
+        for item in loaded {
+            match item {
+                Ok(file) => files.push(file),
+                Err(error) => errors.push(error),
+            }
+        }
+        files.sort_by(|a, b| a.display.cmp(&b.display));
+        errors.sort_by(|a, b| a.path.cmp(&b.path));
+        let index = RepoIndex::new(files.iter().map(|f| f.module.clone()).collect());
+        let mut notes = Vec::new();
+        let setters: Vec<&str> = Kind::ALL
+            .iter()
+            .map(|k| config.settings.setters.get(*k).as_str())
+            .collect();
+        if let MixinFit::LacksSetters(missing) =
+            index.mixin_fit(&config.settings.mixin_class, &setters)
+        {
+            notes.push(format!(
+                "`{}` in this repository has no {}: the standard's setter calls would not exist here, so AUD001-AUD003 are not reported; configure `setters` (or `mixin-class`) to match it",
+                config.settings.mixin_class,
+                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+            ));
+        }
+        Workspace {
+            files,
+            errors,
+            index,
+            config,
+            notes,
+        }
+    }
+
+    fn enabled<'a>(&'a self, path: &'a Path) -> impl Fn(Rule) -> bool + 'a {
+        move |rule| self.config.is_enabled(rule, path)
+    }
+
+    /// Check every file.
+    pub fn check(&self) -> CheckResult {
+        let files: Vec<FileReport> = self
+            .files
+            .par_iter()
+            .map(|file| {
+                let enabled = self.enabled(&file.display);
+                let result = check_file(
+                    &file.source,
+                    &file.module,
+                    &self.index,
+                    &self.config.settings,
+                    &enabled,
+                );
+                FileReport {
+                    path: file.display.clone(),
+                    source: file.source.text.clone(),
+                    diagnostics: result.diagnostics,
+                    write_methods: result.write_methods,
+                }
+            })
+            .collect();
+        CheckResult {
+            files,
+            errors: self.errors.clone(),
+            notes: self.notes.clone(),
+            files_checked: self.files.len(),
+        }
+    }
+
+    /// Compute the fixed text of every file (nothing is written).
+    pub fn fix(&self, unsafe_fixes: bool) -> Vec<FixedFile> {
+        self.files
+            .par_iter()
+            .map(|file| {
+                let enabled = self.enabled(&file.display);
+                fix_file(file, &self.index, &self.config, &enabled, unsafe_fixes)
+            })
+            .collect()
+    }
+}
+
+/// The outcome of fixing one file.
+pub struct FixedFile {
+    pub path: PathBuf,
+    pub display: PathBuf,
+    pub original_bytes: Vec<u8>,
+    pub original: String,
+    pub fixed: String,
+    pub bom: bool,
+    /// The findings whose fixes were applied, in pass order.
+    pub applied: Vec<Diagnostic>,
+    /// Findings left after the last pass (no fix, unsafe without
+    /// `--unsafe`, or dropped).
+    pub remaining: Vec<Diagnostic>,
+    /// Fixes dropped or loops reported, one line each.
+    pub problems: Vec<String>,
+}
+
+impl FixedFile {
+    pub fn changed(&self) -> bool {
+        self.original != self.fixed
+    }
+
+    /// The bytes to write (the BOM restored).
+    pub fn fixed_bytes(&self) -> Vec<u8> {
+        SourceFile::to_bytes(&self.fixed, self.bom)
+    }
+}
+
+/// Converge the fixes of one file.
+pub fn fix_file(
+    file: &LoadedFile,
+    index: &RepoIndex,
+    config: &Config,
+    enabled: &dyn Fn(Rule) -> bool,
+    unsafe_fixes: bool,
+) -> FixedFile {
+    let settings = &config.settings;
+    let mut text = file.source.text.clone();
+    let mut applied: Vec<Diagnostic> = Vec::new();
+    let mut problems = Vec::new();
+    // Fixes that broke the syntax: (rule, start offset in the text they were computed on, that text's length).
+    let mut rejected: Vec<(Rule, usize, usize)> = Vec::new();
+    let mut remaining = Vec::new();
+    let mut settled = false;
+    for _pass in 0..MAX_PASSES {
+        let Ok(source) = SourceFile::parse(text.clone(), file.source.bom) else {
+            // Cannot happen: every accepted pass re-parsed cleanly.
+            problems.push(
+                "internal error: a fixed text failed to parse; its fixes were not kept".into(),
+            );
+            text = file.source.text.clone();
+            break;
+        };
+        let module = ModuleFacts::collect(file.module.name.clone(), source.root(), &source.text);
+        let result = check_file(&source, &module, index, settings, enabled);
+        let (fixable, rest): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            result.diagnostics.into_iter().partition(|d| {
+                d.is_fixable_with(unsafe_fixes)
+                    && !rejected.contains(&(d.rule, d.range.start, text.len()))
+            });
+        remaining = rest;
+        if fixable.is_empty() {
+            settled = true;
+            break;
+        }
+        let mut ordered: Vec<&Diagnostic> = fixable.iter().collect();
+        ordered.sort_by_key(|d| (d.rule, d.range.start));
+        let outcome = apply_fixes(&text, ordered.iter().filter_map(|d| d.fix.as_ref()));
+        if outcome.applied.is_empty() {
+            remaining.extend(fixable);
+            problems.push("fixes conflict with each other and none could be applied".into());
+            break;
+        }
+        let new_text = remove_imports_left_unused(&text, outcome.output);
+        let reparsed = crate::analysis::source::parse(&new_text);
+        if reparsed.root_node().has_error() {
+            // Find the fixes that break the syntax on their own, drop them, retry.
+            let mut culprits = 0;
+            for d in &ordered {
+                let fix = d.fix.as_ref().expect("fixable");
+                let alone = apply_fixes(&text, [fix]).output;
+                if crate::analysis::source::parse(&alone)
+                    .root_node()
+                    .has_error()
+                {
+                    rejected.push((d.rule, d.range.start, text.len()));
+                    problems.push(format!(
+                        "{} fix at line {} would introduce a syntax error; dropped",
+                        d.rule.code(),
+                        d.start.line
+                    ));
+                    culprits += 1;
+                }
+            }
+            if culprits == 0 {
+                // Only their combination fails: apply one fix per pass from now.
+                for d in ordered.iter().skip(1) {
+                    rejected.push((d.rule, d.range.start, text.len()));
+                }
+                problems.push(
+                    "fixes that are valid alone broke the syntax together; applied one at a time"
+                        .into(),
+                );
+            }
+            continue;
+        }
+        for i in outcome.applied {
+            applied.push(ordered[i].clone());
+        }
+        if new_text == text {
+            settled = true;
+            break;
+        }
+        text = new_text;
+    }
+    if !settled {
+        problems.push(format!(
+            "fixes did not settle after {MAX_PASSES} passes; the last stable text is shown"
+        ));
+    }
+    FixedFile {
+        path: file.path.clone(),
+        display: file.display.clone(),
+        original_bytes: file.bytes.clone(),
+        original: file.source.text.clone(),
+        fixed: text,
+        bom: file.source.bom,
+        applied,
+        remaining,
+        problems,
+    }
+}
+
+/// Remove `from` imports of names that `before` used and `after` no longer
+/// uses: imports left unused by a fix (`timezone` once every
+/// `datetime.now(timezone.utc)` became naive, `func` once `func.now()` went).
+pub fn remove_imports_left_unused(before: &str, after: String) -> String {
+    let before_tree = crate::analysis::source::parse(before);
+    let before_uses = load_counts(before_tree.root_node(), before);
+    let mut text = after;
+    // One removal per round: each changes the offsets of the others.
+    for _ in 0..16 {
+        let tree = crate::analysis::source::parse(&text);
+        let uses = load_counts(tree.root_node(), &text);
+        let module = ModuleFacts::collect(String::new(), tree.root_node(), &text);
+        let candidate = module
+            .bindings
+            .iter()
+            .find_map(|(name, binding)| match binding {
+                Binding::From { name: imported, .. }
+                    if imported == name
+                        && before_uses.get(name).copied().unwrap_or(0) > 0
+                        && uses.get(name).copied().unwrap_or(0) == 0 =>
+                {
+                    auditfix_transforms::add_import::remove_import_name(
+                        &text,
+                        tree.root_node(),
+                        name,
+                    )
+                }
+                _ => None,
+            });
+        let Some(edit) = candidate else { break };
+        match auditfix_transforms::apply_edits(&text, &[edit]) {
+            Ok(next) => text = next,
+            Err(_) => break,
+        }
+    }
+    text
+}
+
+/// Count the findings with an unsafe fix among `diagnostics`.
+pub fn unsafe_only(diagnostics: &[Diagnostic]) -> usize {
+    diagnostics
+        .iter()
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability() == Applicability::Unsafe)
+        })
+        .count()
+}

@@ -77,7 +77,10 @@ pub struct SessionCall<'t> {
 
 impl SessionCall<'_> {
     pub fn is_write(&self) -> bool {
-        matches!(self.method.as_str(), "add" | "add_all" | "flush" | "commit" | "delete" | "merge")
+        matches!(
+            self.method.as_str(),
+            "add" | "add_all" | "flush" | "commit" | "delete" | "merge"
+        )
     }
 
     pub fn is_flush(&self) -> bool {
@@ -119,12 +122,19 @@ pub struct Entity<'t> {
 impl<'t> Entity<'t> {
     /// Keyword arguments of the constructor: name and the `keyword_argument` node.
     pub fn constructor_keywords(&self, text: &str) -> Vec<(String, Node<'t>)> {
-        let Some(call) = self.constructor else { return Vec::new() };
-        let Some(args) = call.child_by_field_name("arguments") else { return Vec::new() };
+        let Some(call) = self.constructor else {
+            return Vec::new();
+        };
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return Vec::new();
+        };
         let mut cursor = args.walk();
         args.named_children(&mut cursor)
             .filter(|a| a.kind() == "keyword_argument")
-            .filter_map(|a| a.child_by_field_name("name").map(|n| (text[n.byte_range()].to_string(), a)))
+            .filter_map(|a| {
+                a.child_by_field_name("name")
+                    .map(|n| (text[n.byte_range()].to_string(), a))
+            })
             .collect()
     }
 
@@ -172,7 +182,9 @@ impl<'t> WriteMethod<'t> {
                 return None;
             }
             if parent.kind() == "try_statement"
-                && parent.child_by_field_name("body").is_some_and(|b| contains(b, write.call))
+                && parent
+                    .child_by_field_name("body")
+                    .is_some_and(|b| contains(b, write.call))
             {
                 return Some(parent);
             }
@@ -204,7 +216,9 @@ pub fn functions<'t>(root: Node<'t>, text: &str) -> Vec<Function<'t>> {
                     }
                 }
                 "class_definition" => {
-                    let name = child.child_by_field_name("name").map(|n| text[n.byte_range()].to_string());
+                    let name = child
+                        .child_by_field_name("name")
+                        .map(|n| text[n.byte_range()].to_string());
                     if let Some(body) = child.child_by_field_name("body") {
                         stack.push((body, name));
                     }
@@ -226,7 +240,15 @@ fn function<'t>(node: Node<'t>, class: Option<String>, text: &str) -> Option<Fun
         Some(c) => format!("{c}.{name}"),
         None => name.clone(),
     };
-    Some(Function { node, name, qualified, class, is_async, params, body })
+    Some(Function {
+        node,
+        name,
+        qualified,
+        class,
+        is_async,
+        params,
+        body,
+    })
 }
 
 fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
@@ -238,12 +260,20 @@ fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
             "typed_parameter" => {
                 let mut c = p.walk();
                 let inner = p.named_children(&mut c).next();
-                (inner, p.child_by_field_name("type").map(|t| text[t.byte_range()].to_string()), false)
+                (
+                    inner,
+                    p.child_by_field_name("type")
+                        .map(|t| text[t.byte_range()].to_string()),
+                    false,
+                )
             }
             "default_parameter" => (p.child_by_field_name("name"), None, true),
-            "typed_default_parameter" => {
-                (p.child_by_field_name("name"), p.child_by_field_name("type").map(|t| text[t.byte_range()].to_string()), true)
-            }
+            "typed_default_parameter" => (
+                p.child_by_field_name("name"),
+                p.child_by_field_name("type")
+                    .map(|t| text[t.byte_range()].to_string()),
+                true,
+            ),
             "keyword_separator" => {
                 after_star = true;
                 continue;
@@ -261,17 +291,33 @@ fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
         };
         let Some(inner) = inner else { continue };
         let (name, kind) = match inner.kind() {
-            "identifier" => {
-                (text[inner.byte_range()].to_string(), if after_star { ParamKind::KeywordOnly } else { ParamKind::Positional })
-            }
+            "identifier" => (
+                text[inner.byte_range()].to_string(),
+                if after_star {
+                    ParamKind::KeywordOnly
+                } else {
+                    ParamKind::Positional
+                },
+            ),
             "list_splat_pattern" => {
                 after_star = true;
-                (text[inner.byte_range()].trim_start_matches('*').to_string(), ParamKind::VarArgs)
+                (
+                    text[inner.byte_range()].trim_start_matches('*').to_string(),
+                    ParamKind::VarArgs,
+                )
             }
-            "dictionary_splat_pattern" => (text[inner.byte_range()].trim_start_matches('*').to_string(), ParamKind::VarKeyword),
+            "dictionary_splat_pattern" => (
+                text[inner.byte_range()].trim_start_matches('*').to_string(),
+                ParamKind::VarKeyword,
+            ),
             _ => continue,
         };
-        out.push(Param { name, kind, has_default, annotation });
+        out.push(Param {
+            name,
+            kind,
+            has_default,
+            annotation,
+        });
     }
     out
 }
@@ -289,12 +335,21 @@ pub fn write_method<'t>(
     if !session_calls.iter().any(SessionCall::is_write) {
         return None;
     }
-    let session = session_calls.first().map(|c| session_of(c.call, text)).unwrap_or_default();
+    let session = session_calls
+        .first()
+        .map(|c| session_of(c.call, text))
+        .unwrap_or_default();
     let assignments = assignments(&nodes, text);
     let hard_delete = session_calls.iter().any(|c| c.method == "delete");
 
-    let added: Vec<&SessionCall> = session_calls.iter().filter(|c| c.method == "add" && c.argument.is_some()).collect();
-    let class = function.class.as_deref().and_then(|c| module.classes.iter().find(|k| k.name == c));
+    let added: Vec<&SessionCall> = session_calls
+        .iter()
+        .filter(|c| c.method == "add" && c.argument.is_some())
+        .collect();
+    let class = function
+        .class
+        .as_deref()
+        .and_then(|c| module.classes.iter().find(|k| k.name == c));
 
     // The kind: from the name, else from the body.
     let name_kind = settings.kind_from_name(&function.name);
@@ -303,7 +358,8 @@ pub fn write_method<'t>(
         None if hard_delete => Kind::Delete,
         None if added.iter().any(|c| {
             let var = c.argument.as_deref().unwrap_or_default();
-            constructed_model(&assignments, var, c.call.start_byte(), text).is_some_and(|m| is_model(&m))
+            constructed_model(&assignments, var, c.call.start_byte(), text)
+                .is_some_and(|m| is_model(&m))
         }) =>
         {
             Kind::Create
@@ -315,8 +371,13 @@ pub fn write_method<'t>(
     if kind == Kind::Create {
         for call in &added {
             let var = call.argument.clone().unwrap_or_default();
-            let Some((binding, ctor)) = last_assignment(&assignments, &var, call.call.start_byte()) else { continue };
-            let Some(model) = constructor_name(ctor, text) else { continue };
+            let Some((binding, ctor)) = last_assignment(&assignments, &var, call.call.start_byte())
+            else {
+                continue;
+            };
+            let Some(model) = constructor_name(ctor, text) else {
+                continue;
+            };
             if entities.iter().any(|e: &Entity| e.variable == var) {
                 continue;
             }
@@ -336,8 +397,11 @@ pub fn write_method<'t>(
     }
     if hard_delete {
         for call in session_calls.iter().filter(|c| c.method == "delete") {
-            let Some(var) = call.argument.clone() else { continue };
-            let binding = last_assignment(&assignments, &var, call.call.start_byte()).map(|(s, _)| s);
+            let Some(var) = call.argument.clone() else {
+                continue;
+            };
+            let binding =
+                last_assignment(&assignments, &var, call.call.start_byte()).map(|(s, _)| s);
             let model = binding.and_then(|b| loaded_model(b, text, class, is_model));
             let mut entity = Entity {
                 variable: var,
@@ -353,11 +417,27 @@ pub fn write_method<'t>(
             entities.push(entity);
         }
     } else if entities.is_empty() {
-        entities.extend(loaded_entities(&function, &nodes, &assignments, &session_calls, text, class, is_model));
+        entities.extend(loaded_entities(
+            &function,
+            &nodes,
+            &assignments,
+            &session_calls,
+            text,
+            class,
+            is_model,
+        ));
     }
 
     let context = context_assignment(&nodes, text, settings);
-    Some(WriteMethod { function, kind, hard_delete, session, session_calls, entities, context })
+    Some(WriteMethod {
+        function,
+        kind,
+        hard_delete,
+        session,
+        session_calls,
+        entities,
+        context,
+    })
 }
 
 fn session_of(call: Node<'_>, text: &str) -> String {
@@ -367,22 +447,35 @@ fn session_of(call: Node<'_>, text: &str) -> String {
         .unwrap_or_default()
 }
 
-fn session_calls<'t>(nodes: &[Node<'t>], text: &str, settings: &Settings, function: &Function<'t>) -> Vec<SessionCall<'t>> {
+fn session_calls<'t>(
+    nodes: &[Node<'t>],
+    text: &str,
+    settings: &Settings,
+    function: &Function<'t>,
+) -> Vec<SessionCall<'t>> {
     let mut out = Vec::new();
     for node in nodes {
         if node.kind() != "call" {
             continue;
         }
-        let Some(f) = node.child_by_field_name("function") else { continue };
+        let Some(f) = node.child_by_field_name("function") else {
+            continue;
+        };
         if f.kind() != "attribute" {
             continue;
         }
-        let (Some(object), Some(attr)) = (f.child_by_field_name("object"), f.child_by_field_name("attribute")) else {
+        let (Some(object), Some(attr)) = (
+            f.child_by_field_name("object"),
+            f.child_by_field_name("attribute"),
+        ) else {
             continue;
         };
-        let Some(receiver) = dotted_name(object, text) else { continue };
+        let Some(receiver) = dotted_name(object, text) else {
+            continue;
+        };
         let is_session = settings.session_expressions.iter().any(|s| {
-            *s == receiver && (s.contains('.') || function.param(s).is_some() || !receiver.contains('.'))
+            *s == receiver
+                && (s.contains('.') || function.param(s).is_some() || !receiver.contains('.'))
         });
         if !is_session {
             continue;
@@ -397,8 +490,15 @@ fn session_calls<'t>(nodes: &[Node<'t>], text: &str, settings: &Settings, functi
             })
             .filter(|a| a.kind() == "identifier")
             .map(|a| text[a.byte_range()].to_string());
-        let Some(statement) = enclosing_statement(*node) else { continue };
-        out.push(SessionCall { method, call: *node, statement, argument });
+        let Some(statement) = enclosing_statement(*node) else {
+            continue;
+        };
+        out.push(SessionCall {
+            method,
+            call: *node,
+            statement,
+            argument,
+        });
     }
     out
 }
@@ -410,20 +510,29 @@ fn assignments<'t>(nodes: &[Node<'t>], text: &str) -> Vec<(String, Node<'t>, Nod
         if node.kind() != "assignment" {
             continue;
         }
-        let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else {
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
             continue;
         };
         if left.kind() != "identifier" {
             continue;
         }
-        let Some(statement) = enclosing_statement(*node) else { continue };
+        let Some(statement) = enclosing_statement(*node) else {
+            continue;
+        };
         out.push((text[left.byte_range()].to_string(), statement, right));
     }
     out
 }
 
 /// The last assignment to `var` before byte `before`: statement and value.
-fn last_assignment<'t>(assignments: &[(String, Node<'t>, Node<'t>)], var: &str, before: usize) -> Option<(Node<'t>, Node<'t>)> {
+fn last_assignment<'t>(
+    assignments: &[(String, Node<'t>, Node<'t>)],
+    var: &str,
+    before: usize,
+) -> Option<(Node<'t>, Node<'t>)> {
     assignments
         .iter()
         .filter(|(name, stmt, _)| name == var && stmt.start_byte() < before)
@@ -431,7 +540,12 @@ fn last_assignment<'t>(assignments: &[(String, Node<'t>, Node<'t>)], var: &str, 
         .map(|(_, stmt, value)| (*stmt, *value))
 }
 
-fn constructed_model(assignments: &[(String, Node<'_>, Node<'_>)], var: &str, before: usize, text: &str) -> Option<String> {
+fn constructed_model(
+    assignments: &[(String, Node<'_>, Node<'_>)],
+    var: &str,
+    before: usize,
+    text: &str,
+) -> Option<String> {
     let (_, value) = last_assignment(assignments, var, before)?;
     constructor_name(value, text)
 }
@@ -443,19 +557,32 @@ fn constructor_name(value: Node<'_>, text: &str) -> Option<String> {
     }
     let f = dotted_name(value.child_by_field_name("function")?, text)?;
     let last = f.rsplit('.').next()?.to_string();
-    last.chars().next().filter(|c| c.is_ascii_uppercase()).map(|_| last)
+    last.chars()
+        .next()
+        .filter(|c| c.is_ascii_uppercase())
+        .map(|_| last)
 }
 
 /// The model an update or delete loads, from the value bound to the entity:
 /// `get_by_id(Model, ...)`, `session.get(Model, ...)`, `select(Model)`, a
 /// method of the class annotated `-> Model`, or the service's own
 /// `BaseService[Model]`.
-fn loaded_model(binding: Node<'_>, text: &str, class: Option<&ClassFacts>, is_model: &dyn Fn(&str) -> bool) -> Option<String> {
+fn loaded_model(
+    binding: Node<'_>,
+    text: &str,
+    class: Option<&ClassFacts>,
+    is_model: &dyn Fn(&str) -> bool,
+) -> Option<String> {
     // An annotated assignment names the type.
     let mut cursor = binding.walk();
-    let assignment = binding.named_children(&mut cursor).find(|n| n.kind() == "assignment");
+    let assignment = binding
+        .named_children(&mut cursor)
+        .find(|n| n.kind() == "assignment");
     if let Some(ty) = assignment.and_then(|a| a.child_by_field_name("type")) {
-        if let Some(m) = capitalized_names(&text[ty.byte_range()]).into_iter().find(|n| is_model(n)) {
+        if let Some(m) = capitalized_names(&text[ty.byte_range()])
+            .into_iter()
+            .find(|n| is_model(n))
+        {
             return Some(m);
         }
     }
@@ -468,7 +595,10 @@ fn loaded_model(binding: Node<'_>, text: &str, class: Option<&ClassFacts>, is_mo
             }
         }
         if node.kind() == "call" {
-            if let Some(f) = node.child_by_field_name("function").and_then(|f| dotted_name(f, text)) {
+            if let Some(f) = node
+                .child_by_field_name("function")
+                .and_then(|f| dotted_name(f, text))
+            {
                 if let (Some(method), Some(class)) = (f.strip_prefix("self."), class) {
                     if let Some(ret) = class.return_annotations.get(method) {
                         if let Some(m) = capitalized_names(ret).into_iter().find(|n| is_model(n)) {
@@ -494,17 +624,25 @@ fn fill_uses<'t>(entity: &mut Entity<'t>, nodes: &[Node<'t>], text: &str) {
     for node in nodes {
         match node.kind() {
             "assignment" => {
-                let Some(left) = node.child_by_field_name("left") else { continue };
+                let Some(left) = node.child_by_field_name("left") else {
+                    continue;
+                };
                 if left.kind() != "attribute" {
                     continue;
                 }
-                let (Some(object), Some(attr)) = (left.child_by_field_name("object"), left.child_by_field_name("attribute")) else {
+                let (Some(object), Some(attr)) = (
+                    left.child_by_field_name("object"),
+                    left.child_by_field_name("attribute"),
+                ) else {
                     continue;
                 };
                 if object.kind() != "identifier" || text[object.byte_range()] != entity.variable {
                     continue;
                 }
-                let (Some(value), Some(statement)) = (node.child_by_field_name("right"), enclosing_statement(*node)) else {
+                let (Some(value), Some(statement)) = (
+                    node.child_by_field_name("right"),
+                    enclosing_statement(*node),
+                ) else {
                     continue;
                 };
                 entity.attribute_writes.push(AttributeWrite {
@@ -515,16 +653,23 @@ fn fill_uses<'t>(entity: &mut Entity<'t>, nodes: &[Node<'t>], text: &str) {
                 });
             }
             "call" => {
-                let Some(f) = node.child_by_field_name("function") else { continue };
+                let Some(f) = node.child_by_field_name("function") else {
+                    continue;
+                };
                 if f.kind() != "attribute" {
                     continue;
                 }
-                let (Some(object), Some(attr)) = (f.child_by_field_name("object"), f.child_by_field_name("attribute")) else {
+                let (Some(object), Some(attr)) = (
+                    f.child_by_field_name("object"),
+                    f.child_by_field_name("attribute"),
+                ) else {
                     continue;
                 };
                 if object.kind() == "identifier" && text[object.byte_range()] == entity.variable {
                     if let Some(stmt) = enclosing_statement(*node) {
-                        entity.method_calls.push((text[attr.byte_range()].to_string(), stmt));
+                        entity
+                            .method_calls
+                            .push((text[attr.byte_range()].to_string(), stmt));
                     }
                 }
             }
@@ -550,12 +695,19 @@ fn loaded_entities<'t>(
     for (name, _, value) in assignments {
         let value_kind = value.kind();
         let loads = matches!(value_kind, "await" | "call" | "subscript" | "attribute");
-        if loads && !candidates.contains(name) && constructor_name(*value, text).is_none_or(|m| !is_model(&m)) {
+        if loads
+            && !candidates.contains(name)
+            && constructor_name(*value, text).is_none_or(|m| !is_model(&m))
+        {
             candidates.push(name.clone());
         }
     }
     for p in &function.params {
-        if p.annotation.as_deref().is_some_and(|a| capitalized_names(a).iter().any(|n| is_model(n))) && !candidates.contains(&p.name) {
+        if p.annotation
+            .as_deref()
+            .is_some_and(|a| capitalized_names(a).iter().any(|n| is_model(n)))
+            && !candidates.contains(&p.name)
+        {
             candidates.push(p.name.clone());
         }
     }
@@ -575,16 +727,23 @@ fn loaded_entities<'t>(
         fill_uses(&mut entity, nodes, text);
         let changed_by_setattr = nodes.iter().any(|n| {
             n.kind() == "call"
-                && n.child_by_field_name("function").is_some_and(|f| &text[f.byte_range()] == "setattr")
+                && n.child_by_field_name("function")
+                    .is_some_and(|f| &text[f.byte_range()] == "setattr")
                 && first_argument_is(*n, &var, text)
         });
-        let refreshed = session_calls.iter().any(|c| c.argument.as_deref() == Some(var.as_str()) && c.method != "delete");
+        let refreshed = session_calls
+            .iter()
+            .any(|c| c.argument.as_deref() == Some(var.as_str()) && c.method != "delete");
         let passed_to_helper = nodes.iter().any(|n| {
             n.kind() == "call"
-                && n.child_by_field_name("function").and_then(|f| dotted_name(f, text)).is_some_and(|f| f.starts_with("self._"))
+                && n.child_by_field_name("function")
+                    .and_then(|f| dotted_name(f, text))
+                    .is_some_and(|f| f.starts_with("self._"))
                 && first_argument_is(*n, &var, text)
         });
-        let evidence = !entity.attribute_writes.is_empty() || changed_by_setattr || !entity.method_calls.is_empty();
+        let evidence = !entity.attribute_writes.is_empty()
+            || changed_by_setattr
+            || !entity.method_calls.is_empty();
         if !(evidence || (refreshed && passed_to_helper)) {
             continue;
         }
@@ -641,8 +800,16 @@ fn statement_after_guards<'t>(binding: Node<'t>, var: &str, text: &str) -> Optio
     let mut rest = stmts[pos + 1..].iter();
     for stmt in rest.by_ref() {
         if stmt.kind() == "if_statement" {
-            let cond = stmt.child_by_field_name("condition").map(|c| text[c.byte_range()].split_whitespace().collect::<Vec<_>>().join(" "));
-            if cond.as_deref().is_some_and(|c| c == format!("not {var}") || c == format!("{var} is None")) {
+            let cond = stmt.child_by_field_name("condition").map(|c| {
+                text[c.byte_range()]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            if cond
+                .as_deref()
+                .is_some_and(|c| c == format!("not {var}") || c == format!("{var} is None"))
+            {
                 continue;
             }
         }
@@ -651,12 +818,19 @@ fn statement_after_guards<'t>(binding: Node<'t>, var: &str, text: &str) -> Optio
     None
 }
 
-fn context_assignment<'t>(nodes: &[Node<'t>], text: &str, settings: &Settings) -> Option<ContextAssignment<'t>> {
+fn context_assignment<'t>(
+    nodes: &[Node<'t>],
+    text: &str,
+    settings: &Settings,
+) -> Option<ContextAssignment<'t>> {
     for node in nodes {
         if node.kind() != "assignment" {
             continue;
         }
-        let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else {
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
             continue;
         };
         if left.kind() != "identifier" {
@@ -664,7 +838,9 @@ fn context_assignment<'t>(nodes: &[Node<'t>], text: &str, settings: &Settings) -
         }
         let value = &text[right.byte_range()];
         let prefix = format!("{}.", settings.context_class);
-        if value.starts_with(&prefix) || (right.kind() == "conditional_expression" && value.contains(&prefix)) {
+        if value.starts_with(&prefix)
+            || (right.kind() == "conditional_expression" && value.contains(&prefix))
+        {
             return Some(ContextAssignment {
                 variable: text[left.byte_range()].to_string(),
                 statement: enclosing_statement(*node)?,

@@ -32,14 +32,25 @@ pub enum MixinFit {
 
 impl RepoIndex {
     pub fn new(modules: Vec<ModuleFacts>) -> RepoIndex {
-        let mut index = RepoIndex { modules, ..Default::default() };
+        let mut index = RepoIndex {
+            modules,
+            ..Default::default()
+        };
         for (i, module) in index.modules.iter().enumerate() {
             let parts: Vec<&str> = module.name.split('.').collect();
             for start in 0..parts.len() {
-                index.by_suffix.entry(parts[start..].join(".")).or_default().push(i);
+                index
+                    .by_suffix
+                    .entry(parts[start..].join("."))
+                    .or_default()
+                    .push(i);
             }
             for (c, class) in module.classes.iter().enumerate() {
-                index.classes.entry(class.name.clone()).or_default().push((i, c));
+                index
+                    .classes
+                    .entry(class.name.clone())
+                    .or_default()
+                    .push((i, c));
             }
         }
         index
@@ -56,7 +67,11 @@ impl RepoIndex {
                 many.iter()
                     .map(|i| &self.modules[*i])
                     .find(|m| m.name == dotted)
-                    .or_else(|| many.iter().map(|i| &self.modules[*i]).min_by_key(|m| m.name.len()))
+                    .or_else(|| {
+                        many.iter()
+                            .map(|i| &self.modules[*i])
+                            .min_by_key(|m| m.name.len())
+                    })
             }
             _ => None,
         }
@@ -120,7 +135,15 @@ impl RepoIndex {
             match self.class(&current) {
                 Some(class) => stack.extend(class.bases.iter().cloned()),
                 None => {
-                    if !matches!(current.as_str(), "Base" | "DeclarativeBase" | "object" | "Generic" | "AsyncAttrs" | "MappedAsDataclass") {
+                    if !matches!(
+                        current.as_str(),
+                        "Base"
+                            | "DeclarativeBase"
+                            | "object"
+                            | "Generic"
+                            | "AsyncAttrs"
+                            | "MappedAsDataclass"
+                    ) {
                         return false;
                     }
                 }
@@ -146,7 +169,11 @@ impl RepoIndex {
                 stack.extend(class.bases.iter().cloned());
             }
         }
-        let missing: Vec<String> = setters.iter().filter(|s| !methods.contains(**s)).map(|s| s.to_string()).collect();
+        let missing: Vec<String> = setters
+            .iter()
+            .filter(|s| !methods.contains(**s))
+            .map(|s| s.to_string())
+            .collect();
         if missing.is_empty() {
             MixinFit::Fits
         } else {
@@ -169,7 +196,12 @@ impl RepoIndex {
         self.binding_in(module, name, &mut seen)
     }
 
-    fn binding_in<'a>(&'a self, module: &'a ModuleFacts, name: &str, seen: &mut HashSet<String>) -> Option<&'a Binding> {
+    fn binding_in<'a>(
+        &'a self,
+        module: &'a ModuleFacts,
+        name: &str,
+        seen: &mut HashSet<String>,
+    ) -> Option<&'a Binding> {
         if !seen.insert(module.name.clone()) {
             return None;
         }
@@ -177,7 +209,9 @@ impl RepoIndex {
             return Some(b);
         }
         for star in &module.star_imports {
-            let Some(target) = self.module(star) else { continue };
+            let Some(target) = self.module(star) else {
+                continue;
+            };
             if let Some(all) = &target.all {
                 if !all.iter().any(|n| n == name) {
                     continue;
@@ -227,7 +261,10 @@ mod tests {
         assert!(!idx.inherits("Log", "AuditMixin"));
         assert!(!idx.inherits("Unknown", "AuditMixin"));
         assert_eq!(
-            idx.columns("Tenant").unwrap().into_iter().collect::<Vec<_>>(),
+            idx.columns("Tenant")
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
             vec!["created_by_email".to_string(), "name".to_string()]
         );
         assert!(idx.columns_are_complete("Tenant"));
@@ -240,18 +277,30 @@ mod tests {
         assert!(idx.is_bound(svc, "datetime"));
         assert!(idx.is_bound(svc, "func"));
         assert!(!idx.is_bound(svc, "os"), "not in __all__");
-        assert!(idx.is_bound(svc, "helper"), "second star import has no __all__");
-        assert!(!idx.is_bound(svc, "IntegrityError"), "external star import binds nothing known");
+        assert!(
+            idx.is_bound(svc, "helper"),
+            "second star import has no __all__"
+        );
+        assert!(
+            !idx.is_bound(svc, "IntegrityError"),
+            "external star import binds nothing known"
+        );
     }
 
     #[test]
     fn mixin_fit_reports_missing_setters() {
         let idx = index();
-        assert_eq!(idx.mixin_fit("AuditMixin", &["set_created_by", "set_updated_by"]), MixinFit::Fits);
+        assert_eq!(
+            idx.mixin_fit("AuditMixin", &["set_created_by", "set_updated_by"]),
+            MixinFit::Fits
+        );
         assert_eq!(
             idx.mixin_fit("AuditMixin", &["set_created_by", "set_deleted_by"]),
             MixinFit::LacksSetters(vec!["set_deleted_by".into()])
         );
-        assert_eq!(idx.mixin_fit("OtherMixin", &["x"]), MixinFit::NotInRepository);
+        assert_eq!(
+            idx.mixin_fit("OtherMixin", &["x"]),
+            MixinFit::NotInRepository
+        );
     }
 }

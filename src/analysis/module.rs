@@ -75,7 +75,10 @@ pub fn module_name(path: &std::path::Path) -> String {
 
 impl ModuleFacts {
     pub fn collect(name: String, root: Node<'_>, text: &str) -> ModuleFacts {
-        let mut facts = ModuleFacts { name, ..Default::default() };
+        let mut facts = ModuleFacts {
+            name,
+            ..Default::default()
+        };
         facts.collect_block(root, text);
         facts.collect_classes(root, text);
         facts
@@ -91,13 +94,15 @@ impl ModuleFacts {
                 "future_import_statement" => {}
                 "function_definition" | "class_definition" => {
                     if let Some(n) = stmt.child_by_field_name("name") {
-                        self.bindings.insert(text[n.byte_range()].to_string(), Binding::Local);
+                        self.bindings
+                            .insert(text[n.byte_range()].to_string(), Binding::Local);
                     }
                 }
                 "decorated_definition" => {
                     if let Some(def) = stmt.child_by_field_name("definition") {
                         if let Some(n) = def.child_by_field_name("name") {
-                            self.bindings.insert(text[n.byte_range()].to_string(), Binding::Local);
+                            self.bindings
+                                .insert(text[n.byte_range()].to_string(), Binding::Local);
                         }
                     }
                 }
@@ -109,7 +114,8 @@ impl ModuleFacts {
                         }
                     }
                 }
-                "if_statement" | "try_statement" | "with_statement" | "for_statement" | "while_statement" => {
+                "if_statement" | "try_statement" | "with_statement" | "for_statement"
+                | "while_statement" => {
                     let mut cursor = stmt.walk();
                     let kids: Vec<Node> = stmt.named_children(&mut cursor).collect();
                     for kid in kids {
@@ -117,7 +123,10 @@ impl ModuleFacts {
                             "block" => self.collect_block(kid, text),
                             "elif_clause" | "else_clause" | "except_clause" | "finally_clause" => {
                                 let mut c2 = kid.walk();
-                                let blocks: Vec<Node> = kid.named_children(&mut c2).filter(|n| n.kind() == "block").collect();
+                                let blocks: Vec<Node> = kid
+                                    .named_children(&mut c2)
+                                    .filter(|n| n.kind() == "block")
+                                    .collect();
                                 for b in blocks {
                                     self.collect_block(b, text);
                                 }
@@ -132,7 +141,9 @@ impl ModuleFacts {
     }
 
     fn assignment(&mut self, assignment: Node<'_>, text: &str) {
-        let Some(left) = assignment.child_by_field_name("left") else { return };
+        let Some(left) = assignment.child_by_field_name("left") else {
+            return;
+        };
         let mut targets = vec![left];
         while let Some(t) = targets.pop() {
             match t.kind() {
@@ -168,15 +179,27 @@ impl ModuleFacts {
                     let module = text[name.byte_range()].to_string();
                     let first = module.split('.').next().unwrap_or(&module).to_string();
                     // `import a.b` binds `a` (the package), usable as `a.b`.
-                    let bound = if module.contains('.') { first.clone() } else { module.clone() };
-                    self.bindings.insert(first, Binding::Module { module: bound });
-                }
-                "aliased_import" => {
-                    let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias")) else {
-                        continue;
+                    let bound = if module.contains('.') {
+                        first.clone()
+                    } else {
+                        module.clone()
                     };
                     self.bindings
-                        .insert(text[alias.byte_range()].to_string(), Binding::Module { module: text[n.byte_range()].to_string() });
+                        .insert(first, Binding::Module { module: bound });
+                }
+                "aliased_import" => {
+                    let (Some(n), Some(alias)) = (
+                        name.child_by_field_name("name"),
+                        name.child_by_field_name("alias"),
+                    ) else {
+                        continue;
+                    };
+                    self.bindings.insert(
+                        text[alias.byte_range()].to_string(),
+                        Binding::Module {
+                            module: text[n.byte_range()].to_string(),
+                        },
+                    );
                 }
                 _ => {}
             }
@@ -184,7 +207,9 @@ impl ModuleFacts {
     }
 
     fn import_from(&mut self, stmt: Node<'_>, text: &str) {
-        let Some(module_node) = stmt.child_by_field_name("module_name") else { return };
+        let Some(module_node) = stmt.child_by_field_name("module_name") else {
+            return;
+        };
         let module = self.absolute_module(&text[module_node.byte_range()]);
         let mut cursor = stmt.walk();
         let mut had_names = false;
@@ -193,15 +218,27 @@ impl ModuleFacts {
             match name.kind() {
                 "dotted_name" => {
                     let n = text[name.byte_range()].to_string();
-                    self.bindings.insert(n.clone(), Binding::From { module: module.clone(), name: n });
+                    self.bindings.insert(
+                        n.clone(),
+                        Binding::From {
+                            module: module.clone(),
+                            name: n,
+                        },
+                    );
                 }
                 "aliased_import" => {
-                    let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias")) else {
+                    let (Some(n), Some(alias)) = (
+                        name.child_by_field_name("name"),
+                        name.child_by_field_name("alias"),
+                    ) else {
                         continue;
                     };
                     self.bindings.insert(
                         text[alias.byte_range()].to_string(),
-                        Binding::From { module: module.clone(), name: text[n.byte_range()].to_string() },
+                        Binding::From {
+                            module: module.clone(),
+                            name: text[n.byte_range()].to_string(),
+                        },
                     );
                 }
                 _ => {}
@@ -209,7 +246,10 @@ impl ModuleFacts {
         }
         if !had_names {
             let mut cursor = stmt.walk();
-            if stmt.named_children(&mut cursor).any(|c| c.kind() == "wildcard_import") {
+            if stmt
+                .named_children(&mut cursor)
+                .any(|c| c.kind() == "wildcard_import")
+            {
                 self.star_imports.push(module);
             }
         }
@@ -269,12 +309,23 @@ fn string_list(node: Node<'_>, text: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
-const MAPPED_CALLS: &[&str] =
-    &["Column", "mapped_column", "relationship", "column_property", "synonym", "deferred", "composite", "association_proxy"];
+const MAPPED_CALLS: &[&str] = &[
+    "Column",
+    "mapped_column",
+    "relationship",
+    "column_property",
+    "synonym",
+    "deferred",
+    "composite",
+    "association_proxy",
+];
 
 fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
     let mut facts = ClassFacts {
-        name: class.child_by_field_name("name").map(|n| text[n.byte_range()].to_string()).unwrap_or_default(),
+        name: class
+            .child_by_field_name("name")
+            .map(|n| text[n.byte_range()].to_string())
+            .unwrap_or_default(),
         line: class.start_position().row + 1,
         ..Default::default()
     };
@@ -284,19 +335,25 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
             match base.kind() {
                 "identifier" | "attribute" => {
                     if let Some(d) = dotted_name(base, text) {
-                        facts.bases.push(d.rsplit('.').next().unwrap_or(&d).to_string());
+                        facts
+                            .bases
+                            .push(d.rsplit('.').next().unwrap_or(&d).to_string());
                     }
                 }
                 "subscript" => {
                     if let Some(value) = base.child_by_field_name("value") {
                         if let Some(d) = dotted_name(value, text) {
-                            facts.bases.push(d.rsplit('.').next().unwrap_or(&d).to_string());
+                            facts
+                                .bases
+                                .push(d.rsplit('.').next().unwrap_or(&d).to_string());
                         }
                     }
                     let mut c2 = base.walk();
                     for sub in base.children_by_field_name("subscript", &mut c2) {
                         if let Some(d) = dotted_name(sub, text) {
-                            facts.base_type_arguments.push(d.rsplit('.').next().unwrap_or(&d).to_string());
+                            facts
+                                .base_type_arguments
+                                .push(d.rsplit('.').next().unwrap_or(&d).to_string());
                         }
                     }
                 }
@@ -304,10 +361,15 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
             }
         }
     }
-    let Some(body) = class.child_by_field_name("body") else { return facts };
+    let Some(body) = class.child_by_field_name("body") else {
+        return facts;
+    };
     for stmt in statements(body) {
         let (def, decorators) = match stmt.kind() {
-            "decorated_definition" => (stmt.child_by_field_name("definition"), text[stmt.byte_range()].to_string()),
+            "decorated_definition" => (
+                stmt.child_by_field_name("definition"),
+                text[stmt.byte_range()].to_string(),
+            ),
             "function_definition" => (Some(stmt), String::new()),
             "expression_statement" => {
                 let mut cursor = stmt.walk();
@@ -320,15 +382,21 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
             }
             _ => continue,
         };
-        let Some(def) = def.filter(|d| d.kind() == "function_definition") else { continue };
-        let Some(name) = def.child_by_field_name("name") else { continue };
+        let Some(def) = def.filter(|d| d.kind() == "function_definition") else {
+            continue;
+        };
+        let Some(name) = def.child_by_field_name("name") else {
+            continue;
+        };
         let name = text[name.byte_range()].to_string();
         let decorator_text = decorators.split("def ").next().unwrap_or("");
         if decorator_text.contains("declared_attr") {
             facts.columns.insert(name.clone());
         }
         if let Some(ret) = def.child_by_field_name("return_type") {
-            facts.return_annotations.insert(name.clone(), text[ret.byte_range()].to_string());
+            facts
+                .return_annotations
+                .insert(name.clone(), text[ret.byte_range()].to_string());
         }
         facts.methods.insert(name);
     }
@@ -336,7 +404,9 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
 }
 
 fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
-    let Some(left) = assignment.child_by_field_name("left") else { return };
+    let Some(left) = assignment.child_by_field_name("left") else {
+        return;
+    };
     if left.kind() != "identifier" {
         return;
     }
@@ -370,11 +440,30 @@ mod tests {
         let m = facts(
             "import datetime\nimport os.path\nfrom sqlalchemy.exc import IntegrityError as IE\nfrom .models import *\nfrom app.core import *\ntry:\n    import ujson as json\nexcept ImportError:\n    json = None\n__all__ = ['a', \"b\"]\n",
         );
-        assert_eq!(m.bindings["datetime"], Binding::Module { module: "datetime".into() });
-        assert_eq!(m.bindings["os"], Binding::Module { module: "os".into() });
-        assert_eq!(m.bindings["IE"], Binding::From { module: "sqlalchemy.exc".into(), name: "IntegrityError".into() });
+        assert_eq!(
+            m.bindings["datetime"],
+            Binding::Module {
+                module: "datetime".into()
+            }
+        );
+        assert_eq!(
+            m.bindings["os"],
+            Binding::Module {
+                module: "os".into()
+            }
+        );
+        assert_eq!(
+            m.bindings["IE"],
+            Binding::From {
+                module: "sqlalchemy.exc".into(),
+                name: "IntegrityError".into()
+            }
+        );
         assert!(m.bindings.contains_key("json"));
-        assert_eq!(m.star_imports, vec!["app.features.x.models".to_string(), "app.core".to_string()]);
+        assert_eq!(
+            m.star_imports,
+            vec!["app.features.x.models".to_string(), "app.core".to_string()]
+        );
         assert_eq!(m.all, Some(vec!["a".to_string(), "b".to_string()]));
     }
 
@@ -385,7 +474,10 @@ mod tests {
         );
         let t = &m.classes[0];
         assert_eq!(t.bases, vec!["GlobalModel", "Mixin"]);
-        assert_eq!(t.columns.iter().cloned().collect::<Vec<_>>(), vec!["created_by_email", "legacy", "name"]);
+        assert_eq!(
+            t.columns.iter().cloned().collect::<Vec<_>>(),
+            vec!["created_by_email", "legacy", "name"]
+        );
         assert!(t.methods.contains("set_created_by"));
         let s = &m.classes[1];
         assert_eq!(s.bases, vec!["BaseService"]);
@@ -395,7 +487,13 @@ mod tests {
 
     #[test]
     fn module_names_come_from_paths() {
-        assert_eq!(module_name(std::path::Path::new("./app/core/__init__.py")), "app.core");
-        assert_eq!(module_name(std::path::Path::new("app/core/db.py")), "app.core.db");
+        assert_eq!(
+            module_name(std::path::Path::new("./app/core/__init__.py")),
+            "app.core"
+        );
+        assert_eq!(
+            module_name(std::path::Path::new("app/core/db.py")),
+            "app.core.db"
+        );
     }
 }

@@ -30,7 +30,9 @@ thread_local! {
 
 /// Parse Python text with this thread's parser.
 pub fn parse(text: &str) -> Tree {
-    PARSER.with(|p| p.borrow_mut().parse(text, None)).expect("parsing without a timeout or cancellation always yields a tree")
+    PARSER
+        .with(|p| p.borrow_mut().parse(text, None))
+        .expect("parsing without a timeout or cancellation always yields a tree")
 }
 
 /// Decode raw bytes as a Python source: UTF-8, an optional BOM stripped.
@@ -164,9 +166,19 @@ pub fn syntax_error(tree: &Tree, text: &str) -> Option<String> {
     }
     let pos = node.start_position();
     let line_text = text.lines().nth(pos.row).unwrap_or("");
-    let column = line_text.get(..pos.column).map_or(pos.column, |s| s.chars().count()) + 1;
-    let what = if node.is_missing() { format!("missing `{}`", node.kind()) } else { "invalid syntax".to_string() };
-    Some(format!("syntax error at line {}, column {column}: {what}; not checked", pos.row + 1))
+    let column = line_text
+        .get(..pos.column)
+        .map_or(pos.column, |s| s.chars().count())
+        + 1;
+    let what = if node.is_missing() {
+        format!("missing `{}`", node.kind())
+    } else {
+        "invalid syntax".to_string()
+    };
+    Some(format!(
+        "syntax error at line {}, column {column}: {what}; not checked",
+        pos.row + 1
+    ))
 }
 
 /// Nodes below `node` in document order, not descending into nested
@@ -212,7 +224,11 @@ pub fn dotted_name(node: Node<'_>, text: &str) -> Option<String> {
         "attribute" => {
             let object = node.child_by_field_name("object")?;
             let attr = node.child_by_field_name("attribute")?;
-            Some(format!("{}.{}", dotted_name(object, text)?, &text[attr.byte_range()]))
+            Some(format!(
+                "{}.{}",
+                dotted_name(object, text)?,
+                &text[attr.byte_range()]
+            ))
         }
         _ => None,
     }
@@ -221,7 +237,10 @@ pub fn dotted_name(node: Node<'_>, text: &str) -> Option<String> {
 /// The statements of a `block`, comments excluded.
 pub fn statements(block: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = block.walk();
-    block.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect()
+    block
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect()
 }
 
 /// Whether `inner` lies within `outer`.
@@ -235,7 +254,9 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_located() {
-        let err = SourceFile::parse("def f(:\n    pass\n".into(), false).err().unwrap();
+        let err = SourceFile::parse("def f(:\n    pass\n".into(), false)
+            .err()
+            .unwrap();
         assert!(err.starts_with("syntax error at line 1"), "{err}");
         assert!(SourceFile::parse("x = 1\n".into(), false).is_ok());
     }
@@ -254,4 +275,61 @@ mod tests {
         assert_eq!(text, "x = 1\n");
         assert_eq!(SourceFile::to_bytes(&text, bom), b"\xEF\xBB\xBFx = 1\n");
     }
+}
+
+/// Whether `node` is a use of the name `name` (not an attribute name, a
+/// keyword, an import, or a binding).
+pub fn is_load(node: Node<'_>, name: &str, text: &str) -> bool {
+    node.kind() == "identifier" && &text[node.byte_range()] == name && is_load_position(node)
+}
+
+fn is_load_position(node: Node<'_>) -> bool {
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "attribute" => parent
+            .child_by_field_name("object")
+            .is_some_and(|o| o.id() == node.id()),
+        "keyword_argument" => parent
+            .child_by_field_name("value")
+            .is_some_and(|v| v.id() == node.id()),
+        "assignment" | "augmented_assignment" => parent
+            .child_by_field_name("right")
+            .is_some_and(|v| v.id() == node.id()),
+        "dotted_name"
+        | "aliased_import"
+        | "import_from_statement"
+        | "import_statement"
+        | "parameters"
+        | "default_parameter"
+        | "typed_parameter"
+        | "typed_default_parameter"
+        | "function_definition"
+        | "class_definition"
+        | "global_statement"
+        | "nonlocal_statement"
+        | "as_pattern_target" => false,
+        _ => true,
+    }
+}
+
+/// How often each name is used (loaded) in the file, imports excluded.
+pub fn load_counts(root: Node<'_>, text: &str) -> std::collections::HashMap<String, usize> {
+    let mut counts = std::collections::HashMap::new();
+    let mut cursor = root.walk();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier" {
+            if is_load_position(node) {
+                *counts
+                    .entry(text[node.byte_range()].to_string())
+                    .or_insert(0) += 1;
+            }
+            continue;
+        }
+        cursor.reset(node);
+        stack.extend(node.named_children(&mut cursor));
+    }
+    counts
 }

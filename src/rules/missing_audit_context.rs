@@ -30,3 +30,44 @@
 //! Safe. The line is inserted before the entity is built (create) or after it is
 //! loaded and checked (update, delete), with the context import when the module
 //! lacks it, and the user parameter when the method lacks it.
+
+use crate::analysis::functions::WriteMethod;
+use crate::checker::Checker;
+use crate::rules::{fix_parts, Rule};
+use auditfix_transforms::{Applicability, Fix};
+
+pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
+    // Verify that the method writes an entity the standard audits.
+    if !method
+        .entities
+        .iter()
+        .any(|e| checker.needs_audit(method, e))
+    {
+        return;
+    }
+    // Verify that it builds no audit context.
+    if method.context.is_some() {
+        return;
+    }
+    let Some(name) = method.function.node.child_by_field_name("name") else {
+        return;
+    };
+    let settings = checker.settings;
+    let message = format!(
+        "`{}` builds no audit context: expected `{} = {}.{}({})`",
+        method.function.qualified,
+        settings.context_variable,
+        settings.context_class,
+        settings.context_constructor,
+        method.user_parameter(settings),
+    );
+    let fix = fix_parts::audit_context(checker, method)
+        .and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
+    checker.report(
+        Rule::MissingAuditContext,
+        name.byte_range(),
+        Some(method),
+        message,
+        fix,
+    );
+}

@@ -27,3 +27,39 @@
 //! Safe. The guarded call is inserted before the entity is added or flushed,
 //! together with the audit context and the user parameter when they are
 //! missing. Models without the mixin never get it (see AUD011).
+
+use crate::analysis::functions::WriteMethod;
+use crate::checker::Checker;
+use crate::rules::{fix_parts, Rule};
+use auditfix_transforms::{Applicability, Fix};
+
+pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
+    let setter = checker.settings.setters.get(method.kind).clone();
+    for entity in &method.entities {
+        // Verify that the entity is audited by the standard.
+        if !checker.needs_audit(method, entity) {
+            continue;
+        }
+        // Verify that its setter is never called.
+        if entity.calls_method(&setter) {
+            continue;
+        }
+        let prefix = checker.settings.audit_column_prefixes.get(method.kind);
+        let message = format!(
+            "`{}` {} `{}` without `{}.{setter}(...)`: `{prefix}_*` stay empty",
+            method.function.qualified,
+            fix_parts::kind_verb(method),
+            entity.model.as_deref().unwrap_or(&entity.variable),
+            entity.variable,
+        );
+        let fix = fix_parts::setter(checker, method, entity, method.kind)
+            .and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
+        checker.report(
+            Rule::MissingAuditSetter,
+            fix_parts::entity_range(method, entity),
+            Some(method),
+            message,
+            fix,
+        );
+    }
+}

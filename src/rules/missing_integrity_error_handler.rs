@@ -36,3 +36,116 @@
 //! Exception` (or after the last clause), with the import. Unsafe where the
 //! body must be wrapped in a new `try`: callers that expected the raw
 //! exception now get a `ValueError`.
+
+use crate::analysis::functions::WriteMethod;
+use crate::analysis::source::contains;
+use crate::checker::Checker;
+use crate::rules::{fix_parts, Rule};
+use auditfix_transforms::{add_except_clause, snippets, wrap_in_try, Applicability, Fix};
+
+pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
+    let settings = checker.settings;
+    let Some(write) = method.first_write() else {
+        return;
+    };
+    // Verify that no `try` around the first write catches the integrity error.
+    let mut node = write.call;
+    while let Some(parent) = node.parent() {
+        if parent.id() == method.function.node.id() {
+            break;
+        }
+        if parent.kind() == "try_statement"
+            && parent
+                .child_by_field_name("body")
+                .is_some_and(|b| contains(b, write.call))
+            && fix_parts::except_clauses(parent)
+                .iter()
+                .any(|c| fix_parts::clause_catches(*c, checker.text, &settings.integrity_error))
+        {
+            return;
+        }
+        node = parent;
+    }
+    let Some(name) = method.function.node.child_by_field_name("name") else {
+        return;
+    };
+    let clause = handler(checker, method);
+    let fix = match method.enclosing_try() {
+        Some(try_statement) => {
+            let before = fix_parts::except_clauses(try_statement)
+                .into_iter()
+                .find(|c| fix_parts::is_broad_clause(*c, checker.text));
+            add_except_clause::add_except_clause(
+                checker.text,
+                try_statement,
+                before,
+                &clause,
+                &checker.stylist,
+            )
+            .and_then(|edit| with_import(checker, edit, Applicability::Safe))
+        }
+        None => {
+            let stmts = fix_parts::body_statements(method.function.body);
+            match (stmts.first(), stmts.last()) {
+                (Some(first), Some(last)) => {
+                    wrap_in_try::wrap_in_try(checker.text, *first, *last, &clause, &checker.stylist)
+                        .and_then(|edit| with_import(checker, edit, Applicability::Unsafe))
+                }
+                _ => None,
+            }
+        }
+    };
+    let message = format!(
+        "`{}` writes through `{}` but has no `except {}` clause: a constraint violation escapes unhandled and the session is not rolled back",
+        method.function.qualified, method.session, settings.integrity_error,
+    );
+    checker.report(
+        Rule::MissingIntegrityErrorHandler,
+        name.byte_range(),
+        Some(method),
+        message,
+        fix,
+    );
+}
+
+fn with_import(
+    checker: &Checker<'_>,
+    edit: auditfix_transforms::Edit,
+    applicability: Applicability,
+) -> Option<Fix> {
+    let mut edits = fix_parts::import(
+        checker,
+        &checker.settings.integrity_error_module,
+        &checker.settings.integrity_error,
+    )?;
+    edits.push(edit);
+    Fix::from_edits(edits, applicability)
+}
+
+/// The `except IntegrityError as e:` clause for this method.
+pub fn handler(checker: &Checker<'_>, method: &WriteMethod<'_>) -> String {
+    let log = if checker.index.is_bound(checker.module, "logger") {
+        format!(
+            "logger.error(f\"Failed to {} - IntegrityError: {{e}}\")",
+            fix_parts::words(&method.function.name)
+        )
+    } else {
+        String::new()
+    };
+    snippets::render(
+        snippets::INTEGRITY_HANDLER,
+        &[
+            ("integrity_error", &checker.settings.integrity_error),
+            (
+                "await",
+                if method.function.is_async {
+                    "await "
+                } else {
+                    ""
+                },
+            ),
+            ("session", &method.session),
+            ("log", &log),
+        ],
+    )
+}

@@ -25,3 +25,42 @@
 //! the existing parameters (before `**kwargs`), or keyword-only after `*args`.
 //! It is never inserted in the middle of a signature, where calls passing later
 //! arguments by position would silently bind them to the user.
+
+use crate::analysis::functions::WriteMethod;
+use crate::checker::Checker;
+use crate::rules::{fix_parts, Rule};
+use auditfix_transforms::{Applicability, Fix};
+
+pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
+    // Verify that the method writes an entity the standard audits.
+    let Some(entity) = method
+        .entities
+        .iter()
+        .find(|e| checker.needs_audit(method, e))
+    else {
+        return;
+    };
+    // Verify that the user parameter is missing.
+    let param = method.user_parameter(checker.settings);
+    if method.function.param(param).is_some() {
+        return;
+    }
+    let Some(name) = method.function.node.child_by_field_name("name") else {
+        return;
+    };
+    let message = format!(
+        "`{}` {} `{}` but takes no `{param}` parameter: who acted is never recorded",
+        method.function.qualified,
+        fix_parts::kind_verb(method),
+        entity.model.as_deref().unwrap_or(&entity.variable),
+    );
+    let fix = fix_parts::user_parameter(checker, method)
+        .and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
+    checker.report(
+        Rule::MissingUserParameter,
+        name.byte_range(),
+        Some(method),
+        message,
+        fix,
+    );
+}

@@ -10,6 +10,7 @@ use std::fmt;
 
 pub mod call_signature_mismatch;
 pub mod caller_drops_user;
+pub mod fix_parts;
 pub mod incomplete_integrity_error_handler;
 pub mod manual_audit_fields;
 pub mod missing_audit_context;

@@ -23,3 +23,76 @@
 //! ## Fix safety
 //! Safe. The expression becomes the configured timestamp; the `func` import is
 //! removed when nothing else uses it.
+
+use crate::analysis::source::{dotted_name, scope_descendants};
+use crate::checker::Checker;
+use crate::rules::{fix_parts, Rule};
+use auditfix_transforms::{arguments::replace_node, Applicability, Fix};
+use tree_sitter::Node;
+
+pub fn check(checker: &mut Checker<'_>) {
+    let mut found: Vec<(Node, (String, usize), String)> = Vec::new();
+    for function in crate::analysis::functions::functions(checker.root, checker.text) {
+        for node in scope_descendants(function.body) {
+            match node.kind() {
+                // Verify that an attribute is assigned `func.now()`.
+                "assignment" => {
+                    let (Some(left), Some(right)) = (
+                        node.child_by_field_name("left"),
+                        node.child_by_field_name("right"),
+                    ) else {
+                        continue;
+                    };
+                    if left.kind() == "attribute" && fix_parts::is_func_now(right, checker.text) {
+                        found.push((
+                            right,
+                            (function.qualified.clone(), function.line()),
+                            format!("{} = {}", checker.text_of(left), checker.text_of(right)),
+                        ));
+                    }
+                }
+                // Verify that a model is constructed with `column=func.now()`.
+                "keyword_argument" => {
+                    let (Some(name), Some(value)) = (
+                        node.child_by_field_name("name"),
+                        node.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    let callee = node
+                        .parent()
+                        .and_then(|args| args.parent())
+                        .and_then(|call| call.child_by_field_name("function"))
+                        .and_then(|f| dotted_name(f, checker.text))
+                        .map(|f| f.rsplit('.').next().unwrap_or_default().to_string());
+                    if callee.is_some_and(|c| checker.is_model(&c))
+                        && fix_parts::is_func_now(value, checker.text)
+                    {
+                        found.push((
+                            value,
+                            (function.qualified.clone(), function.line()),
+                            format!("{}={}", checker.text_of(name), checker.text_of(value)),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for (value, function, target) in found {
+        let fix = fix_parts::timestamp(checker).and_then(|(now, mut edits)| {
+            edits.push(replace_node(value, &now));
+            Fix::from_edits(edits, Applicability::Safe)
+        });
+        let message = format!(
+            "`{target}` assigns a SQL expression from Python: the attribute holds no time until the row is refreshed; use the configured timestamp"
+        );
+        checker.report_in(
+            Rule::ServerSideTimestampAssignment,
+            value.byte_range(),
+            Some((function.0.as_str(), function.1)),
+            message,
+            fix,
+        );
+    }
+}

@@ -23,3 +23,74 @@
 //! ## Fix safety
 //! Safe. The call is rewritten to the configured style; an import left unused
 //! by the rewrite (`timezone`) is removed.
+
+use crate::analysis::functions::WriteMethod;
+use crate::analysis::source::{dotted_name, scope_descendants};
+use crate::checker::Checker;
+use crate::rules::{fix_parts, Rule};
+use crate::settings::TimestampStyle;
+use auditfix_transforms::{arguments::replace_node, Applicability, Fix};
+
+pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
+    let aware = checker.settings.timestamp_style == TimestampStyle::Aware;
+    for node in scope_descendants(method.function.body) {
+        // Verify that the node calls `datetime.now` / `datetime.utcnow`.
+        if node.kind() != "call" {
+            continue;
+        }
+        let Some(callee) = node
+            .child_by_field_name("function")
+            .and_then(|f| dotted_name(f, checker.text))
+        else {
+            continue;
+        };
+        let Some((prefix, method_name)) = callee.rsplit_once('.') else {
+            continue;
+        };
+        if !(prefix == "datetime" || prefix == "datetime.datetime")
+            || !matches!(method_name, "now" | "utcnow")
+        {
+            continue;
+        }
+        let has_arguments = node
+            .child_by_field_name("arguments")
+            .is_some_and(|a| a.named_child_count() > 0);
+        // Verify that it is in the other style than the configured one.
+        let call_is_aware = method_name == "now" && has_arguments;
+        if call_is_aware == aware && method_name == "now" {
+            continue;
+        }
+        let (replacement, imports) = if aware {
+            if prefix == "datetime.datetime" {
+                (
+                    "datetime.datetime.now(datetime.timezone.utc)".to_string(),
+                    Some(Vec::new()),
+                )
+            } else {
+                (
+                    "datetime.now(timezone.utc)".to_string(),
+                    fix_parts::import(checker, "datetime", "timezone"),
+                )
+            }
+        } else {
+            (format!("{prefix}.now()"), Some(Vec::new()))
+        };
+        let style = if aware { "aware" } else { "naive" };
+        let message = format!(
+            "`{}` in `{}`: the project's timestamps are {style} (`{replacement}`)",
+            checker.text_of(node),
+            method.function.qualified,
+        );
+        let fix = imports.and_then(|mut edits| {
+            edits.push(replace_node(node, &replacement));
+            Fix::from_edits(edits, Applicability::Safe)
+        });
+        checker.report(
+            Rule::TimestampStyle,
+            node.byte_range(),
+            Some(method),
+            message,
+            fix,
+        );
+    }
+}

@@ -23,3 +23,39 @@
 //!
 //! ## Fix safety
 //! Unsafe: the attribute or keyword is removed and the setter call inserted.
+
+use crate::analysis::functions::WriteMethod;
+use crate::checker::Checker;
+use crate::rules::{manual_audit_fields, Rule};
+
+pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
+    for entity in &method.entities {
+        let writes = manual_audit_fields::manual_writes(checker, method, entity);
+        // Verify that some audit-looking attribute is no column of the model.
+        if !writes.iter().any(|w| w.unmapped) {
+            continue;
+        }
+        let model = entity.model.as_deref().unwrap_or(&entity.variable);
+        let fix = manual_audit_fields::fix(checker, method, entity, &writes);
+        for write in writes.iter().filter(|w| w.unmapped) {
+            let consequence = if write.is_keyword {
+                format!("`{model}(...)` raises `TypeError` when the row is built")
+            } else {
+                "the value is silently lost".to_string()
+            };
+            let message = format!(
+                "`{}` is not a column of `{model}` (nor of its bases): {consequence}; use `{}.{}(...)`",
+                write.attribute,
+                entity.variable,
+                checker.settings.setters.get(write.kind),
+            );
+            checker.report(
+                Rule::UnmappedAuditAttribute,
+                write.node.byte_range(),
+                Some(method),
+                message,
+                fix.clone(),
+            );
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! The checker: runs every enabled rule over one parsed file and collects
+//! their diagnostics, honouring `# auditfix: ignore[...]` comments.
+//!
+//! Rules receive a [`Checker`] (what the file is, what the repository says,
+//! what the standard asks) and report through it; the checker owns
+//! suppression and rule selection so that no rule has to.
+
+use crate::analysis::functions::{functions, write_method, WriteMethod};
+use crate::analysis::index::{MixinFit, RepoIndex};
+use crate::analysis::module::ModuleFacts;
+use crate::analysis::source::SourceFile;
+use crate::diagnostic::{location, Diagnostic};
+use crate::rules::{self, Rule};
+use crate::settings::{Kind, Settings};
+use auditfix_transforms::{Fix, Stylist};
+use std::ops::Range;
+use tree_sitter::Node;
+
+/// Everything a rule may look at for one file.
+pub struct Checker<'a> {
+    pub text: &'a str,
+    pub root: Node<'a>,
+    pub module: &'a ModuleFacts,
+    pub index: &'a RepoIndex,
+    pub settings: &'a Settings,
+    pub stylist: Stylist,
+    /// Whether the repository's mixin has the configured setters.
+    pub mixin_fits: bool,
+    enabled: &'a dyn Fn(Rule) -> bool,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn enabled(&self, rule: Rule) -> bool {
+        (self.enabled)(rule)
+    }
+
+    pub fn text_of(&self, node: Node<'_>) -> &'a str {
+        &self.text[node.byte_range()]
+    }
+
+    /// Report a finding at `range` (bytes), in `method` when given.
+    pub fn report(
+        &mut self,
+        rule: Rule,
+        range: Range<usize>,
+        method: Option<&WriteMethod<'_>>,
+        message: String,
+        fix: Option<Fix>,
+    ) {
+        let function = method.map(|m| (m.function.qualified.as_str(), m.function.line()));
+        self.report_in(rule, range, function, message, fix);
+    }
+
+    /// Report a finding at `range` (bytes), in the function named
+    /// `function` (qualified name and `def` line) when given.
+    pub fn report_in(
+        &mut self,
+        rule: Rule,
+        range: Range<usize>,
+        function: Option<(&str, usize)>,
+        message: String,
+        fix: Option<Fix>,
+    ) {
+        if !self.enabled(rule) {
+            return;
+        }
+        let start = location(self.text, range.start);
+        let end = location(self.text, range.end);
+        if self.suppressed(rule, start.line)
+            || function.is_some_and(|(_, line)| self.suppressed(rule, line))
+        {
+            return;
+        }
+        self.diagnostics.push(Diagnostic {
+            rule,
+            message,
+            range,
+            start,
+            end,
+            function: function.map(|(name, _)| name.to_string()),
+            fix,
+        });
+    }
+
+    /// Whether line `line` (1-based) carries `# auditfix: ignore` or
+    /// `# auditfix: ignore[CODES]` naming `rule`.
+    fn suppressed(&self, rule: Rule, line: usize) -> bool {
+        let Some(text) = self.text.lines().nth(line - 1) else {
+            return false;
+        };
+        let Some(pos) = text.find("auditfix: ignore") else {
+            return false;
+        };
+        if !text[..pos].contains('#') {
+            return false;
+        }
+        let rest = &text[pos + "auditfix: ignore".len()..];
+        match rest.strip_prefix('[') {
+            Some(list) => {
+                let list = list.split(']').next().unwrap_or("");
+                list.split(',')
+                    .any(|code| rules::matches_selector(rule, code.trim()))
+            }
+            None => true,
+        }
+    }
+
+    /// Whether the standard asks this entity for S1-S3: its model inherits
+    /// the mixin (or the code already calls a setter on it), the mixin
+    /// fits, and it is not a hard delete.
+    pub fn needs_audit(
+        &self,
+        method: &WriteMethod<'_>,
+        entity: &crate::analysis::functions::Entity<'_>,
+    ) -> bool {
+        if method.hard_delete || !self.mixin_fits {
+            return false;
+        }
+        let calls_setter = Kind::ALL
+            .iter()
+            .any(|k| entity.calls_method(self.settings.setters.get(*k)));
+        calls_setter || entity.model.as_deref().is_some_and(|m| self.has_mixin(m))
+    }
+
+    pub fn has_mixin(&self, model: &str) -> bool {
+        self.index.inherits(model, &self.settings.mixin_class)
+    }
+
+    pub fn is_model(&self, name: &str) -> bool {
+        self.index.columns(name).is_some_and(|c| !c.is_empty()) || self.has_mixin(name)
+    }
+}
+
+/// What checking one file produced.
+pub struct FileCheck {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Qualified names of the write methods audited.
+    pub write_methods: Vec<String>,
+}
+
+/// Run every enabled rule over `file`.
+pub fn check_file(
+    file: &SourceFile,
+    module: &ModuleFacts,
+    index: &RepoIndex,
+    settings: &Settings,
+    enabled: &dyn Fn(Rule) -> bool,
+) -> FileCheck {
+    let setters: Vec<&str> = Kind::ALL
+        .iter()
+        .map(|k| settings.setters.get(*k).as_str())
+        .collect();
+    let mut checker = Checker {
+        text: &file.text,
+        root: file.root(),
+        module,
+        index,
+        settings,
+        stylist: Stylist::detect(&file.text),
+        mixin_fits: !matches!(
+            index.mixin_fit(&settings.mixin_class, &setters),
+            MixinFit::LacksSetters(_)
+        ),
+        enabled,
+        diagnostics: Vec::new(),
+    };
+    let is_model = |name: &str| checker.is_model(name);
+    let methods: Vec<WriteMethod> = functions(file.root(), &file.text)
+        .into_iter()
+        .filter_map(|f| write_method(f, &file.text, settings, module, &is_model))
+        .collect();
+
+    for method in &methods {
+        rules::missing_user_parameter::check(&mut checker, method);
+        rules::missing_audit_context::check(&mut checker, method);
+        rules::missing_audit_setter::check(&mut checker, method);
+        rules::missing_explicit_timestamp::check(&mut checker, method);
+        rules::timestamp_style::check(&mut checker, method);
+        rules::missing_integrity_error_handler::check(&mut checker, method);
+        rules::incomplete_integrity_error_handler::check(&mut checker, method);
+        rules::manual_audit_fields::check(&mut checker, method);
+        rules::unmapped_audit_attribute::check(&mut checker, method);
+        rules::model_without_audit_mixin::check(&mut checker, method);
+    }
+    rules::server_side_timestamp_assignment::check(&mut checker);
+    rules::unbound_audit_name::check(&mut checker);
+
+    let mut diagnostics = checker.diagnostics;
+    diagnostics.sort_by(|a, b| (a.range.start, a.rule).cmp(&(b.range.start, b.rule)));
+    FileCheck {
+        diagnostics,
+        write_methods: methods
+            .iter()
+            .map(|m| m.function.qualified.clone())
+            .collect(),
+    }
+}

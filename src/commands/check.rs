@@ -1,0 +1,33 @@
+//! `auditfix check`: report findings in the chosen format.
+
+use super::{load_config, paths, use_color, ExitStatus};
+use crate::cli::CheckArgs;
+use crate::pipeline::Workspace;
+use crate::printer::{self, PrintOptions};
+use std::io::Write;
+
+pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let config = load_config(&args.common)?;
+    let workspace = Workspace::load(&paths(&args.common), config);
+    let result = workspace.check();
+    let options = PrintOptions {
+        color: args.output.is_none() && use_color(args.color, true),
+        statistics: args.statistics,
+        ..PrintOptions::default()
+    };
+    match &args.output {
+        Some(path) => {
+            let mut buffer = Vec::new();
+            printer::print_check(&mut buffer, &result, args.format, &options)?;
+            super::write_output(path, &buffer)?;
+        }
+        None => printer::print_check(stdout, &result, args.format, &options)?,
+    }
+    Ok(if !result.errors.is_empty() {
+        ExitStatus::Error
+    } else if result.finding_count() > 0 && !args.exit_zero {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
+}

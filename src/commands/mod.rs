@@ -1,0 +1,102 @@
+//! The commands: each turns parsed arguments into output and an exit status.
+//! Exit statuses are named here, in one place.
+
+pub mod check;
+pub mod fix;
+pub mod rules;
+
+use crate::cli::{ColorChoice, CommonArgs};
+use crate::config::{self, Config, Overrides};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// How a command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing to report or change.
+    Clean = 0,
+    /// Findings exist, or `fix` would change something.
+    Findings = 1,
+    /// Usage, configuration or I/O error, or a file could not be checked.
+    Error = 2,
+}
+
+/// The paths to check: the given ones, or `.`.
+pub fn paths(common: &CommonArgs) -> Vec<PathBuf> {
+    if common.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        common.paths.clone()
+    }
+}
+
+/// The configuration for a run, command-line flags applied.
+pub fn load_config(common: &CommonArgs) -> anyhow::Result<Config> {
+    let overrides = Overrides {
+        config_file: common.config.clone(),
+        select: common.select.clone(),
+        ignore: common.ignore.clone(),
+    };
+    for selector in overrides
+        .select
+        .iter()
+        .flatten()
+        .chain(overrides.ignore.iter())
+    {
+        if !crate::rules::is_known_selector(selector) {
+            anyhow::bail!("unknown rule selector `{selector}` (see `auditfix rules`)");
+        }
+    }
+    Ok(config::load(&paths(common), &overrides)?)
+}
+
+/// Whether to color output going to a stream that is (or not) a terminal.
+pub fn use_color(choice: ColorChoice, stdout: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let terminal = if stdout {
+                std::io::stdout().is_terminal()
+            } else {
+                std::io::stderr().is_terminal()
+            };
+            let forced =
+                std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+            let disabled = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            forced || (terminal && !disabled)
+        }
+    }
+}
+
+/// `fix --interactive`: not built yet.
+pub fn fix_interactive(
+    _args: &crate::cli::FixArgs,
+    _workspace: &crate::pipeline::Workspace,
+    _fixed: Vec<crate::pipeline::FixedFile>,
+    _stdout: &mut dyn std::io::Write,
+    _stderr: &mut dyn std::io::Write,
+    _status: ExitStatus,
+) -> anyhow::Result<ExitStatus> {
+    anyhow::bail!("--interactive is not available yet")
+}
+
+/// Write `contents` to a new or existing output file atomically.
+pub fn write_output(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot write {}: {}",
+            path.display(),
+            crate::analysis::source::io_reason(&e)
+        )
+    })?;
+    std::io::Write::write_all(&mut tmp, contents)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(())
+}
