@@ -70,6 +70,8 @@ pub(crate) fn insert_lines_after(
 ) -> Edit {
     match next_line_start(source, offset) {
         Some(at) => Edit::insertion(lines, at),
+        // No line after: an empty file, or `offset` on the empty last line.
+        None if source.is_empty() || source.ends_with('\n') => Edit::insertion(lines, source.len()),
         None => {
             let body = lines.strip_suffix(line_ending).unwrap_or(lines);
             Edit::insertion(format!("{line_ending}{body}"), source.len())
@@ -139,6 +141,10 @@ mod tests {
         assert_eq!(edit, Edit::insertion("\nc", 3));
         let edit = insert_lines_after("a\r\nb\r\n", 3, "c\r\n", "\r\n");
         assert_eq!(edit, Edit::insertion("c\r\n", 6));
+        let edit = insert_lines_after("a\n", 2, "c\n", "\n");
+        assert_eq!(edit, Edit::insertion("c\n", 2));
+        let edit = insert_lines_after("", 0, "c\n", "\n");
+        assert_eq!(edit, Edit::insertion("c\n", 0));
     }
 
     #[test]
