@@ -29,21 +29,13 @@
 
 use crate::edit::Edit;
 use crate::insert_statements::is_docstring;
-use crate::lines::{
-    code_children, ends_line, insert_lines_after, line_start, starts_line, whole_lines,
-};
+use crate::lines::{code_children, ends_line, insert_lines_after, line_start, starts_line, whole_lines};
 use crate::lists::{append, remove_items, List};
 use crate::style::Stylist;
 use tree_sitter::Node;
 
 /// Add `from module import name` to the module whose tree root is `root`.
-pub fn add_import(
-    source: &str,
-    root: Node<'_>,
-    module: &str,
-    name: &str,
-    stylist: &Stylist,
-) -> Option<Edit> {
+pub fn add_import(source: &str, root: Node<'_>, module: &str, name: &str, stylist: &Stylist) -> Option<Edit> {
     // Verify that the input is a module and the names are names.
     if root.kind() != "module" || !is_module_path(module) || !is_identifier(name) {
         return None;
@@ -79,13 +71,8 @@ pub fn add_import(
     }
     // 3. After the docstring, else before the first statement, else last.
     match statements.first() {
-        Some(first) if is_docstring(*first) => {
-            Some(insert_lines_after(source, first.end_byte(), &line, le))
-        }
-        Some(first) => Some(Edit::insertion(
-            line,
-            line_start(source, first.start_byte()),
-        )),
+        Some(first) if is_docstring(*first) => Some(insert_lines_after(source, first.end_byte(), &line, le)),
+        Some(first) => Some(Edit::insertion(line, line_start(source, first.start_byte()))),
         None => Some(insert_lines_after(source, source.len(), &line, le)),
     }
 }
@@ -111,9 +98,7 @@ pub fn remove_import_name(source: &str, root: Node<'_>, name: &str) -> Option<Ed
         };
         if list.items.len() == 1 {
             // Verify that the statement has its lines to itself.
-            if !starts_line(source, statement.start_byte())
-                || !ends_line(source, statement.end_byte())
-            {
+            if !starts_line(source, statement.start_byte()) || !ends_line(source, statement.end_byte()) {
                 return None;
             }
             let (start, end) = whole_lines(source, statement.start_byte(), statement.end_byte());
@@ -141,9 +126,7 @@ fn from_import_names<'t>(source: &str, statement: Node<'t>, module: &str) -> Opt
 /// The imported names of a `from` import, bracketed when it has parentheses.
 fn name_list(statement: Node<'_>) -> List<'_> {
     let mut cursor = statement.walk();
-    let items = statement
-        .children_by_field_name("name", &mut cursor)
-        .collect();
+    let items = statement.children_by_field_name("name", &mut cursor).collect();
     let mut cursor = statement.walk();
     let open = statement.children(&mut cursor).find(|c| c.kind() == "(");
     List { items, open }
@@ -160,9 +143,7 @@ fn binds(source: &str, imported: Node<'_>, name: &str) -> bool {
 
 fn has_wildcard(statement: Node<'_>) -> bool {
     let mut cursor = statement.walk();
-    let found = statement
-        .children(&mut cursor)
-        .any(|c| c.kind() == "wildcard_import");
+    let found = statement.children(&mut cursor).any(|c| c.kind() == "wildcard_import");
     found
 }
 
@@ -182,8 +163,7 @@ fn is_definition(statement: Node<'_>) -> bool {
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-        && chars.all(|c| c == '_' || c.is_alphanumeric())
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
 /// `a.b`, `.a`, `..a.b` or `.`.
@@ -199,8 +179,7 @@ mod tests {
 
     fn add(src: &str, module: &str, name: &str) -> Option<String> {
         let tree = parse(src);
-        add_import(src, tree.root_node(), module, name, &Stylist::detect(src))
-            .map(|e| applied(src, &[e]))
+        add_import(src, tree.root_node(), module, name, &Stylist::detect(src)).map(|e| applied(src, &[e]))
     }
 
     fn remove(src: &str, name: &str) -> Option<String> {
@@ -211,12 +190,7 @@ mod tests {
     #[test]
     fn merges_into_existing_import() {
         assert_eq!(
-            add(
-                "from datetime import timezone\n\nx = 1\n",
-                "datetime",
-                "datetime"
-            )
-            .unwrap(),
+            add("from datetime import timezone\n\nx = 1\n", "datetime", "datetime").unwrap(),
             "from datetime import timezone, datetime\n\nx = 1\n"
         );
     }
@@ -241,10 +215,7 @@ mod tests {
             "from app.audit import (\r\n    AuditContext,\r\n    audit,\r\n    stamp,\r\n)\r\n"
         );
         let src = "from m import (\n\ta,\n\tb\n)\n";
-        assert_eq!(
-            add(src, "m", "c").unwrap(),
-            "from m import (\n\ta,\n\tb,\n\tc\n)\n"
-        );
+        assert_eq!(add(src, "m", "c").unwrap(), "from m import (\n\ta,\n\tb,\n\tc\n)\n");
     }
 
     #[test]
@@ -261,11 +232,7 @@ mod tests {
         assert_eq!(add("from m import (\n    a,\n    b,\n)\n", "m", "a"), None);
         assert_eq!(add("from m import x as b\n", "m", "b"), None);
         assert_eq!(
-            add(
-                "from __future__ import annotations\n",
-                "__future__",
-                "annotations"
-            ),
+            add("from __future__ import annotations\n", "__future__", "annotations"),
             None
         );
     }
@@ -288,8 +255,7 @@ mod tests {
 
     #[test]
     fn new_line_after_last_import_before_definitions() {
-        let src =
-            "import os\nfrom a import b\n\nX = 1\n\ndef f():\n    import late\n\nimport later\n";
+        let src = "import os\nfrom a import b\n\nX = 1\n\ndef f():\n    import late\n\nimport later\n";
         assert_eq!(
             add(src, "datetime", "datetime").unwrap(),
             "import os\nfrom a import b\nfrom datetime import datetime\n\nX = 1\n\ndef f():\n    import late\n\nimport later\n"
@@ -307,10 +273,7 @@ mod tests {
 
     #[test]
     fn only_import_is_the_last_line_without_newline() {
-        assert_eq!(
-            add("import os", "m", "a").unwrap(),
-            "import os\nfrom m import a"
-        );
+        assert_eq!(add("import os", "m", "a").unwrap(), "import os\nfrom m import a");
     }
 
     #[test]
@@ -366,37 +329,22 @@ mod tests {
         assert_eq!(add("x = 1\n", "m", "a b"), None);
         assert_eq!(add("x = 1\n", "m..n", "a"), None);
         assert_eq!(add("x = 1\n", "", "a"), None);
-        assert_eq!(
-            add("x = 1\n", ".", "a").unwrap(),
-            "from . import a\nx = 1\n"
-        );
+        assert_eq!(add("x = 1\n", ".", "a").unwrap(), "from . import a\nx = 1\n");
     }
 
     #[test]
     fn removes_one_name_of_several() {
-        assert_eq!(
-            remove("from m import a, b\n", "b").unwrap(),
-            "from m import a\n"
-        );
-        assert_eq!(
-            remove("from m import a, b\n", "a").unwrap(),
-            "from m import b\n"
-        );
+        assert_eq!(remove("from m import a, b\n", "b").unwrap(), "from m import a\n");
+        assert_eq!(remove("from m import a, b\n", "a").unwrap(), "from m import b\n");
         let src = "from m import (\n    a,\n    b,\n    c,\n)\n";
-        assert_eq!(
-            remove(src, "b").unwrap(),
-            "from m import (\n    a,\n    c,\n)\n"
-        );
+        assert_eq!(remove(src, "b").unwrap(), "from m import (\n    a,\n    c,\n)\n");
     }
 
     #[test]
     fn removes_the_whole_line_of_a_single_name() {
         let src = "import os\r\nfrom m import a\r\nx = 1\r\n";
         assert_eq!(remove(src, "a").unwrap(), "import os\r\nx = 1\r\n");
-        assert_eq!(
-            remove("import os\nfrom m import a", "a").unwrap(),
-            "import os"
-        );
+        assert_eq!(remove("import os\nfrom m import a", "a").unwrap(), "import os");
     }
 
     #[test]

@@ -29,12 +29,7 @@ use tree_sitter::{Node, Parser};
 
 /// Add `parameter` (e.g. `created_by_user=None`) to `function`, a
 /// `function_definition` node.
-pub fn add_parameter(
-    source: &str,
-    function: Node<'_>,
-    parameter: &str,
-    stylist: &Stylist,
-) -> Option<Edit> {
+pub fn add_parameter(source: &str, function: Node<'_>, parameter: &str, stylist: &Stylist) -> Option<Edit> {
     let function = if function.kind() == "decorated_definition" {
         function.child_by_field_name("definition")?
     } else {
@@ -82,9 +77,7 @@ impl NewParameter {
     fn parse(parameter: &str) -> Option<NewParameter> {
         let wrapper = format!("def _({parameter}): pass\n");
         let mut parser = Parser::new();
-        parser
-            .set_language(&tree_sitter_python::LANGUAGE.into())
-            .ok()?;
+        parser.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
         let tree = parser.parse(&wrapper, None)?;
         let root = tree.root_node();
         if root.has_error() || root.named_child_count() != 1 {
@@ -148,10 +141,7 @@ fn is_double_star(parameter: Node<'_>) -> bool {
 }
 
 fn has_default(parameter: Node<'_>) -> bool {
-    matches!(
-        parameter.kind(),
-        "default_parameter" | "typed_default_parameter"
-    )
+    matches!(parameter.kind(), "default_parameter" | "typed_default_parameter")
 }
 
 #[cfg(test)]
@@ -186,7 +176,8 @@ mod tests {
 
     #[test]
     fn method_with_self_typed_and_defaults_async_decorated() {
-        let src = "class A:\n    @router.post('/')\n    async def f(self, db: Session, n: int = 1) -> None:\n        pass\n";
+        let src =
+            "class A:\n    @router.post('/')\n    async def f(self, db: Session, n: int = 1) -> None:\n        pass\n";
         assert_eq!(
             add(src, 0, "user: User | None = None").unwrap(),
             "class A:\n    @router.post('/')\n    async def f(self, db: Session, n: int = 1, user: User | None = None) -> None:\n        pass\n"
@@ -341,10 +332,7 @@ mod tests {
     #[test]
     fn declines_required_positional_after_default() {
         assert_eq!(add("def f(a, b=1):\n    pass\n", 0, "user"), None);
-        assert_eq!(
-            add("def f(a, b=1, **kw):\n    pass\n", 0, "user: User"),
-            None
-        );
+        assert_eq!(add("def f(a, b=1, **kw):\n    pass\n", 0, "user: User"), None);
         assert_eq!(
             add("def f(a, b):\n    pass\n", 0, "user: User").unwrap(),
             "def f(a, b, user: User):\n    pass\n"
@@ -367,11 +355,7 @@ mod tests {
     #[test]
     fn annotation_with_brackets_and_equals_is_not_a_default() {
         assert_eq!(
-            add(
-                "def f(a=1):\n    pass\n",
-                0,
-                "u: Annotated[int, Field(default=1)]"
-            ),
+            add("def f(a=1):\n    pass\n", 0, "u: Annotated[int, Field(default=1)]"),
             None
         );
     }

@@ -45,10 +45,7 @@ impl std::error::Error for ApplyError {}
 fn checked(source: &str, edits: &[Edit]) -> Result<Vec<Edit>, ApplyError> {
     let mut sorted: Vec<Edit> = Vec::with_capacity(edits.len());
     for edit in edits {
-        if edit.end() > source.len()
-            || !source.is_char_boundary(edit.start())
-            || !source.is_char_boundary(edit.end())
-        {
+        if edit.end() > source.len() || !source.is_char_boundary(edit.start()) || !source.is_char_boundary(edit.end()) {
             return Err(ApplyError::OutOfBounds {
                 edit: edit.clone(),
                 len: source.len(),
@@ -73,9 +70,7 @@ fn checked(source: &str, edits: &[Edit]) -> Result<Vec<Edit>, ApplyError> {
 /// Apply `edits` to `source`, all or none.
 pub fn apply_edits(source: &str, edits: &[Edit]) -> Result<String, ApplyError> {
     let sorted = checked(source, edits)?;
-    let mut out = String::with_capacity(
-        source.len() + sorted.iter().map(|e| e.content().len()).sum::<usize>(),
-    );
+    let mut out = String::with_capacity(source.len() + sorted.iter().map(|e| e.content().len()).sum::<usize>());
     let mut last = 0;
     for edit in &sorted {
         out.push_str(&source[last..edit.start()]);

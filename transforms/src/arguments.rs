@@ -71,12 +71,7 @@ fn dedup_count(nodes: &[Node<'_>]) -> usize {
 ///
 /// In Python a keyword argument may follow `*args` and `**kwargs` and binds
 /// the same there, so it always goes after the last argument.
-pub fn add_keyword_argument(
-    source: &str,
-    argument_list: Node<'_>,
-    text: &str,
-    stylist: &Stylist,
-) -> Option<Edit> {
+pub fn add_keyword_argument(source: &str, argument_list: Node<'_>, text: &str, stylist: &Stylist) -> Option<Edit> {
     // Verify that there is an argument list without syntax errors.
     if argument_list.kind() != "argument_list" || argument_list.has_error() {
         return None;
@@ -102,8 +97,7 @@ pub fn add_keyword_argument(
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-        && chars.all(|c| c == '_' || c.is_alphanumeric())
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
 /// Replace a node's text.
@@ -159,20 +153,14 @@ mod tests {
     fn removes_keyword_and_splat_arguments() {
         let src = "f(a, *rest, created_by=u, **kw)\n";
         assert_eq!(remove(src, &["created_by"]).unwrap(), "f(a, *rest, **kw)\n");
-        assert_eq!(
-            remove(src, &["**kw"]).unwrap(),
-            "f(a, *rest, created_by=u)\n"
-        );
+        assert_eq!(remove(src, &["**kw"]).unwrap(), "f(a, *rest, created_by=u)\n");
     }
 
     #[test]
     fn removes_own_line_argument_with_its_comment() {
         let src = "f(\n    a,\n    b,  # why\n    c,\n)\n";
         assert_eq!(remove(src, &["b"]).unwrap(), "f(\n    a,\n    c,\n)\n");
-        assert_eq!(
-            remove(src, &["c"]).unwrap(),
-            "f(\n    a,\n    b,  # why\n)\n"
-        );
+        assert_eq!(remove(src, &["c"]).unwrap(), "f(\n    a,\n    b,  # why\n)\n");
     }
 
     #[test]
@@ -197,10 +185,7 @@ mod tests {
         assert_eq!(remove(src, &["a", "b", "c", "d", "e"]).unwrap(), "f()\n");
         assert_eq!(remove(src, &["a", "e"]).unwrap(), "f(b, c, d)\n");
         let src = "f(\n    a,\n    b,\n    c=1,\n    d=2,\n)\n";
-        assert_eq!(
-            remove(src, &["c", "a"]).unwrap(),
-            "f(\n    b,\n    d=2,\n)\n"
-        );
+        assert_eq!(remove(src, &["c", "a"]).unwrap(), "f(\n    b,\n    d=2,\n)\n");
         assert_eq!(remove(src, &["a", "b", "c", "d"]).unwrap(), "f(\n)\n");
     }
 
@@ -254,10 +239,7 @@ mod tests {
     fn adds_keyword_inline_and_into_empty_call() {
         assert_eq!(add_kw("f(a)\n", "user=u").unwrap(), "f(a, user=u)\n");
         assert_eq!(add_kw("f()\n", "user=u").unwrap(), "f(user=u)\n");
-        assert_eq!(
-            add_kw("f(a, *b, **c)\n", "user=u").unwrap(),
-            "f(a, *b, **c, user=u)\n"
-        );
+        assert_eq!(add_kw("f(a, *b, **c)\n", "user=u").unwrap(), "f(a, *b, **c, user=u)\n");
     }
 
     #[test]
@@ -268,10 +250,7 @@ mod tests {
             "x = await crud.create(\n  db,\n  obj,\n  created_by_user=current_user,\n)\n"
         );
         let src = "f(\r\n\tdb\r\n)";
-        assert_eq!(
-            add_kw(src, "user=u").unwrap(),
-            "f(\r\n\tdb,\r\n\tuser=u\r\n)"
-        );
+        assert_eq!(add_kw(src, "user=u").unwrap(), "f(\r\n\tdb,\r\n\tuser=u\r\n)");
     }
 
     #[test]
@@ -289,10 +268,7 @@ mod tests {
         let tree = parse(src);
         let call = nth(tree.root_node(), "call", 0);
         let args = call.child_by_field_name("arguments").unwrap();
-        assert_eq!(
-            add_keyword_argument(src, args, "u=1", &Stylist::default()),
-            None
-        );
+        assert_eq!(add_keyword_argument(src, args, "u=1", &Stylist::default()), None);
     }
 
     #[test]

@@ -105,26 +105,14 @@ mod tests {
 
     #[test]
     fn a_module_may_become_empty() {
-        assert_eq!(
-            delete("a = 1\n", "expression_statement", "a", "a").unwrap(),
-            ""
-        );
+        assert_eq!(delete("a = 1\n", "expression_statement", "a", "a").unwrap(), "");
     }
 
     #[test]
     fn declines_shared_lines_and_one_line_blocks() {
-        assert_eq!(
-            delete("a = 1; b = 2\nc = 3\n", "expression_statement", "a", "a"),
-            None
-        );
-        assert_eq!(
-            delete("a = 1; b = 2\nc = 3\n", "expression_statement", "b", "b"),
-            None
-        );
-        assert_eq!(
-            delete("if x: a = 1; b = 2\n", "expression_statement", "a", "a"),
-            None
-        );
+        assert_eq!(delete("a = 1; b = 2\nc = 3\n", "expression_statement", "a", "a"), None);
+        assert_eq!(delete("a = 1; b = 2\nc = 3\n", "expression_statement", "b", "b"), None);
+        assert_eq!(delete("if x: a = 1; b = 2\n", "expression_statement", "a", "a"), None);
     }
 
     #[test]

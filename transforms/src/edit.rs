@@ -38,10 +38,7 @@ impl Edit {
 
     /// Replace the bytes `start..end` by `content`.
     pub fn replacement(content: impl Into<String>, start: usize, end: usize) -> Self {
-        assert!(
-            start <= end,
-            "replacement with start {start} after end {end}"
-        );
+        assert!(start <= end, "replacement with start {start} after end {end}");
         Self {
             start,
             end,
@@ -116,10 +113,7 @@ pub struct Fix {
 impl Fix {
     /// A safe fix made of `edit` and `rest`.
     pub fn safe_edits(edit: Edit, rest: impl IntoIterator<Item = Edit>) -> Self {
-        Self::new(
-            std::iter::once(edit).chain(rest).collect(),
-            Applicability::Safe,
-        )
+        Self::new(std::iter::once(edit).chain(rest).collect(), Applicability::Safe)
     }
 
     /// A safe fix made of a single edit.
@@ -129,10 +123,7 @@ impl Fix {
 
     /// An unsafe fix made of `edit` and `rest`.
     pub fn unsafe_edits(edit: Edit, rest: impl IntoIterator<Item = Edit>) -> Self {
-        Self::new(
-            std::iter::once(edit).chain(rest).collect(),
-            Applicability::Unsafe,
-        )
+        Self::new(std::iter::once(edit).chain(rest).collect(), Applicability::Unsafe)
     }
 
     /// An unsafe fix made of a single edit.
@@ -162,10 +153,7 @@ impl Fix {
             }
         });
         edits.sort_by_key(|e| (e.start, e.end));
-        Self {
-            edits,
-            applicability,
-        }
+        Self { edits, applicability }
     }
 
     pub fn edits(&self) -> &[Edit] {

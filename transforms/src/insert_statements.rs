@@ -26,12 +26,7 @@ use crate::style::Stylist;
 use tree_sitter::Node;
 
 /// Insert `template` on its own lines before `statement`.
-pub fn insert_before(
-    source: &str,
-    statement: Node<'_>,
-    template: &str,
-    stylist: &Stylist,
-) -> Option<Edit> {
+pub fn insert_before(source: &str, statement: Node<'_>, template: &str, stylist: &Stylist) -> Option<Edit> {
     let statement = with_decorators(statement);
     // Verify that the node is a statement that starts its own line.
     if !is_statement(statement) || !starts_line(source, statement.start_byte()) {
@@ -41,19 +36,11 @@ pub fn insert_before(
     if text.is_empty() {
         return None;
     }
-    Some(Edit::insertion(
-        text,
-        line_start(source, statement.start_byte()),
-    ))
+    Some(Edit::insertion(text, line_start(source, statement.start_byte())))
 }
 
 /// Insert `template` on its own lines after `statement`.
-pub fn insert_after(
-    source: &str,
-    statement: Node<'_>,
-    template: &str,
-    stylist: &Stylist,
-) -> Option<Edit> {
+pub fn insert_after(source: &str, statement: Node<'_>, template: &str, stylist: &Stylist) -> Option<Edit> {
     let statement = with_decorators(statement);
     // Verify that the node is a statement alone on its lines.
     if !is_statement(statement)
@@ -76,12 +63,7 @@ pub fn insert_after(
 
 /// Insert `template` at the start of `block` (a tree-sitter `block` node),
 /// after its docstring if the first statement is a string expression.
-pub fn insert_at_block_start(
-    source: &str,
-    block: Node<'_>,
-    template: &str,
-    stylist: &Stylist,
-) -> Option<Edit> {
+pub fn insert_at_block_start(source: &str, block: Node<'_>, template: &str, stylist: &Stylist) -> Option<Edit> {
     if block.kind() != "block" {
         return None;
     }
@@ -138,8 +120,7 @@ mod tests {
     fn at_start(src: &str, nth_block: usize, template: &str) -> Option<String> {
         let tree = parse(src);
         let block = nth(tree.root_node(), "block", nth_block);
-        insert_at_block_start(src, block, template, &Stylist::detect(src))
-            .map(|e| applied(src, &[e]))
+        insert_at_block_start(src, block, template, &Stylist::detect(src)).map(|e| applied(src, &[e]))
     }
 
     #[test]
@@ -154,12 +135,7 @@ mod tests {
     #[test]
     fn before_statement_with_tabs_and_nested_template() {
         let src = "class A:\n\tdef f(self):\n\t\tdb.add(x)\n";
-        let got = before(
-            src,
-            "expression_statement",
-            "db.add",
-            "if ctx:\n    x.set(ctx)\n",
-        );
+        let got = before(src, "expression_statement", "db.add", "if ctx:\n    x.set(ctx)\n");
         assert_eq!(
             got.unwrap(),
             "class A:\n\tdef f(self):\n\t\tif ctx:\n\t\t\tx.set(ctx)\n\t\tdb.add(x)\n"
@@ -169,12 +145,7 @@ mod tests {
     #[test]
     fn before_statement_two_spaces_crlf() {
         let src = "def f():\r\n  if a:\r\n    db.add(x)\r\n";
-        let got = before(
-            src,
-            "expression_statement",
-            "db.add",
-            "if ctx:\n    x.set(ctx)\n",
-        );
+        let got = before(src, "expression_statement", "db.add", "if ctx:\n    x.set(ctx)\n");
         assert_eq!(
             got.unwrap(),
             "def f():\r\n  if a:\r\n    if ctx:\r\n      x.set(ctx)\r\n    db.add(x)\r\n"
@@ -202,18 +173,9 @@ mod tests {
 
     #[test]
     fn before_declines_statement_not_starting_its_line() {
-        assert_eq!(
-            before("x = 1; y = 2\n", "expression_statement", "y", TS),
-            None
-        );
-        assert_eq!(
-            before("if a: y = 2\n", "expression_statement", "y", TS),
-            None
-        );
-        assert_eq!(
-            before("def f(): pass\n", "pass_statement", "pass", TS),
-            None
-        );
+        assert_eq!(before("x = 1; y = 2\n", "expression_statement", "y", TS), None);
+        assert_eq!(before("if a: y = 2\n", "expression_statement", "y", TS), None);
+        assert_eq!(before("def f(): pass\n", "pass_statement", "pass", TS), None);
     }
 
     #[test]
@@ -274,14 +236,8 @@ mod tests {
 
     #[test]
     fn after_declines_shared_lines() {
-        assert_eq!(
-            after("x = 1; y = 2\n", "expression_statement", "x", TS),
-            None
-        );
-        assert_eq!(
-            after("if a: y = 2\n", "expression_statement", "y", TS),
-            None
-        );
+        assert_eq!(after("x = 1; y = 2\n", "expression_statement", "x", TS), None);
+        assert_eq!(after("if a: y = 2\n", "expression_statement", "y", TS), None);
     }
 
     #[test]
@@ -294,8 +250,7 @@ mod tests {
 
     #[test]
     fn block_start_after_docstring() {
-        let src =
-            "class A:\n  def f(self):\n    \"\"\"Doc.\n\n    More.\n    \"\"\"\n    return 1\n";
+        let src = "class A:\n  def f(self):\n    \"\"\"Doc.\n\n    More.\n    \"\"\"\n    return 1\n";
         assert_eq!(
             at_start(src, 1, TS).unwrap(),
             "class A:\n  def f(self):\n    \"\"\"Doc.\n\n    More.\n    \"\"\"\n    user.created_at = now()\n    return 1\n"
@@ -314,10 +269,7 @@ mod tests {
     #[test]
     fn block_start_of_docstring_only_body_without_final_newline() {
         let src = "def f():\n\t'''Doc.'''";
-        assert_eq!(
-            at_start(src, 0, "pass\n").unwrap(),
-            "def f():\n\t'''Doc.'''\n\tpass"
-        );
+        assert_eq!(at_start(src, 0, "pass\n").unwrap(), "def f():\n\t'''Doc.'''\n\tpass");
     }
 
     #[test]

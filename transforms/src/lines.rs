@@ -62,12 +62,7 @@ pub(crate) fn with_decorators(node: Node<'_>) -> Node<'_> {
 /// line containing `offset`. When that line is the last of a file without a
 /// final newline, the text goes after a new line ending instead and loses its
 /// own last one, so the file still has no final newline.
-pub(crate) fn insert_lines_after(
-    source: &str,
-    offset: usize,
-    lines: &str,
-    line_ending: &str,
-) -> Edit {
+pub(crate) fn insert_lines_after(source: &str, offset: usize, lines: &str, line_ending: &str) -> Edit {
     match next_line_start(source, offset) {
         Some(at) => Edit::insertion(lines, at),
         // No line after: an empty file, or `offset` on the empty last line.
@@ -97,6 +92,14 @@ pub(crate) fn whole_lines(source: &str, start: usize, end: usize) -> (usize, usi
             (before, source.len())
         }
         None => (first, source.len()),
+    }
+}
+
+/// The first line ending of `source`, `"\n"` when it has none.
+pub(crate) fn first_line_ending(source: &str) -> &'static str {
+    match source.find('\n') {
+        Some(i) if i > 0 && source.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
     }
 }
 

@@ -92,11 +92,7 @@ pub(crate) fn append(source: &str, list: &List<'_>, text: &str, stylist: &Stylis
             let rest = &source[end..eol];
             if rest.trim_start_matches([' ', '\t']).starts_with('#') {
                 // Keep the comment on the line of the item it follows.
-                Some(Edit::replacement(
-                    format!(",{rest}{le}{indent}{text}"),
-                    end,
-                    eol,
-                ))
+                Some(Edit::replacement(format!(",{rest}{le}{indent}{text}"), end, eol))
             } else {
                 Some(Edit::insertion(format!(",{le}{indent}{text}"), end))
             }
@@ -186,8 +182,7 @@ fn remove_run(source: &str, list: &List<'_>, first: usize, last: usize) -> Optio
         // 2. Followed by an item on the comma's line: the run and the comma
         //    after it (`a, b, c` -> `a, c`).
         (_, Some(next))
-            if comma
-                .is_some_and(|c| line_end(source, c) == line_end(source, next.start_byte()))
+            if comma.is_some_and(|c| line_end(source, c) == line_end(source, next.start_byte()))
                 && plain(source, end, next.start_byte()) =>
         {
             Some(Edit::deletion(start, next.start_byte()))
@@ -195,9 +190,7 @@ fn remove_run(source: &str, list: &List<'_>, first: usize, last: usize) -> Optio
         // 3. Preceded by an item: the comma before it (`a, b` -> `a`; the
         //    run's own comma, if any, stays as the next separator or the
         //    trailing comma).
-        (Some(prev), _) if plain(source, prev.end_byte(), start) => {
-            Some(Edit::deletion(prev.end_byte(), end))
-        }
+        (Some(prev), _) if plain(source, prev.end_byte(), start) => Some(Edit::deletion(prev.end_byte(), end)),
         // 4. The last item, after a comment: the item and its trailing comma.
         (Some(_), None) => Some(Edit::deletion(start, after)),
         // 5. First and followed on another line: the run and its comma, and

@@ -46,11 +46,7 @@ mod tests {
     fn render_fills_placeholders() {
         let got = render(
             "{entity}.{field} = {now}\n",
-            &[
-                ("entity", "user"),
-                ("field", "created_at"),
-                ("now", "datetime.now()"),
-            ],
+            &[("entity", "user"), ("field", "created_at"), ("now", "datetime.now()")],
         );
         assert_eq!(got, "user.created_at = datetime.now()\n");
     }

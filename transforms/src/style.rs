@@ -119,8 +119,7 @@ fn first_indent_unit(text: &str) -> Option<String> {
         let logical_start = string.is_none() && depth == 0 && !continued;
         let mut i = pos;
         if logical_start {
-            let indent_len = text[pos..line_end].len()
-                - text[pos..line_end].trim_start_matches([' ', '\t']).len();
+            let indent_len = text[pos..line_end].len() - text[pos..line_end].trim_start_matches([' ', '\t']).len();
             let rest = text[pos + indent_len..line_end].trim_end_matches('\r');
             if rest.is_empty() || rest.starts_with('#') {
                 pos = line_end + 1;
@@ -217,10 +216,7 @@ mod tests {
     fn detects_two_and_three_and_eight_spaces() {
         assert_eq!(Stylist::detect("if x:\n  y\n").indent_unit, "  ");
         assert_eq!(Stylist::detect("if x:\n   y\n").indent_unit, "   ");
-        assert_eq!(
-            Stylist::detect("if x:\n        y\n").indent_unit,
-            "        "
-        );
+        assert_eq!(Stylist::detect("if x:\n        y\n").indent_unit, "        ");
     }
 
     #[test]
@@ -304,14 +300,8 @@ mod tests {
         let src = "class A:\n\tdef f(self):\n\t\tx = 1; y = 2\n";
         let tree = parse(src);
         let root = tree.root_node();
-        assert_eq!(
-            Stylist::indentation_of(src, nth(root, "class_definition", 0)),
-            ""
-        );
-        assert_eq!(
-            Stylist::indentation_of(src, nth(root, "function_definition", 0)),
-            "\t"
-        );
+        assert_eq!(Stylist::indentation_of(src, nth(root, "class_definition", 0)), "");
+        assert_eq!(Stylist::indentation_of(src, nth(root, "function_definition", 0)), "\t");
         // A statement that does not start its line: still its line's indentation.
         assert_eq!(
             Stylist::indentation_of(src, nth(root, "expression_statement", 1)),

@@ -17,9 +17,7 @@ pub(crate) fn parse(source: &str) -> Tree {
 pub(crate) fn nth<'t>(root: Node<'t>, kind: &str, nth: usize) -> Node<'t> {
     let mut found = Vec::new();
     collect(root, kind, &mut found);
-    *found
-        .get(nth)
-        .unwrap_or_else(|| panic!("no {kind} #{nth} in the tree"))
+    *found.get(nth).unwrap_or_else(|| panic!("no {kind} #{nth} in the tree"))
 }
 
 /// The first node of kind `kind` whose text starts with `prefix`.
@@ -46,10 +44,7 @@ fn collect<'t>(node: Node<'t>, kind: &str, out: &mut Vec<Node<'t>>) {
 #[track_caller]
 pub(crate) fn assert_parses(source: &str) {
     let tree = parse(source);
-    assert!(
-        !tree.root_node().has_error(),
-        "output does not parse:\n{source}"
-    );
+    assert!(!tree.root_node().has_error(), "output does not parse:\n{source}");
 }
 
 /// Apply `edits` to `source`, assert the output parses, and return it.
