@@ -211,15 +211,14 @@ fn valid_order(kinds: &[Kind]) -> bool {
         .take_while(|k| matches!(k, Kind::Typed | Kind::Bare | Kind::Group))
         .count();
     let (excepts, tail) = kinds.split_at(excepts);
-    let plain = excepts.iter().any(|k| matches!(k, Kind::Typed | Kind::Bare));
-    let group = excepts.contains(&Kind::Group);
+    let mixed = excepts.iter().any(|k| matches!(k, Kind::Typed | Kind::Bare)) && excepts.contains(&Kind::Group);
     let bare_not_last = excepts
         .iter()
         .position(|k| *k == Kind::Bare)
         .is_some_and(|i| i + 1 != excepts.len());
     let tail_ok = matches!(tail, [] | [Kind::Else] | [Kind::Finally] | [Kind::Else, Kind::Finally]);
     let else_needs_except = !tail.contains(&Kind::Else) || !excepts.is_empty();
-    !(plain && group) && !bare_not_last && tail_ok && else_needs_except
+    !mixed && !bare_not_last && tail_ok && else_needs_except
 }
 
 #[cfg(test)]
