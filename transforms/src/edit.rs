@@ -185,3 +185,119 @@ impl Fix {
         Fix::new(edits, applicability)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constructors() {
+        let e = Edit::insertion("x", 3);
+        assert_eq!((e.start(), e.end(), e.content()), (3, 3, "x"));
+        assert!(e.is_insertion());
+        let d = Edit::deletion(1, 4);
+        assert_eq!((d.range(), d.content()), (1..4, ""));
+        assert!(!d.is_insertion());
+        let r = Edit::replacement("y", 2, 2);
+        assert!(r.is_insertion());
+        assert!(!Edit::deletion(2, 2).is_insertion());
+    }
+
+    #[test]
+    #[should_panic(expected = "after end")]
+    fn deletion_backwards_panics() {
+        let _ = Edit::deletion(4, 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "after end")]
+    fn replacement_backwards_panics() {
+        let _ = Edit::replacement("x", 4, 1);
+    }
+
+    #[test]
+    fn overlap_rules() {
+        let span = Edit::replacement("x", 2, 5);
+        // Insertions at one offset never overlap.
+        assert!(!Edit::insertion("a", 2).overlaps(&Edit::insertion("b", 2)));
+        // At a span's ends: no; strictly inside: yes (both directions).
+        assert!(!Edit::insertion("a", 2).overlaps(&span));
+        assert!(!span.overlaps(&Edit::insertion("a", 5)));
+        assert!(Edit::insertion("a", 3).overlaps(&span));
+        assert!(span.overlaps(&Edit::insertion("a", 4)));
+        // Touching spans do not overlap; sharing a byte does.
+        assert!(!span.overlaps(&Edit::deletion(5, 7)));
+        assert!(!Edit::deletion(0, 2).overlaps(&span));
+        assert!(span.overlaps(&Edit::deletion(4, 7)));
+        assert!(Edit::deletion(0, 3).overlaps(&span));
+        assert!(span.overlaps(&Edit::deletion(3, 4)));
+        assert!(span.overlaps(&span.clone()));
+    }
+
+    #[test]
+    fn applicability_is_ordered() {
+        assert!(Applicability::Unsafe < Applicability::Safe);
+        assert_eq!(Applicability::Safe.as_str(), "safe");
+        assert_eq!(Applicability::Unsafe.as_str(), "unsafe");
+    }
+
+    #[test]
+    fn fix_sorts_and_merges_identical_edits_keeping_insertion_order() {
+        let fix = Fix::safe_edits(
+            Edit::insertion("b", 5),
+            [
+                Edit::deletion(0, 1),
+                Edit::insertion("a", 5),
+                Edit::insertion("b", 5),
+                Edit::deletion(0, 1),
+            ],
+        );
+        assert_eq!(
+            fix.edits(),
+            &[Edit::deletion(0, 1), Edit::insertion("b", 5), Edit::insertion("a", 5)]
+        );
+        assert_eq!(fix.range(), 0..5);
+        assert_eq!(fix.applicability(), Applicability::Safe);
+    }
+
+    #[test]
+    fn fix_from_edits() {
+        assert_eq!(Fix::from_edits(vec![], Applicability::Safe), None);
+        let fix = Fix::from_edits(vec![Edit::deletion(1, 2)], Applicability::Unsafe).unwrap();
+        assert_eq!(fix, Fix::unsafe_edit(Edit::deletion(1, 2)));
+        assert_eq!(
+            Fix::unsafe_edits(Edit::deletion(1, 2), []),
+            Fix::unsafe_edit(Edit::deletion(1, 2))
+        );
+    }
+
+    #[test]
+    fn downgrade_never_raises() {
+        let safe = Fix::safe_edit(Edit::deletion(0, 1));
+        assert_eq!(
+            safe.clone().downgraded(Applicability::Unsafe).applicability(),
+            Applicability::Unsafe
+        );
+        assert_eq!(
+            safe.downgraded(Applicability::Safe).applicability(),
+            Applicability::Safe
+        );
+        let unsafe_fix = Fix::unsafe_edit(Edit::deletion(0, 1));
+        assert_eq!(
+            unsafe_fix.downgraded(Applicability::Safe).applicability(),
+            Applicability::Unsafe
+        );
+    }
+
+    #[test]
+    fn merged_takes_the_lower_applicability_and_merges_edits() {
+        let a = Fix::safe_edits(Edit::insertion("i", 0), [Edit::deletion(3, 4)]);
+        let b = Fix::unsafe_edits(Edit::insertion("i", 0), [Edit::deletion(1, 2)]);
+        let m = a.merged(b);
+        assert_eq!(m.applicability(), Applicability::Unsafe);
+        assert_eq!(
+            m.edits(),
+            &[Edit::insertion("i", 0), Edit::deletion(1, 2), Edit::deletion(3, 4)]
+        );
+    }
+}
