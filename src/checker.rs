@@ -67,9 +67,7 @@ impl<'a> Checker<'a> {
         }
         let start = location(self.text, range.start);
         let end = location(self.text, range.end);
-        if self.suppressed(rule, start.line)
-            || function.is_some_and(|(_, line)| self.suppressed(rule, line))
-        {
+        if self.suppressed(rule, start.line) || function.is_some_and(|(_, line)| self.suppressed(rule, line)) {
             return;
         }
         self.diagnostics.push(Diagnostic {
@@ -99,8 +97,7 @@ impl<'a> Checker<'a> {
         match rest.strip_prefix('[') {
             Some(list) => {
                 let list = list.split(']').next().unwrap_or("");
-                list.split(',')
-                    .any(|code| rules::matches_selector(rule, code.trim()))
+                list.split(',').any(|code| rules::matches_selector(rule, code.trim()))
             }
             None => true,
         }
@@ -109,11 +106,7 @@ impl<'a> Checker<'a> {
     /// Whether the standard asks this entity for S1-S3: its model inherits
     /// the mixin (or the code already calls a setter on it), the mixin
     /// fits, and it is not a hard delete.
-    pub fn needs_audit(
-        &self,
-        method: &WriteMethod<'_>,
-        entity: &crate::analysis::functions::Entity<'_>,
-    ) -> bool {
+    pub fn needs_audit(&self, method: &WriteMethod<'_>, entity: &crate::analysis::functions::Entity<'_>) -> bool {
         if method.hard_delete || !self.mixin_fits {
             return false;
         }
@@ -147,10 +140,7 @@ pub fn check_file(
     settings: &Settings,
     enabled: &dyn Fn(Rule) -> bool,
 ) -> FileCheck {
-    let setters: Vec<&str> = Kind::ALL
-        .iter()
-        .map(|k| settings.setters.get(*k).as_str())
-        .collect();
+    let setters: Vec<&str> = Kind::ALL.iter().map(|k| settings.setters.get(*k).as_str()).collect();
     let mut checker = Checker {
         text: &file.text,
         root: file.root(),
@@ -190,9 +180,6 @@ pub fn check_file(
     diagnostics.sort_by(|a, b| (a.range.start, a.rule).cmp(&(b.range.start, b.rule)));
     FileCheck {
         diagnostics,
-        write_methods: methods
-            .iter()
-            .map(|m| m.function.qualified.clone())
-            .collect(),
+        write_methods: methods.iter().map(|m| m.function.qualified.clone()).collect(),
     }
 }

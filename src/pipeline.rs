@@ -66,11 +66,7 @@ impl Workspace {
                 let display = display_path(path);
                 match SourceFile::read(path) {
                     Ok((bytes, source)) => {
-                        let module = ModuleFacts::collect(
-                            module_name(&display),
-                            source.root(),
-                            &source.text,
-                        );
+                        let module = ModuleFacts::collect(module_name(&display), source.root(), &source.text);
                         Ok(LoadedFile {
                             path: path.clone(),
                             display,
@@ -79,10 +75,7 @@ impl Workspace {
                             module,
                         })
                     }
-                    Err(message) => Err(FileError {
-                        path: display,
-                        message,
-                    }),
+                    Err(message) => Err(FileError { path: display, message }),
                 }
             })
             .collect();
@@ -93,6 +86,10 @@ impl Workspace {
                 Err(error) => errors.push(error),
             }
         }
+        Self::assemble(files, errors, config)
+    }
+
+    fn assemble(mut files: Vec<LoadedFile>, mut errors: Vec<FileError>, config: Config) -> Workspace {
         files.sort_by(|a, b| a.display.cmp(&b.display));
         errors.sort_by(|a, b| a.path.cmp(&b.path));
         let index = RepoIndex::new(files.iter().map(|f| f.module.clone()).collect());
@@ -101,9 +98,7 @@ impl Workspace {
             .iter()
             .map(|k| config.settings.setters.get(*k).as_str())
             .collect();
-        if let MixinFit::LacksSetters(missing) =
-            index.mixin_fit(&config.settings.mixin_class, &setters)
-        {
+        if let MixinFit::LacksSetters(missing) = index.mixin_fit(&config.settings.mixin_class, &setters) {
             notes.push(format!(
                 "`{}` in this repository has no {}: the standard's setter calls would not exist here, so AUD001-AUD003 are not reported; configure `setters` (or `mixin-class`) to match it",
                 config.settings.mixin_class,
@@ -119,6 +114,31 @@ impl Workspace {
         }
     }
 
+    /// A workspace of in-memory files (tests, fuzzing): `(path, text)` pairs.
+    pub fn from_memory(sources: Vec<(PathBuf, String)>, config: Config) -> Workspace {
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        for (path, text) in sources {
+            let display = display_path(&path);
+            let parsed =
+                crate::analysis::source::decode(text.as_bytes()).and_then(|(t, bom)| SourceFile::parse(t, bom));
+            match parsed {
+                Ok(source) => {
+                    let module = ModuleFacts::collect(module_name(&display), source.root(), &source.text);
+                    files.push(LoadedFile {
+                        path,
+                        display,
+                        bytes: text.into_bytes(),
+                        source,
+                        module,
+                    });
+                }
+                Err(message) => errors.push(FileError { path: display, message }),
+            }
+        }
+        Self::assemble(files, errors, config)
+    }
+
     fn enabled<'a>(&'a self, path: &'a Path) -> impl Fn(Rule) -> bool + 'a {
         move |rule| self.config.is_enabled(rule, path)
     }
@@ -130,13 +150,7 @@ impl Workspace {
             .par_iter()
             .map(|file| {
                 let enabled = self.enabled(&file.display);
-                let result = check_file(
-                    &file.source,
-                    &file.module,
-                    &self.index,
-                    &self.config.settings,
-                    &enabled,
-                );
+                let result = check_file(&file.source, &file.module, &self.index, &self.config.settings, &enabled);
                 FileReport {
                     path: file.display.clone(),
                     source: file.source.text.clone(),
@@ -212,19 +226,16 @@ pub fn fix_file(
     for _pass in 0..MAX_PASSES {
         let Ok(source) = SourceFile::parse(text.clone(), file.source.bom) else {
             // Cannot happen: every accepted pass re-parsed cleanly.
-            problems.push(
-                "internal error: a fixed text failed to parse; its fixes were not kept".into(),
-            );
+            problems.push("internal error: a fixed text failed to parse; its fixes were not kept".into());
             text = file.source.text.clone();
             break;
         };
         let module = ModuleFacts::collect(file.module.name.clone(), source.root(), &source.text);
         let result = check_file(&source, &module, index, settings, enabled);
-        let (fixable, rest): (Vec<Diagnostic>, Vec<Diagnostic>) =
-            result.diagnostics.into_iter().partition(|d| {
-                d.is_fixable_with(unsafe_fixes)
-                    && !rejected.contains(&(d.rule, d.range.start, text.len()))
-            });
+        let (fixable, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = result
+            .diagnostics
+            .into_iter()
+            .partition(|d| d.is_fixable_with(unsafe_fixes) && !rejected.contains(&(d.rule, d.range.start, text.len())));
         remaining = rest;
         if fixable.is_empty() {
             settled = true;
@@ -246,10 +257,7 @@ pub fn fix_file(
             for d in &ordered {
                 let fix = d.fix.as_ref().expect("fixable");
                 let alone = apply_fixes(&text, [fix]).output;
-                if crate::analysis::source::parse(&alone)
-                    .root_node()
-                    .has_error()
-                {
+                if crate::analysis::source::parse(&alone).root_node().has_error() {
                     rejected.push((d.rule, d.range.start, text.len()));
                     problems.push(format!(
                         "{} fix at line {} would introduce a syntax error; dropped",
@@ -264,10 +272,7 @@ pub fn fix_file(
                 for d in ordered.iter().skip(1) {
                     rejected.push((d.rule, d.range.start, text.len()));
                 }
-                problems.push(
-                    "fixes that are valid alone broke the syntax together; applied one at a time"
-                        .into(),
-                );
+                problems.push("fixes that are valid alone broke the syntax together; applied one at a time".into());
             }
             continue;
         }
@@ -310,23 +315,16 @@ pub fn remove_imports_left_unused(before: &str, after: String) -> String {
         let tree = crate::analysis::source::parse(&text);
         let uses = load_counts(tree.root_node(), &text);
         let module = ModuleFacts::collect(String::new(), tree.root_node(), &text);
-        let candidate = module
-            .bindings
-            .iter()
-            .find_map(|(name, binding)| match binding {
-                Binding::From { name: imported, .. }
-                    if imported == name
-                        && before_uses.get(name).copied().unwrap_or(0) > 0
-                        && uses.get(name).copied().unwrap_or(0) == 0 =>
-                {
-                    auditfix_transforms::add_import::remove_import_name(
-                        &text,
-                        tree.root_node(),
-                        name,
-                    )
-                }
-                _ => None,
-            });
+        let candidate = module.bindings.iter().find_map(|(name, binding)| match binding {
+            Binding::From { name: imported, .. }
+                if imported == name
+                    && before_uses.get(name).copied().unwrap_or(0) > 0
+                    && uses.get(name).copied().unwrap_or(0) == 0 =>
+            {
+                auditfix_transforms::add_import::remove_import_name(&text, tree.root_node(), name)
+            }
+            _ => None,
+        });
         let Some(edit) = candidate else { break };
         match auditfix_transforms::apply_edits(&text, &[edit]) {
             Ok(next) => text = next,

@@ -126,13 +126,7 @@ impl Default for Settings {
             timestamp_style: TimestampStyle::Naive,
             method_patterns: PerKind {
                 create: strings(&["create_*", "add_*", "install_*", "register_*"]),
-                update: strings(&[
-                    "update_*",
-                    "activate_*",
-                    "deactivate_*",
-                    "set_*",
-                    "rename_*",
-                ]),
+                update: strings(&["update_*", "activate_*", "deactivate_*", "set_*", "rename_*"]),
                 delete: strings(&["delete_*", "remove_*", "archive_*"]),
             },
             session_expressions: strings(&["self.db", "self.session", "db", "session"]),
@@ -149,12 +143,9 @@ impl Settings {
     /// The kind a method name announces, if any (first matching pattern wins,
     /// kinds tried in the order create, update, delete).
     pub fn kind_from_name(&self, name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|kind| {
-            self.method_patterns
-                .get(*kind)
-                .iter()
-                .any(|p| glob_match(p, name))
-        })
+        Kind::ALL
+            .into_iter()
+            .find(|kind| self.method_patterns.get(*kind).iter().any(|p| glob_match(p, name)))
     }
 }
 
@@ -181,10 +172,7 @@ mod tests {
         let s = Settings::default();
         assert_eq!(s.kind_from_name("create_user"), Some(Kind::Create));
         assert_eq!(s.kind_from_name("install_connector"), Some(Kind::Create));
-        assert_eq!(
-            s.kind_from_name("deactivate_smtp_configuration"),
-            Some(Kind::Update)
-        );
+        assert_eq!(s.kind_from_name("deactivate_smtp_configuration"), Some(Kind::Update));
         assert_eq!(s.kind_from_name("archive_plan"), Some(Kind::Delete));
         assert_eq!(s.kind_from_name("get_user"), None);
         assert_eq!(s.kind_from_name("created"), None);

@@ -262,16 +262,14 @@ fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
                 let inner = p.named_children(&mut c).next();
                 (
                     inner,
-                    p.child_by_field_name("type")
-                        .map(|t| text[t.byte_range()].to_string()),
+                    p.child_by_field_name("type").map(|t| text[t.byte_range()].to_string()),
                     false,
                 )
             }
             "default_parameter" => (p.child_by_field_name("name"), None, true),
             "typed_default_parameter" => (
                 p.child_by_field_name("name"),
-                p.child_by_field_name("type")
-                    .map(|t| text[t.byte_range()].to_string()),
+                p.child_by_field_name("type").map(|t| text[t.byte_range()].to_string()),
                 true,
             ),
             "keyword_separator" => {
@@ -358,8 +356,7 @@ pub fn write_method<'t>(
         None if hard_delete => Kind::Delete,
         None if added.iter().any(|c| {
             let var = c.argument.as_deref().unwrap_or_default();
-            constructed_model(&assignments, var, c.call.start_byte(), text)
-                .is_some_and(|m| is_model(&m))
+            constructed_model(&assignments, var, c.call.start_byte(), text).is_some_and(|m| is_model(&m))
         }) =>
         {
             Kind::Create
@@ -371,8 +368,7 @@ pub fn write_method<'t>(
     if kind == Kind::Create {
         for call in &added {
             let var = call.argument.clone().unwrap_or_default();
-            let Some((binding, ctor)) = last_assignment(&assignments, &var, call.call.start_byte())
-            else {
+            let Some((binding, ctor)) = last_assignment(&assignments, &var, call.call.start_byte()) else {
                 continue;
             };
             let Some(model) = constructor_name(ctor, text) else {
@@ -400,8 +396,7 @@ pub fn write_method<'t>(
             let Some(var) = call.argument.clone() else {
                 continue;
             };
-            let binding =
-                last_assignment(&assignments, &var, call.call.start_byte()).map(|(s, _)| s);
+            let binding = last_assignment(&assignments, &var, call.call.start_byte()).map(|(s, _)| s);
             let model = binding.and_then(|b| loaded_model(b, text, class, is_model));
             let mut entity = Entity {
                 variable: var,
@@ -464,19 +459,16 @@ fn session_calls<'t>(
         if f.kind() != "attribute" {
             continue;
         }
-        let (Some(object), Some(attr)) = (
-            f.child_by_field_name("object"),
-            f.child_by_field_name("attribute"),
-        ) else {
+        let (Some(object), Some(attr)) = (f.child_by_field_name("object"), f.child_by_field_name("attribute")) else {
             continue;
         };
         let Some(receiver) = dotted_name(object, text) else {
             continue;
         };
-        let is_session = settings.session_expressions.iter().any(|s| {
-            *s == receiver
-                && (s.contains('.') || function.param(s).is_some() || !receiver.contains('.'))
-        });
+        let is_session = settings
+            .session_expressions
+            .iter()
+            .any(|s| *s == receiver && (s.contains('.') || function.param(s).is_some() || !receiver.contains('.')));
         if !is_session {
             continue;
         }
@@ -510,10 +502,7 @@ fn assignments<'t>(nodes: &[Node<'t>], text: &str) -> Vec<(String, Node<'t>, Nod
         if node.kind() != "assignment" {
             continue;
         }
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else {
             continue;
         };
         if left.kind() != "identifier" {
@@ -557,10 +546,7 @@ fn constructor_name(value: Node<'_>, text: &str) -> Option<String> {
     }
     let f = dotted_name(value.child_by_field_name("function")?, text)?;
     let last = f.rsplit('.').next()?.to_string();
-    last.chars()
-        .next()
-        .filter(|c| c.is_ascii_uppercase())
-        .map(|_| last)
+    last.chars().next().filter(|c| c.is_ascii_uppercase()).map(|_| last)
 }
 
 /// The model an update or delete loads, from the value bound to the entity:
@@ -575,9 +561,7 @@ fn loaded_model(
 ) -> Option<String> {
     // An annotated assignment names the type.
     let mut cursor = binding.walk();
-    let assignment = binding
-        .named_children(&mut cursor)
-        .find(|n| n.kind() == "assignment");
+    let assignment = binding.named_children(&mut cursor).find(|n| n.kind() == "assignment");
     if let Some(ty) = assignment.and_then(|a| a.child_by_field_name("type")) {
         if let Some(m) = capitalized_names(&text[ty.byte_range()])
             .into_iter()
@@ -595,10 +579,7 @@ fn loaded_model(
             }
         }
         if node.kind() == "call" {
-            if let Some(f) = node
-                .child_by_field_name("function")
-                .and_then(|f| dotted_name(f, text))
-            {
+            if let Some(f) = node.child_by_field_name("function").and_then(|f| dotted_name(f, text)) {
                 if let (Some(method), Some(class)) = (f.strip_prefix("self."), class) {
                     if let Some(ret) = class.return_annotations.get(method) {
                         if let Some(m) = capitalized_names(ret).into_iter().find(|n| is_model(n)) {
@@ -639,10 +620,8 @@ fn fill_uses<'t>(entity: &mut Entity<'t>, nodes: &[Node<'t>], text: &str) {
                 if object.kind() != "identifier" || text[object.byte_range()] != entity.variable {
                     continue;
                 }
-                let (Some(value), Some(statement)) = (
-                    node.child_by_field_name("right"),
-                    enclosing_statement(*node),
-                ) else {
+                let (Some(value), Some(statement)) = (node.child_by_field_name("right"), enclosing_statement(*node))
+                else {
                     continue;
                 };
                 entity.attribute_writes.push(AttributeWrite {
@@ -659,17 +638,13 @@ fn fill_uses<'t>(entity: &mut Entity<'t>, nodes: &[Node<'t>], text: &str) {
                 if f.kind() != "attribute" {
                     continue;
                 }
-                let (Some(object), Some(attr)) = (
-                    f.child_by_field_name("object"),
-                    f.child_by_field_name("attribute"),
-                ) else {
+                let (Some(object), Some(attr)) = (f.child_by_field_name("object"), f.child_by_field_name("attribute"))
+                else {
                     continue;
                 };
                 if object.kind() == "identifier" && text[object.byte_range()] == entity.variable {
                     if let Some(stmt) = enclosing_statement(*node) {
-                        entity
-                            .method_calls
-                            .push((text[attr.byte_range()].to_string(), stmt));
+                        entity.method_calls.push((text[attr.byte_range()].to_string(), stmt));
                     }
                 }
             }
@@ -695,10 +670,7 @@ fn loaded_entities<'t>(
     for (name, _, value) in assignments {
         let value_kind = value.kind();
         let loads = matches!(value_kind, "await" | "call" | "subscript" | "attribute");
-        if loads
-            && !candidates.contains(name)
-            && constructor_name(*value, text).is_none_or(|m| !is_model(&m))
-        {
+        if loads && !candidates.contains(name) && constructor_name(*value, text).is_none_or(|m| !is_model(&m)) {
             candidates.push(name.clone());
         }
     }
@@ -741,9 +713,7 @@ fn loaded_entities<'t>(
                     .is_some_and(|f| f.starts_with("self._"))
                 && first_argument_is(*n, &var, text)
         });
-        let evidence = !entity.attribute_writes.is_empty()
-            || changed_by_setattr
-            || !entity.method_calls.is_empty();
+        let evidence = !entity.attribute_writes.is_empty() || changed_by_setattr || !entity.method_calls.is_empty();
         if !(evidence || (refreshed && passed_to_helper)) {
             continue;
         }
@@ -800,12 +770,9 @@ fn statement_after_guards<'t>(binding: Node<'t>, var: &str, text: &str) -> Optio
     let mut rest = stmts[pos + 1..].iter();
     for stmt in rest.by_ref() {
         if stmt.kind() == "if_statement" {
-            let cond = stmt.child_by_field_name("condition").map(|c| {
-                text[c.byte_range()]
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            });
+            let cond = stmt
+                .child_by_field_name("condition")
+                .map(|c| text[c.byte_range()].split_whitespace().collect::<Vec<_>>().join(" "));
             if cond
                 .as_deref()
                 .is_some_and(|c| c == format!("not {var}") || c == format!("{var} is None"))
@@ -818,19 +785,12 @@ fn statement_after_guards<'t>(binding: Node<'t>, var: &str, text: &str) -> Optio
     None
 }
 
-fn context_assignment<'t>(
-    nodes: &[Node<'t>],
-    text: &str,
-    settings: &Settings,
-) -> Option<ContextAssignment<'t>> {
+fn context_assignment<'t>(nodes: &[Node<'t>], text: &str, settings: &Settings) -> Option<ContextAssignment<'t>> {
     for node in nodes {
         if node.kind() != "assignment" {
             continue;
         }
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else {
             continue;
         };
         if left.kind() != "identifier" {
@@ -838,9 +798,7 @@ fn context_assignment<'t>(
         }
         let value = &text[right.byte_range()];
         let prefix = format!("{}.", settings.context_class);
-        if value.starts_with(&prefix)
-            || (right.kind() == "conditional_expression" && value.contains(&prefix))
-        {
+        if value.starts_with(&prefix) || (right.kind() == "conditional_expression" && value.contains(&prefix)) {
             return Some(ContextAssignment {
                 variable: text[left.byte_range()].to_string(),
                 statement: enclosing_statement(*node)?,

@@ -39,18 +39,10 @@ impl RepoIndex {
         for (i, module) in index.modules.iter().enumerate() {
             let parts: Vec<&str> = module.name.split('.').collect();
             for start in 0..parts.len() {
-                index
-                    .by_suffix
-                    .entry(parts[start..].join("."))
-                    .or_default()
-                    .push(i);
+                index.by_suffix.entry(parts[start..].join(".")).or_default().push(i);
             }
             for (c, class) in module.classes.iter().enumerate() {
-                index
-                    .classes
-                    .entry(class.name.clone())
-                    .or_default()
-                    .push((i, c));
+                index.classes.entry(class.name.clone()).or_default().push((i, c));
             }
         }
         index
@@ -67,11 +59,7 @@ impl RepoIndex {
                 many.iter()
                     .map(|i| &self.modules[*i])
                     .find(|m| m.name == dotted)
-                    .or_else(|| {
-                        many.iter()
-                            .map(|i| &self.modules[*i])
-                            .min_by_key(|m| m.name.len())
-                    })
+                    .or_else(|| many.iter().map(|i| &self.modules[*i]).min_by_key(|m| m.name.len()))
             }
             _ => None,
         }
@@ -137,12 +125,7 @@ impl RepoIndex {
                 None => {
                     if !matches!(
                         current.as_str(),
-                        "Base"
-                            | "DeclarativeBase"
-                            | "object"
-                            | "Generic"
-                            | "AsyncAttrs"
-                            | "MappedAsDataclass"
+                        "Base" | "DeclarativeBase" | "object" | "Generic" | "AsyncAttrs" | "MappedAsDataclass"
                     ) {
                         return false;
                     }
@@ -261,10 +244,7 @@ mod tests {
         assert!(!idx.inherits("Log", "AuditMixin"));
         assert!(!idx.inherits("Unknown", "AuditMixin"));
         assert_eq!(
-            idx.columns("Tenant")
-                .unwrap()
-                .into_iter()
-                .collect::<Vec<_>>(),
+            idx.columns("Tenant").unwrap().into_iter().collect::<Vec<_>>(),
             vec!["created_by_email".to_string(), "name".to_string()]
         );
         assert!(idx.columns_are_complete("Tenant"));
@@ -277,10 +257,7 @@ mod tests {
         assert!(idx.is_bound(svc, "datetime"));
         assert!(idx.is_bound(svc, "func"));
         assert!(!idx.is_bound(svc, "os"), "not in __all__");
-        assert!(
-            idx.is_bound(svc, "helper"),
-            "second star import has no __all__"
-        );
+        assert!(idx.is_bound(svc, "helper"), "second star import has no __all__");
         assert!(
             !idx.is_bound(svc, "IntegrityError"),
             "external star import binds nothing known"
@@ -298,9 +275,6 @@ mod tests {
             idx.mixin_fit("AuditMixin", &["set_created_by", "set_deleted_by"]),
             MixinFit::LacksSetters(vec!["set_deleted_by".into()])
         );
-        assert_eq!(
-            idx.mixin_fit("OtherMixin", &["x"]),
-            MixinFit::NotInRepository
-        );
+        assert_eq!(idx.mixin_fit("OtherMixin", &["x"]), MixinFit::NotInRepository);
     }
 }

@@ -94,15 +94,13 @@ impl ModuleFacts {
                 "future_import_statement" => {}
                 "function_definition" | "class_definition" => {
                     if let Some(n) = stmt.child_by_field_name("name") {
-                        self.bindings
-                            .insert(text[n.byte_range()].to_string(), Binding::Local);
+                        self.bindings.insert(text[n.byte_range()].to_string(), Binding::Local);
                     }
                 }
                 "decorated_definition" => {
                     if let Some(def) = stmt.child_by_field_name("definition") {
                         if let Some(n) = def.child_by_field_name("name") {
-                            self.bindings
-                                .insert(text[n.byte_range()].to_string(), Binding::Local);
+                            self.bindings.insert(text[n.byte_range()].to_string(), Binding::Local);
                         }
                     }
                 }
@@ -114,8 +112,7 @@ impl ModuleFacts {
                         }
                     }
                 }
-                "if_statement" | "try_statement" | "with_statement" | "for_statement"
-                | "while_statement" => {
+                "if_statement" | "try_statement" | "with_statement" | "for_statement" | "while_statement" => {
                     let mut cursor = stmt.walk();
                     let kids: Vec<Node> = stmt.named_children(&mut cursor).collect();
                     for kid in kids {
@@ -123,10 +120,8 @@ impl ModuleFacts {
                             "block" => self.collect_block(kid, text),
                             "elif_clause" | "else_clause" | "except_clause" | "finally_clause" => {
                                 let mut c2 = kid.walk();
-                                let blocks: Vec<Node> = kid
-                                    .named_children(&mut c2)
-                                    .filter(|n| n.kind() == "block")
-                                    .collect();
+                                let blocks: Vec<Node> =
+                                    kid.named_children(&mut c2).filter(|n| n.kind() == "block").collect();
                                 for b in blocks {
                                     self.collect_block(b, text);
                                 }
@@ -184,14 +179,11 @@ impl ModuleFacts {
                     } else {
                         module.clone()
                     };
-                    self.bindings
-                        .insert(first, Binding::Module { module: bound });
+                    self.bindings.insert(first, Binding::Module { module: bound });
                 }
                 "aliased_import" => {
-                    let (Some(n), Some(alias)) = (
-                        name.child_by_field_name("name"),
-                        name.child_by_field_name("alias"),
-                    ) else {
+                    let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias"))
+                    else {
                         continue;
                     };
                     self.bindings.insert(
@@ -227,10 +219,8 @@ impl ModuleFacts {
                     );
                 }
                 "aliased_import" => {
-                    let (Some(n), Some(alias)) = (
-                        name.child_by_field_name("name"),
-                        name.child_by_field_name("alias"),
-                    ) else {
+                    let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias"))
+                    else {
                         continue;
                     };
                     self.bindings.insert(
@@ -246,10 +236,7 @@ impl ModuleFacts {
         }
         if !had_names {
             let mut cursor = stmt.walk();
-            if stmt
-                .named_children(&mut cursor)
-                .any(|c| c.kind() == "wildcard_import")
-            {
+            if stmt.named_children(&mut cursor).any(|c| c.kind() == "wildcard_import") {
                 self.star_imports.push(module);
             }
         }
@@ -335,17 +322,13 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
             match base.kind() {
                 "identifier" | "attribute" => {
                     if let Some(d) = dotted_name(base, text) {
-                        facts
-                            .bases
-                            .push(d.rsplit('.').next().unwrap_or(&d).to_string());
+                        facts.bases.push(d.rsplit('.').next().unwrap_or(&d).to_string());
                     }
                 }
                 "subscript" => {
                     if let Some(value) = base.child_by_field_name("value") {
                         if let Some(d) = dotted_name(value, text) {
-                            facts
-                                .bases
-                                .push(d.rsplit('.').next().unwrap_or(&d).to_string());
+                            facts.bases.push(d.rsplit('.').next().unwrap_or(&d).to_string());
                         }
                     }
                     let mut c2 = base.walk();
@@ -446,12 +429,7 @@ mod tests {
                 module: "datetime".into()
             }
         );
-        assert_eq!(
-            m.bindings["os"],
-            Binding::Module {
-                module: "os".into()
-            }
-        );
+        assert_eq!(m.bindings["os"], Binding::Module { module: "os".into() });
         assert_eq!(
             m.bindings["IE"],
             Binding::From {
@@ -487,13 +465,7 @@ mod tests {
 
     #[test]
     fn module_names_come_from_paths() {
-        assert_eq!(
-            module_name(std::path::Path::new("./app/core/__init__.py")),
-            "app.core"
-        );
-        assert_eq!(
-            module_name(std::path::Path::new("app/core/db.py")),
-            "app.core.db"
-        );
+        assert_eq!(module_name(std::path::Path::new("./app/core/__init__.py")), "app.core");
+        assert_eq!(module_name(std::path::Path::new("app/core/db.py")), "app.core.db");
     }
 }

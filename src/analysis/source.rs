@@ -166,10 +166,7 @@ pub fn syntax_error(tree: &Tree, text: &str) -> Option<String> {
     }
     let pos = node.start_position();
     let line_text = text.lines().nth(pos.row).unwrap_or("");
-    let column = line_text
-        .get(..pos.column)
-        .map_or(pos.column, |s| s.chars().count())
-        + 1;
+    let column = line_text.get(..pos.column).map_or(pos.column, |s| s.chars().count()) + 1;
     let what = if node.is_missing() {
         format!("missing `{}`", node.kind())
     } else {
@@ -224,11 +221,7 @@ pub fn dotted_name(node: Node<'_>, text: &str) -> Option<String> {
         "attribute" => {
             let object = node.child_by_field_name("object")?;
             let attr = node.child_by_field_name("attribute")?;
-            Some(format!(
-                "{}.{}",
-                dotted_name(object, text)?,
-                &text[attr.byte_range()]
-            ))
+            Some(format!("{}.{}", dotted_name(object, text)?, &text[attr.byte_range()]))
         }
         _ => None,
     }
@@ -254,9 +247,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_located() {
-        let err = SourceFile::parse("def f(:\n    pass\n".into(), false)
-            .err()
-            .unwrap();
+        let err = SourceFile::parse("def f(:\n    pass\n".into(), false).err().unwrap();
         assert!(err.starts_with("syntax error at line 1"), "{err}");
         assert!(SourceFile::parse("x = 1\n".into(), false).is_ok());
     }
@@ -291,12 +282,10 @@ fn is_load_position(node: Node<'_>) -> bool {
         "attribute" => parent
             .child_by_field_name("object")
             .is_some_and(|o| o.id() == node.id()),
-        "keyword_argument" => parent
-            .child_by_field_name("value")
-            .is_some_and(|v| v.id() == node.id()),
-        "assignment" | "augmented_assignment" => parent
-            .child_by_field_name("right")
-            .is_some_and(|v| v.id() == node.id()),
+        "keyword_argument" => parent.child_by_field_name("value").is_some_and(|v| v.id() == node.id()),
+        "assignment" | "augmented_assignment" => {
+            parent.child_by_field_name("right").is_some_and(|v| v.id() == node.id())
+        }
         "dotted_name"
         | "aliased_import"
         | "import_from_statement"
@@ -322,9 +311,7 @@ pub fn load_counts(root: Node<'_>, text: &str) -> std::collections::HashMap<Stri
     while let Some(node) = stack.pop() {
         if node.kind() == "identifier" {
             if is_load_position(node) {
-                *counts
-                    .entry(text[node.byte_range()].to_string())
-                    .or_insert(0) += 1;
+                *counts.entry(text[node.byte_range()].to_string()).or_insert(0) += 1;
             }
             continue;
         }

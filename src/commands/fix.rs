@@ -12,11 +12,7 @@ use crate::pipeline::{unsafe_only, FixedFile, Workspace};
 use crate::printer::diff::unified_diff;
 use std::io::Write;
 
-pub fn run(
-    args: &FixArgs,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> anyhow::Result<ExitStatus> {
+pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let config = load_config(&args.common)?;
     let workspace = Workspace::load(&paths(&args.common), config);
     let fixed = workspace.fix(args.unsafe_fixes);
@@ -91,7 +87,10 @@ pub fn run(
                     unified_diff(&file.display, &file.original, &file.fixed, color)
                 )?;
             }
-            writeln!(stderr, "error: these files have uncommitted changes; commit or stash them, or pass --allow-dirty:")?;
+            writeln!(
+                stderr,
+                "error: these files have uncommitted changes; commit or stash them, or pass --allow-dirty:"
+            )?;
             for file in changed.iter().filter(|f| dirty.contains(&f.path)) {
                 writeln!(stderr, "  {}", file.display.display())?;
             }

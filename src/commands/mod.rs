@@ -37,12 +37,7 @@ pub fn load_config(common: &CommonArgs) -> anyhow::Result<Config> {
         select: common.select.clone(),
         ignore: common.ignore.clone(),
     };
-    for selector in overrides
-        .select
-        .iter()
-        .flatten()
-        .chain(overrides.ignore.iter())
-    {
+    for selector in overrides.select.iter().flatten().chain(overrides.ignore.iter()) {
         if !crate::rules::is_known_selector(selector) {
             anyhow::bail!("unknown rule selector `{selector}` (see `auditfix rules`)");
         }
@@ -61,8 +56,7 @@ pub fn use_color(choice: ColorChoice, stdout: bool) -> bool {
             } else {
                 std::io::stderr().is_terminal()
             };
-            let forced =
-                std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+            let forced = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
             let disabled = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
             forced || (terminal && !disabled)
         }

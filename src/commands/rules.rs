@@ -22,9 +22,7 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
         write!(
             out,
             "{}",
-            doc.split_once('\n')
-                .map_or(doc.as_str(), |(_, rest)| rest)
-                .trim_start()
+            doc.split_once('\n').map_or(doc.as_str(), |(_, rest)| rest).trim_start()
         )?;
         return Ok(ExitStatus::Clean);
     }
@@ -64,8 +62,7 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
 
 /// The rule table as Markdown (the README embeds it; a test keeps them equal).
 pub fn markdown_table() -> String {
-    let mut out =
-        String::from("| code | name | standard | fix | what it flags |\n|---|---|---|---|---|\n");
+    let mut out = String::from("| code | name | standard | fix | what it flags |\n|---|---|---|---|---|\n");
     for rule in Rule::ALL {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",

@@ -24,8 +24,7 @@ pub fn import(checker: &Checker<'_>, module: &str, name: &str) -> Option<Vec<Edi
     if checker.index.is_bound(checker.module, name) {
         return Some(Vec::new());
     }
-    add_import::add_import(checker.text, checker.root, module, name, &checker.stylist)
-        .map(|e| vec![e])
+    add_import::add_import(checker.text, checker.root, module, name, &checker.stylist).map(|e| vec![e])
 }
 
 /// How `datetime` is bound in the module.
@@ -92,10 +91,7 @@ pub fn user_parameter(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option
 /// The entity whose context anchor places the method's audit context: the
 /// first one that needs auditing.
 fn context_anchor<'t>(checker: &Checker<'_>, method: &WriteMethod<'t>) -> Option<Node<'t>> {
-    let entity = method
-        .entities
-        .iter()
-        .find(|e| checker.needs_audit(method, e))?;
+    let entity = method.entities.iter().find(|e| checker.needs_audit(method, e))?;
     let anchor = entity.context_anchor.or(entity.anchor)?;
     // The context must be visible where the setter goes: keep it in a block
     // that encloses the setter's anchor, else put it right before the setter.
@@ -130,11 +126,7 @@ pub fn audit_context(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option<
         &line,
         &checker.stylist,
     )?);
-    edits.extend(import(
-        checker,
-        &settings.context_module,
-        &settings.context_class,
-    )?);
+    edits.extend(import(checker, &settings.context_module, &settings.context_class)?);
     Some(edits)
 }
 
@@ -147,12 +139,7 @@ fn context_use(checker: &Checker<'_>, method: &WriteMethod<'_>) -> (String, bool
 }
 
 /// The guarded setter call of `kind` on `entity` (with the context it needs).
-pub fn setter(
-    checker: &Checker<'_>,
-    method: &WriteMethod<'_>,
-    entity: &Entity<'_>,
-    kind: Kind,
-) -> Option<Vec<Edit>> {
+pub fn setter(checker: &Checker<'_>, method: &WriteMethod<'_>, entity: &Entity<'_>, kind: Kind) -> Option<Vec<Edit>> {
     let anchor = entity.anchor?;
     let (ctx, guarded) = context_use(checker, method);
     let template = if guarded {
@@ -179,11 +166,7 @@ pub fn setter(
 }
 
 /// Assignments of `fields` on `entity` before its anchor, with the import.
-pub fn timestamps(
-    checker: &Checker<'_>,
-    entity: &Entity<'_>,
-    fields: &[&str],
-) -> Option<Vec<Edit>> {
+pub fn timestamps(checker: &Checker<'_>, entity: &Entity<'_>, fields: &[&str]) -> Option<Vec<Edit>> {
     let anchor = entity.anchor?;
     let (now, mut edits) = timestamp(checker)?;
     let text: String = fields
@@ -191,11 +174,7 @@ pub fn timestamps(
         .map(|field| {
             snippets::render(
                 snippets::TIMESTAMP,
-                &[
-                    ("entity", &entity.variable),
-                    ("field", field),
-                    ("now", &now),
-                ],
+                &[("entity", &entity.variable), ("field", field), ("now", &now)],
             )
         })
         .collect();
@@ -224,17 +203,13 @@ pub fn is_func_now(node: Node<'_>, text: &str) -> bool {
 /// Whether an except clause catches `name` (alone, in a tuple, or dotted).
 pub fn clause_catches(clause: Node<'_>, text: &str, name: &str) -> bool {
     let mut cursor = clause.walk();
-    let values: Vec<Node> = clause
-        .children_by_field_name("value", &mut cursor)
-        .collect();
+    let values: Vec<Node> = clause.children_by_field_name("value", &mut cursor).collect();
     values.iter().any(|v| {
         let mut stack = vec![*v];
         while let Some(n) = stack.pop() {
             match n.kind() {
                 "identifier" | "attribute" => {
-                    if dotted_name(n, text)
-                        .is_some_and(|d| d == name || d.ends_with(&format!(".{name}")))
-                    {
+                    if dotted_name(n, text).is_some_and(|d| d == name || d.ends_with(&format!(".{name}"))) {
                         return true;
                     }
                 }
@@ -252,13 +227,8 @@ pub fn clause_catches(clause: Node<'_>, text: &str, name: &str) -> bool {
 /// Whether an except clause is broad: bare `except:`, `Exception` or `BaseException`.
 pub fn is_broad_clause(clause: Node<'_>, text: &str) -> bool {
     let mut cursor = clause.walk();
-    let has_value = clause
-        .children_by_field_name("value", &mut cursor)
-        .next()
-        .is_some();
-    !has_value
-        || clause_catches(clause, text, "Exception")
-        || clause_catches(clause, text, "BaseException")
+    let has_value = clause.children_by_field_name("value", &mut cursor).next().is_some();
+    !has_value || clause_catches(clause, text, "Exception") || clause_catches(clause, text, "BaseException")
 }
 
 /// The `except` clauses of a `try` statement, in order.
@@ -273,9 +243,9 @@ pub fn except_clauses(try_statement: Node<'_>) -> Vec<Node<'_>> {
 /// The statements of a function body after its docstring.
 pub fn body_statements(body: Node<'_>) -> Vec<Node<'_>> {
     let stmts = statements(body);
-    let skip = stmts.first().is_some_and(|s| {
-        s.kind() == "expression_statement" && s.named_child(0).is_some_and(|c| c.kind() == "string")
-    });
+    let skip = stmts
+        .first()
+        .is_some_and(|s| s.kind() == "expression_statement" && s.named_child(0).is_some_and(|c| c.kind() == "string"));
     stmts.into_iter().skip(usize::from(skip)).collect()
 }
 

@@ -49,10 +49,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             if !fix_parts::clause_catches(*clause, checker.text, &settings.integrity_error) {
                 continue;
             }
-            let Some(block) = clause
-                .named_children(&mut clause.walk())
-                .find(|c| c.kind() == "block")
-            else {
+            let Some(block) = clause.named_children(&mut clause.walk()).find(|c| c.kind() == "block") else {
                 continue;
             };
             let header_end = block.start_byte().min(clause.end_byte());
@@ -96,24 +93,12 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
                 let text = snippets::render(
                     snippets::ROLLBACK,
                     &[
-                        (
-                            "await",
-                            if method.function.is_async {
-                                "await "
-                            } else {
-                                ""
-                            },
-                        ),
+                        ("await", if method.function.is_async { "await " } else { "" }),
                         ("session", &method.session),
                     ],
                 );
-                let fix = insert_statements::insert_at_block_start(
-                    checker.text,
-                    block,
-                    &text,
-                    &checker.stylist,
-                )
-                .map(Fix::safe_edit);
+                let fix = insert_statements::insert_at_block_start(checker.text, block, &text, &checker.stylist)
+                    .map(Fix::safe_edit);
                 let message = format!(
                     "`except {}` in `{}` does not roll back `{}`: the session stays unusable after the failed flush",
                     settings.integrity_error, method.function.qualified, method.session,

@@ -48,11 +48,7 @@ pub struct ManualWrite<'t> {
 }
 
 /// The audit columns `entity` sets by hand, classified.
-pub fn manual_writes<'t>(
-    checker: &Checker<'_>,
-    method: &WriteMethod<'t>,
-    entity: &Entity<'t>,
-) -> Vec<ManualWrite<'t>> {
+pub fn manual_writes<'t>(checker: &Checker<'_>, method: &WriteMethod<'t>, entity: &Entity<'t>) -> Vec<ManualWrite<'t>> {
     if method.hard_delete {
         return Vec::new();
     }
@@ -120,33 +116,16 @@ pub fn fix(
     writes: &[ManualWrite<'_>],
 ) -> Option<Fix> {
     let mut edits = Vec::new();
-    let keywords: Vec<Node> = writes
-        .iter()
-        .filter(|w| w.is_keyword)
-        .map(|w| w.node)
-        .collect();
+    let keywords: Vec<Node> = writes.iter().filter(|w| w.is_keyword).map(|w| w.node).collect();
     if !keywords.is_empty() {
         edits.extend(arguments::remove_arguments(checker.text, &keywords)?);
     }
-    let statements: HashSet<usize> = writes
-        .iter()
-        .filter(|w| !w.is_keyword)
-        .map(|w| w.node.id())
-        .collect();
+    let statements: HashSet<usize> = writes.iter().filter(|w| !w.is_keyword).map(|w| w.node.id()).collect();
     for (first, last) in removable_runs(writes, &statements) {
-        edits.push(delete_statements::delete_statements(
-            checker.text,
-            first,
-            last,
-        )?);
+        edits.push(delete_statements::delete_statements(checker.text, first, last)?);
     }
     // The setter replaces what was written by hand, where the model has it.
-    if checker.needs_audit(method, entity)
-        || entity
-            .model
-            .as_deref()
-            .is_some_and(|m| checker.has_mixin(m))
-    {
+    if checker.needs_audit(method, entity) || entity.model.as_deref().is_some_and(|m| checker.has_mixin(m)) {
         let mut kinds: Vec<Kind> = writes.iter().map(|w| w.kind).collect();
         kinds.sort();
         kinds.dedup();
@@ -161,10 +140,7 @@ pub fn fix(
 
 /// Runs of sibling statements to delete: each manual assignment, widened to
 /// the outermost `if` whose every branch holds only removable statements.
-fn removable_runs<'t>(
-    writes: &[ManualWrite<'t>],
-    manual: &HashSet<usize>,
-) -> Vec<(Node<'t>, Node<'t>)> {
+fn removable_runs<'t>(writes: &[ManualWrite<'t>], manual: &HashSet<usize>) -> Vec<(Node<'t>, Node<'t>)> {
     let mut tops: Vec<Node<'t>> = Vec::new();
     for write in writes.iter().filter(|w| !w.is_keyword) {
         let mut top = write.node;
@@ -255,8 +231,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         names.sort();
         names.dedup();
         let setter = checker.settings.setters.get(first.kind);
-        let message =
-            format!(
+        let message = format!(
             "`{}` sets audit columns by hand ({}): use `{}.{setter}(...)` from the audit context",
             method.function.qualified,
             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),

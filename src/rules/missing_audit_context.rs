@@ -38,11 +38,7 @@ use auditfix_transforms::{Applicability, Fix};
 
 pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     // Verify that the method writes an entity the standard audits.
-    if !method
-        .entities
-        .iter()
-        .any(|e| checker.needs_audit(method, e))
-    {
+    if !method.entities.iter().any(|e| checker.needs_audit(method, e)) {
         return;
     }
     // Verify that it builds no audit context.
@@ -61,13 +57,6 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         settings.context_constructor,
         method.user_parameter(settings),
     );
-    let fix = fix_parts::audit_context(checker, method)
-        .and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
-    checker.report(
-        Rule::MissingAuditContext,
-        name.byte_range(),
-        Some(method),
-        message,
-        fix,
-    );
+    let fix = fix_parts::audit_context(checker, method).and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
+    checker.report(Rule::MissingAuditContext, name.byte_range(), Some(method), message, fix);
 }

@@ -55,12 +55,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             .iter()
             .map(String::as_str)
             .filter(|field| columns.as_ref().is_none_or(|c| c.contains(*field)))
-            .filter(|field| {
-                !entity
-                    .attribute_writes
-                    .iter()
-                    .any(|w| w.attribute == *field)
-            })
+            .filter(|field| !entity.attribute_writes.iter().any(|w| w.attribute == *field))
             .filter(|field| !keywords.iter().any(|(k, _)| k == field))
             .collect();
         // Verify that at least one is never set.

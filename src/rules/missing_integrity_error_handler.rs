@@ -75,14 +75,8 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             let before = fix_parts::except_clauses(try_statement)
                 .into_iter()
                 .find(|c| fix_parts::is_broad_clause(*c, checker.text));
-            add_except_clause::add_except_clause(
-                checker.text,
-                try_statement,
-                before,
-                &clause,
-                &checker.stylist,
-            )
-            .and_then(|edit| with_import(checker, edit, Applicability::Safe))
+            add_except_clause::add_except_clause(checker.text, try_statement, before, &clause, &checker.stylist)
+                .and_then(|edit| with_import(checker, edit, Applicability::Safe))
         }
         None => {
             let stmts = fix_parts::body_statements(method.function.body);
@@ -108,11 +102,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     );
 }
 
-fn with_import(
-    checker: &Checker<'_>,
-    edit: auditfix_transforms::Edit,
-    applicability: Applicability,
-) -> Option<Fix> {
+fn with_import(checker: &Checker<'_>, edit: auditfix_transforms::Edit, applicability: Applicability) -> Option<Fix> {
     let mut edits = fix_parts::import(
         checker,
         &checker.settings.integrity_error_module,
@@ -136,14 +126,7 @@ pub fn handler(checker: &Checker<'_>, method: &WriteMethod<'_>) -> String {
         snippets::INTEGRITY_HANDLER,
         &[
             ("integrity_error", &checker.settings.integrity_error),
-            (
-                "await",
-                if method.function.is_async {
-                    "await "
-                } else {
-                    ""
-                },
-            ),
+            ("await", if method.function.is_async { "await " } else { "" }),
             ("session", &method.session),
             ("log", &log),
         ],

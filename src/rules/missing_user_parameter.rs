@@ -33,11 +33,7 @@ use auditfix_transforms::{Applicability, Fix};
 
 pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     // Verify that the method writes an entity the standard audits.
-    let Some(entity) = method
-        .entities
-        .iter()
-        .find(|e| checker.needs_audit(method, e))
-    else {
+    let Some(entity) = method.entities.iter().find(|e| checker.needs_audit(method, e)) else {
         return;
     };
     // Verify that the user parameter is missing.
@@ -54,8 +50,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         fix_parts::kind_verb(method),
         entity.model.as_deref().unwrap_or(&entity.variable),
     );
-    let fix = fix_parts::user_parameter(checker, method)
-        .and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
+    let fix = fix_parts::user_parameter(checker, method).and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
     checker.report(
         Rule::MissingUserParameter,
         name.byte_range(),

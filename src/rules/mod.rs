@@ -95,9 +95,7 @@ impl Rule {
     /// The first line of the documentation's *What it does* section.
     pub fn summary(self) -> String {
         let doc = self.documentation();
-        let mut lines = doc
-            .lines()
-            .skip_while(|l| !l.starts_with("## What it does"));
+        let mut lines = doc.lines().skip_while(|l| !l.starts_with("## What it does"));
         lines.next();
         lines
             .skip_while(|l| l.trim().is_empty())

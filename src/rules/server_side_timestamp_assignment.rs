@@ -37,10 +37,9 @@ pub fn check(checker: &mut Checker<'_>) {
             match node.kind() {
                 // Verify that an attribute is assigned `func.now()`.
                 "assignment" => {
-                    let (Some(left), Some(right)) = (
-                        node.child_by_field_name("left"),
-                        node.child_by_field_name("right"),
-                    ) else {
+                    let (Some(left), Some(right)) =
+                        (node.child_by_field_name("left"), node.child_by_field_name("right"))
+                    else {
                         continue;
                     };
                     if left.kind() == "attribute" && fix_parts::is_func_now(right, checker.text) {
@@ -53,10 +52,9 @@ pub fn check(checker: &mut Checker<'_>) {
                 }
                 // Verify that a model is constructed with `column=func.now()`.
                 "keyword_argument" => {
-                    let (Some(name), Some(value)) = (
-                        node.child_by_field_name("name"),
-                        node.child_by_field_name("value"),
-                    ) else {
+                    let (Some(name), Some(value)) =
+                        (node.child_by_field_name("name"), node.child_by_field_name("value"))
+                    else {
                         continue;
                     };
                     let callee = node
@@ -65,9 +63,7 @@ pub fn check(checker: &mut Checker<'_>) {
                         .and_then(|call| call.child_by_field_name("function"))
                         .and_then(|f| dotted_name(f, checker.text))
                         .map(|f| f.rsplit('.').next().unwrap_or_default().to_string());
-                    if callee.is_some_and(|c| checker.is_model(&c))
-                        && fix_parts::is_func_now(value, checker.text)
-                    {
+                    if callee.is_some_and(|c| checker.is_model(&c)) && fix_parts::is_func_now(value, checker.text) {
                         found.push((
                             value,
                             (function.qualified.clone(), function.line()),

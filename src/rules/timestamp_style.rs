@@ -47,9 +47,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         let Some((prefix, method_name)) = callee.rsplit_once('.') else {
             continue;
         };
-        if !(prefix == "datetime" || prefix == "datetime.datetime")
-            || !matches!(method_name, "now" | "utcnow")
-        {
+        if !(prefix == "datetime" || prefix == "datetime.datetime") || !matches!(method_name, "now" | "utcnow") {
             continue;
         }
         let has_arguments = node
@@ -85,12 +83,6 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             edits.push(replace_node(node, &replacement));
             Fix::from_edits(edits, Applicability::Safe)
         });
-        checker.report(
-            Rule::TimestampStyle,
-            node.byte_range(),
-            Some(method),
-            message,
-            fix,
-        );
+        checker.report(Rule::TimestampStyle, node.byte_range(), Some(method), message, fix);
     }
 }

@@ -42,10 +42,7 @@ pub fn check(checker: &mut Checker<'_>) {
             settings.integrity_error_module.clone(),
         ),
         ("datetime".to_string(), "datetime".to_string()),
-        (
-            settings.context_class.clone(),
-            settings.context_module.clone(),
-        ),
+        (settings.context_class.clone(), settings.context_module.clone()),
         ("timezone".to_string(), "datetime".to_string()),
     ];
     if settings.timestamp_style == TimestampStyle::Naive {
@@ -84,17 +81,12 @@ pub fn check(checker: &mut Checker<'_>) {
             .filter(|p| p.kind() == "attribute")
             .and_then(|p| p.child_by_field_name("attribute"))
             .is_some_and(|a| {
-                name == "datetime"
-                    && matches!(
-                        &checker.text[a.byte_range()],
-                        "datetime" | "timezone" | "date"
-                    )
+                name == "datetime" && matches!(&checker.text[a.byte_range()], "datetime" | "timezone" | "date")
             });
         let fix = if dotted_module_use {
             None
         } else {
-            fix_parts::import(checker, &module, &name)
-                .and_then(|edits| Fix::from_edits(edits, Applicability::Safe))
+            fix_parts::import(checker, &module, &name).and_then(|edits| Fix::from_edits(edits, Applicability::Safe))
         };
         let message = format!(
             "`{name}` is used in `{}` but never imported: a `NameError` when that line runs",
@@ -115,13 +107,11 @@ fn binds_locally(nodes: &[Node<'_>], name: &str, text: &str) -> bool {
     nodes.iter().any(|n| match n.kind() {
         "import_statement" | "import_from_statement" => {
             let mut cursor = n.walk();
-            let bound = n
-                .children_by_field_name("name", &mut cursor)
-                .any(|imported| {
-                    let bound = imported.child_by_field_name("alias").unwrap_or(imported);
-                    let t = &text[bound.byte_range()];
-                    t == name || t.split('.').next() == Some(name)
-                });
+            let bound = n.children_by_field_name("name", &mut cursor).any(|imported| {
+                let bound = imported.child_by_field_name("alias").unwrap_or(imported);
+                let t = &text[bound.byte_range()];
+                t == name || t.split('.').next() == Some(name)
+            });
             bound
         }
         "assignment" | "for_statement" => n

@@ -43,11 +43,18 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             } else {
                 "the value is silently lost".to_string()
             };
+            let instead = if checker.has_mixin(model) {
+                format!(
+                    "use `{}.{}(...)`",
+                    entity.variable,
+                    checker.settings.setters.get(write.kind)
+                )
+            } else {
+                format!("remove it (`{model}` has no audit mixin to record the user)")
+            };
             let message = format!(
-                "`{}` is not a column of `{model}` (nor of its bases): {consequence}; use `{}.{}(...)`",
+                "`{}` is not a column of `{model}` (nor of its bases): {consequence}; {instead}",
                 write.attribute,
-                entity.variable,
-                checker.settings.setters.get(write.kind),
             );
             checker.report(
                 Rule::UnmappedAuditAttribute,

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite, from a clean clone: sets up the Python virtualenv the
+# end-to-end tests need (real SQLAlchemy, FastAPI, pytest), then runs every
+# Rust test of the workspace, and keeps formatting and lints clean.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-venv.sh
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo test --workspace
