@@ -19,7 +19,7 @@
 //! - symlinks are followed; a link that loops back to a folder being walked
 //!   is not walked again (its files are reached through the real path).
 
-use crate::config::{io_reason, normalize, relative_to_root, Config, PathGlobs};
+use crate::config::{io_reason, normalize, Config, PathGlobs};
 use crate::diagnostic::FileError;
 use globset::{GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
@@ -108,8 +108,7 @@ fn push<T>(list: &Mutex<Vec<T>>, item: T) {
 }
 
 fn into_inner<T>(list: Mutex<Vec<T>>) -> Vec<T> {
-    list.into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    list.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A walk error as a [`FileError`]: the path and the reason. A symlink loop
@@ -151,6 +150,9 @@ fn file_error(err: &ignore::Error) -> Option<FileError> {
 /// What the configuration says about entries below the walked roots.
 struct Filter {
     root: PathBuf,
+    /// The working directory, read once: walked paths relative to it are
+    /// made absolute before they are matched against the root.
+    cwd: PathBuf,
     include: PathGlobs,
     exclude: PathGlobs,
     /// The non-wildcard components of the include patterns: a skipped folder
@@ -172,7 +174,8 @@ impl Filter {
             }
         }
         Filter {
-            root: config.root.clone(),
+            root: normalize(&config.root),
+            cwd: std::env::current_dir().unwrap_or_default(),
             include: PathGlobs::new(&config.include),
             exclude: PathGlobs::new(&config.exclude),
             include_names: names.build().unwrap_or_else(|_| GlobSet::empty()),
@@ -184,8 +187,7 @@ impl Filter {
         if entry.depth() == 0 {
             return true;
         }
-        let relative = relative_to_root(entry.path(), &self.root);
-        if self.exclude.is_match(&relative) {
+        if !self.exclude.is_empty() && self.exclude.is_match(&self.relative(entry.path())) {
             return false;
         }
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
@@ -200,10 +202,17 @@ impl Filter {
 
     /// Whether a Python file found by the walk is checked (`include`).
     fn included(&self, path: &Path) -> bool {
-        self.include.is_empty()
-            || self
-                .include
-                .is_match_with_ancestors(&relative_to_root(path, &self.root))
+        self.include.is_empty() || self.include.is_match_with_ancestors(&self.relative(path))
+    }
+
+    /// `path` relative to the configuration root when below it; otherwise as
+    /// walked (its names still match name patterns).
+    fn relative(&self, path: &Path) -> PathBuf {
+        let absolute = normalize(&self.cwd.join(path));
+        match absolute.strip_prefix(&self.root) {
+            Ok(relative) => relative.to_path_buf(),
+            Err(_) => normalize(path),
+        }
     }
 }
 
@@ -268,12 +277,7 @@ mod tests {
         let (files, errors) = discover(&[root.to_path_buf()], config);
         let files = files
             .iter()
-            .map(|f| {
-                f.strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/")
-            })
+            .map(|f| f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"))
             .collect();
         (files, errors)
     }
@@ -350,10 +354,7 @@ mod tests {
         let mut cfg = config(root);
         cfg.include = vec!["app".into(), "**/migrations/*.py".into()];
         let (files, _) = found(root, &cfg);
-        assert_eq!(
-            files,
-            vec!["app/a.py", "app/gen/b.py", "app/migrations/0001.py"]
-        );
+        assert_eq!(files, vec!["app/a.py", "app/gen/b.py", "app/migrations/0001.py"]);
     }
 
     #[test]
@@ -366,10 +367,7 @@ mod tests {
         cfg.exclude = vec!["0001.py".into()];
         let explicit = root.join("migrations/0001.py");
         let missing = root.join("gone.py");
-        let (files, errors) = discover(
-            &[explicit.clone(), missing.clone(), root.join("notes.txt")],
-            &cfg,
-        );
+        let (files, errors) = discover(&[explicit.clone(), missing.clone(), root.join("notes.txt")], &cfg);
         assert_eq!(files, vec![explicit]);
         assert_eq!(
             errors,

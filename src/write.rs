@@ -25,16 +25,13 @@ use std::process::Command;
 /// An interrupted run leaves either the old or the new file, never a mix;
 /// on any error the temporary file is removed and the original is intact.
 pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(), String> {
-    let target = fs::canonicalize(path)
-        .map_err(|e| format!("cannot resolve the path: {}", io_reason(&e)))?;
-    let current = fs::read(&target)
-        .map_err(|e| format!("cannot re-read before writing: {}", io_reason(&e)))?;
+    let target = fs::canonicalize(path).map_err(|e| format!("cannot resolve the path: {}", io_reason(&e)))?;
+    let current = fs::read(&target).map_err(|e| format!("cannot re-read before writing: {}", io_reason(&e)))?;
     if current != expected {
         return Err("changed on disk since it was read; left untouched".into());
     }
-    let permissions = fs::metadata(&target)
-        .map_err(|e| format!("cannot read the permissions: {}", io_reason(&e)))?
-        .permissions();
+    let metadata = fs::metadata(&target).map_err(|e| format!("cannot read the permissions: {}", io_reason(&e)))?;
+    let permissions = metadata.permissions();
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().unwrap_or(OsStr::new("file"));
     let mut prefix = std::ffi::OsString::from(".");
@@ -45,19 +42,15 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
         .prefix(&prefix)
         .suffix(".auditfix.tmp")
         .tempfile_in(dir)
-        .map_err(|e| {
-            format!(
-                "cannot create a temporary file in {}: {}",
-                dir.display(),
-                io_reason(&e)
-            )
-        })?;
+        .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?;
     tmp.write_all(contents)
         .and_then(|()| tmp.flush())
         .map_err(|e| format!("cannot write the temporary file: {}", io_reason(&e)))?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| format!("cannot flush the temporary file to disk: {}", io_reason(&e)))?;
+    // Owner first: changing it may clear set-user-id bits the mode restores.
+    keep_owner(tmp.as_file(), &metadata);
     fs::set_permissions(tmp.path(), permissions)
         .map_err(|e| format!("cannot copy the permissions: {}", io_reason(&e)))?;
     tmp.persist(&target)
@@ -68,6 +61,23 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
     }
     Ok(())
 }
+
+/// Give the new file the original's owner and group when they differ (a
+/// privileged run fixing someone else's file). Best effort: without the
+/// right to do so the file keeps the runner's ownership, as with any editor.
+#[cfg(unix)]
+fn keep_owner(file: &fs::File, original: &fs::Metadata) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(current) = file.metadata() else {
+        return;
+    };
+    if (current.uid(), current.gid()) != (original.uid(), original.gid()) {
+        let _ = std::os::unix::fs::fchown(file, Some(original.uid()), Some(original.gid()));
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_file: &fs::File, _original: &fs::Metadata) {}
 
 /// The subset of `paths` with uncommitted changes (modified, staged or
 /// untracked) in a git work tree, in the order given.
@@ -226,6 +236,23 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn keeps_the_owner_when_privileged() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        fs::write(&path, "old\n").unwrap();
+        if fs::metadata(&path).unwrap().uid() != 0 {
+            eprintln!("skipped: changing a file's owner needs privileges");
+            return;
+        }
+        std::os::unix::fs::chown(&path, Some(4321), Some(4321)).unwrap();
+        write_atomic(&path, b"old\n", b"new\n").unwrap();
+        let meta = fs::metadata(&path).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (4321, 4321));
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn writes_through_a_symlink_and_keeps_the_link() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("real")).unwrap();
@@ -234,10 +261,7 @@ mod tests {
         let link = dir.path().join("link.py");
         std::os::unix::fs::symlink(&target, &link).unwrap();
         write_atomic(&link, b"old\n", b"new\n").unwrap();
-        assert!(fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink());
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(fs::read_to_string(&target).unwrap(), "new\n");
         assert_eq!(names(dir.path()), vec!["link.py", "real"]);
         assert_eq!(names(&dir.path().join("real")), vec!["a.py"]);
@@ -250,10 +274,7 @@ mod tests {
         fs::write(&path, "edited by someone else\n").unwrap();
         let err = write_atomic(&path, b"old\n", b"new\n").unwrap_err();
         assert!(err.contains("changed on disk since it was read"), "{err}");
-        assert_eq!(
-            fs::read_to_string(&path).unwrap(),
-            "edited by someone else\n"
-        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "edited by someone else\n");
         assert_eq!(names(dir.path()), vec!["a.py"]);
     }
 
@@ -322,10 +343,7 @@ mod tests {
         };
         let err = write_atomic(&path, b"old\n", b"new\n").unwrap_err();
         drop(guard);
-        assert!(
-            err.starts_with("cannot create a temporary file in "),
-            "{err}"
-        );
+        assert!(err.starts_with("cannot create a temporary file in "), "{err}");
         assert!(
             err.ends_with(": Permission denied") || err.ends_with(": Operation not permitted"),
             "{err}"
@@ -339,16 +357,10 @@ mod tests {
     fn porcelain_output_with_renames_and_spaces() {
         let out = b" M app/a.py\0?? new file.py\0R  moved.py\0orig.py\0A  staged.py\0";
         let paths = parse_porcelain(out);
-        let expected: Vec<PathBuf> = [
-            "app/a.py",
-            "new file.py",
-            "moved.py",
-            "orig.py",
-            "staged.py",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .collect();
+        let expected: Vec<PathBuf> = ["app/a.py", "new file.py", "moved.py", "orig.py", "staged.py"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
         assert_eq!(paths, expected);
     }
 
@@ -357,12 +369,7 @@ mod tests {
             .arg("-C")
             .arg(dir)
             .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-            .args([
-                "-c",
-                "commit.gpgsign=false",
-                "-c",
-                "init.defaultBranch=main",
-            ])
+            .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
             .args(args)
             .output()
             .is_ok_and(|o| o.status.success())
