@@ -80,8 +80,7 @@ impl Config {
     /// directory, or absolute): selected, not ignored, and not ignored for
     /// this file by `per-file-ignores`.
     pub fn is_enabled(&self, rule: Rule, path: &Path) -> bool {
-        let selected =
-            self.select.is_empty() || self.select.iter().any(|s| matches_selector(rule, s));
+        let selected = self.select.is_empty() || self.select.iter().any(|s| matches_selector(rule, s));
         if !selected || self.ignore.iter().any(|s| matches_selector(rule, s)) {
             return false;
         }
@@ -94,11 +93,7 @@ impl Config {
             .globs
             .matching_with_ancestors(&relative)
             .into_iter()
-            .any(|i| {
-                compiled.selectors[i]
-                    .iter()
-                    .any(|s| matches_selector(rule, s))
-            })
+            .any(|i| compiled.selectors[i].iter().any(|s| matches_selector(rule, s)))
     }
 }
 
@@ -259,11 +254,7 @@ pub(crate) fn io_reason(err: &std::io::Error) -> String {
 fn display_path(path: &Path) -> PathBuf {
     std::env::current_dir()
         .ok()
-        .and_then(|cwd| {
-            path.strip_prefix(normalize(&cwd))
-                .ok()
-                .map(Path::to_path_buf)
-        })
+        .and_then(|cwd| path.strip_prefix(normalize(&cwd)).ok().map(Path::to_path_buf))
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| path.to_path_buf())
 }
@@ -362,17 +353,18 @@ fn strip_table(key: &str, kind: ConfigKind) -> &str {
     if table.is_empty() {
         return key;
     }
-    key.strip_prefix(table)
-        .and_then(|k| k.strip_prefix('.'))
-        .unwrap_or(key)
+    key.strip_prefix(table).and_then(|k| k.strip_prefix('.')).unwrap_or(key)
 }
 
-/// The known key closest to a misspelled one, if any is close enough.
+/// The known key closest to a misspelled one, if any is close enough: a
+/// few edits away, or containing the misspelled key (`mixin` →
+/// `mixin-class`) when that is not too short to mean anything.
 fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    let allowed = (key.chars().count() / 3).clamp(1, 3);
     known
         .iter()
         .map(|k| (edit_distance(key, k), *k))
-        .filter(|(d, k)| *d <= 2.max(key.len().min(k.len()) / 3) || k.contains(key))
+        .filter(|(d, k)| *d <= allowed || (key.len() >= 4 && k.contains(key)))
         .min()
         .map(|(_, k)| k)
 }
@@ -385,9 +377,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let current = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(current + 1);
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(current + 1);
             prev = current;
         }
     }
@@ -407,7 +397,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// the key and of its value, to say which key an error span belongs to.
 struct KeyIndex {
     /// `(dotted path, key span, value span)`.
-    entries: Vec<(String, Option<Range<usize>>, Option<Range<usize>>)>,
+    entries: KeyEntries,
 }
 
 impl KeyIndex {
@@ -463,9 +453,7 @@ fn collect_table(table: &toml_edit::Table, prefix: &str, out: &mut KeyEntries) {
         out.push((path.clone(), key.span(), item.span()));
         match item {
             toml_edit::Item::Table(t) => collect_table(t, &path, out),
-            toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
-                collect_inline(t, &path, out)
-            }
+            toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => collect_inline(t, &path, out),
             _ => {}
         }
     }
@@ -653,8 +641,7 @@ impl Options {
                 }
             }
         }
-        self.validate_names()
-            .map_err(|(key, message)| fail(&key, message))?;
+        self.validate_names().map_err(|(key, message)| fail(&key, message))?;
 
         let mut settings = Settings::default();
         let strings = [
@@ -664,10 +651,7 @@ impl Options {
             (&self.context_variable, &mut settings.context_variable),
             (&self.mixin_class, &mut settings.mixin_class),
             (&self.integrity_error, &mut settings.integrity_error),
-            (
-                &self.integrity_error_module,
-                &mut settings.integrity_error_module,
-            ),
+            (&self.integrity_error_module, &mut settings.integrity_error_module),
         ];
         for (value, target) in strings {
             if let Some(value) = value {
@@ -778,9 +762,9 @@ impl Options {
             }
         }
         for (kind, patterns) in self.method_patterns.iter().flat_map(|t| t.values()) {
-            if let Some(bad) = patterns.iter().find(|p| p.is_empty()) {
+            if patterns.iter().any(|p| p.trim().is_empty()) {
                 let key = format!("method-patterns.{kind}");
-                return Err((key.clone(), format!("`{key}`: empty pattern `{bad}`")));
+                return Err((key.clone(), format!("`{key}`: a pattern is empty")));
             }
         }
         Ok(())
@@ -790,8 +774,7 @@ impl Options {
 fn check_name(key: &str, value: &str, dotted: bool) -> Result<(), (String, String)> {
     let is_identifier = |s: &str| {
         let mut chars = s.chars();
-        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-            && chars.all(|c| c == '_' || c.is_alphanumeric())
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && chars.all(|c| c == '_' || c.is_alphanumeric())
     };
     let ok = if dotted {
         value.split('.').all(is_identifier)
@@ -973,19 +956,11 @@ impl CompiledCache {
                 }
             }
         }
-        let patterns: Vec<&str> = config
-            .per_file_ignores
-            .iter()
-            .map(|(g, _)| g.as_str())
-            .collect();
+        let patterns: Vec<&str> = config.per_file_ignores.iter().map(|(g, _)| g.as_str()).collect();
         let compiled = Arc::new(CompiledIgnores {
             from: config.per_file_ignores.clone(),
             globs: PathGlobs::new(&patterns),
-            selectors: config
-                .per_file_ignores
-                .iter()
-                .map(|(_, s)| s.clone())
-                .collect(),
+            selectors: config.per_file_ignores.iter().map(|(_, s)| s.clone()).collect(),
         });
         if let Ok(mut guard) = self.0.write() {
             *guard = Some(compiled.clone());
@@ -1121,11 +1096,7 @@ extend-exclude = ["scratch/*.py"]
     fn nearest_file_wins_and_dot_file_beats_plain_beats_pyproject() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        write(
-            root,
-            "pyproject.toml",
-            "[tool.auditfix]\nmixin-class = \"P\"\n",
-        );
+        write(root, "pyproject.toml", "[tool.auditfix]\nmixin-class = \"P\"\n");
         write(root, "auditfix.toml", "mixin-class = \"A\"\n");
         write(root, "pkg/sub/x.py", "");
         let from_file = load(&[root.join("pkg/sub/x.py")], &Overrides::default()).unwrap();
@@ -1133,11 +1104,7 @@ extend-exclude = ["scratch/*.py"]
         write(root, ".auditfix.toml", "mixin-class = \"D\"\n");
         assert_eq!(load_from(root).unwrap().settings.mixin_class, "D");
         // A nearer pyproject.toml with the table wins over the farther files.
-        write(
-            root,
-            "pkg/pyproject.toml",
-            "[tool.auditfix]\nmixin-class = \"N\"\n",
-        );
+        write(root, "pkg/pyproject.toml", "[tool.auditfix]\nmixin-class = \"N\"\n");
         let nearer = load(&[root.join("pkg/sub")], &Overrides::default()).unwrap();
         assert_eq!(nearer.settings.mixin_class, "N");
         assert_eq!(nearer.root, root.join("pkg"));
@@ -1148,11 +1115,7 @@ extend-exclude = ["scratch/*.py"]
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         write(root, "auditfix.toml", "mixin-class = \"Outer\"\n");
-        write(
-            root,
-            "svc/pyproject.toml",
-            "[tool.ruff]\nline-length = 100\n",
-        );
+        write(root, "svc/pyproject.toml", "[tool.ruff]\nline-length = 100\n");
         let config = load_from(&root.join("svc")).unwrap();
         assert_eq!(config.settings.mixin_class, "Outer");
         assert_eq!(config.source, Some(root.join("auditfix.toml")));
@@ -1203,6 +1166,16 @@ extend-exclude = ["scratch/*.py"]
             error_from(dir.path()),
             "pyproject.toml:6: unknown key `mixin` in [tool.auditfix] (did you mean `mixin-class`?)"
         );
+        // Dotted keys under [tool] are found too.
+        write(
+            dir.path(),
+            "pyproject.toml",
+            "[tool]\nauditfix.select = [\"AUD001\"]\nauditfix.selct = []\n",
+        );
+        assert_eq!(
+            error_from(dir.path()),
+            "pyproject.toml:3: unknown key `selct` in [tool.auditfix] (did you mean `select`?)"
+        );
     }
 
     #[test]
@@ -1218,10 +1191,7 @@ extend-exclude = ["scratch/*.py"]
             "auditfix.toml:3: unknown key `created` in [setters] (did you mean `create`?)"
         );
         write(dir.path(), "auditfix.toml", "\n\nbogus = 1\n");
-        assert_eq!(
-            error_from(dir.path()),
-            "auditfix.toml:3: unknown key `bogus`"
-        );
+        assert_eq!(error_from(dir.path()), "auditfix.toml:3: unknown key `bogus`");
     }
 
     #[test]
@@ -1254,11 +1224,7 @@ extend-exclude = ["scratch/*.py"]
     #[test]
     fn invalid_toml_gives_line_and_parser_message() {
         let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            "auditfix.toml",
-            "select = [\"AUD001\"\n\n[oops\n",
-        );
+        write(dir.path(), "auditfix.toml", "select = [\"AUD001\"\n\n[oops\n");
         let message = error_from(dir.path());
         assert!(message.starts_with("auditfix.toml:"), "{message}");
         assert!(!message.contains('\n'), "{message}");
@@ -1376,11 +1342,9 @@ extend-exclude = ["scratch/*.py"]
 
     #[test]
     fn closest_key_suggestion() {
-        assert_eq!(
-            closest("mixin", &["mixin-class", "select"]),
-            Some("mixin-class")
-        );
+        assert_eq!(closest("mixin", &["mixin-class", "select"]), Some("mixin-class"));
         assert_eq!(closest("selct", &["mixin-class", "select"]), Some("select"));
         assert_eq!(closest("zzzzzz", &["mixin-class", "select"]), None);
+        assert_eq!(closest("d", &["exclude", "select"]), None);
     }
 }
