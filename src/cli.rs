@@ -27,6 +27,15 @@ pub enum Command {
     Report(ReportArgs),
     /// List the rules, or explain one.
     Rules(RulesArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Options every command that reads Python shares.

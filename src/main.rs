@@ -16,8 +16,13 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Check(args) => commands::check::run(args, &mut out),
         Command::Fix(args) => commands::fix::run(args, &mut out, &mut err),
-        Command::Report(_) => Err(anyhow::anyhow!("`report` is not available yet")),
+        Command::Report(args) => commands::report::run(args, &mut out),
         Command::Rules(args) => commands::rules::run(args, &mut out),
+        Command::Completions(args) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut command, "auditfix", &mut out);
+            Ok(ExitStatus::Clean)
+        }
     };
     let _ = out.flush();
     match result {

@@ -345,3 +345,22 @@ pub fn unsafe_only(diagnostics: &[Diagnostic]) -> usize {
         })
         .count()
 }
+
+/// Apply a chosen subset of fixes to `text` in one go (what `--interactive`
+/// accepted): identical edits merged, an import left unused by them
+/// removed, and the result re-parsed. `Err` says why nothing may be written:
+/// fixes that conflict with each other, or a syntax error in the result.
+pub fn apply_selected(text: &str, fixes: &[&auditfix_transforms::Fix]) -> Result<String, String> {
+    let outcome = apply_fixes(text, fixes.iter().copied());
+    if let Some((index, error)) = outcome.skipped.first() {
+        return Err(format!(
+            "fix {} of the selection conflicts with another: {error}",
+            index + 1
+        ));
+    }
+    let fixed = remove_imports_left_unused(text, outcome.output);
+    if let Some(message) = crate::analysis::source::syntax_error(&crate::analysis::source::parse(&fixed), &fixed) {
+        return Err(format!("the accepted fixes together would introduce a {message}"));
+    }
+    Ok(fixed)
+}

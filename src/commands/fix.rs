@@ -45,7 +45,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     };
 
     if args.interactive {
-        return crate::commands::fix_interactive(args, &workspace, fixed, stdout, stderr, status);
+        return super::interactive::run(args, &workspace, stdout, stderr);
     }
 
     if !args.apply {

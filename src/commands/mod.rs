@@ -3,6 +3,8 @@
 
 pub mod check;
 pub mod fix;
+pub mod interactive;
+pub mod report;
 pub mod rules;
 
 use crate::cli::{ColorChoice, CommonArgs};
@@ -61,18 +63,6 @@ pub fn use_color(choice: ColorChoice, stdout: bool) -> bool {
             forced || (terminal && !disabled)
         }
     }
-}
-
-/// `fix --interactive`: not built yet.
-pub fn fix_interactive(
-    _args: &crate::cli::FixArgs,
-    _workspace: &crate::pipeline::Workspace,
-    _fixed: Vec<crate::pipeline::FixedFile>,
-    _stdout: &mut dyn std::io::Write,
-    _stderr: &mut dyn std::io::Write,
-    _status: ExitStatus,
-) -> anyhow::Result<ExitStatus> {
-    anyhow::bail!("--interactive is not available yet")
 }
 
 /// Write `contents` to a new or existing output file atomically.
