@@ -177,7 +177,7 @@ pub fn check_file(
     rules::unbound_audit_name::check(&mut checker);
 
     let mut diagnostics = checker.diagnostics;
-    diagnostics.sort_by(|a, b| (a.range.start, a.rule).cmp(&(b.range.start, b.rule)));
+    diagnostics.sort_by_key(|d| (d.range.start, d.rule));
     FileCheck {
         diagnostics,
         write_methods: methods.iter().map(|m| m.function.qualified.clone()).collect(),

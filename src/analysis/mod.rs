@@ -2,6 +2,7 @@
 //! logic: the parsed file, write methods, models and mixins, module-level
 //! bindings, and the repository index that joins them.
 
+pub mod calls;
 pub mod functions;
 pub mod index;
 pub mod module;

@@ -241,33 +241,6 @@ pub fn contains(outer: Node<'_>, inner: Node<'_>) -> bool {
     outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn syntax_errors_are_located() {
-        let err = SourceFile::parse("def f(:\n    pass\n".into(), false).err().unwrap();
-        assert!(err.starts_with("syntax error at line 1"), "{err}");
-        assert!(SourceFile::parse("x = 1\n".into(), false).is_ok());
-    }
-
-    #[test]
-    fn latin1_with_coding_line_is_explained() {
-        let bytes = b"# -*- coding: latin-1 -*-\nname = '\xe9'\n";
-        let err = decode(bytes).unwrap_err();
-        assert!(err.contains("latin-1") && err.contains("line 2"), "{err}");
-    }
-
-    #[test]
-    fn bom_is_stripped_and_remembered() {
-        let (text, bom) = decode(b"\xEF\xBB\xBFx = 1\n").unwrap();
-        assert!(bom);
-        assert_eq!(text, "x = 1\n");
-        assert_eq!(SourceFile::to_bytes(&text, bom), b"\xEF\xBB\xBFx = 1\n");
-    }
-}
-
 /// Whether `node` is a use of the name `name` (not an attribute name, a
 /// keyword, an import, or a binding).
 pub fn is_load(node: Node<'_>, name: &str, text: &str) -> bool {
@@ -319,4 +292,31 @@ pub fn load_counts(root: Node<'_>, text: &str) -> std::collections::HashMap<Stri
         stack.extend(node.named_children(&mut cursor));
     }
     counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let err = SourceFile::parse("def f(:\n    pass\n".into(), false).err().unwrap();
+        assert!(err.starts_with("syntax error at line 1"), "{err}");
+        assert!(SourceFile::parse("x = 1\n".into(), false).is_ok());
+    }
+
+    #[test]
+    fn latin1_with_coding_line_is_explained() {
+        let bytes = b"# -*- coding: latin-1 -*-\nname = '\xe9'\n";
+        let err = decode(bytes).unwrap_err();
+        assert!(err.contains("latin-1") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn bom_is_stripped_and_remembered() {
+        let (text, bom) = decode(b"\xEF\xBB\xBFx = 1\n").unwrap();
+        assert!(bom);
+        assert_eq!(text, "x = 1\n");
+        assert_eq!(SourceFile::to_bytes(&text, bom), b"\xEF\xBB\xBFx = 1\n");
+    }
 }

@@ -13,7 +13,6 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatu
     let options = PrintOptions {
         color: args.output.is_none() && use_color(args.color, true),
         statistics: args.statistics,
-        ..PrintOptions::default()
     };
     match &args.output {
         Some(path) => {

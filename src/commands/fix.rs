@@ -75,10 +75,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
 
     if !args.allow_dirty {
         let targets: Vec<_> = changed.iter().map(|f| f.path.clone()).collect();
-        let dirty: Vec<std::path::PathBuf> = {
-            let _ = &targets;
-            Vec::new()
-        }; // TEMP until write::dirty_files lands
+        let dirty = crate::write::dirty_files(&targets).map_err(|e| anyhow::anyhow!(e))?;
         if !dirty.is_empty() {
             for file in changed.iter().filter(|f| dirty.contains(&f.path)) {
                 write!(

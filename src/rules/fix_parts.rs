@@ -208,10 +208,10 @@ pub fn clause_catches(clause: Node<'_>, text: &str, name: &str) -> bool {
         let mut stack = vec![*v];
         while let Some(n) = stack.pop() {
             match n.kind() {
-                "identifier" | "attribute" => {
-                    if dotted_name(n, text).is_some_and(|d| d == name || d.ends_with(&format!(".{name}"))) {
-                        return true;
-                    }
+                "identifier" | "attribute"
+                    if dotted_name(n, text).is_some_and(|d| d == name || d.ends_with(&format!(".{name}"))) =>
+                {
+                    return true;
                 }
                 "tuple" | "parenthesized_expression" | "as_pattern" => {
                     let mut c = n.walk();

@@ -1,0 +1,494 @@
+//! Call sites and the definitions they reach, across the repository.
+//!
+//! For each file: every function's signature, who holds a user in it (a
+//! `Depends(get_current_user)` parameter, a `current_user` variable, its own
+//! user parameter), and every call it makes, with the callee resolved when
+//! it can be told with confidence: `self.method()`, `self.attr.method()`
+//! where `__init__` assigns `self.attr = Service(...)`, `service.method()`
+//! after `service = Service(...)` or with `service: Service` (FastAPI
+//! dependencies included), `Service(...).method()`, and module functions,
+//! all through imports (`from x import Service`, `import x as y`, star
+//! imports of the repository). A call that cannot be resolved keeps
+//! `callee: None`; nothing downstream guesses.
+
+use super::functions::{Function, ParamKind};
+use super::index::RepoIndex;
+use super::module::{Binding, ModuleFacts};
+use super::source::{dotted_name, scope_descendants, statements};
+use crate::settings::Settings;
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+/// A class by module and name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassRef {
+    pub module: String,
+    pub name: String,
+}
+
+/// A function or method by where it is defined.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DefRef {
+    pub module: String,
+    pub class: Option<String>,
+    pub name: String,
+}
+
+/// One call, with what it reaches.
+#[derive(Clone, Debug)]
+pub struct CallSite<'t> {
+    pub call: Node<'t>,
+    /// The called name (`create_user`).
+    pub name: String,
+    /// What the call reaches; `None` when it cannot be told.
+    pub callee: Option<DefRef>,
+    /// Whether the receiver is an instance (so `self` is bound).
+    pub bound: bool,
+    /// `getattr(obj, name)(...)`: the class of `obj` when known.
+    pub dynamic: Option<Option<ClassRef>>,
+    /// Index of the calling function in the file's functions.
+    pub caller: Option<usize>,
+}
+
+impl<'t> CallSite<'t> {
+    pub fn arguments(&self) -> Option<Node<'t>> {
+        self.call
+            .child_by_field_name("arguments")
+            .filter(|a| a.kind() == "argument_list")
+    }
+
+    /// Positional arguments (no splats), in order.
+    pub fn positional(&self) -> Vec<Node<'t>> {
+        let Some(args) = self.arguments() else {
+            return Vec::new();
+        };
+        let mut cursor = args.walk();
+        args.named_children(&mut cursor)
+            .filter(|a| {
+                !matches!(
+                    a.kind(),
+                    "keyword_argument" | "list_splat" | "dictionary_splat" | "comment"
+                )
+            })
+            .collect()
+    }
+
+    /// Keyword arguments: name and node.
+    pub fn keywords(&self, text: &str) -> Vec<(String, Node<'t>)> {
+        let Some(args) = self.arguments() else {
+            return Vec::new();
+        };
+        let mut cursor = args.walk();
+        args.named_children(&mut cursor)
+            .filter(|a| a.kind() == "keyword_argument")
+            .filter_map(|a| {
+                a.child_by_field_name("name")
+                    .map(|n| (text[n.byte_range()].to_string(), a))
+            })
+            .collect()
+    }
+
+    /// Whether the call spreads `*args` / `**kwargs` (then its binding cannot be told).
+    pub fn has_splat(&self) -> (bool, bool) {
+        let Some(args) = self.arguments() else {
+            return (false, false);
+        };
+        let mut cursor = args.walk();
+        let kids: Vec<Node> = args.named_children(&mut cursor).collect();
+        (
+            kids.iter().any(|a| a.kind() == "list_splat"),
+            kids.iter().any(|a| a.kind() == "dictionary_splat"),
+        )
+    }
+}
+
+/// Resolves names and expressions of one module to classes and functions.
+pub struct Resolver<'a> {
+    pub index: &'a RepoIndex,
+    pub module: &'a ModuleFacts,
+}
+
+impl Resolver<'_> {
+    /// The class a name denotes in this module.
+    pub fn class(&self, name: &str) -> Option<ClassRef> {
+        resolve_in(self.index, self.module, name, 0).and_then(|r| match r {
+            Resolved::Class(c) => Some(c),
+            Resolved::Function(_) => None,
+        })
+    }
+
+    /// The module-level function a name denotes in this module.
+    pub fn function(&self, name: &str) -> Option<DefRef> {
+        resolve_in(self.index, self.module, name, 0).and_then(|r| match r {
+            Resolved::Function(f) => Some(f),
+            Resolved::Class(_) => None,
+        })
+    }
+
+    /// The class a dotted expression (`svc.UserService`) denotes.
+    pub fn dotted_class(&self, dotted: &str) -> Option<ClassRef> {
+        match dotted.rsplit_once('.') {
+            None => self.class(dotted),
+            Some((head, last)) => {
+                let first = head.split('.').next()?;
+                let Binding::Module { module } = self.module.bindings.get(first)? else {
+                    return None;
+                };
+                let rest = &head[first.len()..];
+                let target = self.index.module(&format!("{module}{rest}"))?;
+                target.classes.iter().any(|c| c.name == last).then(|| ClassRef {
+                    module: target.name.clone(),
+                    name: last.into(),
+                })
+            }
+        }
+    }
+
+    /// The first class among the capitalized names of an annotation.
+    pub fn class_in_annotation(&self, annotation: &str) -> Option<ClassRef> {
+        annotation
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .filter(|w| {
+                w.rsplit('.')
+                    .next()
+                    .is_some_and(|l| l.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+            })
+            .find_map(|w| self.dotted_class(w))
+    }
+}
+
+enum Resolved {
+    Class(ClassRef),
+    Function(DefRef),
+}
+
+fn resolve_in(index: &RepoIndex, module: &ModuleFacts, name: &str, depth: usize) -> Option<Resolved> {
+    if depth > 8 {
+        return None;
+    }
+    match module.bindings.get(name) {
+        Some(Binding::Local) => {
+            if module.classes.iter().any(|c| c.name == name) {
+                Some(Resolved::Class(ClassRef {
+                    module: module.name.clone(),
+                    name: name.into(),
+                }))
+            } else {
+                Some(Resolved::Function(DefRef {
+                    module: module.name.clone(),
+                    class: None,
+                    name: name.into(),
+                }))
+            }
+        }
+        Some(Binding::From {
+            module: from,
+            name: imported,
+        }) => {
+            let target = index.module(from)?;
+            resolve_in(index, target, imported, depth + 1)
+        }
+        Some(Binding::Module { .. }) => None,
+        None => module
+            .star_imports
+            .iter()
+            .filter_map(|m| index.module(m))
+            .filter(|t| t.all.as_ref().is_none_or(|all| all.iter().any(|n| n == name)))
+            .find_map(|t| resolve_in(index, t, name, depth + 1)),
+    }
+}
+
+/// What an expression is evaluated in: the function, its class, and the
+/// classes of `self.<attr>` from `__init__`.
+pub struct Scope<'a, 't> {
+    pub resolver: &'a Resolver<'a>,
+    pub text: &'a str,
+    pub function: &'a Function<'t>,
+    pub self_class: Option<&'a ClassRef>,
+    pub attributes: &'a HashMap<String, ClassRef>,
+}
+
+/// The class of the instance an expression evaluates to, when it can be told.
+pub fn instance_class(scope: &Scope<'_, '_>, expr: Node<'_>, before: usize, depth: usize) -> Option<ClassRef> {
+    let Scope {
+        resolver,
+        text,
+        function,
+        self_class,
+        attributes,
+    } = *scope;
+    if depth > 4 {
+        return None;
+    }
+    match expr.kind() {
+        "identifier" => {
+            let name = &text[expr.byte_range()];
+            if name == "self" {
+                return self_class.cloned();
+            }
+            // The last assignment before the use.
+            let assigned = scope_descendants(function.body)
+                .into_iter()
+                .filter(|n| n.kind() == "assignment" && n.end_byte() <= before)
+                .filter(|n| {
+                    n.child_by_field_name("left")
+                        .is_some_and(|l| l.kind() == "identifier" && &text[l.byte_range()] == name)
+                })
+                .max_by_key(|n| n.start_byte());
+            if let Some(assignment) = assigned {
+                if let Some(ty) = assignment.child_by_field_name("type") {
+                    if let Some(c) = resolver.class_in_annotation(&text[ty.byte_range()]) {
+                        return Some(c);
+                    }
+                }
+                let value = assignment.child_by_field_name("right")?;
+                return instance_class(scope, value, before, depth + 1);
+            }
+            let param = function.param(name)?;
+            if let Some(annotation) = &param.annotation {
+                if let Some(c) = resolver.class_in_annotation(annotation) {
+                    return Some(c);
+                }
+            }
+            None
+        }
+        "attribute" => {
+            let object = expr.child_by_field_name("object")?;
+            let attr = &text[expr.child_by_field_name("attribute")?.byte_range()];
+            if object.kind() == "identifier" && &text[object.byte_range()] == "self" {
+                return attributes.get(attr).cloned();
+            }
+            None
+        }
+        "call" => {
+            let f = expr.child_by_field_name("function")?;
+            let dotted = dotted_name(f, text)?;
+            resolver.dotted_class(&dotted)
+        }
+        "parenthesized_expression" => {
+            let inner = expr.named_child(0)?;
+            instance_class(scope, inner, before, depth + 1)
+        }
+        _ => None,
+    }
+}
+
+/// `self.attr` types of a class, from assignments in its `__init__`.
+pub fn attribute_classes(
+    resolver: &Resolver<'_>,
+    functions: &[Function<'_>],
+    class: &str,
+    text: &str,
+) -> HashMap<String, ClassRef> {
+    let mut out = HashMap::new();
+    let Some(init) = functions
+        .iter()
+        .find(|f| f.class.as_deref() == Some(class) && f.name == "__init__")
+    else {
+        return out;
+    };
+    for node in scope_descendants(init.body) {
+        if node.kind() != "assignment" {
+            continue;
+        }
+        let Some(left) = node.child_by_field_name("left") else {
+            continue;
+        };
+        if left.kind() != "attribute" {
+            continue;
+        }
+        let (Some(object), Some(attr)) = (
+            left.child_by_field_name("object"),
+            left.child_by_field_name("attribute"),
+        ) else {
+            continue;
+        };
+        if &text[object.byte_range()] != "self" {
+            continue;
+        }
+        let ty = node
+            .child_by_field_name("type")
+            .and_then(|t| resolver.class_in_annotation(&text[t.byte_range()]))
+            .or_else(|| {
+                let value = node.child_by_field_name("right")?;
+                let empty = HashMap::new();
+                let scope = Scope {
+                    resolver,
+                    text,
+                    function: init,
+                    self_class: None,
+                    attributes: &empty,
+                };
+                instance_class(&scope, value, node.start_byte(), 0)
+            });
+        if let Some(ty) = ty {
+            out.insert(text[attr.byte_range()].to_string(), ty);
+        }
+    }
+    out
+}
+
+/// Every call of every function of a file, resolved where possible.
+pub fn call_sites<'t>(resolver: &Resolver<'_>, functions: &[Function<'t>], text: &str) -> Vec<CallSite<'t>> {
+    let mut attributes_by_class: HashMap<String, HashMap<String, ClassRef>> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, function) in functions.iter().enumerate() {
+        let self_class = function.class.as_ref().map(|c| ClassRef {
+            module: resolver.module.name.clone(),
+            name: c.clone(),
+        });
+        let attributes = match &function.class {
+            Some(c) => attributes_by_class
+                .entry(c.clone())
+                .or_insert_with(|| attribute_classes(resolver, functions, c, text))
+                .clone(),
+            None => HashMap::new(),
+        };
+        for node in scope_descendants(function.body) {
+            if node.kind() != "call" {
+                continue;
+            }
+            let Some(f) = node.child_by_field_name("function") else {
+                continue;
+            };
+            match f.kind() {
+                "identifier" => {
+                    let name = text[f.byte_range()].to_string();
+                    let callee = resolver.function(&name);
+                    out.push(CallSite {
+                        call: node,
+                        name,
+                        callee,
+                        bound: false,
+                        dynamic: None,
+                        caller: Some(i),
+                    });
+                }
+                "attribute" => {
+                    let (Some(object), Some(attr)) =
+                        (f.child_by_field_name("object"), f.child_by_field_name("attribute"))
+                    else {
+                        continue;
+                    };
+                    let name = text[attr.byte_range()].to_string();
+                    let scope = Scope {
+                        resolver,
+                        text,
+                        function,
+                        self_class: self_class.as_ref(),
+                        attributes: &attributes,
+                    };
+                    let class = instance_class(&scope, object, node.start_byte(), 0);
+                    let callee = class.map(|c| DefRef {
+                        module: c.module,
+                        class: Some(c.name),
+                        name: name.clone(),
+                    });
+                    out.push(CallSite {
+                        call: node,
+                        name,
+                        callee,
+                        bound: true,
+                        dynamic: None,
+                        caller: Some(i),
+                    });
+                }
+                "call" => {
+                    // getattr(obj, name)(...)
+                    let is_getattr = f
+                        .child_by_field_name("function")
+                        .is_some_and(|g| &text[g.byte_range()] == "getattr");
+                    if !is_getattr {
+                        continue;
+                    }
+                    let object = f.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+                    let scope = Scope {
+                        resolver,
+                        text,
+                        function,
+                        self_class: self_class.as_ref(),
+                        attributes: &attributes,
+                    };
+                    let class = object.and_then(|o| instance_class(&scope, o, node.start_byte(), 0));
+                    out.push(CallSite {
+                        call: node,
+                        name: "getattr".into(),
+                        callee: None,
+                        bound: true,
+                        dynamic: Some(class),
+                        caller: Some(i),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The name of the user a function holds, if any: a parameter whose
+/// default or annotation is `Depends(<user dependency>)`, a parameter or
+/// variable named like the current user, or its own user parameter.
+pub fn user_in_scope(function: &Function<'_>, text: &str, settings: &Settings) -> Option<String> {
+    let params = function.node.child_by_field_name("parameters")?;
+    let mut cursor = params.walk();
+    for p in params.named_children(&mut cursor) {
+        let source = &text[p.byte_range()];
+        if settings
+            .user_dependencies
+            .iter()
+            .any(|d| source.contains(&format!("Depends({d})")))
+        {
+            let name_node = p.child_by_field_name("name").or_else(|| p.named_child(0))?;
+            return Some(text[name_node.byte_range()].to_string());
+        }
+    }
+    for name in &settings.current_user_names {
+        if function.param(name).is_some() {
+            return Some(name.clone());
+        }
+        let assigned = scope_descendants(function.body).into_iter().any(|n| {
+            n.kind() == "assignment"
+                && n.child_by_field_name("left")
+                    .is_some_and(|l| l.kind() == "identifier" && &text[l.byte_range()] == name.as_str())
+        });
+        if assigned {
+            return Some(name.clone());
+        }
+    }
+    crate::settings::Kind::ALL
+        .iter()
+        .map(|k| settings.user_parameters.get(*k))
+        .find(|name| {
+            function
+                .param(name)
+                .is_some_and(|p| p.kind != ParamKind::VarArgs && p.kind != ParamKind::VarKeyword)
+        })
+        .cloned()
+}
+
+/// Whether a function is a route handler (decorated with `@router.<verb>`/`@app.<verb>`).
+pub fn is_route(function: &Function<'_>, text: &str) -> bool {
+    let Some(parent) = function.node.parent() else {
+        return false;
+    };
+    if parent.kind() != "decorated_definition" {
+        return false;
+    }
+    let mut cursor = parent.walk();
+    let routed = parent
+        .named_children(&mut cursor)
+        .filter(|d| d.kind() == "decorator")
+        .any(|d| {
+            let t = &text[d.byte_range()];
+            [".get(", ".post(", ".put(", ".patch(", ".delete(", ".api_route("]
+                .iter()
+                .any(|v| t.contains(v))
+        });
+    routed
+}
+
+/// The statements of a function's body, for callers that need its block.
+pub fn body_statements<'t>(function: &Function<'t>) -> Vec<Node<'t>> {
+    statements(function.body)
+}
