@@ -81,26 +81,8 @@ impl<'a> Checker<'a> {
         });
     }
 
-    /// Whether line `line` (1-based) carries `# auditfix: ignore` or
-    /// `# auditfix: ignore[CODES]` naming `rule`.
     fn suppressed(&self, rule: Rule, line: usize) -> bool {
-        let Some(text) = self.text.lines().nth(line - 1) else {
-            return false;
-        };
-        let Some(pos) = text.find("auditfix: ignore") else {
-            return false;
-        };
-        if !text[..pos].contains('#') {
-            return false;
-        }
-        let rest = &text[pos + "auditfix: ignore".len()..];
-        match rest.strip_prefix('[') {
-            Some(list) => {
-                let list = list.split(']').next().unwrap_or("");
-                list.split(',').any(|code| rules::matches_selector(rule, code.trim()))
-            }
-            None => true,
-        }
+        suppressed(self.text, rule, line)
     }
 
     /// Whether the standard asks this entity for S1-S3: its model inherits
@@ -125,11 +107,36 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Whether line `line` (1-based) of `text` carries `# auditfix: ignore` or
+/// `# auditfix: ignore[CODES]` naming `rule`.
+pub fn suppressed(text: &str, rule: Rule, line: usize) -> bool {
+    let Some(text) = text.lines().nth(line.saturating_sub(1)) else {
+        return false;
+    };
+    let Some(pos) = text.find("auditfix: ignore") else {
+        return false;
+    };
+    if !text[..pos].contains('#') {
+        return false;
+    }
+    let rest = &text[pos + "auditfix: ignore".len()..];
+    match rest.strip_prefix('[') {
+        Some(list) => {
+            let list = list.split(']').next().unwrap_or("");
+            list.split(',').any(|code| rules::matches_selector(rule, code.trim()))
+        }
+        None => true,
+    }
+}
+
 /// What checking one file produced.
 pub struct FileCheck {
     pub diagnostics: Vec<Diagnostic>,
     /// Qualified names of the write methods audited.
     pub write_methods: Vec<String>,
+    /// Write methods that lack the user parameter the standard asks of
+    /// them (AUD001 adds it): the `def`'s start byte and the parameter.
+    pub needs_user: Vec<(usize, String)>,
 }
 
 /// Run every enabled rule over `file`.
@@ -176,10 +183,17 @@ pub fn check_file(
     rules::server_side_timestamp_assignment::check(&mut checker);
     rules::unbound_audit_name::check(&mut checker);
 
+    let needs_user = methods
+        .iter()
+        .filter(|m| m.entities.iter().any(|e| checker.needs_audit(m, e)))
+        .filter(|m| m.function.param(m.user_parameter(settings)).is_none())
+        .map(|m| (m.function.node.start_byte(), m.user_parameter(settings).to_string()))
+        .collect();
     let mut diagnostics = checker.diagnostics;
     diagnostics.sort_by_key(|d| (d.range.start, d.rule));
     FileCheck {
         diagnostics,
         write_methods: methods.iter().map(|m| m.function.qualified.clone()).collect(),
+        needs_user,
     }
 }

@@ -11,6 +11,7 @@
 //! 6. `printer` renders findings or diffs; `write` writes files atomically.
 
 pub mod analysis;
+pub mod callers;
 pub mod checker;
 pub mod cli;
 pub mod commands;

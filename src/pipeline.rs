@@ -143,37 +143,149 @@ impl Workspace {
         move |rule| self.config.is_enabled(rule, path)
     }
 
-    /// Check every file.
+    /// Check every file, then the callers across files.
     pub fn check(&self) -> CheckResult {
-        let files: Vec<FileReport> = self
+        let checks = self.check_files();
+        let needs_user: Vec<Vec<(usize, String)>> = checks.iter().map(|c| c.needs_user.clone()).collect();
+        let mut files: Vec<FileReport> = self
             .files
-            .par_iter()
-            .map(|file| {
-                let enabled = self.enabled(&file.display);
-                let result = check_file(&file.source, &file.module, &self.index, &self.config.settings, &enabled);
-                FileReport {
-                    path: file.display.clone(),
-                    source: file.source.text.clone(),
-                    diagnostics: result.diagnostics,
-                    write_methods: result.write_methods,
-                }
+            .iter()
+            .zip(checks)
+            .map(|(file, result)| FileReport {
+                path: file.display.clone(),
+                source: file.source.text.clone(),
+                diagnostics: result.diagnostics,
+                write_methods: result.write_methods,
             })
             .collect();
+        let (findings, call_notes) = crate::callers::check(self, &needs_user);
+        for finding in findings {
+            files[finding.file].diagnostics.push(finding.diagnostic);
+        }
+        for file in &mut files {
+            file.diagnostics.sort_by_key(|d| (d.range.start, d.rule));
+        }
+        let mut notes = self.notes.clone();
+        notes.extend(call_notes);
         CheckResult {
             files,
             errors: self.errors.clone(),
-            notes: self.notes.clone(),
+            notes,
             files_checked: self.files.len(),
         }
     }
 
-    /// Compute the fixed text of every file (nothing is written).
+    /// Compute the fixed text of every file (nothing is written): each file
+    /// converges on its own, then (with unsafe fixes) the callers' fixes,
+    /// which may span files, are applied whole or not at all.
     pub fn fix(&self, unsafe_fixes: bool) -> Vec<FixedFile> {
-        self.files
+        let mut fixed: Vec<FixedFile> = self
+            .files
             .par_iter()
             .map(|file| {
                 let enabled = self.enabled(&file.display);
                 fix_file(file, &self.index, &self.config, &enabled, unsafe_fixes)
+            })
+            .collect();
+        if unsafe_fixes {
+            self.fix_callers(&mut fixed);
+        }
+        fixed
+    }
+
+    /// Apply the callers' fixes over the per-file results.
+    fn fix_callers(&self, fixed: &mut [FixedFile]) {
+        let sources = fixed.iter().map(|f| (f.path.clone(), f.fixed.clone())).collect();
+        let after = Workspace::from_memory(sources, self.config.clone());
+        if !after.errors.is_empty() || after.files.len() != fixed.len() {
+            return;
+        }
+        let result = after.check_files();
+        let needs_user: Vec<Vec<(usize, String)>> = result.iter().map(|c| c.needs_user.clone()).collect();
+        let (findings, _) = crate::callers::check(&after, &needs_user);
+        // `after.files` is sorted by display path, as `self.files` is.
+        let mut taken: Vec<Vec<auditfix_transforms::Edit>> = vec![Vec::new(); after.files.len()];
+        let mut accepted = Vec::new();
+        for finding in findings
+            .into_iter()
+            .filter(|f| f.diagnostic.fix.is_some() && !f.edits.is_empty())
+        {
+            let fits = finding.edits.iter().all(|(file, edits)| {
+                let mut candidate = taken[*file].clone();
+                candidate.extend(edits.iter().cloned());
+                auditfix_transforms::apply_edits(&after.files[*file].source.text, &candidate).is_ok()
+            });
+            if !fits {
+                continue;
+            }
+            for (file, edits) in &finding.edits {
+                for edit in edits {
+                    if !taken[*file].contains(edit) {
+                        taken[*file].push(edit.clone());
+                    }
+                }
+            }
+            accepted.push(finding);
+        }
+        let mut broken = Vec::new();
+        let mut texts = Vec::new();
+        for (i, edits) in taken.iter().enumerate() {
+            let text = &after.files[i].source.text;
+            let new = auditfix_transforms::apply_edits(text, edits).unwrap_or_else(|_| text.clone());
+            if crate::analysis::source::parse(&new).root_node().has_error() {
+                broken.push(i);
+                texts.push(text.clone());
+            } else {
+                texts.push(new);
+            }
+        }
+        // A fix is kept whole or not at all: drop those touching a broken file.
+        if !broken.is_empty() {
+            let keep: Vec<_> = accepted
+                .into_iter()
+                .filter(|f| !f.edits.keys().any(|k| broken.contains(k)))
+                .collect();
+            for (i, file) in fixed.iter_mut().enumerate() {
+                if broken.contains(&i) {
+                    file.problems
+                        .push("the callers' fixes would introduce a syntax error here; dropped".into());
+                }
+            }
+            let mut retaken: Vec<Vec<auditfix_transforms::Edit>> = vec![Vec::new(); after.files.len()];
+            for finding in &keep {
+                for (file, edits) in &finding.edits {
+                    for edit in edits {
+                        if !retaken[*file].contains(edit) {
+                            retaken[*file].push(edit.clone());
+                        }
+                    }
+                }
+            }
+            texts = retaken
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let text = &after.files[i].source.text;
+                    auditfix_transforms::apply_edits(text, e).unwrap_or_else(|_| text.clone())
+                })
+                .collect();
+            accepted = keep;
+        }
+        for (i, text) in texts.into_iter().enumerate() {
+            fixed[i].fixed = text;
+        }
+        for finding in accepted {
+            fixed[finding.file].applied.push(finding.diagnostic);
+        }
+    }
+
+    /// The per-file checks, without the callers.
+    fn check_files(&self) -> Vec<crate::checker::FileCheck> {
+        self.files
+            .par_iter()
+            .map(|file| {
+                let enabled = self.enabled(&file.display);
+                check_file(&file.source, &file.module, &self.index, &self.config.settings, &enabled)
             })
             .collect()
     }

@@ -15,8 +15,8 @@
 //!
 //! The suite runs with the interpreter of `.venv` at the repository root,
 //! made by `scripts/setup-venv.sh`. Without it these tests fail and say so,
-//! unless `AUDITFIX_SKIP_E2E=1`. They are `#[ignore]`d: run them with
-//! `cargo test --test e2e_example -- --ignored`.
+//! unless `AUDITFIX_SKIP_E2E=1`; `scripts/test.sh` (the README's test
+//! command, which CI runs) makes the venv first.
 //!
 //! This file knows nothing of the rules: only what the app's tests expect.
 
@@ -215,7 +215,6 @@ fn assert_parses(python: &Path, app: &Path) {
 
 /// Step 1 alone: the suite is meaningful only if it fails on the unfixed app.
 #[test]
-#[ignore = "needs the example app's venv: run scripts/setup-venv.sh"]
 fn unfixed_example_fails_its_suite_but_the_gold_standard_passes() {
     let Some(python) = python() else { return };
     let (_temp, app) = example_copy();
@@ -231,7 +230,6 @@ fn unfixed_example_fails_its_suite_but_the_gold_standard_passes() {
 }
 
 #[test]
-#[ignore = "needs auditfix fix"]
 fn fix_makes_the_example_pass_its_suite() {
     let Some(python) = python() else { return };
     let (_temp, app) = example_copy();

@@ -79,13 +79,31 @@ pub fn user_parameter(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option
     if method.function.param(name).is_some() {
         return Some(Vec::new());
     }
-    add_parameter::add_parameter(
-        checker.text,
-        method.function.node,
+    add_user_parameter(checker.text, method.function.node, name, &checker.stylist)
+}
+
+/// Add `name=None` to `function` where no call can shift, and document it
+/// in the docstring's `Args:` / `Parameters` section when there is one.
+pub fn add_user_parameter(
+    text: &str,
+    function: Node<'_>,
+    name: &str,
+    stylist: &auditfix_transforms::Stylist,
+) -> Option<Vec<Edit>> {
+    let mut edits = vec![add_parameter::add_parameter(
+        text,
+        function,
         &format!("{name}=None"),
-        &checker.stylist,
-    )
-    .map(|e| vec![e])
+        stylist,
+    )?];
+    edits.extend(auditfix_transforms::document_parameter::document_parameter(
+        text,
+        function,
+        name,
+        "The user performing this operation, recorded in the audit trail.",
+        stylist,
+    ));
+    Some(edits)
 }
 
 /// The entity whose context anchor places the method's audit context: the

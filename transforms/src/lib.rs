@@ -18,6 +18,7 @@ pub mod add_parameter;
 pub mod apply;
 pub mod arguments;
 pub mod delete_statements;
+pub mod document_parameter;
 pub mod edit;
 pub mod insert_statements;
 mod lines;
