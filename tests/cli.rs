@@ -1,0 +1,399 @@
+//! The binary as users run it, in temporary directories: exit codes,
+//! formats, configuration precedence, suppressions, discovery (gitignore,
+//! default excludes), bad input, and `fix` dry run / `--apply` behaviour.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const SERVICE: &str = r#"from app.models import User
+
+
+class UserService:
+    def __init__(self, db):
+        self.db = db
+
+    async def create_user(self, data):
+        user = User(email=data.email)
+        self.db.add(user)
+        await self.db.flush()
+        return user
+"#;
+
+const MODELS: &str = r#"from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AuditMixin:
+    created_at: Mapped[str] = mapped_column()
+    updated_at: Mapped[str] = mapped_column()
+    created_by_email: Mapped[str] = mapped_column()
+
+    def set_created_by(self, email, name):
+        self.created_by_email = email
+
+    def set_updated_by(self, email, name):
+        pass
+
+    def set_deleted_by(self, email, name):
+        pass
+
+
+class User(Base, AuditMixin):
+    __tablename__ = "users"
+    email: Mapped[str] = mapped_column()
+"#;
+
+fn auditfix(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_auditfix"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A small repository: models with the mixin and one service.
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("app")).unwrap();
+    fs::write(dir.path().join("app/__init__.py"), "").unwrap();
+    fs::write(dir.path().join("app/models.py"), MODELS).unwrap();
+    fs::write(dir.path().join("app/service.py"), SERVICE).unwrap();
+    dir
+}
+
+fn codes(json: &str) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+    let mut codes: Vec<String> = value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    codes.sort();
+    codes
+}
+
+#[test]
+fn check_exits_1_with_findings_and_0_when_clean() {
+    let dir = repo();
+    let out = auditfix(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("app/service.py:8:15: AUD001"), "{}", stdout(&out));
+
+    let clean = tempfile::tempdir().unwrap();
+    fs::write(clean.path().join("ok.py"), "x = 1\n").unwrap();
+    let out = auditfix(clean.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn check_exit_zero_and_statistics() {
+    let dir = repo();
+    let out = auditfix(dir.path(), &["check", "--exit-zero"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = auditfix(dir.path(), &["check", "--statistics"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("AUD004") && text.contains("missing-explicit-timestamp"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("app/service.py:8"),
+        "statistics replace the findings: {text}"
+    );
+}
+
+#[test]
+fn json_has_the_contract_fields() {
+    let dir = repo();
+    let out = auditfix(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let finding = &value["findings"][0];
+    for field in [
+        "code",
+        "rule",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "function",
+        "message",
+        "fix_applicability",
+    ] {
+        assert!(finding.get(field).is_some(), "missing {field}: {finding}");
+    }
+    assert_eq!(finding["function"], "UserService.create_user");
+    assert!(value["errors"].as_array().unwrap().is_empty());
+    assert!(value["summary"].is_object());
+    assert_eq!(codes(&stdout(&out)), ["AUD001", "AUD002", "AUD003", "AUD004", "AUD007"]);
+}
+
+#[test]
+fn select_and_ignore_from_flags_and_config() {
+    let dir = repo();
+    let out = auditfix(dir.path(), &["check", "--format", "json", "--select", "AUD004,AUD007"]);
+    assert_eq!(codes(&stdout(&out)), ["AUD004", "AUD007"]);
+    let out = auditfix(dir.path(), &["check", "--format", "json", "--ignore", "AUD00"]);
+    assert!(codes(&stdout(&out)).is_empty());
+    assert_eq!(out.status.code(), Some(0));
+
+    // pyproject.toml configures; a flag wins over it.
+    fs::write(
+        dir.path().join("pyproject.toml"),
+        "[project]\nname = \"x\"\n\n[tool.auditfix]\nignore = [\"AUD007\"]\n",
+    )
+    .unwrap();
+    let out = auditfix(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(codes(&stdout(&out)), ["AUD001", "AUD002", "AUD003", "AUD004"]);
+    let out = auditfix(dir.path(), &["check", "--format", "json", "--select", "AUD007,AUD004"]);
+    assert_eq!(
+        codes(&stdout(&out)),
+        ["AUD004"],
+        "--select replaces select, the file's ignore still applies"
+    );
+
+    // auditfix.toml beside it wins over pyproject.toml.
+    fs::write(dir.path().join("auditfix.toml"), "select = [\"AUD001\"]\n").unwrap();
+    let out = auditfix(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(codes(&stdout(&out)), ["AUD001"]);
+}
+
+#[test]
+fn invalid_configuration_exits_2_naming_file_line_and_key() {
+    let dir = repo();
+    fs::write(
+        dir.path().join("auditfix.toml"),
+        "select = [\"AUD001\"]\nmixin = \"X\"\n",
+    )
+    .unwrap();
+    let out = auditfix(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("auditfix.toml") && err.contains(":2") && err.contains("mixin"),
+        "{err}"
+    );
+
+    fs::write(dir.path().join("auditfix.toml"), "select = [\"AUD001\"\n").unwrap();
+    let out = auditfix(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("auditfix.toml"), "{}", stderr(&out));
+
+    let out = auditfix(dir.path(), &["check", "--select", "AUD999"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn inline_suppressions() {
+    let dir = repo();
+    let suppressed = SERVICE.replace(
+        "    async def create_user(self, data):",
+        "    async def create_user(self, data):  # auditfix: ignore[AUD001, AUD002]",
+    );
+    fs::write(dir.path().join("app/service.py"), suppressed).unwrap();
+    let out = auditfix(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(codes(&stdout(&out)), ["AUD003", "AUD004", "AUD007"]);
+}
+
+#[test]
+fn gitignore_and_default_excludes_are_respected() {
+    let dir = repo();
+    Command::new("git")
+        .arg("init")
+        .arg("-q")
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    fs::write(dir.path().join(".gitignore"), "generated/\n").unwrap();
+    for skipped in ["generated", "node_modules", "migrations", ".hidden", ".venv"] {
+        fs::create_dir_all(dir.path().join(skipped)).unwrap();
+        fs::write(dir.path().join(skipped).join("service.py"), SERVICE).unwrap();
+    }
+    let out = auditfix(dir.path(), &["check", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let paths: Vec<&str> = value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.iter().all(|p| p.starts_with("app/")), "{paths:?}");
+}
+
+#[test]
+fn unreadable_input_is_reported_and_the_run_goes_on() {
+    let dir = repo();
+    fs::write(dir.path().join("app/broken.py"), "def f(:\n    pass\n").unwrap();
+    fs::write(
+        dir.path().join("app/latin1.py"),
+        b"# -*- coding: latin-1 -*-\nname = '\xe9'\n",
+    )
+    .unwrap();
+    let out = auditfix(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2), "a file could not be checked");
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    let broken: Vec<&str> = all.lines().filter(|l| l.contains("app/broken.py")).collect();
+    assert_eq!(broken.len(), 1, "one clear line: {all}");
+    assert!(broken[0].contains("syntax error at line 1"), "{all}");
+    let latin: Vec<&str> = all.lines().filter(|l| l.contains("app/latin1.py")).collect();
+    assert_eq!(latin.len(), 1, "{all}");
+    assert!(latin[0].contains("UTF-8") && latin[0].contains("latin-1"), "{all}");
+    assert!(
+        all.contains("app/service.py:8:15: AUD001"),
+        "the rest is still checked: {all}"
+    );
+
+    let out = auditfix(dir.path(), &["check", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(value["errors"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn fix_dry_run_shows_a_diff_and_changes_nothing() {
+    let dir = repo();
+    let out = auditfix(dir.path(), &["fix"]);
+    assert_eq!(out.status.code(), Some(1));
+    let diff = stdout(&out);
+    assert!(
+        diff.starts_with("--- a/app/service.py\n+++ b/app/service.py\n@@ -"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+    async def create_user(self, data, created_by_user=None):"),
+        "{diff}"
+    );
+    assert!(
+        stderr(&out).contains("Would fix 4 findings in 1 file (1 more with --unsafe)."),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read_to_string(dir.path().join("app/service.py")).unwrap(), SERVICE);
+
+    // The diff applies with git.
+    Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    fs::write(dir.path().join("fix.diff"), &diff).unwrap();
+    let applied = Command::new("git")
+        .args(["apply", "fix.diff"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(applied.success());
+    let out = auditfix(dir.path(), &["fix", "--apply", "--allow-dirty"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Fixed 0 findings"),
+        "the diff applied was the whole fix: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn fix_apply_refuses_dirty_files_and_is_idempotent() {
+    let dir = repo();
+    let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir.path()).output().unwrap();
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qm",
+        "init",
+    ]);
+    fs::write(dir.path().join("app/service.py"), format!("{SERVICE}\n# edited\n")).unwrap();
+
+    let out = auditfix(dir.path(), &["fix", "--apply"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("app/service.py") && stderr(&out).contains("--allow-dirty"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("+++ b/app/service.py"), "the diff is still shown");
+    assert!(fs::read_to_string(dir.path().join("app/service.py"))
+        .unwrap()
+        .ends_with("# edited\n"));
+
+    let out = auditfix(dir.path(), &["fix", "--apply", "--allow-dirty"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let fixed = fs::read_to_string(dir.path().join("app/service.py")).unwrap();
+    assert!(
+        fixed.contains("created_by_user=None") && fixed.contains("user.created_at = datetime.now()"),
+        "{fixed}"
+    );
+    assert!(
+        !fixed.contains("except IntegrityError"),
+        "wrapping the body in try is unsafe: {fixed}"
+    );
+
+    let again = auditfix(dir.path(), &["fix", "--allow-dirty"]);
+    assert_eq!(again.status.code(), Some(0), "nothing left: {}", stdout(&again));
+    assert_eq!(fs::read_to_string(dir.path().join("app/service.py")).unwrap(), fixed);
+    let check = auditfix(dir.path(), &["check", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&check)).unwrap();
+    assert!(value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["fix_applicability"] != "safe"));
+}
+
+#[test]
+fn rules_lists_and_explains() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = auditfix(dir.path(), &["rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out).lines().count(), 15);
+    let out = auditfix(dir.path(), &["rules", "AUD004"]);
+    let text = stdout(&out);
+    assert!(text.starts_with("missing-explicit-timestamp (AUD004)"), "{text}");
+    for section in [
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## Fix safety",
+    ] {
+        assert!(text.contains(section), "{section} in {text}");
+    }
+    let out = auditfix(dir.path(), &["rules", "AUD999"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn readme_rule_table_matches_the_rules() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("<!-- rules-table")
+        .expect("README has the rules table markers");
+    let body_start = readme[start..].find("-->").unwrap() + start + 4;
+    let end = readme.find("<!-- end rules-table -->").unwrap();
+    assert_eq!(
+        readme[body_start..end].trim(),
+        auditfix::commands::rules::markdown_table().trim(),
+        "regenerate with `cargo run -- rules --format markdown`"
+    );
+}
