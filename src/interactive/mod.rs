@@ -29,4 +29,5 @@
 //! - [`answers`]: single keys on a terminal, lines from a pipe;
 //! - [`session`]: the prompt loop, writing files, the summary.
 
+pub mod patch;
 pub mod review;
