@@ -29,5 +29,6 @@
 //! - [`answers`]: single keys on a terminal, lines from a pipe;
 //! - [`session`]: the prompt loop, writing files, the summary.
 
+pub mod hunk;
 pub mod patch;
 pub mod review;
