@@ -29,6 +29,7 @@
 //! - [`answers`]: single keys on a terminal, lines from a pipe;
 //! - [`session`]: the prompt loop, writing files, the summary.
 
+pub mod answers;
 pub mod hunk;
 pub mod patch;
 pub mod review;
