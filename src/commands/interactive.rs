@@ -1,9 +1,25 @@
 //! `auditfix fix --interactive`: per-hunk approval, like `git add -p`.
+//!
+//! The command's edges: compute the hunks of every file from a check of the
+//! files as read, refuse upfront (before asking anything) when a file to
+//! review has uncommitted changes and `--allow-dirty` is not given, pick the
+//! answer source (single keys on a terminal, lines otherwise), run the
+//! session, print the summary, and turn the outcome into an exit status:
+//! 0 when the session ran (whatever was skipped), 2 on a write error, a
+//! dirty refusal or a file that could not be checked, 130 on Ctrl-C. The
+//! session itself lives in [`crate::interactive`].
 
-use super::ExitStatus;
+use super::{use_color, ExitStatus};
 use crate::cli::FixArgs;
-use crate::pipeline::Workspace;
-use std::io::Write;
+use crate::interactive::answers::{restore_terminal, Answers, LineAnswers, TerminalAnswers};
+use crate::interactive::hunk::FileReview;
+use crate::interactive::session::{editor_from_env, Options, Outcome, Session};
+use crate::pipeline::{unsafe_only, Workspace};
+use crate::printer::slash_path;
+use std::io::{IsTerminal, Write};
+
+/// The exit status of a session interrupted by Ctrl-C (128 + SIGINT).
+pub const INTERRUPTED: i32 = 130;
 
 pub fn run(
     args: &FixArgs,
@@ -11,6 +27,79 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
-    let _ = (args, workspace, stdout, stderr);
-    anyhow::bail!("--interactive is not available yet")
+    let color = use_color(args.color, true);
+    let checked = workspace.check();
+    let mut reviews = Vec::new();
+    for review in FileReview::build_all(workspace, &checked, args.unsafe_fixes) {
+        for problem in &review.problems {
+            writeln!(stderr, "warning: {}: {problem}", slash_path(&review.display))?;
+        }
+        for note in &review.notes {
+            writeln!(stderr, "note: {}: {note}", slash_path(&review.display))?;
+        }
+        if !review.hunks.is_empty() {
+            reviews.push(review);
+        }
+    }
+    // Findings whose fix is offered only with --unsafe.
+    let more_unsafe: usize = if args.unsafe_fixes {
+        0
+    } else {
+        checked.files.iter().map(|f| unsafe_only(&f.diagnostics)).sum()
+    };
+    let status = if workspace.errors.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Error
+    };
+    if reviews.is_empty() {
+        let note = if more_unsafe > 0 {
+            format!(" ({more_unsafe} more with --unsafe)")
+        } else {
+            String::new()
+        };
+        writeln!(stderr, "Nothing to fix{note}.")?;
+        return Ok(status);
+    }
+
+    if !args.allow_dirty {
+        let targets: Vec<_> = reviews.iter().map(|r| r.path.clone()).collect();
+        let dirty = crate::write::dirty_files(&targets).map_err(|e| anyhow::anyhow!(e))?;
+        if !dirty.is_empty() {
+            writeln!(
+                stderr,
+                "error: these files have uncommitted changes; commit or stash them, or pass --allow-dirty:"
+            )?;
+            for review in reviews.iter().filter(|r| dirty.contains(&r.path)) {
+                writeln!(stderr, "  {}", slash_path(&review.display))?;
+            }
+            writeln!(stderr, "Nothing was written.")?;
+            return Ok(ExitStatus::Error);
+        }
+    }
+
+    let stdin = std::io::stdin();
+    let mut answers: Box<dyn Answers> = if stdin.is_terminal() {
+        Box::new(TerminalAnswers)
+    } else {
+        Box::new(LineAnswers::new(stdin.lock()))
+    };
+    let options = Options {
+        color,
+        editor: editor_from_env(),
+        unsafe_fixes: args.unsafe_fixes,
+    };
+    let mut session = Session::new(workspace, stdout, stderr, answers.as_mut(), options);
+    let outcome = session.run(reviews);
+    restore_terminal();
+    let outcome = outcome?;
+    let summary = session.summary.clone();
+    drop(session);
+    summary.print(stderr, more_unsafe)?;
+    if outcome == Outcome::Interrupted {
+        stdout.flush()?;
+        stderr.flush()?;
+        std::process::exit(INTERRUPTED);
+    }
+    Ok(if summary.errors > 0 { ExitStatus::Error } else { status })
 }

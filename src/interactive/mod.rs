@@ -33,3 +33,4 @@ pub mod answers;
 pub mod hunk;
 pub mod patch;
 pub mod review;
+pub mod session;
