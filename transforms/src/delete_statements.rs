@@ -4,8 +4,9 @@
 //! last statement's line (its line ending included). Comments on those lines,
 //! and comment lines between the statements, go with them; a decorated
 //! `def`/`class` goes with its decorators. When the last line has no line
-//! ending (end of a file without a final newline), the line ending before
-//! the first line goes instead, so the file still has no final newline.
+//! ending (end of a file without a final newline), the blank lines before
+//! the first line and the line ending before them go instead, so the file
+//! still ends on code without a final newline.
 //!
 //! Cases that return `None`:
 //! 1. the nodes are not statements of one block or module, in order;
@@ -95,6 +96,12 @@ mod tests {
             delete(src, "function_definition", "async", "async").unwrap(),
             "class A:\n    x = 1\n\n"
         );
+    }
+
+    #[test]
+    fn deletes_a_def_ending_with_a_comment_crlf_without_final_newline() {
+        let src = "x = 1\r\n\r\n\r\ndef f():\r\n    a()\r\n    # end";
+        assert_eq!(delete(src, "function_definition", "def", "def").unwrap(), "x = 1");
     }
 
     #[test]

@@ -18,10 +18,11 @@
 //! or a one-line `if x: y`), since inserting there cannot keep the layout;
 //! for case 2 also when code follows the statement on its last line
 //! (`x = 1; y = 2` after `x = 1`); when the node is not a statement of a
-//! block or module; or when the template renders to nothing.
+//! block or module; when the text would land before a `from __future__`
+//! import (which must come first); or when the template renders to nothing.
 
 use crate::edit::Edit;
-use crate::lines::{ends_line, insert_lines_after, line_start, starts_line, with_decorators};
+use crate::lines::{ends_line, future_import_follows, insert_lines_after, line_start, starts_line, with_decorators};
 use crate::style::Stylist;
 use tree_sitter::Node;
 
@@ -30,6 +31,10 @@ pub fn insert_before(source: &str, statement: Node<'_>, template: &str, stylist:
     let statement = with_decorators(statement);
     // Verify that the node is a statement that starts its own line.
     if !is_statement(statement) || !starts_line(source, statement.start_byte()) {
+        return None;
+    }
+    // Verify that no `from __future__` import would follow the new text.
+    if future_import_follows(statement, statement.start_byte()) {
         return None;
     }
     let text = stylist.reindent(template, Stylist::indentation_of(source, statement));
@@ -47,6 +52,10 @@ pub fn insert_after(source: &str, statement: Node<'_>, template: &str, stylist: 
         || !starts_line(source, statement.start_byte())
         || !ends_line(source, statement.end_byte())
     {
+        return None;
+    }
+    // Verify that no `from __future__` import would follow the new text.
+    if future_import_follows(statement, statement.end_byte()) {
         return None;
     }
     let text = stylist.reindent(template, Stylist::indentation_of(source, statement));
@@ -194,6 +203,17 @@ mod tests {
     }
 
     #[test]
+    fn declines_code_before_a_future_import() {
+        let src = "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\nimport os\n";
+        assert_eq!(after(src, "expression_statement", "\"", TS), None);
+        assert_eq!(before(src, "future_import_statement", "from", TS), None);
+        assert_eq!(
+            after(src, "future_import_statement", "from", TS).unwrap(),
+            "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\nuser.created_at = now()\nimport os\n"
+        );
+    }
+
+    #[test]
     fn after_statement_keeps_trailing_comment_on_its_line() {
         let src = "def f():\n    x = make()  # build it\n    return x\n";
         assert_eq!(
@@ -213,6 +233,15 @@ mod tests {
         assert_eq!(
             after(src, "expression_statement", "db.add", "a()\nb()\n").unwrap(),
             "def f():\r\n\tdb.add(x)  # c\r\n\ta()\r\n\tb()"
+        );
+    }
+
+    #[test]
+    fn after_def_ending_with_a_comment_in_a_crlf_file() {
+        let src = "def f():\r\n    a()\r\n    # end\r\nx = 1\r\n";
+        assert_eq!(
+            after(src, "function_definition", "def", TS).unwrap(),
+            "def f():\r\n    a()\r\n    # end\r\nuser.created_at = now()\r\nx = 1\r\n"
         );
     }
 

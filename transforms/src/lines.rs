@@ -15,6 +15,10 @@ pub(crate) fn line_start(source: &str, offset: usize) -> usize {
 
 /// The offset where the line containing `offset` ends: its line ending
 /// (`\n`, or the `\r` of `\r\n`), or the end of the source.
+///
+/// This is `offset - 1` when `offset` sits between the `\r` and the `\n` of
+/// a CRLF, as the end of a tree-sitter `comment` node does (its token takes
+/// the `\r`); slice with [`rest_of_line`] to stay safe.
 pub(crate) fn line_end(source: &str, offset: usize) -> usize {
     match source[offset..].find('\n') {
         Some(i) => {
@@ -35,6 +39,16 @@ pub(crate) fn next_line_start(source: &str, offset: usize) -> Option<usize> {
     source[offset..].find('\n').map(|i| offset + i + 1)
 }
 
+/// The text from `offset` to the end of its line, line ending excluded.
+pub(crate) fn rest_of_line(source: &str, offset: usize) -> &str {
+    let eol = line_end(source, offset);
+    if eol > offset {
+        &source[offset..eol]
+    } else {
+        ""
+    }
+}
+
 /// Whether only spaces and tabs stand before `offset` on its line.
 pub(crate) fn starts_line(source: &str, offset: usize) -> bool {
     source[line_start(source, offset)..offset]
@@ -45,7 +59,7 @@ pub(crate) fn starts_line(source: &str, offset: usize) -> bool {
 /// Whether only whitespace, and at most a comment, follows `offset` on its
 /// line.
 pub(crate) fn ends_line(source: &str, offset: usize) -> bool {
-    let rest = source[offset..line_end(source, offset)].trim_start_matches([' ', '\t']);
+    let rest = rest_of_line(source, offset).trim_start_matches([' ', '\t']);
     rest.is_empty() || rest.starts_with('#')
 }
 
@@ -56,6 +70,20 @@ pub(crate) fn with_decorators(node: Node<'_>) -> Node<'_> {
         Some(parent) if parent.kind() == "decorated_definition" => parent,
         _ => node,
     }
+}
+
+/// Whether `node` is a module-level statement with a `from __future__`
+/// import at or after `offset`: code put there would come before that
+/// import, which Python rejects.
+pub(crate) fn future_import_follows(node: Node<'_>, offset: usize) -> bool {
+    let Some(module) = node.parent().filter(|p| p.kind() == "module") else {
+        return false;
+    };
+    let mut cursor = module.walk();
+    let found = module
+        .children(&mut cursor)
+        .any(|c| c.kind() == "future_import_statement" && c.start_byte() >= offset);
+    found
 }
 
 /// Insert `lines` (whole lines, each ending with `line_ending`) after the
@@ -75,24 +103,34 @@ pub(crate) fn insert_lines_after(source: &str, offset: usize, lines: &str, line_
 }
 
 /// The byte range of the whole lines from the line of `start` to the line of
-/// `end`, line ending included. When the last line has no line ending, the
-/// range takes the line ending before the first line instead (if any), so
-/// deleting it keeps a missing final newline missing.
+/// `end`, line ending included. When the last line has no line ending (end
+/// of a file without a final newline), the range reaches back over the blank
+/// lines before the first line and takes the line ending before them
+/// instead, so that deleting it leaves the file ending on a line of code
+/// without a final newline, as it was.
 pub(crate) fn whole_lines(source: &str, start: usize, end: usize) -> (usize, usize) {
     let first = line_start(source, start);
-    match next_line_start(source, end) {
-        Some(after) => (first, after),
-        None if first > 0 => {
-            let newline = first - 1;
-            let before = if newline > 0 && source.as_bytes()[newline - 1] == b'\r' {
-                newline - 1
-            } else {
-                newline
-            };
-            (before, source.len())
-        }
-        None => (first, source.len()),
+    if let Some(after) = next_line_start(source, end) {
+        return (first, after);
     }
+    let mut cut = first;
+    while cut > 0 {
+        let previous = line_start(source, cut - 1);
+        if previous == 0 || !source[previous..cut].trim().is_empty() {
+            break;
+        }
+        cut = previous;
+    }
+    if cut == 0 || source[..cut].trim().is_empty() {
+        return (0, source.len());
+    }
+    let newline = cut - 1;
+    let before = if newline > 0 && source.as_bytes()[newline - 1] == b'\r' {
+        newline - 1
+    } else {
+        newline
+    };
+    (before, source.len())
 }
 
 /// The first line ending of `source`, `"\n"` when it has none.
@@ -128,6 +166,16 @@ mod tests {
     }
 
     #[test]
+    fn offset_between_cr_and_lf() {
+        // A comment node ends after the `\r` of its CRLF.
+        let src = "# c\r\nx\r\n";
+        assert_eq!(line_end(src, 4), 3);
+        assert_eq!(rest_of_line(src, 4), "");
+        assert!(ends_line(src, 4));
+        assert_eq!(next_line_start(src, 4), Some(5));
+    }
+
+    #[test]
     fn starts_and_ends_line() {
         let src = "x = 1; y = 2  # c\n    z = 3\n";
         assert!(starts_line(src, 0));
@@ -155,5 +203,8 @@ mod tests {
         assert_eq!(whole_lines("a\nb\nc\n", 2, 2), (2, 4));
         assert_eq!(whole_lines("a\r\nb", 3, 3), (1, 4));
         assert_eq!(whole_lines("b", 0, 0), (0, 1));
+        // Blank lines before a last line without a line ending go too.
+        assert_eq!(whole_lines("a\r\n\r\n  \r\nb", 9, 9), (1, 10));
+        assert_eq!(whole_lines("\n\nb", 2, 2), (0, 3));
     }
 }

@@ -9,7 +9,7 @@
 //! where; the callers (add_parameter, arguments, add_import) decide that.
 
 use crate::edit::Edit;
-use crate::lines::{ends_line, line_end, line_start, next_line_start, starts_line};
+use crate::lines::{ends_line, line_end, line_start, next_line_start, rest_of_line, starts_line};
 use crate::style::Stylist;
 use tree_sitter::Node;
 
@@ -79,7 +79,7 @@ pub(crate) fn append(source: &str, list: &List<'_>, text: &str, stylist: &Stylis
             // comment on it), or right after the comma when the closing
             // bracket shares its line.
             let eol = line_end(source, comma);
-            let rest = source[comma + 1..eol].trim_start_matches([' ', '\t']);
+            let rest = rest_of_line(source, comma + 1).trim_start_matches([' ', '\t']);
             let at = if rest.is_empty() || rest.starts_with('#') {
                 eol
             } else {
@@ -88,9 +88,9 @@ pub(crate) fn append(source: &str, list: &List<'_>, text: &str, stylist: &Stylis
             Some(Edit::insertion(format!("{le}{indent}{text},"), at))
         }
         None => {
-            let eol = line_end(source, end);
-            let rest = &source[end..eol];
+            let rest = rest_of_line(source, end);
             if rest.trim_start_matches([' ', '\t']).starts_with('#') {
+                let eol = end + rest.len();
                 // Keep the comment on the line of the item it follows.
                 Some(Edit::replacement(format!(",{rest}{le}{indent}{text}"), end, eol))
             } else {
@@ -200,9 +200,9 @@ fn remove_run(source: &str, list: &List<'_>, first: usize, last: usize) -> Optio
             if !plain(source, end, comma) {
                 return None;
             }
-            let eol = line_end(source, after);
-            let stop = if source[after..eol].trim().is_empty() {
-                eol
+            let rest = rest_of_line(source, after);
+            let stop = if rest.trim().is_empty() {
+                after + rest.len()
             } else {
                 after
             };

@@ -20,10 +20,11 @@
 //!
 //! Returns `None` when the nodes are not statements of one block or module
 //! in order, share a line with another statement, the range holds a string
-//! spanning lines, or the handler template renders to nothing.
+//! spanning lines, a `from __future__` import is in or after the range at
+//! module level, or the handler template renders to nothing.
 
 use crate::edit::Edit;
-use crate::lines::{ends_line, line_end, line_start, starts_line, with_decorators};
+use crate::lines::{ends_line, future_import_follows, line_end, line_start, starts_line, with_decorators};
 use crate::style::Stylist;
 use tree_sitter::Node;
 
@@ -52,6 +53,10 @@ pub fn wrap_in_try(
     if !starts_line(source, first.start_byte()) || !ends_line(source, last.end_byte()) {
         return None;
     }
+    // Verify that no `from __future__` import is wrapped or follows.
+    if future_import_follows(first, first.start_byte()) {
+        return None;
+    }
     // Verify that no string spans lines (re-indenting would change it).
     if has_multiline_string(first, last) {
         return None;
@@ -63,6 +68,8 @@ pub fn wrap_in_try(
     }
     let le = stylist.line_ending;
     let start = line_start(source, first.start_byte());
+    // The end of the last line's text (before a `\r` that a trailing
+    // comment node may take).
     let end = line_end(source, last.end_byte());
 
     let mut out = String::with_capacity(end - start + handlers.len() + 64);
@@ -149,6 +156,16 @@ mod tests {
     }
 
     #[test]
+    fn wraps_a_def_ending_with_a_comment_in_a_crlf_file() {
+        // The function node ends with its trailing comment, `\r` included.
+        let src = "def f():\r\n    a()\r\n    # end\r\nx = 1\r\n";
+        assert_eq!(
+            wrap(src, "function_definition", "def", "def", "except E:\n    pass\n").unwrap(),
+            "try:\r\n    def f():\r\n        a()\r\n        # end\r\nexcept E:\r\n    pass\r\nx = 1\r\n"
+        );
+    }
+
+    #[test]
     fn wraps_two_space_file() {
         let src = "def f():\n  a()\n  b()\n";
         assert_eq!(
@@ -209,6 +226,17 @@ mod tests {
         assert_eq!(
             wrap(src, "expression_statement", "a()", "a()", "except E:\n    pass\n").unwrap(),
             "def f():\n    \"\"\"Doc.\n    \"\"\"\n    try:\n        a()\n    except E:\n        pass\n"
+        );
+    }
+
+    #[test]
+    fn declines_wrapping_before_a_future_import() {
+        let src = "import os\nfrom __future__ import annotations\n";
+        assert_eq!(wrap(src, "import_statement", "import", "import", HANDLERS), None);
+        let src = "from __future__ import annotations\nimport os\n";
+        assert_eq!(
+            wrap(src, "import_statement", "import", "import", "except E:\n    pass\n").unwrap(),
+            "from __future__ import annotations\ntry:\n    import os\nexcept E:\n    pass\n"
         );
     }
 

@@ -131,30 +131,28 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 fn shapes() -> impl Strategy<Value = Shape> {
-    (
+    let style = (
         prop::sample::select(vec!["\t", "  ", "   ", "    ", "        "]),
         prop::sample::select(vec!["\n", "\r\n"]),
         any::<bool>(),
         any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-    )
-        .prop_map(
-            |(unit, line_ending, bom, final_newline, docstrings, multi, trailing, comment, decorator)| Shape {
-                unit: unit.to_string(),
-                line_ending,
-                bom,
-                final_newline,
-                docstrings,
-                multi_line_params: multi,
-                trailing_comma: trailing,
-                comment,
-                decorator,
-            },
-        )
+    );
+    let layout = prop::array::uniform6(any::<bool>());
+    (style, layout).prop_map(|((unit, line_ending, bom, final_newline), layout)| {
+        let [docstrings, multi_line_params, trailing_comma, comment, decorator, closing_comment] = layout;
+        Shape {
+            unit: unit.to_string(),
+            line_ending,
+            bom,
+            final_newline,
+            docstrings,
+            multi_line_params,
+            trailing_comma,
+            comment,
+            decorator,
+            closing_comment,
+        }
+    })
 }
 
 /// Check one transform's edit on `text` (BOM already stripped).
@@ -243,6 +241,8 @@ proptest! {
             ("add_except_clause", add_except_clause(text, try_statement, None, &handler, &stylist)),
             ("add_except_clause before", add_except_clause(text, try_statement, Some(except), &handler, &stylist)),
             ("wrap_in_try", wrap_in_try(text, first, returns, &handler, &stylist)),
+            ("wrap_in_try method", wrap_in_try(text, method, method, &handler, &stylist)),
+            ("insert_after method", insert_after(text, method, guarded, &stylist)),
             ("add_import new", add_import(text, root, "datetime", "datetime", &stylist)),
             ("add_import merge", add_import(text, root, "sqlalchemy.exc", "IntegrityError", &stylist)),
         ];

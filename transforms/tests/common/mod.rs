@@ -38,6 +38,9 @@ pub struct Shape {
     pub trailing_comma: bool,
     pub comment: bool,
     pub decorator: bool,
+    /// A comment line closing the method body (the method's node then ends
+    /// with it, and with its `\r` in a CRLF file).
+    pub closing_comment: bool,
 }
 
 impl Shape {
@@ -52,6 +55,7 @@ impl Shape {
             trailing_comma: false,
             comment: true,
             decorator: true,
+            closing_comment: false,
         }
     }
 }
@@ -97,6 +101,9 @@ pub fn service_module(shape: &Shape) -> String {
     lines.push((3, "await db.rollback()"));
     lines.push((3, "raise"));
     lines.push((2, "return user"));
+    if shape.closing_comment {
+        lines.push((2, "# end of create"));
+    }
     let body: Vec<String> = lines
         .iter()
         .map(|(level, text)| {
