@@ -119,3 +119,19 @@ fn completions_for_each_shell_mention_the_commands() {
     let unknown = auditfix(dir.path(), &["completions", "tcsh"]);
     assert_eq!(unknown.status.code(), Some(2));
 }
+
+#[test]
+fn the_packaging_pyproject_is_not_a_configuration() {
+    // The repository's own pyproject.toml has no [tool.auditfix] table: a
+    // run under it uses the defaults, exactly as without it.
+    let dir = tree();
+    let plain = auditfix(dir.path(), &["check", "--format", "json"]);
+    let pyproject = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("pyproject.toml")).unwrap();
+    assert!(!pyproject.lines().any(|l| l.trim_start().starts_with("[tool.auditfix")));
+    fs::write(dir.path().join("pyproject.toml"), pyproject).unwrap();
+    let with = auditfix(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(with.status.code(), plain.status.code());
+    assert_eq!(stdout(&with), stdout(&plain));
+    let report = auditfix(dir.path(), &["report"]);
+    assert!(stdout(&report).contains("**Standard**: the default (Gold Standard) audit standard"));
+}

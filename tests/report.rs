@@ -354,3 +354,31 @@ fn a_malformed_source_date_epoch_is_an_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("SOURCE_DATE_EPOCH"), "{}", stderr(&output));
 }
+
+#[test]
+fn requirements_whose_rules_did_not_run_are_not_claimed() {
+    let dir = example_copy();
+    let output = auditfix(dir.path(), &["report", "--select", "AUD004,AUD005"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = stdout(&output);
+    let secrets = section(&report, "app/features/administration/secrets/services/crud_services.py");
+    assert!(secrets.contains("- ✅ S4 "), "{secrets}");
+    assert!(secrets.contains("- ❔ S1 takes the acting user"), "{secrets}");
+    assert!(secrets.contains(": not checked (AUD001 not enabled)"), "{secrets}");
+    assert!(
+        secrets.contains(": not checked (AUD007, AUD008 not enabled)"),
+        "{secrets}"
+    );
+    let criteria = &report[report.find("## ✅ Success Criteria").unwrap()..];
+    assert!(
+        criteria.contains("- [ ] No NameError waiting (S7) (not checked: AUD009 not enabled)"),
+        "{criteria}"
+    );
+    assert!(
+        report.contains("**Rules Not Checked**: AUD001, AUD002, AUD003, AUD006,"),
+        "{report}"
+    );
+    // With the timestamp rules alone, the SMTP service has only timestamp findings.
+    let smtp = section(&report, "app/features/administration/smtp/services/crud_services.py");
+    assert!(smtp.contains("**Status**: ⚠️ **Mostly compliant**"), "{smtp}");
+}

@@ -291,7 +291,7 @@ fn requirement(id: &str, s: &Settings) -> String {
             s.integrity_error
         ),
         "S7" => format!(
-            "S7 imports every audit name it uses (`{}`, `datetime`, `{}`): no `NameError` waiting",
+            "S7 imports every audit name it uses (`{}`, `datetime`, `{}`; no `NameError` waiting)",
             s.integrity_error, s.context_class
         ),
         _ => format!(
@@ -325,9 +325,24 @@ pub fn print(out: &mut dyn Write, input: &ReportInput<'_>) -> io::Result<()> {
         "**Scope**: every create / update / delete write method under {}\\",
         paths.join(", ")
     )?;
-    match &input.config_file {
-        Some(file) => writeln!(out, "**Standard**: as configured in {}", code_span(&slash_path(file)))?,
-        None => writeln!(out, "**Standard**: the default (Gold Standard) audit standard")?,
+    let standard = match &input.config_file {
+        Some(file) => format!("as configured in {}", code_span(&slash_path(file))),
+        None => "the default (Gold Standard) audit standard".to_string(),
+    };
+    let not_checked: Vec<&str> = Rule::ALL
+        .iter()
+        .filter(|r| !result.files.iter().all(|f| (input.enabled)(**r, &f.path)))
+        .map(|r| r.code())
+        .collect();
+    if not_checked.is_empty() {
+        writeln!(out, "**Standard**: {standard}")?;
+    } else {
+        writeln!(out, "**Standard**: {standard}\\")?;
+        writeln!(
+            out,
+            "**Rules Not Checked**: {} (not enabled for every file; the requirements they check are marked ❔)",
+            not_checked.join(", ")
+        )?;
     }
     writeln!(out)?;
     writeln!(out, "---")?;
