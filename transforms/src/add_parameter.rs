@@ -322,6 +322,23 @@ mod tests {
     }
 
     #[test]
+    fn one_line_async_def_at_end_of_file_without_newline() {
+        assert_eq!(
+            add("async def f(self): pass", 0, P).unwrap(),
+            "async def f(self, created_by_user=None): pass"
+        );
+    }
+
+    #[test]
+    fn comments_inside_the_list_are_not_parameters() {
+        let src = "def f(\n    a,  # first\n    # more to come\n    *,\n    b,\n):\n    pass\n";
+        assert_eq!(
+            add(src, 0, "user").unwrap(),
+            "def f(\n    a,  # first\n    # more to come\n    *,\n    b,\n    user,\n):\n    pass\n"
+        );
+    }
+
+    #[test]
     fn declines_existing_names() {
         assert_eq!(add("def f(a, created_by_user=1):\n    pass\n", 0, P), None);
         assert_eq!(add("def f(a, *created_by_user):\n    pass\n", 0, P), None);

@@ -11,6 +11,13 @@
 //! - [`style`]: indentation unit, line ending, BOM, final newline; re-indentation.
 //! - one module per transform, named `verb_object`.
 //! - [`snippets`]: the Python text that gets inserted, as readable templates.
+//! - private helpers shared by the transforms: `lines` (line arithmetic over
+//!   byte offsets, CRLF and a missing final newline included) and `lists`
+//!   (comma-separated lists: add or remove items keeping their layout).
+//!
+//! Transforms work on the text the parser saw, BOM stripped: the caller
+//! detects the [`Stylist`] on the file as read, strips a BOM before parsing,
+//! applies the edits, and puts the BOM back when writing.
 
 pub mod add_except_clause;
 pub mod add_import;
