@@ -12,7 +12,8 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let mut out = stdout.lock();
-    let mut err = stderr.lock();
+    // Not locked for the run: the progress bar writes to stderr from other threads.
+    let mut err = stderr;
     let result = match &cli.command {
         Command::Check(args) => commands::check::run(args, &mut out),
         Command::Fix(args) => commands::fix::run(args, &mut out, &mut err),
