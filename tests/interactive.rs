@@ -9,6 +9,9 @@
 //! library's `apply_selected` gives for the accepted write methods), and
 //! every Python file must parse, for tree-sitter and for Python's own
 //! parser where `python3` exists.
+//!
+//! Unix only: the pseudo-terminal crate and the shell-driven editor are.
+#![cfg(unix)]
 
 use auditfix::config::{self, Overrides};
 use auditfix::pipeline::{apply_selected, Workspace};
@@ -544,6 +547,76 @@ fn unsafe_fixes_are_offered_only_with_unsafe() {
     assert!(widgets.contains("Failed to rename widget"), "{widgets}");
     assert!(widgets.contains("datetime.now(timezone.utc)"), "{widgets}");
     assert_all_parse(dir.path());
+}
+
+#[test]
+fn select_and_ignore_choose_the_rules_offered() {
+    let dir = project();
+    let output = piped(dir.path(), &["--allow-dirty", "--select", "AUD006"], None, "y\n");
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(stdout.matches("Apply this hunk").count(), 1, "{stdout}");
+    assert!(
+        stdout.contains("(1/1) Apply this hunk [y,n,q,a,d,e,?]? y\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("gadgets.py"), "{stdout}");
+    let rename_only = fixture("app/services/widgets.py")
+        .replace(
+            "from datetime import datetime, timezone",
+            "from datetime import datetime",
+        )
+        .replace("datetime.now(timezone.utc)", "datetime.now()");
+    assert_eq!(read(dir.path(), WIDGETS), rename_only);
+
+    let dir = project();
+    let output = piped(
+        dir.path(),
+        &["--allow-dirty", "--ignore", "AUD002,AUD003,AUD004,AUD006"],
+        None,
+        "",
+    );
+    let stdout = text(&output.stdout);
+    assert!(!stdout.contains("AUD004"), "{stdout}");
+    assert!(stdout.contains("AUD007"), "{stdout}");
+}
+
+#[test]
+fn crlf_and_bom_files_are_written_as_fix_apply_writes_them() {
+    let dir = project();
+    let original = fixture("app/services/widgets.py").replace('\n', "\r\n");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(original.as_bytes());
+    fs::write(dir.path().join(WIDGETS), &bytes).unwrap();
+    let applied = tempfile::tempdir().unwrap();
+    copy_tree(dir.path(), applied.path());
+
+    let output = piped(
+        dir.path(),
+        &["--allow-dirty", "--select", "AUD001,AUD002,AUD003,AUD004,AUD007"],
+        None,
+        "n\na\n",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let status = Command::new(BIN)
+        .current_dir(applied.path())
+        .args([
+            "fix",
+            "--apply",
+            "--allow-dirty",
+            "--select",
+            "AUD001,AUD002,AUD003,AUD004,AUD007",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    let written = fs::read(dir.path().join(WIDGETS)).unwrap();
+    assert!(written.starts_with(b"\xEF\xBB\xBF"), "the BOM is kept");
+    assert!(!text(&written).replace("\r\n", "").contains('\n'), "CRLF everywhere");
+    assert_ne!(written, bytes);
+    // The widgets file as `fix --apply` writes it (gadgets was skipped here).
+    assert_eq!(text(&written), text(&fs::read(applied.path().join(WIDGETS)).unwrap()));
 }
 
 #[test]
