@@ -138,7 +138,7 @@ pub fn audit_context(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option<
         ],
     );
     let mut edits = user_parameter(checker, method)?;
-    edits.push(insert_statements::insert_before(
+    edits.push(insert_statements::insert_above_comments(
         checker.text,
         anchor,
         &line,

@@ -122,7 +122,11 @@ pub fn fix(
     }
     let statements: HashSet<usize> = writes.iter().filter(|w| !w.is_keyword).map(|w| w.node.id()).collect();
     for (first, last) in removable_runs(writes, &statements) {
-        edits.push(delete_statements::delete_statements(checker.text, first, last)?);
+        edits.push(delete_statements::delete_statements_and_comments(
+            checker.text,
+            first,
+            last,
+        )?);
     }
     // The setter replaces what was written by hand, where the model has it.
     if checker.needs_audit(method, entity) || entity.model.as_deref().is_some_and(|m| checker.has_mixin(m)) {

@@ -29,7 +29,9 @@
 
 use crate::edit::Edit;
 use crate::insert_statements::is_docstring;
-use crate::lines::{code_children, ends_line, insert_lines_after, line_start, starts_line, whole_lines};
+use crate::lines::{
+    absorb_blank_line, code_children, ends_line, insert_lines_after, line_start, starts_line, whole_lines,
+};
 use crate::lists::{append, remove_items, List};
 use crate::style::Stylist;
 use tree_sitter::Node;
@@ -102,7 +104,7 @@ pub fn remove_import_name(source: &str, root: Node<'_>, name: &str) -> Option<Ed
                 return None;
             }
             let (start, end) = whole_lines(source, statement.start_byte(), statement.end_byte());
-            return Some(Edit::deletion(start, end));
+            return Some(Edit::deletion(start, absorb_blank_line(source, start, end)));
         }
         let remove: Vec<bool> = (0..list.items.len()).map(|i| i == index).collect();
         return remove_items(source, &list, &remove)?.pop();

@@ -8,6 +8,10 @@
 //! the first line and the line ending before them go instead, so the file
 //! still ends on code without a final newline.
 //!
+//! [`delete_statements_and_comments`] also takes the comment lines standing
+//! directly above the first statement (they describe what goes), and one
+//! blank line when the deletion would leave two in a row.
+//!
 //! Cases that return `None`:
 //! 1. the nodes are not statements of one block or module, in order;
 //! 2. a statement shares its line with another statement (`x = 1; y = 2`,
@@ -16,7 +20,9 @@
 //!    delete the enclosing statement instead). A module may become empty.
 
 use crate::edit::Edit;
-use crate::lines::{code_children, ends_line, starts_line, whole_lines, with_decorators};
+use crate::lines::{
+    absorb_blank_line, code_children, ends_line, leading_comment, line_start, starts_line, whole_lines, with_decorators,
+};
 use tree_sitter::Node;
 
 /// Delete the statements `first..=last` (siblings in one block).
@@ -47,6 +53,21 @@ pub fn delete_statements(source: &str, first: Node<'_>, last: Node<'_>) -> Optio
     }
     let (start, end) = whole_lines(source, first.start_byte(), last.end_byte());
     Some(Edit::deletion(start, end))
+}
+
+/// Delete the statements `first..=last` with the comment lines directly
+/// above `first`, and without leaving two blank lines in a row.
+pub fn delete_statements_and_comments(source: &str, first: Node<'_>, last: Node<'_>) -> Option<Edit> {
+    let plain = delete_statements(source, first, last)?;
+    let start = match leading_comment(source, with_decorators(first)) {
+        Some(comment) => line_start(source, comment.start_byte()),
+        None => plain.start(),
+    };
+    if plain.end() == source.len() && !source.ends_with('\n') {
+        // At the end of a file without a final newline: keep `plain`'s care.
+        return Some(plain);
+    }
+    Some(Edit::deletion(start, absorb_blank_line(source, start, plain.end())))
 }
 
 #[cfg(test)]
@@ -127,5 +148,26 @@ mod tests {
         let src = "a = 1\nif x:\n    b = 2\n    c = 3\n";
         assert_eq!(delete(src, "expression_statement", "a", "b"), None);
         assert_eq!(delete(src, "expression_statement", "c", "b"), None);
+    }
+
+    #[test]
+    fn deletes_the_comment_above_and_one_of_two_blank_lines() {
+        let src = "def f(x):\n    a = 1\n\n    # set by hand\n    if x:\n        x.b = 1\n\n    return x\n";
+        let tree = parse(src);
+        let stmt = find(tree.root_node(), "if_statement", src, "if x");
+        let edit = delete_statements_and_comments(src, stmt, stmt).unwrap();
+        assert_eq!(applied(src, &[edit]), "def f(x):\n    a = 1\n\n    return x\n");
+    }
+
+    #[test]
+    fn keeps_a_comment_separated_by_a_blank_line() {
+        let src = "def f(x):\n    a = 1\n    # about a\n\n    b = 2\n    c = 3\n";
+        let tree = parse(src);
+        let stmt = find(tree.root_node(), "expression_statement", src, "b = 2");
+        let edit = delete_statements_and_comments(src, stmt, stmt).unwrap();
+        assert_eq!(
+            applied(src, &[edit]),
+            "def f(x):\n    a = 1\n    # about a\n\n    c = 3\n"
+        );
     }
 }

@@ -14,6 +14,10 @@
 //!    case 2), else before its first statement (as in case 1, so comments
 //!    above that statement stay above the new text).
 //!
+//! 4. above a statement's comments: as case 1, but above the comment lines
+//!    that stand directly over the statement (they describe it), so the new
+//!    text does not come between a comment and its statement.
+//!
 //! Returns `None` when the statement does not start its own line (`x = 1; y = 2`
 //! or a one-line `if x: y`), since inserting there cannot keep the layout;
 //! for case 2 also when code follows the statement on its last line
@@ -22,7 +26,9 @@
 //! import (which must come first); or when the template renders to nothing.
 
 use crate::edit::Edit;
-use crate::lines::{ends_line, future_import_follows, insert_lines_after, line_start, starts_line, with_decorators};
+use crate::lines::{
+    ends_line, future_import_follows, insert_lines_after, leading_comment, line_start, starts_line, with_decorators,
+};
 use crate::style::Stylist;
 use tree_sitter::Node;
 
@@ -42,6 +48,19 @@ pub fn insert_before(source: &str, statement: Node<'_>, template: &str, stylist:
         return None;
     }
     Some(Edit::insertion(text, line_start(source, statement.start_byte())))
+}
+
+/// Insert `template` on its own lines before `statement` and above the
+/// comment lines directly over it.
+pub fn insert_above_comments(source: &str, statement: Node<'_>, template: &str, stylist: &Stylist) -> Option<Edit> {
+    let plain = insert_before(source, statement, template, stylist)?;
+    match leading_comment(source, with_decorators(statement)) {
+        Some(comment) => Some(Edit::insertion(
+            plain.content(),
+            line_start(source, comment.start_byte()),
+        )),
+        None => Some(plain),
+    }
 }
 
 /// Insert `template` on its own lines after `statement`.
@@ -323,6 +342,24 @@ mod tests {
         assert_eq!(
             insert_at_block_start(src, tree.root_node(), TS, &Stylist::default()),
             None
+        );
+    }
+
+    #[test]
+    fn above_the_comments_that_describe_the_statement() {
+        let src = "def f():\n    x = 1\n\n    # Create plan\n    plan = Plan()\n";
+        let tree = parse(src);
+        let node = find(tree.root_node(), "expression_statement", src, "plan =");
+        let edit = insert_above_comments(src, node, "ctx = 1\n", &Stylist::detect(src)).unwrap();
+        assert_eq!(
+            applied(src, &[edit]),
+            "def f():\n    x = 1\n\n    ctx = 1\n    # Create plan\n    plan = Plan()\n"
+        );
+        let node = find(tree.root_node(), "expression_statement", src, "x = 1");
+        let edit = insert_above_comments(src, node, "ctx = 1\n", &Stylist::detect(src)).unwrap();
+        assert_eq!(
+            applied(src, &[edit]),
+            "def f():\n    ctx = 1\n    x = 1\n\n    # Create plan\n    plan = Plan()\n"
         );
     }
 }

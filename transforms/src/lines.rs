@@ -208,3 +208,36 @@ mod tests {
         assert_eq!(whole_lines("\n\nb", 2, 2), (0, 3));
     }
 }
+
+/// The first of the comment lines that stand directly above `statement`
+/// (each on its own line, no blank line between them and the statement),
+/// or `None` when there are none.
+pub(crate) fn leading_comment<'t>(source: &str, statement: Node<'t>) -> Option<Node<'t>> {
+    let mut first = None;
+    let mut below = statement;
+    while let Some(previous) = below.prev_sibling() {
+        let adjacent = previous.end_position().row + 1 == below.start_position().row;
+        if previous.kind() != "comment" || !adjacent || !starts_line(source, previous.start_byte()) {
+            break;
+        }
+        first = Some(previous);
+        below = previous;
+    }
+    first
+}
+
+/// Where a deletion of whole lines `start..end` should end so that it does
+/// not leave two blank lines where there was one on each side of it.
+pub(crate) fn absorb_blank_line(source: &str, start: usize, end: usize) -> usize {
+    let blank_before = start > 0 && {
+        let previous = line_start(source, start - 1);
+        source[previous..start].trim().is_empty()
+    };
+    if !blank_before || end >= source.len() {
+        return end;
+    }
+    match next_line_start(source, end) {
+        Some(after) if source[end..after].trim().is_empty() => after,
+        _ => end,
+    }
+}
