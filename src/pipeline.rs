@@ -16,7 +16,9 @@ use crate::diagnostic::{CheckResult, Diagnostic, FileError, FileReport};
 use crate::rules::Rule;
 use crate::settings::Kind;
 use auditfix_transforms::{apply_fixes, Applicability};
+use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// The most passes a file gets before the loop is declared unsettled.
@@ -43,6 +45,22 @@ pub struct Workspace {
     pub notes: Vec<String>,
 }
 
+/// Files from which a run shows a progress bar (on a terminal only).
+const PROGRESS_THRESHOLD: usize = 500;
+
+/// A progress bar on stderr for runs over many files when stderr is a
+/// terminal; hidden otherwise (pipes, CI, tests).
+fn progress_bar(files: usize) -> ProgressBar {
+    if files < PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} reading {pos}/{len} files {wide_bar} {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
 /// The path relative to the working directory when it lies below it.
 pub fn display_path(path: &Path) -> PathBuf {
     let stripped = path.strip_prefix("./").unwrap_or(path);
@@ -60,8 +78,10 @@ impl Workspace {
     /// Discover, read and parse every file under `paths`, and index them.
     pub fn load(paths: &[PathBuf], config: Config) -> Workspace {
         let (found, mut errors) = crate::walk::discover(paths, &config);
+        let progress = progress_bar(found.len());
         let loaded: Vec<Result<LoadedFile, FileError>> = found
             .par_iter()
+            .progress_with(progress.clone())
             .map(|path| {
                 let display = display_path(path);
                 match SourceFile::read(path) {
@@ -79,6 +99,7 @@ impl Workspace {
                 }
             })
             .collect();
+        progress.finish_and_clear();
         let mut files = Vec::with_capacity(loaded.len());
         for item in loaded {
             match item {

@@ -17,7 +17,10 @@ use std::path::PathBuf;
 
 fn sources() -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
-    let mut stack = vec![PathBuf::from("tests/fixtures/common"), PathBuf::from("tests/fixtures/callers")];
+    let mut stack = vec![
+        PathBuf::from("tests/fixtures/common"),
+        PathBuf::from("tests/fixtures/callers"),
+    ];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
@@ -33,7 +36,10 @@ fn sources() -> Vec<(PathBuf, String)> {
 }
 
 fn config() -> Config {
-    Config { select: ["AUD001", "AUD012", "AUD013", "AUD014"].map(String::from).to_vec(), ..Config::default() }
+    Config {
+        select: ["AUD001", "AUD012", "AUD013", "AUD014"].map(String::from).to_vec(),
+        ..Config::default()
+    }
 }
 
 fn render(workspace: &Workspace) -> (String, Vec<(Rule, String, usize)>) {
@@ -66,39 +72,86 @@ fn callers_across_the_repository() {
     let (findings, found) = render(&workspace);
 
     // What must be found, whatever the wording.
-    let has = |rule: Rule, file: &str, line: usize| found.iter().any(|(r, f, l)| *r == rule && f.ends_with(file) && *l == line);
-    assert!(has(Rule::CallerDropsUser, "routes/users.py", 15), "the route calling the facade:\n{findings}");
-    assert!(has(Rule::CallerDropsUser, "routes/users.py", 22), "the aliased import:\n{findings}");
-    assert!(has(Rule::CallerDropsUser, "services/facade.py", 12), "the facade:\n{findings}");
-    assert!(has(Rule::PositionalShift, "tests/test_users.py", 10), "\"tenant-1\" into the user:\n{findings}");
-    assert!(has(Rule::CallSignatureMismatch, "tests/test_users.py", 12), "the renamed keyword:\n{findings}");
-    assert!(has(Rule::CallSignatureMismatch, "tests/test_users.py", 14), "too many positionals:\n{findings}");
-    assert!(!found.iter().any(|(r, f, _)| *r == Rule::CallerDropsUser && f.ends_with("test_users.py")), "tests hold no user");
-    assert!(findings.contains("note: ") && findings.contains("getattr(crud, method)"), "the dynamic call is a note:\n{findings}");
+    let has = |rule: Rule, file: &str, line: usize| {
+        found
+            .iter()
+            .any(|(r, f, l)| *r == rule && f.ends_with(file) && *l == line)
+    };
+    assert!(
+        has(Rule::CallerDropsUser, "routes/users.py", 15),
+        "the route calling the facade:\n{findings}"
+    );
+    assert!(
+        has(Rule::CallerDropsUser, "routes/users.py", 22),
+        "the aliased import:\n{findings}"
+    );
+    assert!(
+        has(Rule::CallerDropsUser, "services/facade.py", 12),
+        "the facade:\n{findings}"
+    );
+    assert!(
+        has(Rule::PositionalShift, "tests/test_users.py", 10),
+        "\"tenant-1\" into the user:\n{findings}"
+    );
+    assert!(
+        has(Rule::CallSignatureMismatch, "tests/test_users.py", 12),
+        "the renamed keyword:\n{findings}"
+    );
+    assert!(
+        has(Rule::CallSignatureMismatch, "tests/test_users.py", 14),
+        "too many positionals:\n{findings}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(r, f, _)| *r == Rule::CallerDropsUser && f.ends_with("test_users.py")),
+        "tests hold no user"
+    );
+    assert!(
+        findings.contains("note: ") && findings.contains("getattr(crud, method)"),
+        "the dynamic call is a note:\n{findings}"
+    );
 
     let fixed = workspace.fix(true);
     let mut diff = String::new();
     let mut after = Vec::new();
     for file in &fixed {
-        assert!(file.problems.is_empty(), "{}: {:?}", file.display.display(), file.problems);
+        assert!(
+            file.problems.is_empty(),
+            "{}: {:?}",
+            file.display.display(),
+            file.problems
+        );
         diff.push_str(&unified_diff(&file.display, &file.original, &file.fixed, false));
         after.push((file.path.clone(), file.fixed.clone()));
         let tree = auditfix::analysis::source::parse(&file.fixed);
-        assert!(!tree.root_node().has_error(), "{} does not parse after fixing", file.display.display());
+        assert!(
+            !tree.root_node().has_error(),
+            "{} does not parse after fixing",
+            file.display.display()
+        );
     }
     // The dynamic call is never rewritten.
-    let routes = fixed.iter().find(|f| f.display.ends_with("app/routes/users.py")).unwrap();
+    let routes = fixed
+        .iter()
+        .find(|f| f.display.ends_with("app/routes/users.py"))
+        .unwrap();
     assert!(routes.fixed.contains("return await getattr(crud, method)(\"id-1\")"));
 
     // Afterwards: nothing shifts, every route passes the user, nothing is left to fix.
     let again = Workspace::from_memory(after.clone(), config());
     let (left, left_found) = render(&again);
     assert!(
-        !left_found.iter().any(|(r, _, _)| matches!(r, Rule::CallerDropsUser | Rule::PositionalShift | Rule::MissingUserParameter)),
+        !left_found.iter().any(|(r, _, _)| matches!(
+            r,
+            Rule::CallerDropsUser | Rule::PositionalShift | Rule::MissingUserParameter
+        )),
         "left after fixing:\n{left}"
     );
     for file in again.fix(true) {
         assert!(!file.changed(), "a second run changed {}", file.display.display());
     }
-    insta::assert_snapshot!(format!("{findings}\n--- after fix --apply --unsafe ---\n{left}\n--- diff ---\n{diff}"));
+    insta::assert_snapshot!(format!(
+        "{findings}\n--- after fix --apply --unsafe ---\n{left}\n--- diff ---\n{diff}"
+    ));
 }
