@@ -99,7 +99,7 @@ impl SourceFile {
     pub fn read(path: &Path) -> Result<(Vec<u8>, SourceFile), String> {
         let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
         let (text, bom) = decode(&bytes)?;
-        let file = SourceFile::parse(text, bom)?;
+        let file = SourceFile::parse(text, bom).map_err(|e| format!("{e}; not checked"))?;
         Ok((bytes, file))
     }
 

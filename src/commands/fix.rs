@@ -15,7 +15,6 @@ use std::io::Write;
 pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let config = load_config(&args.common)?;
     let workspace = Workspace::load(&paths(&args.common), config);
-    let fixed = workspace.fix(args.unsafe_fixes);
     let color = use_color(args.color, true);
 
     let mut status = ExitStatus::Clean;
@@ -26,6 +25,10 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     for note in &workspace.notes {
         writeln!(stderr, "note: {note}")?;
     }
+    if args.interactive {
+        return super::interactive::run(args, &workspace, stdout, stderr);
+    }
+    let fixed = workspace.fix(args.unsafe_fixes);
     for file in &fixed {
         for problem in &file.problems {
             writeln!(stderr, "warning: {}: {problem}", file.display.display())?;
@@ -43,10 +46,6 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     } else {
         String::new()
     };
-
-    if args.interactive {
-        return super::interactive::run(args, &workspace, stdout, stderr);
-    }
 
     if !args.apply {
         for file in &changed {

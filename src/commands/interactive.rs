@@ -19,7 +19,7 @@ use crate::printer::slash_path;
 use std::io::{IsTerminal, Write};
 
 /// The exit status of a session interrupted by Ctrl-C (128 + SIGINT).
-pub const INTERRUPTED: i32 = 130;
+// Ctrl-C ends the session with `ExitStatus::Interrupted` (130).
 
 pub fn run(
     args: &FixArgs,
@@ -97,9 +97,7 @@ pub fn run(
     drop(session);
     summary.print(stderr, more_unsafe)?;
     if outcome == Outcome::Interrupted {
-        stdout.flush()?;
-        stderr.flush()?;
-        std::process::exit(INTERRUPTED);
+        return Ok(ExitStatus::Interrupted);
     }
     Ok(if summary.errors > 0 { ExitStatus::Error } else { status })
 }

@@ -21,6 +21,8 @@ pub enum ExitStatus {
     Findings = 1,
     /// Usage, configuration or I/O error, or a file could not be checked.
     Error = 2,
+    /// Interrupted by the user (Ctrl-C in `fix --interactive`).
+    Interrupted = 130,
 }
 
 /// The paths to check: the given ones, or `.`.

@@ -16,7 +16,8 @@ pub fn unified_diff(path: &Path, old: &str, new: &str, color: bool) -> String {
     if old == new {
         return String::new();
     }
-    let name = slash_path(path);
+    // An absolute path (outside the working directory) keeps one slash: `a/tmp/x.py`.
+    let name = slash_path(path).trim_start_matches('/').to_string();
     let plain = similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
