@@ -18,9 +18,6 @@ use crate::pipeline::{unsafe_only, Workspace};
 use crate::printer::slash_path;
 use std::io::{IsTerminal, Write};
 
-/// The exit status of a session interrupted by Ctrl-C (128 + SIGINT).
-// Ctrl-C ends the session with `ExitStatus::Interrupted` (130).
-
 pub fn run(
     args: &FixArgs,
     workspace: &Workspace,
