@@ -17,7 +17,8 @@ use crate::pipeline::Workspace;
 use crate::rules::{self, Rule};
 use crate::settings::Kind;
 use auditfix_transforms::{Applicability, Edit, Fix, Stylist};
-use std::collections::{BTreeMap, HashMap};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One definition of the repository.
 pub struct Definition<'t> {
@@ -73,18 +74,13 @@ impl<'t> CallGraph<'t> {
         let settings = &workspace.config.settings;
         let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
         let mut definitions = Vec::new();
-        let mut calls = Vec::new();
+        let mut file_functions = Vec::new();
         let mut file_definitions = Vec::new();
         for (file_index, file) in workspace.files.iter().enumerate() {
             let text = file.source.text.as_str();
-            let resolver = Resolver {
-                index: &workspace.index,
-                module: &file.module,
-            };
             let funcs = functions(file.source.root(), text);
-            calls.push(call_sites(&resolver, &funcs, text));
             let mut ids = Vec::new();
-            for function in funcs {
+            for function in &funcs {
                 let key = DefRef {
                     module: file.module.name.clone(),
                     class: function.class.clone(),
@@ -102,15 +98,16 @@ impl<'t> CallGraph<'t> {
                 ids.push(definitions.len());
                 definitions.push(Definition {
                     file: file_index,
-                    user_in_scope: user_in_scope(&function, text, settings),
-                    is_route: is_route(&function, text),
-                    function,
+                    user_in_scope: user_in_scope(function, text, settings),
+                    is_route: is_route(function, text),
+                    function: function.clone(),
                     key,
                     user_param,
                     needs_user: needs,
                     facade_user: None,
                 });
             }
+            file_functions.push(funcs);
             file_definitions.push(ids);
         }
         let mut by_key = HashMap::new();
@@ -124,14 +121,53 @@ impl<'t> CallGraph<'t> {
                     .push(i);
             }
         }
+        let files = workspace.files.len();
         let mut graph = CallGraph {
             definitions,
-            calls,
+            calls: vec![Vec::new(); files],
             file_definitions,
             by_key,
             by_method,
         };
-        graph.find_facades(workspace);
+        // Calls matter only when they name a function that takes (or will
+        // take) a user. Find the files that mention one, resolve their calls,
+        // and repeat while facades add names.
+        let mut names: HashSet<String> = HashSet::new();
+        for _ in 0..8 {
+            let wanted: HashSet<String> = graph
+                .definitions
+                .iter()
+                .filter(|d| d.effective_user().is_some())
+                .map(|d| d.key.name.clone())
+                .collect();
+            if wanted == names {
+                break;
+            }
+            names = wanted;
+            let mut sorted: Vec<&String> = names.iter().collect();
+            sorted.sort();
+            let Ok(matcher) = aho_corasick::AhoCorasick::new(sorted) else {
+                break;
+            };
+            let calls: Vec<Vec<CallSite<'t>>> = workspace
+                .files
+                .par_iter()
+                .zip(file_functions.par_iter())
+                .map(|(file, funcs)| {
+                    let text = file.source.text.as_str();
+                    if !matcher.is_match(text) && !text.contains("getattr(") {
+                        return Vec::new();
+                    }
+                    let resolver = Resolver {
+                        index: &workspace.index,
+                        module: &file.module,
+                    };
+                    call_sites(&resolver, funcs, text, &|name| names.contains(name))
+                })
+                .collect();
+            graph.calls = calls;
+            graph.find_facades(workspace);
+        }
         graph
     }
 

@@ -23,7 +23,7 @@ pub struct Checker<'a> {
     pub module: &'a ModuleFacts,
     pub index: &'a RepoIndex,
     pub settings: &'a Settings,
-    pub stylist: Stylist,
+    stylist: std::cell::OnceCell<Stylist>,
     /// Whether the repository's mixin has the configured setters.
     pub mixin_fits: bool,
     enabled: &'a dyn Fn(Rule) -> bool,
@@ -31,6 +31,11 @@ pub struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
+    /// The file's style, detected the first time a fix needs it.
+    pub fn stylist(&self) -> &Stylist {
+        self.stylist.get_or_init(|| Stylist::detect(self.text))
+    }
+
     pub fn enabled(&self, rule: Rule) -> bool {
         (self.enabled)(rule)
     }
@@ -154,7 +159,7 @@ pub fn check_file(
         module,
         index,
         settings,
-        stylist: Stylist::detect(&file.text),
+        stylist: std::cell::OnceCell::new(),
         mixin_fits: !matches!(
             index.mixin_fit(&settings.mixin_class, &setters),
             MixinFit::LacksSetters(_)
@@ -181,7 +186,7 @@ pub fn check_file(
         rules::model_without_audit_mixin::check(&mut checker, method);
     }
     rules::server_side_timestamp_assignment::check(&mut checker);
-    rules::unbound_audit_name::check(&mut checker);
+    rules::unbound_audit_name::check(&mut checker, &methods);
 
     let needs_user = methods
         .iter()

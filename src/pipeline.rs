@@ -174,14 +174,23 @@ impl Workspace {
             .zip(checks)
             .map(|(file, result)| FileReport {
                 path: file.display.clone(),
-                source: file.source.text.clone(),
+                // The text is kept for excerpts; a file without findings needs none.
+                source: if result.diagnostics.is_empty() {
+                    String::new()
+                } else {
+                    file.source.text.clone()
+                },
                 diagnostics: result.diagnostics,
                 write_methods: result.write_methods,
             })
             .collect();
         let (findings, call_notes) = crate::callers::check(self, &needs_user);
         for finding in findings {
-            files[finding.file].diagnostics.push(finding.diagnostic);
+            let report = &mut files[finding.file];
+            if report.source.is_empty() {
+                report.source = self.files[finding.file].source.text.clone();
+            }
+            report.diagnostics.push(finding.diagnostic);
         }
         for file in &mut files {
             file.diagnostics.sort_by_key(|d| (d.range.start, d.rule));

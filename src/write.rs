@@ -2,47 +2,159 @@
 //!
 //! What lives here: [`write_atomic`] (a temporary file beside the real
 //! target, fsynced, given the original permissions, renamed over it; symlinks
-//! resolved so the link stays a link; a file changed since it was read is
-//! refused) and [`dirty_files`] (which files have uncommitted changes in a
-//! git work tree, for `fix`'s refusal without `--allow-dirty`, as `cargo fix`
-//! does). What does not: deciding what to write (the pipeline) or asking the
-//! user (the interactive printer).
+//! resolved so the link stays a link; a file changed since it was read, or
+//! read-only, is refused), [`Writer`] (the same, confined to the paths a run
+//! was given, plus the clean-up of temporary files an interrupted run left)
+//! and [`dirty_files`] (which files have uncommitted changes in a git work
+//! tree, for `fix`'s refusal without `--allow-dirty`, as `cargo fix` does).
+//! What does not: deciding what to write (the pipeline) or asking the user
+//! (the interactive printer).
+//!
+//! The guarantees, and how they are kept:
+//! - **Old or new, never torn.** The new contents go to a temporary file in
+//!   the target's folder, are fsynced, and replace the target by `rename`,
+//!   which is atomic; the folder is fsynced after.
+//! - **No lost update between two runs.** The target is locked (an advisory
+//!   `flock`) from the moment it is re-read until the rename: a second
+//!   `auditfix` run that reaches the same file meanwhile skips it ("another
+//!   auditfix run is writing it"), and one that reaches it after the rename
+//!   finds it changed since it was read and skips it too. Editors do not take
+//!   the lock; against them the re-read narrows the window to the rename.
+//! - **Temporary files are recognizable and cleaned.** They are named
+//!   `.auditfix-tmp-<file name>.<random>` (never `.py`, so never walked) and
+//!   locked by the run that owns them. A run killed between creating one and
+//!   renaming it (SIGKILL, power loss) can leave one behind: no rename-based
+//!   write can rule that out. [`Writer::remove_stale_temps`], which `fix`
+//!   calls before writing, removes those in the folders of the run's files
+//!   whose owner is gone (their lock is free).
+//! - **Nothing outside the given paths.** A symlink found in the walk whose
+//!   target lies outside every path given on the command line is read and
+//!   checked, but [`Writer::write`] refuses to write through it.
 //!
 //! Every error is one line saying what failed and why, for the caller to
 //! print after the path.
 
 use crate::config::io_reason;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The start of every temporary file's name.
+pub const TEMP_PREFIX: &str = ".auditfix-tmp-";
+
+/// Writes confined to the paths a run was given.
+#[derive(Clone, Debug, Default)]
+pub struct Writer {
+    /// The given paths, resolved; empty means no confinement (tests).
+    roots: Vec<PathBuf>,
+}
+
+impl Writer {
+    /// A writer for a run over `paths` (as given on the command line).
+    pub fn new(paths: &[PathBuf]) -> Writer {
+        Writer {
+            roots: paths.iter().filter_map(|p| fs::canonicalize(p).ok()).collect(),
+        }
+    }
+
+    /// [`write_atomic`], after checking that the file, symlinks resolved,
+    /// lies within the paths of the run.
+    pub fn write(&self, path: &Path, expected: &[u8], contents: &[u8]) -> Result<(), String> {
+        let target = fs::canonicalize(path).map_err(|e| format!("cannot resolve the path: {}", io_reason(&e)))?;
+        if !self.roots.is_empty() && !self.roots.iter().any(|root| target.starts_with(root)) {
+            return Err(format!(
+                "is a symlink to {}, outside the paths given; not written (give that path to fix it there)",
+                target.display()
+            ));
+        }
+        write_atomic(path, expected, contents)
+    }
+
+    /// Remove the temporary files that an interrupted run left beside
+    /// `files` (in their folders, symlinks resolved), when no live run owns
+    /// them. Returns the paths removed.
+    pub fn remove_stale_temps<'a>(&self, files: impl IntoIterator<Item = &'a Path>) -> Vec<PathBuf> {
+        let folders: BTreeSet<PathBuf> = files
+            .into_iter()
+            .filter_map(|f| fs::canonicalize(f).ok())
+            .filter_map(|f| f.parent().map(Path::to_path_buf))
+            .collect();
+        let mut removed = Vec::new();
+        for folder in folders {
+            let Ok(entries) = fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let is_temp = entry.file_name().to_str().is_some_and(|n| n.starts_with(TEMP_PREFIX));
+                if !is_temp || !entry.file_type().is_ok_and(|t| t.is_file()) {
+                    continue;
+                }
+                // A live run holds the lock on its temporary file.
+                let Ok(file) = fs::File::open(entry.path()) else {
+                    continue;
+                };
+                if file.try_lock().is_ok() && fs::remove_file(entry.path()).is_ok() {
+                    removed.push(entry.path());
+                }
+            }
+        }
+        removed
+    }
+}
+
 /// Write `contents` to `path` atomically, after checking that the file still
-/// holds `expected` (the bytes it was read with).
+/// holds `expected` (the bytes it was read with) and is not read-only.
 ///
 /// An interrupted run leaves either the old or the new file, never a mix;
 /// on any error the temporary file is removed and the original is intact.
+/// The target stays locked from the re-read to the rename (see the module
+/// doc).
 pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(), String> {
     let target = fs::canonicalize(path).map_err(|e| format!("cannot resolve the path: {}", io_reason(&e)))?;
-    let current = fs::read(&target).map_err(|e| format!("cannot re-read before writing: {}", io_reason(&e)))?;
+    let mut locked =
+        fs::File::open(&target).map_err(|e| format!("cannot re-read before writing: {}", io_reason(&e)))?;
+    match locked.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            return Err("another auditfix run is writing it; left untouched".into());
+        }
+        // A file system without locks: the re-read below still guards.
+        Err(fs::TryLockError::Error(_)) => {}
+    }
+    let metadata = locked
+        .metadata()
+        .map_err(|e| format!("cannot read the permissions: {}", io_reason(&e)))?;
+    // The file locked must still be the one at the path (not replaced
+    // between the open and the lock).
+    if !same_file(&metadata, &target) {
+        return Err("changed on disk since it was read; left untouched".into());
+    }
+    let mut current = Vec::with_capacity(expected.len());
+    locked
+        .read_to_end(&mut current)
+        .map_err(|e| format!("cannot re-read before writing: {}", io_reason(&e)))?;
     if current != expected {
         return Err("changed on disk since it was read; left untouched".into());
     }
-    let metadata = fs::metadata(&target).map_err(|e| format!("cannot read the permissions: {}", io_reason(&e)))?;
     let permissions = metadata.permissions();
+    if permissions.readonly() {
+        return Err("is read-only; left untouched (make it writable to fix it)".into());
+    }
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().unwrap_or(OsStr::new("file"));
-    let mut prefix = std::ffi::OsString::from(".");
+    let mut prefix = std::ffi::OsString::from(TEMP_PREFIX);
     prefix.push(name);
     prefix.push(".");
     // Dropping `tmp` on any early return removes the temporary file.
     let mut tmp = tempfile::Builder::new()
         .prefix(&prefix)
-        .suffix(".auditfix.tmp")
         .tempfile_in(dir)
         .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?;
+    // Ours while we live: a later run removes it only once this lock is free.
+    let _ = tmp.as_file().try_lock();
     tmp.write_all(contents)
         .and_then(|()| tmp.flush())
         .map_err(|e| format!("cannot write the temporary file: {}", io_reason(&e)))?;
@@ -59,7 +171,20 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
     if let Ok(dir) = fs::File::open(dir) {
         let _ = dir.sync_all();
     }
+    drop(locked);
     Ok(())
+}
+
+/// Whether `open` (the metadata of an open file) is the file now at `path`.
+#[cfg(unix)]
+fn same_file(open: &fs::Metadata, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).is_ok_and(|now| (now.dev(), now.ino()) == (open.dev(), open.ino()))
+}
+
+#[cfg(not(unix))]
+fn same_file(_open: &fs::Metadata, _path: &Path) -> bool {
+    true
 }
 
 /// Give the new file the original's owner and group when they differ (a
@@ -276,6 +401,85 @@ mod tests {
         assert!(err.contains("changed on disk since it was read"), "{err}");
         assert_eq!(fs::read_to_string(&path).unwrap(), "edited by someone else\n");
         assert_eq!(names(dir.path()), vec!["a.py"]);
+    }
+
+    #[test]
+    fn a_read_only_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        fs::write(&path, "old\n").unwrap();
+        let mut permissions = fs::metadata(&path).unwrap().permissions();
+        permissions.set_readonly(true);
+        fs::set_permissions(&path, permissions).unwrap();
+        let err = write_atomic(&path, b"old\n", b"new\n").unwrap_err();
+        assert_eq!(err, "is read-only; left untouched (make it writable to fix it)");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old\n");
+        assert_eq!(names(dir.path()), vec!["a.py"]);
+    }
+
+    #[test]
+    fn a_file_locked_by_another_run_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        fs::write(&path, "old\n").unwrap();
+        let other = fs::File::open(&path).unwrap();
+        if other.try_lock().is_err() {
+            eprintln!("skipped: this file system has no locks");
+            return;
+        }
+        let err = write_atomic(&path, b"old\n", b"new\n").unwrap_err();
+        assert_eq!(err, "another auditfix run is writing it; left untouched");
+        drop(other);
+        write_atomic(&path, b"old\n", b"new\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_writer_refuses_a_symlink_leading_outside_its_paths() {
+        let tree = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("theirs.py");
+        fs::write(&target, "old\n").unwrap();
+        let link = tree.path().join("link.py");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let inside = tree.path().join("ours.py");
+        fs::write(&inside, "old\n").unwrap();
+
+        let writer = Writer::new(&[tree.path().to_path_buf()]);
+        let err = writer.write(&link, b"old\n", b"new\n").unwrap_err();
+        assert!(err.starts_with("is a symlink to "), "{err}");
+        assert!(err.ends_with(", outside the paths given; not written (give that path to fix it there)"));
+        assert_eq!(fs::read_to_string(&target).unwrap(), "old\n");
+        writer.write(&inside, b"old\n", b"new\n").unwrap();
+        assert_eq!(fs::read_to_string(&inside).unwrap(), "new\n");
+        // Given the link itself (or the outside folder), the write is wanted.
+        Writer::new(&[link.clone()]).write(&link, b"old\n", b"new\n").unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "new\n");
+    }
+
+    #[test]
+    fn stale_temporary_files_are_removed_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        fs::write(&path, "x\n").unwrap();
+        let stale = dir.path().join(format!("{TEMP_PREFIX}a.py.abc123"));
+        fs::write(&stale, "half").unwrap();
+        let live = dir.path().join(format!("{TEMP_PREFIX}a.py.def456"));
+        fs::write(&live, "busy").unwrap();
+        let owner = fs::File::open(&live).unwrap();
+        let locks = owner.try_lock().is_ok();
+        let removed = Writer::default().remove_stale_temps([path.as_path()]);
+        assert_eq!(
+            removed,
+            vec![fs::canonicalize(dir.path()).unwrap().join(stale.file_name().unwrap())]
+        );
+        if locks {
+            assert_eq!(
+                names(dir.path()),
+                vec![live.file_name().unwrap().to_str().unwrap(), "a.py"]
+            );
+        }
     }
 
     #[test]

@@ -206,6 +206,8 @@ pub struct Scope<'a, 't> {
     pub function: &'a Function<'t>,
     pub self_class: Option<&'a ClassRef>,
     pub attributes: &'a HashMap<String, ClassRef>,
+    /// The function body's nodes, computed once.
+    pub nodes: &'a [Node<'t>],
 }
 
 /// The class of the instance an expression evaluates to, when it can be told.
@@ -216,6 +218,7 @@ pub fn instance_class(scope: &Scope<'_, '_>, expr: Node<'_>, before: usize, dept
         function,
         self_class,
         attributes,
+        nodes,
     } = *scope;
     if depth > 4 {
         return None;
@@ -227,8 +230,9 @@ pub fn instance_class(scope: &Scope<'_, '_>, expr: Node<'_>, before: usize, dept
                 return self_class.cloned();
             }
             // The last assignment before the use.
-            let assigned = scope_descendants(function.body)
-                .into_iter()
+            let assigned = nodes
+                .iter()
+                .copied()
                 .filter(|n| n.kind() == "assignment" && n.end_byte() <= before)
                 .filter(|n| {
                     n.child_by_field_name("left")
@@ -287,7 +291,8 @@ pub fn attribute_classes(
     else {
         return out;
     };
-    for node in scope_descendants(init.body) {
+    let init_nodes = scope_descendants(init.body);
+    for node in init_nodes.iter().copied() {
         if node.kind() != "assignment" {
             continue;
         }
@@ -318,6 +323,7 @@ pub fn attribute_classes(
                     function: init,
                     self_class: None,
                     attributes: &empty,
+                    nodes: &init_nodes,
                 };
                 instance_class(&scope, value, node.start_byte(), 0)
             });
@@ -328,8 +334,14 @@ pub fn attribute_classes(
     out
 }
 
-/// Every call of every function of a file, resolved where possible.
-pub fn call_sites<'t>(resolver: &Resolver<'_>, functions: &[Function<'t>], text: &str) -> Vec<CallSite<'t>> {
+/// The calls of every function of a file whose called name is `wanted`
+/// (and every `getattr(...)(...)`), resolved where possible.
+pub fn call_sites<'t>(
+    resolver: &Resolver<'_>,
+    functions: &[Function<'t>],
+    text: &str,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Vec<CallSite<'t>> {
     let mut attributes_by_class: HashMap<String, HashMap<String, ClassRef>> = HashMap::new();
     let mut out = Vec::new();
     for (i, function) in functions.iter().enumerate() {
@@ -344,7 +356,12 @@ pub fn call_sites<'t>(resolver: &Resolver<'_>, functions: &[Function<'t>], text:
                 .clone(),
             None => HashMap::new(),
         };
-        for node in scope_descendants(function.body) {
+        let body = &text[function.body.byte_range()];
+        if !body.contains('(') {
+            continue;
+        }
+        let nodes = scope_descendants(function.body);
+        for node in nodes.iter().copied() {
             if node.kind() != "call" {
                 continue;
             }
@@ -353,6 +370,9 @@ pub fn call_sites<'t>(resolver: &Resolver<'_>, functions: &[Function<'t>], text:
             };
             match f.kind() {
                 "identifier" => {
+                    if !wanted(&text[f.byte_range()]) {
+                        continue;
+                    }
                     let name = text[f.byte_range()].to_string();
                     let callee = resolver.function(&name);
                     out.push(CallSite {
@@ -370,6 +390,9 @@ pub fn call_sites<'t>(resolver: &Resolver<'_>, functions: &[Function<'t>], text:
                     else {
                         continue;
                     };
+                    if !wanted(&text[attr.byte_range()]) {
+                        continue;
+                    }
                     let name = text[attr.byte_range()].to_string();
                     let scope = Scope {
                         resolver,
@@ -377,6 +400,7 @@ pub fn call_sites<'t>(resolver: &Resolver<'_>, functions: &[Function<'t>], text:
                         function,
                         self_class: self_class.as_ref(),
                         attributes: &attributes,
+                        nodes: &nodes,
                     };
                     let class = instance_class(&scope, object, node.start_byte(), 0);
                     let callee = class.map(|c| DefRef {
@@ -408,6 +432,7 @@ pub fn call_sites<'t>(resolver: &Resolver<'_>, functions: &[Function<'t>], text:
                         function,
                         self_class: self_class.as_ref(),
                         attributes: &attributes,
+                        nodes: &nodes,
                     };
                     let class = object.and_then(|o| instance_class(&scope, o, node.start_byte(), 0));
                     out.push(CallSite {
@@ -443,9 +468,13 @@ pub fn user_in_scope(function: &Function<'_>, text: &str, settings: &Settings) -
             return Some(text[name_node.byte_range()].to_string());
         }
     }
+    let body = &text[function.body.byte_range()];
     for name in &settings.current_user_names {
         if function.param(name).is_some() {
             return Some(name.clone());
+        }
+        if !body.contains(name.as_str()) {
+            continue;
         }
         let assigned = scope_descendants(function.body).into_iter().any(|n| {
             n.kind() == "assignment"

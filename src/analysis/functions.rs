@@ -165,6 +165,9 @@ pub struct WriteMethod<'t> {
     pub session_calls: Vec<SessionCall<'t>>,
     pub entities: Vec<Entity<'t>>,
     pub context: Option<ContextAssignment<'t>>,
+    /// Every node of the body in document order (nested scopes excluded),
+    /// computed once for all rules.
+    pub nodes: Vec<Node<'t>>,
 }
 
 impl<'t> WriteMethod<'t> {
@@ -203,9 +206,12 @@ impl<'t> WriteMethod<'t> {
 pub fn functions<'t>(root: Node<'t>, text: &str) -> Vec<Function<'t>> {
     let mut out = Vec::new();
     let mut stack: Vec<(Node<'t>, Option<String>)> = vec![(root, None)];
+    let mut cursor = root.walk();
     while let Some((node, class)) = stack.pop() {
-        let mut cursor = node.walk();
-        let children: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+        let children: Vec<Node<'t>> = node
+            .named_children(&mut cursor)
+            .filter(|c| super::source::holds_statements(c.kind()))
+            .collect();
         for child in children.into_iter().rev() {
             match child.kind() {
                 "function_definition" => {
@@ -320,6 +326,9 @@ fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
     out
 }
 
+/// Calls that write through a session; a body with none of them holds no write.
+const SESSION_WRITES: &[&str] = &[".add(", ".add_all(", ".flush(", ".commit(", ".delete(", ".merge("];
+
 /// Analyse `function` as a write method; `None` when it is not one.
 pub fn write_method<'t>(
     function: Function<'t>,
@@ -328,6 +337,12 @@ pub fn write_method<'t>(
     module: &ModuleFacts,
     is_model: &dyn Fn(&str) -> bool,
 ) -> Option<WriteMethod<'t>> {
+    // Most functions never call a session method: tell from the bytes
+    // before walking the tree.
+    let body = &text[function.body.byte_range()];
+    if !SESSION_WRITES.iter().any(|needle| body.contains(needle)) {
+        return None;
+    }
     let nodes = scope_descendants(function.body);
     let session_calls = session_calls(&nodes, text, settings, &function);
     if !session_calls.iter().any(SessionCall::is_write) {
@@ -432,6 +447,7 @@ pub fn write_method<'t>(
         session_calls,
         entities,
         context,
+        nodes,
     })
 }
 

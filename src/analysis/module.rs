@@ -267,13 +267,15 @@ impl ModuleFacts {
 
     fn collect_classes(&mut self, root: Node<'_>, text: &str) {
         let mut stack = vec![root];
+        let mut cursor = root.walk();
         while let Some(node) = stack.pop() {
-            let mut cursor = node.walk();
             for child in node.named_children(&mut cursor) {
                 if child.kind() == "class_definition" {
                     self.classes.push(class_facts(child, text));
                 }
-                stack.push(child);
+                if super::source::holds_statements(child.kind()) {
+                    stack.push(child);
+                }
             }
         }
         self.classes.sort_by_key(|c| c.line);

@@ -201,6 +201,32 @@ pub fn scope_descendants(node: Node<'_>) -> Vec<Node<'_>> {
     out
 }
 
+/// Whether a node can hold statements (so definitions can stand in it):
+/// walks that look for `def`/`class` descend only into these, never into
+/// expressions, which is most of a tree.
+pub fn holds_statements(kind: &str) -> bool {
+    matches!(
+        kind,
+        "module"
+            | "block"
+            | "class_definition"
+            | "function_definition"
+            | "decorated_definition"
+            | "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "try_statement"
+            | "except_clause"
+            | "except_group_clause"
+            | "finally_clause"
+            | "with_statement"
+            | "for_statement"
+            | "while_statement"
+            | "match_statement"
+            | "case_clause"
+    )
+}
+
 /// The statement (direct child of a `block` or `module`) that contains `node`.
 pub fn enclosing_statement(node: Node<'_>) -> Option<Node<'_>> {
     let mut current = node;

@@ -95,10 +95,21 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         }
     }
 
+    // Writes stay within the given paths; temporary files an interrupted
+    // run left beside these files go first.
+    let writer = crate::write::Writer::new(&paths(&args.common));
+    for removed in writer.remove_stale_temps(fixed.iter().map(|f| f.path.as_path())) {
+        writeln!(
+            stderr,
+            "note: removed {}, a temporary file left by an interrupted run",
+            removed.display()
+        )?;
+    }
+    pause_before_write();
     let mut written = 0;
     let mut fixed_count = 0;
     for file in &changed {
-        match crate::write::write_atomic(&file.path, &file.original_bytes, &file.fixed_bytes()) {
+        match writer.write(&file.path, &file.original_bytes, &file.fixed_bytes()) {
             Ok(()) => {
                 written += 1;
                 fixed_count += file.applied.len();
@@ -118,6 +129,16 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         plural(remaining)
     )?;
     Ok(status)
+}
+
+/// Test hook: `AUDITFIX_TEST_PAUSE_BEFORE_WRITE=<ms>` sleeps between the
+/// scan and the first write, so tests can change files in that window
+/// (deleted or edited files, concurrent runs). Unset, it does nothing.
+fn pause_before_write() {
+    let ms = std::env::var("AUDITFIX_TEST_PAUSE_BEFORE_WRITE").ok();
+    if let Some(ms) = ms.and_then(|v| v.parse::<u64>().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 fn plural(n: usize) -> &'static str {

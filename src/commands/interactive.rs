@@ -85,6 +85,7 @@ pub fn run(
         color,
         editor: editor_from_env(),
         unsafe_fixes: args.unsafe_fixes,
+        writer: crate::write::Writer::new(&super::paths(&args.common)),
     };
     let mut session = Session::new(workspace, stdout, stderr, answers.as_mut(), options);
     let outcome = session.run(reviews);

@@ -36,6 +36,8 @@ pub struct Options {
     pub editor: String,
     /// Unsafe fixes are offered (`--unsafe`).
     pub unsafe_fixes: bool,
+    /// Writes files, within the paths of the run.
+    pub writer: crate::write::Writer,
 }
 
 /// How a session ended.
@@ -489,7 +491,7 @@ impl<'a> Session<'a> {
             return Ok(());
         }
         let bytes = SourceFile::to_bytes(&text, file.bom);
-        match crate::write::write_atomic(&file.path, &file.original_bytes, &bytes) {
+        match self.options.writer.write(&file.path, &file.original_bytes, &bytes) {
             Ok(()) => {
                 self.say(&format!(
                     "Wrote {} ({} of {} accepted).",
@@ -648,6 +650,7 @@ mod tests {
             color: false,
             editor: editor.to_string(),
             unsafe_fixes,
+            writer: crate::write::Writer::new(&[dir.path().to_path_buf()]),
         };
         let mut session = Session::new(&workspace, &mut out, &mut err, &mut answers, options);
         let outcome = session.run(reviews).unwrap();

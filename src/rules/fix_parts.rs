@@ -24,7 +24,7 @@ pub fn import(checker: &Checker<'_>, module: &str, name: &str) -> Option<Vec<Edi
     if checker.index.is_bound(checker.module, name) {
         return Some(Vec::new());
     }
-    add_import::add_import(checker.text, checker.root, module, name, &checker.stylist).map(|e| vec![e])
+    add_import::add_import(checker.text, checker.root, module, name, checker.stylist()).map(|e| vec![e])
 }
 
 /// How `datetime` is bound in the module.
@@ -79,7 +79,7 @@ pub fn user_parameter(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option
     if method.function.param(name).is_some() {
         return Some(Vec::new());
     }
-    add_user_parameter(checker.text, method.function.node, name, &checker.stylist)
+    add_user_parameter(checker.text, method.function.node, name, checker.stylist())
 }
 
 /// Add `name=None` to `function` where no call can shift, and document it
@@ -142,7 +142,7 @@ pub fn audit_context(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option<
         checker.text,
         anchor,
         &line,
-        &checker.stylist,
+        checker.stylist(),
     )?);
     edits.extend(import(checker, &settings.context_module, &settings.context_class)?);
     Some(edits)
@@ -178,7 +178,7 @@ pub fn setter(checker: &Checker<'_>, method: &WriteMethod<'_>, entity: &Entity<'
         checker.text,
         anchor,
         &text,
-        &checker.stylist,
+        checker.stylist(),
     )?);
     Some(edits)
 }
@@ -200,7 +200,7 @@ pub fn timestamps(checker: &Checker<'_>, entity: &Entity<'_>, fields: &[&str]) -
         checker.text,
         anchor,
         &text,
-        &checker.stylist,
+        checker.stylist(),
     )?);
     Some(edits)
 }

@@ -38,7 +38,7 @@ use auditfix_transforms::{add_except_clause, insert_statements, snippets, Applic
 
 pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     let settings = checker.settings;
-    for node in scope_descendants(method.function.body) {
+    for node in method.nodes.iter().copied() {
         // Verify that the node is a `try` of this method.
         if node.kind() != "try_statement" {
             continue;
@@ -97,7 +97,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
                         ("session", &method.session),
                     ],
                 );
-                let fix = insert_statements::insert_at_block_start(checker.text, block, &text, &checker.stylist)
+                let fix = insert_statements::insert_at_block_start(checker.text, block, &text, checker.stylist())
                     .map(Fix::safe_edit);
                 let message = format!(
                     "`except {}` in `{}` does not roll back `{}`: the session stays unusable after the failed flush",

@@ -75,14 +75,14 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             let before = fix_parts::except_clauses(try_statement)
                 .into_iter()
                 .find(|c| fix_parts::is_broad_clause(*c, checker.text));
-            add_except_clause::add_except_clause(checker.text, try_statement, before, &clause, &checker.stylist)
+            add_except_clause::add_except_clause(checker.text, try_statement, before, &clause, checker.stylist())
                 .and_then(|edit| with_import(checker, edit, Applicability::Safe))
         }
         None => {
             let stmts = fix_parts::body_statements(method.function.body);
             match (stmts.first(), stmts.last()) {
                 (Some(first), Some(last)) => {
-                    wrap_in_try::wrap_in_try(checker.text, *first, *last, &clause, &checker.stylist)
+                    wrap_in_try::wrap_in_try(checker.text, *first, *last, &clause, checker.stylist())
                         .and_then(|edit| with_import(checker, edit, Applicability::Unsafe))
                 }
                 _ => None,

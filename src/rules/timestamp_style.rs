@@ -25,7 +25,7 @@
 //! by the rewrite (`timezone`) is removed.
 
 use crate::analysis::functions::WriteMethod;
-use crate::analysis::source::{dotted_name, scope_descendants};
+use crate::analysis::source::dotted_name;
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
 use crate::settings::TimestampStyle;
@@ -33,7 +33,7 @@ use auditfix_transforms::{arguments::replace_node, Applicability, Fix};
 
 pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     let aware = checker.settings.timestamp_style == TimestampStyle::Aware;
-    for node in scope_descendants(method.function.body) {
+    for node in method.nodes.iter().copied() {
         // Verify that the node calls `datetime.now` / `datetime.utcnow`.
         if node.kind() != "call" {
             continue;

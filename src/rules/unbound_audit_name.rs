@@ -26,17 +26,16 @@
 //! ## Fix safety
 //! Safe: the import is added with the module's other imports.
 
-use crate::analysis::functions::functions;
-use crate::analysis::source::{is_load, scope_descendants};
+use crate::analysis::functions::WriteMethod;
+use crate::analysis::source::is_load;
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
-use crate::settings::TimestampStyle;
 use auditfix_transforms::{Applicability, Fix};
 use tree_sitter::Node;
 
-pub fn check(checker: &mut Checker<'_>) {
+pub fn check(checker: &mut Checker<'_>, methods: &[WriteMethod<'_>]) {
     let settings = checker.settings;
-    let mut names: Vec<(String, String)> = vec![
+    let names: Vec<(String, String)> = vec![
         (
             settings.integrity_error.clone(),
             settings.integrity_error_module.clone(),
@@ -45,22 +44,23 @@ pub fn check(checker: &mut Checker<'_>) {
         (settings.context_class.clone(), settings.context_module.clone()),
         ("timezone".to_string(), "datetime".to_string()),
     ];
-    if settings.timestamp_style == TimestampStyle::Naive {
-        // In naive mode `timezone` is no name of the standard, but a use of it
-        // that nothing binds is still a NameError waiting.
-        names.dedup();
-    }
-    let functions = functions(checker.root, checker.text);
+    // `timezone` is a name of the standard in aware mode; in naive mode a
+    // use of it that nothing binds is still a NameError waiting.
     for (name, module) in names {
+        // Verify that the file mentions the name at all (most do not).
+        if !checker.text.contains(name.as_str()) {
+            continue;
+        }
         // Verify that the module does not bind the name.
         if checker.index.is_bound(checker.module, &name) {
             continue;
         }
-        // Verify that some function uses it without binding it locally.
+        // Verify that some write method uses it without binding it locally.
         let mut first_use: Option<(Node, (String, usize))> = None;
-        for function in &functions {
-            let nodes = scope_descendants(function.body);
-            if function.param(&name).is_some() || binds_locally(&nodes, &name, checker.text) {
+        for method in methods {
+            let function = &method.function;
+            let nodes = &method.nodes;
+            if function.param(&name).is_some() || binds_locally(nodes, &name, checker.text) {
                 continue;
             }
             if let Some(use_) = nodes.iter().find(|n| is_load(**n, &name, checker.text)) {
