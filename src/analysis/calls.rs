@@ -292,7 +292,7 @@ pub fn attribute_classes(
         return out;
     };
     let init_nodes = scope_descendants(init.body);
-    for node in init_nodes.iter().copied() {
+    for &node in &init_nodes {
         if node.kind() != "assignment" {
             continue;
         }
