@@ -34,6 +34,10 @@ pub struct LoadedFile {
     pub bytes: Vec<u8>,
     pub source: SourceFile,
     pub module: ModuleFacts,
+    /// Whether the file lies under the paths the user gave (findings and
+    /// fixes are for these); the others are read as the project's context
+    /// (models, mixins, star-imported modules, callers).
+    pub target: bool,
 }
 
 /// Every file of a run, and the repository index over them.
@@ -61,6 +65,45 @@ fn progress_bar(files: usize) -> ProgressBar {
     bar
 }
 
+/// The project the paths belong to: the configuration's folder when a
+/// configuration file was found, else the git work tree around the first
+/// path. `None` outside both.
+fn project_root(paths: &[PathBuf], config: &Config) -> Option<PathBuf> {
+    if config.source.is_some() {
+        return Some(config.root.clone());
+    }
+    let first = paths.first()?;
+    let dir = if first.is_dir() {
+        first.clone()
+    } else {
+        first.parent().map(Path::to_path_buf)?
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    let output = std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .current_dir(&dir)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let top = String::from_utf8(output.stdout).ok()?;
+    Some(PathBuf::from(top.trim_end()))
+}
+
+/// Whether two paths name the same file or folder.
+fn same_path(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// The path relative to the working directory when it lies below it.
 pub fn display_path(path: &Path) -> PathBuf {
     let stripped = path.strip_prefix("./").unwrap_or(path);
@@ -75,27 +118,48 @@ pub fn display_path(path: &Path) -> PathBuf {
 }
 
 impl Workspace {
-    /// Discover, read and parse every file under `paths`, and index them.
+    /// Discover, read and parse every file under `paths`, and index them
+    /// together with the rest of their project, so that checking one file
+    /// (a pre-commit hook passes only the changed ones) sees the same
+    /// models, mixins and callers as checking the whole project.
     pub fn load(paths: &[PathBuf], config: Config) -> Workspace {
         let (found, mut errors) = crate::walk::discover(paths, &config);
-        let progress = progress_bar(found.len());
-        let loaded: Vec<Result<LoadedFile, FileError>> = found
+        let mut all: Vec<(PathBuf, bool)> = found.iter().map(|p| (p.clone(), true)).collect();
+        if let Some(root) = project_root(paths, &config) {
+            let covered = paths.iter().any(|p| same_path(p, &root));
+            if !covered {
+                let (context, _) = crate::walk::discover(std::slice::from_ref(&root), &config);
+                let targets: std::collections::HashSet<PathBuf> =
+                    found.iter().filter_map(|p| p.canonicalize().ok()).collect();
+                all.extend(
+                    context
+                        .into_iter()
+                        .filter(|p| p.canonicalize().map_or(true, |c| !targets.contains(&c)))
+                        .map(|p| (p, false)),
+                );
+            }
+        }
+        let progress = progress_bar(all.len());
+        let loaded: Vec<Result<LoadedFile, FileError>> = all
             .par_iter()
             .progress_with(progress.clone())
-            .map(|path| {
+            .filter_map(|(path, target)| {
                 let display = display_path(path);
                 match SourceFile::read(path) {
                     Ok((bytes, source)) => {
                         let module = ModuleFacts::collect(module_name(&display), source.root(), &source.text);
-                        Ok(LoadedFile {
+                        Some(Ok(LoadedFile {
                             path: path.clone(),
                             display,
                             bytes,
                             source,
                             module,
-                        })
+                            target: *target,
+                        }))
                     }
-                    Err(message) => Err(FileError { path: display, message }),
+                    // A context file that cannot be read is not the user's question.
+                    Err(_) if !target => None,
+                    Err(message) => Some(Err(FileError { path: display, message })),
                 }
             })
             .collect();
@@ -152,6 +216,7 @@ impl Workspace {
                         bytes: text.into_bytes(),
                         source,
                         module,
+                        target: true,
                     });
                 }
                 Err(message) => errors.push(FileError { path: display, message }),
@@ -196,12 +261,23 @@ impl Workspace {
             file.diagnostics.sort_by_key(|d| (d.range.start, d.rule));
         }
         let mut notes = self.notes.clone();
-        notes.extend(call_notes);
+        notes.extend(call_notes.into_iter().filter(|n| {
+            self.files
+                .iter()
+                .any(|f| f.target && n.starts_with(&format!("{}:", f.display.display())))
+        }));
+        let files: Vec<FileReport> = files
+            .into_iter()
+            .zip(&self.files)
+            .filter(|(_, f)| f.target)
+            .map(|(r, _)| r)
+            .collect();
+        let files_checked = files.len();
         CheckResult {
             files,
             errors: self.errors.clone(),
             notes,
-            files_checked: self.files.len(),
+            files_checked,
         }
     }
 
@@ -213,6 +289,10 @@ impl Workspace {
             .files
             .par_iter()
             .map(|file| {
+                if !file.target {
+                    // Context of the project: read, never rewritten.
+                    return FixedFile::unchanged(file);
+                }
                 let enabled = self.enabled(&file.display);
                 fix_file(file, &self.index, &self.config, &enabled, unsafe_fixes)
             })
@@ -239,6 +319,8 @@ impl Workspace {
         for finding in findings
             .into_iter()
             .filter(|f| f.diagnostic.fix.is_some() && !f.edits.is_empty())
+            // A fix is applied whole: all its files must be the user's to change.
+            .filter(|f| f.edits.keys().all(|i| self.files[*i].target))
         {
             let fits = finding.edits.iter().all(|(file, edits)| {
                 let mut candidate = taken[*file].clone();
@@ -339,6 +421,21 @@ pub struct FixedFile {
 }
 
 impl FixedFile {
+    /// A file left as it was read.
+    pub fn unchanged(file: &LoadedFile) -> FixedFile {
+        FixedFile {
+            path: file.path.clone(),
+            display: file.display.clone(),
+            original_bytes: file.bytes.clone(),
+            original: file.source.text.clone(),
+            fixed: file.source.text.clone(),
+            bom: file.source.bom,
+            applied: Vec::new(),
+            remaining: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
     pub fn changed(&self) -> bool {
         self.original != self.fixed
     }

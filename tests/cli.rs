@@ -397,3 +397,31 @@ fn readme_rule_table_matches_the_rules() {
         "regenerate with `cargo run -- rules --format markdown`"
     );
 }
+
+#[test]
+fn a_single_file_is_checked_with_its_project_as_context() {
+    let dir = repo();
+    Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    // Only the service is named (as a pre-commit hook does); the models of
+    // the project still tell that User carries the mixin.
+    let out = auditfix(dir.path(), &["check", "--format", "json", "app/service.py"]);
+    assert_eq!(codes(&stdout(&out)), ["AUD001", "AUD002", "AUD003", "AUD004", "AUD007"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        value["summary"]["files_checked"], 1,
+        "context files are read, not reported"
+    );
+
+    // And fixing it rewrites only the named file.
+    let models_before = fs::read(dir.path().join("app/models.py")).unwrap();
+    let out = auditfix(dir.path(), &["fix", "--apply", "--allow-dirty", "app/service.py"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(dir.path().join("app/models.py")).unwrap(), models_before);
+    assert!(fs::read_to_string(dir.path().join("app/service.py"))
+        .unwrap()
+        .contains("created_by_user=None"));
+}

@@ -139,7 +139,7 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
     let is_model =
         |name: &str| index.columns(name).is_some_and(|c| !c.is_empty()) || index.inherits(name, &settings.mixin_class);
     let mut out = BTreeMap::new();
-    for file in &workspace.files {
+    for file in workspace.files.iter().filter(|f| f.target) {
         let mut facts = FileFacts {
             mixin_fits,
             ..FileFacts::default()

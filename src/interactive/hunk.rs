@@ -180,9 +180,9 @@ impl FileReview {
     /// problems).
     pub fn build_all(workspace: &Workspace, checked: &CheckResult, unsafe_fixes: bool) -> Vec<FileReview> {
         use rayon::prelude::*;
-        workspace
-            .files
-            .par_iter()
+        let targets: Vec<_> = workspace.files.iter().filter(|f| f.target).collect();
+        targets
+            .into_par_iter()
             .zip(checked.files.par_iter())
             .map(|(file, report)| {
                 debug_assert_eq!(file.display, report.path);
