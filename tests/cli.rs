@@ -425,3 +425,31 @@ fn a_single_file_is_checked_with_its_project_as_context() {
         .unwrap()
         .contains("created_by_user=None"));
 }
+
+#[test]
+fn a_fix_that_cannot_be_built_is_reported_and_the_rest_is_fixed() {
+    let dir = repo();
+    let service = SERVICE.replace(
+        "        self.db.add(user)\n",
+        "        self.db.add(user)\n\n    async def create_admin(self, data, created_by_user=None):\n        admin = User(email=data.email); self.db.add(admin)\n",
+    );
+    fs::write(dir.path().join("app/service.py"), &service).unwrap();
+    let out = auditfix(dir.path(), &["fix", "--apply", "--allow-dirty"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("app/service.py:")
+            && err.contains("could not be fixed safely here")
+            && err.contains("UserService.create_admin"),
+        "{err}"
+    );
+    let fixed = fs::read_to_string(dir.path().join("app/service.py")).unwrap();
+    assert!(
+        fixed.contains("async def create_user(self, data, created_by_user=None):"),
+        "the rest is fixed: {fixed}"
+    );
+    assert!(
+        fixed.contains("admin = User(email=data.email); self.db.add(admin)"),
+        "the line it cannot edit stays: {fixed}"
+    );
+}

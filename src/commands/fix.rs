@@ -33,6 +33,23 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         for problem in &file.problems {
             writeln!(stderr, "warning: {}: {problem}", file.display.display())?;
         }
+        // A rule that has a fix but could not build one here says so: the
+        // rest of the file is still fixed.
+        for d in file
+            .remaining
+            .iter()
+            .filter(|d| d.fix.is_none() && fix_expected(d.rule))
+        {
+            writeln!(
+                stderr,
+                "warning: {}:{}:{}: {} could not be fixed safely here; left as it is ({})",
+                file.display.display(),
+                d.start.line,
+                d.start.column,
+                d.rule.code(),
+                d.function.as_deref().unwrap_or("module level"),
+            )?;
+        }
     }
     let changed: Vec<&FixedFile> = fixed.iter().filter(|f| f.changed()).collect();
     let applied: usize = changed.iter().map(|f| f.applied.len()).sum();
@@ -139,6 +156,16 @@ fn pause_before_write() {
     if let Some(ms) = ms.and_then(|v| v.parse::<u64>().ok()) {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
+}
+
+/// Whether `rule` normally comes with a fix (so a finding without one means
+/// the fix could not be built, not that none exists).
+fn fix_expected(rule: crate::rules::Rule) -> bool {
+    use crate::rules::Rule;
+    !matches!(
+        rule,
+        Rule::ModelWithoutAuditMixin | Rule::PositionalShift | Rule::CallSignatureMismatch
+    )
 }
 
 fn plural(n: usize) -> &'static str {
