@@ -72,66 +72,30 @@ impl<'t> CallGraph<'t> {
     /// Build the graph; `needs_user[file]` lists `(def start byte, parameter)`.
     pub fn build(workspace: &'t Workspace, needs_user: &[Vec<(usize, String)>]) -> CallGraph<'t> {
         let settings = &workspace.config.settings;
-        let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
-        let mut definitions = Vec::new();
-        let mut file_functions = Vec::new();
-        let mut file_definitions = Vec::new();
-        for (file_index, file) in workspace.files.iter().enumerate() {
-            let text = file.source.text.as_str();
-            let funcs = functions(file.source.root(), text);
-            let mut ids = Vec::new();
-            for function in &funcs {
-                let key = DefRef {
-                    module: file.module.name.clone(),
-                    class: function.class.clone(),
-                    name: function.name.clone(),
-                };
-                let user_param = function
-                    .params
-                    .iter()
-                    .find(|p| user_names.iter().any(|u| **u == p.name) && p.kind != ParamKind::VarArgs)
-                    .map(|p| p.name.clone());
-                let needs = needs_user
-                    .get(file_index)
-                    .and_then(|n| n.iter().find(|(start, _)| *start == function.node.start_byte()))
-                    .map(|(_, p)| p.clone());
-                ids.push(definitions.len());
-                definitions.push(Definition {
-                    file: file_index,
-                    user_in_scope: user_in_scope(function, text, settings),
-                    is_route: is_route(function, text),
-                    function: function.clone(),
-                    key,
-                    user_param,
-                    needs_user: needs,
-                    facade_user: None,
-                });
-            }
-            file_functions.push(funcs);
-            file_definitions.push(ids);
-        }
-        let mut by_key = HashMap::new();
-        let mut by_method: HashMap<(String, String), Vec<usize>> = HashMap::new();
-        for (i, d) in definitions.iter().enumerate() {
-            by_key.insert(d.key.clone(), i);
-            if let Some(class) = &d.key.class {
-                by_method
-                    .entry((class.clone(), d.key.name.clone()))
-                    .or_default()
-                    .push(i);
-            }
-        }
         let files = workspace.files.len();
         let mut graph = CallGraph {
-            definitions,
+            definitions: Vec::new(),
             calls: vec![Vec::new(); files],
-            file_definitions,
-            by_key,
-            by_method,
+            file_definitions: vec![Vec::new(); files],
+            by_key: HashMap::new(),
+            by_method: HashMap::new(),
         };
-        // Calls matter only when they name a function that takes (or will
-        // take) a user. Find the files that mention one, resolve their calls,
-        // and repeat while facades add names.
+        let mut file_functions: Vec<Option<Vec<Function<'t>>>> = vec![None; files];
+        // The files that matter to callers: those that can hold a write
+        // method, those that name a user parameter, and (below) those that
+        // name a function taking a user. The others are never walked.
+        let user_names: Vec<&str> = Kind::ALL
+            .iter()
+            .map(|k| settings.user_parameters.get(*k).as_str())
+            .collect();
+        for (i, file) in workspace.files.iter().enumerate() {
+            let text = file.source.text.as_str();
+            if file.candidate || user_names.iter().any(|u| text.contains(u)) {
+                graph.include(workspace, i, needs_user, &mut file_functions);
+            }
+        }
+        // Resolve the calls that name a function taking (or about to take) a
+        // user, and repeat while facades add names.
         let mut names: HashSet<String> = HashSet::new();
         for _ in 0..8 {
             let wanted: HashSet<String> = graph
@@ -140,7 +104,7 @@ impl<'t> CallGraph<'t> {
                 .filter(|d| d.effective_user().is_some())
                 .map(|d| d.key.name.clone())
                 .collect();
-            if wanted == names {
+            if wanted == names || wanted.is_empty() {
                 break;
             }
             names = wanted;
@@ -149,26 +113,89 @@ impl<'t> CallGraph<'t> {
             let Ok(matcher) = aho_corasick::AhoCorasick::new(sorted) else {
                 break;
             };
+            let mentions: Vec<bool> = workspace
+                .files
+                .par_iter()
+                .map(|f| matcher.is_match(f.source.text.as_str()))
+                .collect();
+            for (i, mentioned) in mentions.iter().enumerate() {
+                if *mentioned && file_functions[i].is_none() {
+                    graph.include(workspace, i, needs_user, &mut file_functions);
+                }
+            }
             let calls: Vec<Vec<CallSite<'t>>> = workspace
                 .files
                 .par_iter()
                 .zip(file_functions.par_iter())
-                .map(|(file, funcs)| {
-                    let text = file.source.text.as_str();
-                    if !matcher.is_match(text) && !text.contains("getattr(") {
+                .zip(mentions.par_iter())
+                .map(|((file, funcs), mentioned)| {
+                    let (Some(funcs), true) = (funcs, *mentioned) else {
                         return Vec::new();
-                    }
+                    };
                     let resolver = Resolver {
                         index: &workspace.index,
                         module: &file.module,
                     };
-                    call_sites(&resolver, funcs, text, &|name| names.contains(name))
+                    call_sites(&resolver, funcs, file.source.text.as_str(), &|name| {
+                        names.contains(name)
+                    })
                 })
                 .collect();
             graph.calls = calls;
             graph.find_facades(workspace);
         }
         graph
+    }
+
+    /// Add the definitions of file `i` to the graph.
+    fn include(
+        &mut self,
+        workspace: &'t Workspace,
+        i: usize,
+        needs_user: &[Vec<(usize, String)>],
+        file_functions: &mut [Option<Vec<Function<'t>>>],
+    ) {
+        let settings = &workspace.config.settings;
+        let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
+        let file = &workspace.files[i];
+        let text = file.source.text.as_str();
+        let funcs = functions(file.source.root(), text);
+        for function in &funcs {
+            let key = DefRef {
+                module: file.module.name.clone(),
+                class: function.class.clone(),
+                name: function.name.clone(),
+            };
+            let user_param = function
+                .params
+                .iter()
+                .find(|p| user_names.iter().any(|u| **u == p.name) && p.kind != ParamKind::VarArgs)
+                .map(|p| p.name.clone());
+            let needs = needs_user
+                .get(i)
+                .and_then(|n| n.iter().find(|(start, _)| *start == function.node.start_byte()))
+                .map(|(_, p)| p.clone());
+            let id = self.definitions.len();
+            self.file_definitions[i].push(id);
+            self.by_key.insert(key.clone(), id);
+            if let Some(class) = &key.class {
+                self.by_method
+                    .entry((class.clone(), key.name.clone()))
+                    .or_default()
+                    .push(id);
+            }
+            self.definitions.push(Definition {
+                file: i,
+                user_in_scope: user_in_scope(function, text, settings),
+                is_route: is_route(function, text),
+                function: function.clone(),
+                key,
+                user_param,
+                needs_user: needs,
+                facade_user: None,
+            });
+        }
+        file_functions[i] = Some(funcs);
     }
 
     /// The definition a call reaches (through base classes for methods).

@@ -135,6 +135,7 @@ pub fn suppressed(text: &str, rule: Rule, line: usize) -> bool {
 }
 
 /// What checking one file produced.
+#[derive(Default)]
 pub struct FileCheck {
     pub diagnostics: Vec<Diagnostic>,
     /// Qualified names of the write methods audited.

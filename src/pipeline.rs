@@ -38,6 +38,10 @@ pub struct LoadedFile {
     /// fixes are for these); the others are read as the project's context
     /// (models, mixins, star-imported modules, callers).
     pub target: bool,
+    /// Whether per-file rules can find anything here (see
+    /// `functions::may_hold_findings`); when not, the tree is freed after
+    /// the file's facts are taken, and parsed again only if a caller needs it.
+    pub candidate: bool,
 }
 
 /// Every file of a run, and the repository index over them.
@@ -139,6 +143,7 @@ impl Workspace {
                 );
             }
         }
+        let prefilter = crate::analysis::functions::Prefilter::new(&config.settings);
         let progress = progress_bar(all.len());
         let loaded: Vec<Result<LoadedFile, FileError>> = all
             .par_iter()
@@ -146,8 +151,12 @@ impl Workspace {
             .filter_map(|(path, target)| {
                 let display = display_path(path);
                 match SourceFile::read(path) {
-                    Ok((bytes, source)) => {
+                    Ok((bytes, mut source)) => {
                         let module = ModuleFacts::collect(module_name(&display), source.root(), &source.text);
+                        let candidate = prefilter.may_hold_findings(&source.text);
+                        if !candidate {
+                            source.release_tree();
+                        }
                         Some(Ok(LoadedFile {
                             path: path.clone(),
                             display,
@@ -155,6 +164,7 @@ impl Workspace {
                             source,
                             module,
                             target: *target,
+                            candidate,
                         }))
                     }
                     // A context file that cannot be read is not the user's question.
@@ -203,6 +213,7 @@ impl Workspace {
     pub fn from_memory(sources: Vec<(PathBuf, String)>, config: Config) -> Workspace {
         let mut files = Vec::new();
         let mut errors = Vec::new();
+        let prefilter = crate::analysis::functions::Prefilter::new(&config.settings);
         for (path, text) in sources {
             let display = display_path(&path);
             let parsed =
@@ -214,6 +225,7 @@ impl Workspace {
                         path,
                         display,
                         bytes: text.into_bytes(),
+                        candidate: prefilter.may_hold_findings(&source.text),
                         source,
                         module,
                         target: true,
@@ -289,8 +301,9 @@ impl Workspace {
             .files
             .par_iter()
             .map(|file| {
-                if !file.target {
-                    // Context of the project: read, never rewritten.
+                if !file.target || !file.candidate {
+                    // Context of the project (read, never rewritten), or a
+                    // file no per-file rule can find anything in.
                     return FixedFile::unchanged(file);
                 }
                 let enabled = self.enabled(&file.display);
@@ -396,6 +409,9 @@ impl Workspace {
         self.files
             .par_iter()
             .map(|file| {
+                if !file.candidate {
+                    return crate::checker::FileCheck::default();
+                }
                 let enabled = self.enabled(&file.display);
                 check_file(&file.source, &file.module, &self.index, &self.config.settings, &enabled)
             })

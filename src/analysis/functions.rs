@@ -326,6 +326,36 @@ fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
     out
 }
 
+/// The byte prefilter of per-file rules: whether a file's text can hold a
+/// finding at all. A write method calls a session write (`db.add(`,
+/// `session.flush(` ... for the configured session expressions); AUD005
+/// needs `func.now`. Files that cannot are parsed once for their facts and
+/// their trees freed. Derived from the configuration, never hard-coded.
+pub struct Prefilter {
+    matcher: Option<aho_corasick::AhoCorasick>,
+}
+
+impl Prefilter {
+    pub fn new(settings: &Settings) -> Prefilter {
+        let mut needles: Vec<String> = vec!["func.now".to_string()];
+        for expression in &settings.session_expressions {
+            let receiver = expression.rsplit('.').next().unwrap_or(expression);
+            for write in SESSION_WRITES {
+                needles.push(format!("{receiver}{write}"));
+            }
+        }
+        needles.sort();
+        needles.dedup();
+        Prefilter {
+            matcher: aho_corasick::AhoCorasick::new(&needles).ok(),
+        }
+    }
+
+    pub fn may_hold_findings(&self, text: &str) -> bool {
+        self.matcher.as_ref().is_none_or(|m| m.is_match(text))
+    }
+}
+
 /// Calls that write through a session; a body with none of them holds no write.
 const SESSION_WRITES: &[&str] = &[".add(", ".add_all(", ".flush(", ".commit(", ".delete(", ".merge("];
 

@@ -15,7 +15,8 @@ pub struct SourceFile {
     pub text: String,
     /// Whether the file on disk starts with a UTF-8 BOM.
     pub bom: bool,
-    pub tree: Tree,
+    /// The tree, parsed again on demand after [`SourceFile::release_tree`].
+    tree: std::sync::OnceLock<Tree>,
 }
 
 thread_local! {
@@ -92,7 +93,11 @@ impl SourceFile {
         if let Some(message) = syntax_error(&tree, &text) {
             return Err(message);
         }
-        Ok(SourceFile { text, bom, tree })
+        Ok(SourceFile {
+            text,
+            bom,
+            tree: std::sync::OnceLock::from(tree),
+        })
     }
 
     /// Read and parse the file at `path`.
@@ -104,7 +109,13 @@ impl SourceFile {
     }
 
     pub fn root(&self) -> Node<'_> {
-        self.tree.root_node()
+        self.tree.get_or_init(|| parse(&self.text)).root_node()
+    }
+
+    /// Free the tree (files that can hold no finding keep only their
+    /// facts); `root` parses the text again if it is ever needed.
+    pub fn release_tree(&mut self) {
+        self.tree = std::sync::OnceLock::new();
     }
 
     /// The text of `node`.
