@@ -69,35 +69,41 @@ fn progress_bar(files: usize) -> ProgressBar {
     bar
 }
 
-/// The project the paths belong to: the configuration's folder when a
-/// configuration file was found, else the git work tree around the first
-/// path. `None` outside both.
-fn project_root(paths: &[PathBuf], config: &Config) -> Option<PathBuf> {
-    if config.source.is_some() {
-        return Some(config.root.clone());
-    }
+/// Files whose folder is the root of a Python project.
+const PROJECT_MARKERS: &[&str] = &[
+    "pyproject.toml",
+    "auditfix.toml",
+    ".auditfix.toml",
+    "setup.py",
+    "setup.cfg",
+    "tox.ini",
+    "pytest.ini",
+    "requirements.txt",
+    ".git",
+];
+
+/// The project the paths belong to: the nearest folder, from the first
+/// path up, that holds a project marker (`pyproject.toml`, `setup.py`,
+/// `requirements.txt`, `.git` ...). `None` when there is none.
+fn project_root(paths: &[PathBuf]) -> Option<PathBuf> {
     let first = paths.first()?;
-    let dir = if first.is_dir() {
+    let start = if first.is_dir() {
         first.clone()
     } else {
         first.parent().map(Path::to_path_buf)?
     };
-    let dir = if dir.as_os_str().is_empty() {
+    let start = if start.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
-        dir
+        start
     };
-    let output = std::process::Command::new("git")
-        .args(["rev-parse", "--show-toplevel"])
-        .current_dir(&dir)
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
+    let mut dir = start.canonicalize().ok()?;
+    loop {
+        if PROJECT_MARKERS.iter().any(|m| dir.join(m).exists()) {
+            return Some(dir);
+        }
+        dir = dir.parent()?.to_path_buf();
     }
-    let top = String::from_utf8(output.stdout).ok()?;
-    Some(PathBuf::from(top.trim_end()))
 }
 
 /// Whether two paths name the same file or folder.
@@ -129,7 +135,7 @@ impl Workspace {
     pub fn load(paths: &[PathBuf], config: Config) -> Workspace {
         let (found, mut errors) = crate::walk::discover(paths, &config);
         let mut all: Vec<(PathBuf, bool)> = found.iter().map(|p| (p.clone(), true)).collect();
-        if let Some(root) = project_root(paths, &config) {
+        if let Some(root) = project_root(paths) {
             let covered = paths.iter().any(|p| same_path(p, &root));
             if !covered {
                 let (context, _) = crate::walk::discover(std::slice::from_ref(&root), &config);
