@@ -9,3 +9,7 @@ bash scripts/setup-venv.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo test --workspace
+
+# The wheel installs and runs in a fresh virtualenv; the pre-commit hooks
+# block a non-compliant commit and pass a compliant one.
+bash scripts/test-packaging.sh
