@@ -293,19 +293,7 @@ pub fn attribute_classes(
     };
     let init_nodes = scope_descendants(init.body);
     for &node in &init_nodes {
-        if node.kind() != "assignment" {
-            continue;
-        }
-        let Some(left) = node.child_by_field_name("left") else {
-            continue;
-        };
-        if left.kind() != "attribute" {
-            continue;
-        }
-        let (Some(object), Some(attr)) = (
-            left.child_by_field_name("object"),
-            left.child_by_field_name("attribute"),
-        ) else {
+        let Some((object, attr, _)) = super::source::attribute_assignment(node) else {
             continue;
         };
         if &text[object.byte_range()] != "self" {

@@ -651,18 +651,10 @@ fn fill_uses<'t>(entity: &mut Entity<'t>, nodes: &[Node<'t>], text: &str) {
     for node in nodes {
         match node.kind() {
             "assignment" => {
-                let Some(left) = node.child_by_field_name("left") else {
+                let Some((object, attr, _)) = super::source::attribute_assignment(*node) else {
                     continue;
                 };
-                if left.kind() != "attribute" {
-                    continue;
-                }
-                let (Some(object), Some(attr)) = (
-                    left.child_by_field_name("object"),
-                    left.child_by_field_name("attribute"),
-                ) else {
-                    continue;
-                };
+                let Some(left) = attr.parent() else { continue };
                 if object.kind() != "identifier" || text[object.byte_range()] != entity.variable {
                     continue;
                 }

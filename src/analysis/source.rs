@@ -264,6 +264,20 @@ pub fn dotted_name(node: Node<'_>, text: &str) -> Option<String> {
     }
 }
 
+/// The parts of `object.attr = value` when `node` is such an assignment:
+/// the object, the attribute name node and the value.
+pub fn attribute_assignment(node: Node<'_>) -> Option<(Node<'_>, Node<'_>, Node<'_>)> {
+    if node.kind() != "assignment" {
+        return None;
+    }
+    let left = node.child_by_field_name("left").filter(|l| l.kind() == "attribute")?;
+    Some((
+        left.child_by_field_name("object")?,
+        left.child_by_field_name("attribute")?,
+        node.child_by_field_name("right")?,
+    ))
+}
+
 /// The statements of a `block`, comments excluded.
 pub fn statements(block: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = block.walk();
@@ -285,9 +299,13 @@ pub fn is_load(node: Node<'_>, name: &str, text: &str) -> bool {
 }
 
 fn is_load_position(node: Node<'_>) -> bool {
-    let Some(parent) = node.parent() else {
-        return false;
-    };
+    node.parent().is_some_and(|parent| is_load_position_in(node, parent))
+}
+
+/// [`is_load_position`] with the parent known: `Node::parent` searches down
+/// from the root, so a walk that asks it of every node costs the tree's
+/// depth per node (quadratic on deeply nested code).
+fn is_load_position_in(node: Node<'_>, parent: Node<'_>) -> bool {
     match parent.kind() {
         "attribute" => parent
             .child_by_field_name("object")
@@ -317,16 +335,17 @@ fn is_load_position(node: Node<'_>) -> bool {
 pub fn load_counts(root: Node<'_>, text: &str) -> std::collections::HashMap<String, usize> {
     let mut counts = std::collections::HashMap::new();
     let mut cursor = root.walk();
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
+    // Each node with its parent (see `is_load_position_in`).
+    let mut stack = vec![(root, None)];
+    while let Some((node, parent)) = stack.pop() {
         if node.kind() == "identifier" {
-            if is_load_position(node) {
+            if parent.is_some_and(|p| is_load_position_in(node, p)) {
                 *counts.entry(text[node.byte_range()].to_string()).or_insert(0) += 1;
             }
             continue;
         }
         cursor.reset(node);
-        stack.extend(node.named_children(&mut cursor));
+        stack.extend(node.named_children(&mut cursor).map(|child| (child, Some(node))));
     }
     counts
 }
