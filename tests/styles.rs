@@ -390,7 +390,6 @@ fn comments_above_anchors() {
 /// comment lines that describe it, and a wrapped body takes its first
 /// statement's comment into the `try`.
 #[test]
-#[ignore = "known: inserted text lands between a comment and its statement"]
 fn comments_above_anchors_expected() {
     check_expected("comments_above_anchors", SPACES, Config::default());
 }
@@ -403,7 +402,6 @@ fn aware_timestamps_new_import() {
 /// `datetime` and `timezone` imported in the same pass belong in one
 /// `from datetime import datetime, timezone`.
 #[test]
-#[ignore = "known: two `from datetime import` lines added in one pass"]
 fn aware_timestamps_new_import_expected() {
     check_expected("aware_timestamps_new_import", SPACES, aware());
 }

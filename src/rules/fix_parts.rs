@@ -58,6 +58,17 @@ pub fn timestamp(checker: &Checker<'_>) -> Option<(String, Vec<Edit>)> {
             };
             Some((expr.to_string(), Vec::new()))
         }
+        DatetimeForm::Unbound if aware && !checker.index.is_bound(checker.module, "timezone") => {
+            // Both names in one import line, as a person would write it.
+            let edit = add_import::add_imports(
+                checker.text,
+                checker.root,
+                "datetime",
+                &["datetime", "timezone"],
+                checker.stylist(),
+            )?;
+            Some(("datetime.now(timezone.utc)".to_string(), vec![edit]))
+        }
         form => {
             let mut edits = match form {
                 DatetimeForm::Unbound => import(checker, "datetime", "datetime")?,
@@ -174,7 +185,7 @@ pub fn setter(checker: &Checker<'_>, method: &WriteMethod<'_>, entity: &Entity<'
         ],
     );
     let mut edits = audit_context(checker, method)?;
-    edits.push(insert_statements::insert_before(
+    edits.push(insert_statements::insert_above_comments(
         checker.text,
         anchor,
         &text,
@@ -196,7 +207,7 @@ pub fn timestamps(checker: &Checker<'_>, entity: &Entity<'_>, fields: &[&str]) -
             )
         })
         .collect();
-    edits.push(insert_statements::insert_before(
+    edits.push(insert_statements::insert_above_comments(
         checker.text,
         anchor,
         &text,

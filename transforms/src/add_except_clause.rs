@@ -54,7 +54,7 @@ pub fn add_except_clause(
             if !starts_line(source, before.start_byte()) {
                 return None;
             }
-            let at = line_start(source, before.start_byte());
+            let at = crate::lines::above_comments(source, line_start(source, before.start_byte()));
             (index, Edit::insertion(text, at))
         }
         None => {
@@ -400,5 +400,26 @@ mod tests {
         assert!(!valid_order(&[Else]));
         assert!(!valid_order(&[Typed, Finally, Else]));
         assert!(!valid_order(&[Typed, Else, Typed]));
+    }
+
+    #[test]
+    fn a_new_clause_goes_above_the_comment_of_the_clause_it_precedes() {
+        let src =
+            "def f():\n    try:\n        g()\n    # anything else is a bug\n    except Exception:\n        raise\n";
+        let tree = crate::testing::parse(src);
+        let try_statement = crate::testing::find(tree.root_node(), "try_statement", src, "try");
+        let before = crate::testing::find(tree.root_node(), "except_clause", src, "except Exception");
+        let edit = add_except_clause(
+            src,
+            try_statement,
+            Some(before),
+            "except ValueError:\n    pass\n",
+            &Stylist::detect(src),
+        )
+        .unwrap();
+        assert_eq!(
+            crate::testing::applied(src, &[edit]),
+            "def f():\n    try:\n        g()\n    except ValueError:\n        pass\n    # anything else is a bug\n    except Exception:\n        raise\n"
+        );
     }
 }

@@ -38,18 +38,30 @@ use tree_sitter::Node;
 
 /// Add `from module import name` to the module whose tree root is `root`.
 pub fn add_import(source: &str, root: Node<'_>, module: &str, name: &str, stylist: &Stylist) -> Option<Edit> {
+    add_imports(source, root, module, &[name], stylist)
+}
+
+/// Add `from module import a, b` at once (one line, as a person writes it,
+/// when the module has no such import yet; merged into it when it has).
+/// `None` when any of the names is already imported from the module, or
+/// when several names would have to be merged into an existing import.
+pub fn add_imports(source: &str, root: Node<'_>, module: &str, names: &[&str], stylist: &Stylist) -> Option<Edit> {
     // Verify that the input is a module and the names are names.
-    if root.kind() != "module" || !is_module_path(module) || !is_identifier(name) {
+    if root.kind() != "module" || !is_module_path(module) || names.is_empty() || !names.iter().all(|n| is_identifier(n))
+    {
         return None;
     }
+    let name = names.join(", ");
+    let name = name.as_str();
+    let wanted = names;
     let statements = code_children(root);
     let mut target = None;
     for statement in &statements {
         let Some(names) = from_import_names(source, *statement, module) else {
             continue;
         };
-        // Verify that the name is not imported from the module yet.
-        if names.iter().any(|n| binds(source, *n, name)) {
+        // Verify that no name is imported from the module yet.
+        if names.iter().any(|n| wanted.iter().any(|w| binds(source, *n, w))) {
             return None;
         }
         if target.is_none() && !has_wildcard(*statement) {
@@ -57,8 +69,11 @@ pub fn add_import(source: &str, root: Node<'_>, module: &str, name: &str, stylis
         }
     }
     let le = stylist.line_ending;
-    // 1. Into the existing import.
+    // 1. Into the existing import (one name at a time).
     if let Some(statement) = target {
+        if wanted.len() != 1 {
+            return None;
+        }
         return append(source, &name_list(statement), name, stylist);
     }
     let line = format!("from {module} import {name}{le}");
@@ -356,5 +371,33 @@ mod tests {
         assert_eq!(remove("import a\n", "a"), None);
         assert_eq!(remove("from m import a; x = 1\n", "a"), None);
         assert_eq!(remove("def f():\n    from m import a\n", "a"), None);
+    }
+
+    #[test]
+    fn several_names_in_one_new_line() {
+        let src = "import os\n\nx = 1\n";
+        let tree = parse(src);
+        let edit = add_imports(
+            src,
+            tree.root_node(),
+            "datetime",
+            &["datetime", "timezone"],
+            &Stylist::detect(src),
+        )
+        .unwrap();
+        assert_eq!(
+            applied(src, &[edit]),
+            "import os\nfrom datetime import datetime, timezone\n\nx = 1\n"
+        );
+        let src = "from datetime import date\n";
+        let tree = parse(src);
+        assert!(add_imports(
+            src,
+            tree.root_node(),
+            "datetime",
+            &["datetime", "timezone"],
+            &Stylist::detect(src)
+        )
+        .is_none());
     }
 }

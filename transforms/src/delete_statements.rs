@@ -20,9 +20,7 @@
 //!    delete the enclosing statement instead). A module may become empty.
 
 use crate::edit::Edit;
-use crate::lines::{
-    absorb_blank_line, code_children, ends_line, leading_comment, line_start, starts_line, whole_lines, with_decorators,
-};
+use crate::lines::{absorb_blank_line, code_children, ends_line, starts_line, whole_lines, with_decorators};
 use tree_sitter::Node;
 
 /// Delete the statements `first..=last` (siblings in one block).
@@ -59,10 +57,7 @@ pub fn delete_statements(source: &str, first: Node<'_>, last: Node<'_>) -> Optio
 /// above `first`, and without leaving two blank lines in a row.
 pub fn delete_statements_and_comments(source: &str, first: Node<'_>, last: Node<'_>) -> Option<Edit> {
     let plain = delete_statements(source, first, last)?;
-    let start = match leading_comment(source, with_decorators(first)) {
-        Some(comment) => line_start(source, comment.start_byte()),
-        None => plain.start(),
-    };
+    let start = crate::lines::above_comments(source, plain.start());
     if plain.end() == source.len() && !source.ends_with('\n') {
         // At the end of a file without a final newline: keep `plain`'s care.
         return Some(plain);

@@ -26,9 +26,7 @@
 //! import (which must come first); or when the template renders to nothing.
 
 use crate::edit::Edit;
-use crate::lines::{
-    ends_line, future_import_follows, insert_lines_after, leading_comment, line_start, starts_line, with_decorators,
-};
+use crate::lines::{ends_line, future_import_follows, insert_lines_after, line_start, starts_line, with_decorators};
 use crate::style::Stylist;
 use tree_sitter::Node;
 
@@ -54,13 +52,10 @@ pub fn insert_before(source: &str, statement: Node<'_>, template: &str, stylist:
 /// comment lines directly over it.
 pub fn insert_above_comments(source: &str, statement: Node<'_>, template: &str, stylist: &Stylist) -> Option<Edit> {
     let plain = insert_before(source, statement, template, stylist)?;
-    match leading_comment(source, with_decorators(statement)) {
-        Some(comment) => Some(Edit::insertion(
-            plain.content(),
-            line_start(source, comment.start_byte()),
-        )),
-        None => Some(plain),
-    }
+    Some(Edit::insertion(
+        plain.content(),
+        crate::lines::above_comments(source, plain.start()),
+    ))
 }
 
 /// Insert `template` on its own lines after `statement`.

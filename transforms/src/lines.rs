@@ -209,23 +209,6 @@ mod tests {
     }
 }
 
-/// The first of the comment lines that stand directly above `statement`
-/// (each on its own line, no blank line between them and the statement),
-/// or `None` when there are none.
-pub(crate) fn leading_comment<'t>(source: &str, statement: Node<'t>) -> Option<Node<'t>> {
-    let mut first = None;
-    let mut below = statement;
-    while let Some(previous) = below.prev_sibling() {
-        let adjacent = previous.end_position().row + 1 == below.start_position().row;
-        if previous.kind() != "comment" || !adjacent || !starts_line(source, previous.start_byte()) {
-            break;
-        }
-        first = Some(previous);
-        below = previous;
-    }
-    first
-}
-
 /// Where a deletion of whole lines `start..end` should end so that it does
 /// not leave two blank lines where there was one on each side of it.
 pub(crate) fn absorb_blank_line(source: &str, start: usize, end: usize) -> usize {
@@ -240,4 +223,24 @@ pub(crate) fn absorb_blank_line(source: &str, start: usize, end: usize) -> usize
         Some(after) if source[end..after].trim().is_empty() => after,
         _ => end,
     }
+}
+
+/// The start of the comment lines that stand directly above the line
+/// starting at `at`, at its indentation (they describe the clause there), or
+/// `at` when there are none.
+pub(crate) fn above_comments(source: &str, at: usize) -> usize {
+    let line_end = source[at..].find('\n').map_or(source.len(), |i| at + i);
+    let indent = &source[at..line_end][..source[at..line_end].len() - source[at..line_end].trim_start().len()];
+    let mut start = at;
+    while start > 0 {
+        let previous = line_start(source, start - 1);
+        let line = source[previous..start].trim_end_matches(['\n', '\r']);
+        let own_indent = &line[..line.len() - line.trim_start().len()];
+        if own_indent == indent && line.trim_start().starts_with('#') {
+            start = previous;
+        } else {
+            break;
+        }
+    }
+    start
 }

@@ -67,7 +67,9 @@ pub fn wrap_in_try(
         return None;
     }
     let le = stylist.line_ending;
-    let start = line_start(source, first.start_byte());
+    // A comment directly above the first statement describes it: it moves
+    // into the `try` with it.
+    let start = crate::lines::above_comments(source, line_start(source, first.start_byte()));
     // The end of the last line's text (before a `\r` that a trailing
     // comment node may take).
     let end = line_end(source, last.end_byte());
