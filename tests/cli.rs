@@ -453,3 +453,41 @@ fn a_fix_that_cannot_be_built_is_reported_and_the_rest_is_fixed() {
         "the line it cannot edit stays: {fixed}"
     );
 }
+
+#[test]
+fn a_mixin_without_the_setters_is_said_once_and_no_setter_is_injected() {
+    let dir = repo();
+    // Another team's mixin: foreign keys, no setters.
+    let models = MODELS
+        .replace(
+            "    def set_created_by(self, email, name):\n        self.created_by_email = email\n\n",
+            "",
+        )
+        .replace("    def set_updated_by(self, email, name):\n        pass\n\n", "")
+        .replace(
+            "    def set_deleted_by(self, email, name):\n        pass\n",
+            "    created_by_id: Mapped[int] = mapped_column()\n",
+        );
+    assert!(!models.contains("def set_"), "{models}");
+    fs::write(dir.path().join("app/models.py"), models).unwrap();
+    let out = auditfix(dir.path(), &["check", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let notes: Vec<&str> = value["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("AuditMixin") && notes[0].contains("set_created_by"),
+        "{notes:?}"
+    );
+    assert_eq!(
+        codes(&stdout(&out)),
+        ["AUD004", "AUD007"],
+        "no S1-S3 where the setters do not exist"
+    );
+    let out = auditfix(dir.path(), &["fix", "--unsafe"]);
+    assert!(!stdout(&out).contains("set_created_by"), "{}", stdout(&out));
+}
