@@ -171,6 +171,8 @@ pub fn check_file(
     let is_model = |name: &str| checker.is_model(name);
     let methods: Vec<WriteMethod> = functions(file.root(), &file.text)
         .into_iter()
+        // The mixin's own definition is never rewritten.
+        .filter(|f| f.class.as_deref() != Some(settings.mixin_class.as_str()))
         .filter_map(|f| write_method(f, &file.text, settings, module, &is_model))
         .collect();
 
