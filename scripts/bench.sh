@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Benchmark: how fast `auditfix check` and `auditfix fix` (dry run) go over a
+# large tree of Python files, next to the floor of parsing every file once
+# with tree-sitter (benches/parse_floor.rs) and, when `ast-grep` is on PATH,
+# an ast-grep scan with an equivalent rule (methods named create_*/update_*/
+# delete_* in classes) as a yardstick. `check --no-prefilter` and
+# `fix --no-prefilter` are measured too when the binary has that flag.
+#
+# Each command runs once to warm the page cache, then N times on T threads
+# (RAYON_NUM_THREADS=T, and pinned to T CPUs with taskset when there are
+# that many). Prints a Markdown table: median, min and max wall time (the
+# spread shows the machine's noise), MB/s and files/s over the corpus, peak
+# RSS (the largest of the runs), and the ratio to the parse floor's median.
+#
+# Usage: scripts/bench.sh [CORPUS_DIR] [--runs N] [--threads T]
+#                         [--files N] [--seed S]
+# Without CORPUS_DIR, a corpus of --files generated files (default 6000,
+# about 50 MB; scripts/gen_corpus.py) is made once under $TMPDIR and reused.
+# MB are 10^6 bytes. Exit codes 1 of check/fix (findings, changes) are
+# expected; anything else is reported in the table's notes.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+runs=5
+threads=2
+files=6000
+seed=1
+corpus=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --runs) runs="$2"; shift 2 ;;
+        --threads) threads="$2"; shift 2 ;;
+        --files) files="$2"; shift 2 ;;
+        --seed) seed="$2"; shift 2 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        -*) echo "bench: unknown option $1" >&2; exit 2 ;;
+        *) corpus="$1"; shift ;;
+    esac
+done
+
+cd "$repo"
+python="${PYTHON:-python3}"
+
+# The executables of a cargo build, by target name, from its JSON messages.
+executables() {
+    "$python" -c '
+import json, sys
+for line in sys.stdin:
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        continue
+    if msg.get("reason") == "compiler-artifact" and msg.get("executable"):
+        print(msg["target"]["name"], msg["executable"])
+'
+}
+
+echo "bench: building (release)..." >&2
+auditfix="$(cargo build --release --message-format=json --bin auditfix | executables | awk '$1 == "auditfix" {print $2}' | tail -1)"
+floor="$(cargo bench --no-run --message-format=json --bench parse_floor 2>/dev/null | executables | awk '$1 == "parse_floor" {print $2}' | tail -1)"
+if [ -z "$auditfix" ] || [ -z "$floor" ]; then
+    echo "bench: could not find the built auditfix or parse_floor executables" >&2
+    exit 2
+fi
+
+if [ -z "$corpus" ]; then
+    corpus="${TMPDIR:-/tmp}/auditfix-bench-corpus-$files-$seed"
+    if [ ! -d "$corpus" ]; then
+        echo "bench: generating $files files into $corpus..." >&2
+        "$python" scripts/gen_corpus.py "$corpus" --files "$files" --seed "$seed"
+    fi
+fi
+if [ ! -d "$corpus" ]; then
+    echo "bench: $corpus is not a folder" >&2
+    exit 2
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# The ast-grep rule equivalent to finding the write methods' candidates.
+cat > "$work/write-methods.yml" <<'YAML'
+id: write-method
+language: python
+severity: info
+message: a create/update/delete method
+rule:
+  kind: function_definition
+  has:
+    field: name
+    regex: ^(create|update|delete)_
+  inside:
+    kind: class_definition
+    stopBy: end
+YAML
+
+# Run one command N times (after one warm-up run); print one JSON line.
+cat > "$work/measure.py" <<'PY'
+import json, os, resource, shutil, subprocess, sys, tempfile, time
+
+label, runs = sys.argv[1], int(sys.argv[2])
+cmd = sys.argv[3:]
+gnu_time = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+times, rss, codes = [], [], set()
+for i in range(runs + 1):
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
+        full = [gnu_time, "-f", "%M", "-o", out.name] + cmd if gnu_time else cmd
+        start = time.perf_counter()
+        proc = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        elapsed = time.perf_counter() - start
+        if gnu_time:
+            lines = [l for l in out.read().split() if l.isdigit()]
+            peak = int(lines[-1]) if lines else 0
+        else:
+            # Each measure.py runs one command at a time: the children's peak
+            # is this command's peak (or an earlier run's, no larger).
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    codes.add(proc.returncode)
+    if i == 0:
+        continue  # warm-up
+    times.append(elapsed)
+    rss.append(peak)
+times.sort()
+n = len(times)
+median = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
+print(json.dumps({"label": label, "median": median, "min": times[0], "max": times[-1],
+                  "rss_kb": max(rss), "codes": sorted(codes), "cmd": " ".join(cmd)}))
+PY
+
+pin=()
+if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge "$threads" ]; then
+    pin=(taskset -c "0-$((threads - 1))")
+fi
+export RAYON_NUM_THREADS="$threads"
+
+results="$work/results.jsonl"
+measure() {
+    local label="$1"
+    shift
+    echo "bench: $label..." >&2
+    "$python" "$work/measure.py" "$label" "$runs" "${pin[@]}" "$@" >> "$results"
+}
+
+# What the floor walks, and what check says it checked (they should agree).
+floor_line="$("${pin[@]}" "$floor" "$corpus")"
+checked="$("$auditfix" check --format json --exit-zero "$corpus" 2>/dev/null \
+    | "$python" -c 'import json, sys; d = json.load(sys.stdin); print(d["summary"]["files_checked"], len(d["errors"]), d["summary"]["findings"])')"
+
+measure "parse floor (tree-sitter)" "$floor" "$corpus"
+measure "auditfix check" "$auditfix" check --format json "$corpus"
+if "$auditfix" check --help 2>/dev/null | grep -q -- '--no-prefilter'; then
+    measure "auditfix check --no-prefilter" "$auditfix" check --format json --no-prefilter "$corpus"
+fi
+measure "auditfix fix (dry run)" "$auditfix" fix --color never "$corpus"
+if "$auditfix" fix --help 2>/dev/null | grep -q -- '--no-prefilter'; then
+    measure "auditfix fix --no-prefilter (dry run)" "$auditfix" fix --color never --no-prefilter "$corpus"
+fi
+if command -v ast-grep >/dev/null 2>&1; then
+    measure "ast-grep scan ($(ast-grep --version 2>/dev/null | head -1))" \
+        ast-grep scan --rule "$work/write-methods.yml" --threads "$threads" --json=compact "$corpus"
+else
+    echo "bench: ast-grep not on PATH (pip install ast-grep-cli); no yardstick" >&2
+fi
+
+"$python" - "$results" "$floor_line" "$checked" "$corpus" "$runs" "$threads" "${pin[*]:-}" <<'PY'
+import json, platform, subprocess, sys
+
+results_path, floor_line, checked, corpus, runs, threads, pin = sys.argv[1:8]
+floor = dict(kv.split("=") for kv in floor_line.split())
+files, size = int(floor["files"]), int(floor["bytes"])
+checked_files, check_errors, findings = (int(x) for x in checked.split())
+rows = [json.loads(line) for line in open(results_path)]
+base = rows[0]["median"]
+try:
+    cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+except (OSError, StopIteration):
+    cpu = platform.processor() or "unknown CPU"
+try:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
+    commit = (commit + (" + uncommitted changes" if dirty else "")) or "unknown"
+except OSError:
+    commit = "unknown"
+print(f"Corpus `{corpus}`: {files} files, {size / 1e6:.1f} MB; check checked {checked_files} files "
+      f"({check_errors} could not be checked), {findings} findings.")
+print(f"{runs} runs after a warm-up, {threads} threads (RAYON_NUM_THREADS={threads}"
+      + (f", `{pin}`" if pin else "") + f"); {cpu}; commit {commit}.")
+print()
+print("| command | median s | min s | max s | MB/s | files/s | peak RSS MB | x floor |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for r in rows:
+    m = r["median"]
+    print(f"| {r['label']} | {m:.3f} | {r['min']:.3f} | {r['max']:.3f} | {size / 1e6 / m:.1f} | "
+          f"{files / m:.0f} | {r['rss_kb'] / 1024:.0f} | {m / base:.2f} |")
+print()
+notes = []
+if checked_files + check_errors != files:
+    notes.append(f"the floor walked {files} files, check reported {checked_files} checked and {check_errors} errors")
+for r in rows:
+    odd = [c for c in r["codes"] if c not in (0, 1)]
+    if odd:
+        notes.append(f"`{r['label']}` exited with {odd}")
+for note in notes:
+    print(f"- note: {note}")
+print("Commands:")
+for r in rows:
+    print(f"- {r['label']}: `{r['cmd']}`")
+PY
