@@ -454,7 +454,9 @@ mod tests {
         writer.write(&inside, b"old\n", b"new\n").unwrap();
         assert_eq!(fs::read_to_string(&inside).unwrap(), "new\n");
         // Given the link itself (or the outside folder), the write is wanted.
-        Writer::new(std::slice::from_ref(&link)).write(&link, b"old\n", b"new\n").unwrap();
+        Writer::new(std::slice::from_ref(&link))
+            .write(&link, b"old\n", b"new\n")
+            .unwrap();
         assert_eq!(fs::read_to_string(&target).unwrap(), "new\n");
     }
 
