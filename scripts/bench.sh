@@ -6,11 +6,14 @@
 # delete_* in classes) as a yardstick. `check --no-prefilter` and
 # `fix --no-prefilter` are measured too when the binary has that flag.
 #
-# Each command runs once to warm the page cache, then N times on T threads
+# The commands run in rounds, each command once per round, so that a change
+# in the machine's background load falls on all of them alike: one warm-up
+# round (page cache), then N measured rounds, on T threads
 # (RAYON_NUM_THREADS=T, and pinned to T CPUs with taskset when there are
 # that many). Prints a Markdown table: median, min and max wall time (the
-# spread shows the machine's noise), MB/s and files/s over the corpus, peak
-# RSS (the largest of the runs), and the ratio to the parse floor's median.
+# spread shows the machine's noise, as does the load average printed before
+# and after), MB/s and files/s over the corpus, peak RSS (the largest of the
+# runs), and the ratio to the parse floor's median.
 #
 # Usage: scripts/bench.sh [CORPUS_DIR] [--runs N] [--threads T]
 #                         [--files N] [--seed S]
@@ -94,37 +97,46 @@ rule:
     stopBy: end
 YAML
 
-# Run one command N times (after one warm-up run); print one JSON line.
+# Run the commands of a JSON list ({label, cmd}) in rounds: one warm-up
+# round, then N measured ones; print one JSON line per command.
 cat > "$work/measure.py" <<'PY'
-import json, os, resource, shutil, subprocess, sys, tempfile, time
+import json, os, resource, subprocess, sys, tempfile, time
 
-label, runs = sys.argv[1], int(sys.argv[2])
-cmd = sys.argv[3:]
+commands, runs = json.load(open(sys.argv[1])), int(sys.argv[2])
 gnu_time = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
-times, rss, codes = [], [], set()
-for i in range(runs + 1):
+
+
+def run_once(cmd):
+    """Wall time and peak RSS (KB) of one run, and its exit code."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
-        full = [gnu_time, "-f", "%M", "-o", out.name] + cmd if gnu_time else cmd
+        if gnu_time:
+            full = [gnu_time, "-f", "%M", "-o", out.name] + cmd
+        else:
+            # A fresh interpreter per run: its children's peak is this run's.
+            probe = "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=open(%r, 'w')); sys.exit(r.returncode)" % out.name
+            full = [sys.executable, "-c", probe] + cmd
         start = time.perf_counter()
         proc = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         elapsed = time.perf_counter() - start
-        if gnu_time:
-            lines = [l for l in out.read().split() if l.isdigit()]
-            peak = int(lines[-1]) if lines else 0
-        else:
-            # Each measure.py runs one command at a time: the children's peak
-            # is this command's peak (or an earlier run's, no larger).
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    codes.add(proc.returncode)
-    if i == 0:
-        continue  # warm-up
-    times.append(elapsed)
-    rss.append(peak)
-times.sort()
-n = len(times)
-median = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
-print(json.dumps({"label": label, "median": median, "min": times[0], "max": times[-1],
-                  "rss_kb": max(rss), "codes": sorted(codes), "cmd": " ".join(cmd)}))
+        numbers = [w for w in out.read().split() if w.isdigit()]
+    return elapsed, int(numbers[-1]) if numbers else 0, proc.returncode
+
+
+stats = [{"times": [], "rss": [], "codes": set()} for _ in commands]
+for round_ in range(runs + 1):
+    for command, stat in zip(commands, stats):
+        print(f"bench: round {round_}/{runs}: {command['label']}", file=sys.stderr)
+        elapsed, rss, code = run_once(command["cmd"])
+        stat["codes"].add(code)
+        if round_ > 0:  # round 0 warms up
+            stat["times"].append(elapsed)
+            stat["rss"].append(rss)
+for command, stat in zip(commands, stats):
+    times = sorted(stat["times"])
+    n = len(times)
+    median = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
+    print(json.dumps({"label": command["label"], "median": median, "min": times[0], "max": times[-1],
+                      "rss_kb": max(stat["rss"]), "codes": sorted(stat["codes"]), "cmd": " ".join(command["cmd"])}))
 PY
 
 pin=()
@@ -134,11 +146,12 @@ fi
 export RAYON_NUM_THREADS="$threads"
 
 results="$work/results.jsonl"
+commands="$work/commands.jsonl"
+: > "$commands"
+# Queue a command (label, then argv) for the rounds.
 measure() {
-    local label="$1"
-    shift
-    echo "bench: $label..." >&2
-    "$python" "$work/measure.py" "$label" "$runs" "${pin[@]}" "$@" >> "$results"
+    "$python" -c 'import json, sys; print(json.dumps({"label": sys.argv[1], "cmd": sys.argv[2:]}))' \
+        "$1" "${pin[@]}" "${@:2}" >> "$commands"
 }
 
 # What the floor walks, and what check says it checked (they should agree).
@@ -161,11 +174,17 @@ if command -v ast-grep >/dev/null 2>&1; then
 else
     echo "bench: ast-grep not on PATH (pip install ast-grep-cli); no yardstick" >&2
 fi
+load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+"$python" -c 'import json, sys; json.dump([json.loads(l) for l in open(sys.argv[1])], open(sys.argv[2], "w"))' \
+    "$commands" "$work/commands.json"
+"$python" "$work/measure.py" "$work/commands.json" "$runs" > "$results"
+load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 
-"$python" - "$results" "$floor_line" "$checked" "$corpus" "$runs" "$threads" "${pin[*]:-}" <<'PY'
+"$python" - "$results" "$floor_line" "$checked" "$corpus" "$runs" "$threads" "${pin[*]:-}" \
+    "$load_before" "$load_after" <<'PY'
 import json, platform, subprocess, sys
 
-results_path, floor_line, checked, corpus, runs, threads, pin = sys.argv[1:8]
+results_path, floor_line, checked, corpus, runs, threads, pin, load_before, load_after = sys.argv[1:10]
 floor = dict(kv.split("=") for kv in floor_line.split())
 files, size = int(floor["files"]), int(floor["bytes"])
 checked_files, check_errors, findings = (int(x) for x in checked.split())
@@ -183,8 +202,9 @@ except OSError:
     commit = "unknown"
 print(f"Corpus `{corpus}`: {files} files, {size / 1e6:.1f} MB; check checked {checked_files} files "
       f"({check_errors} could not be checked), {findings} findings.")
-print(f"{runs} runs after a warm-up, {threads} threads (RAYON_NUM_THREADS={threads}"
-      + (f", `{pin}`" if pin else "") + f"); {cpu}; commit {commit}.")
+print(f"{runs} rounds after a warm-up round, {threads} threads (RAYON_NUM_THREADS={threads}"
+      + (f", `{pin}`" if pin else "") + f"); {cpu}; commit {commit}; "
+      f"load average {load_before} before, {load_after} after.")
 print()
 print("| command | median s | min s | max s | MB/s | files/s | peak RSS MB | x floor |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
