@@ -149,6 +149,42 @@ pub(crate) fn code_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
         .collect()
 }
 
+/// Where a deletion of whole lines `start..end` should end so that it does
+/// not leave two blank lines where there was one on each side of it.
+pub(crate) fn absorb_blank_line(source: &str, start: usize, end: usize) -> usize {
+    let blank_before = start > 0 && {
+        let previous = line_start(source, start - 1);
+        source[previous..start].trim().is_empty()
+    };
+    if !blank_before || end >= source.len() {
+        return end;
+    }
+    match next_line_start(source, end) {
+        Some(after) if source[end..after].trim().is_empty() => after,
+        _ => end,
+    }
+}
+
+/// The start of the comment lines that stand directly above the line
+/// starting at `at`, at its indentation (they describe the clause there), or
+/// `at` when there are none.
+pub(crate) fn above_comments(source: &str, at: usize) -> usize {
+    let line_end = source[at..].find('\n').map_or(source.len(), |i| at + i);
+    let indent = &source[at..line_end][..source[at..line_end].len() - source[at..line_end].trim_start().len()];
+    let mut start = at;
+    while start > 0 {
+        let previous = line_start(source, start - 1);
+        let line = source[previous..start].trim_end_matches(['\n', '\r']);
+        let own_indent = &line[..line.len() - line.trim_start().len()];
+        if own_indent == indent && line.trim_start().starts_with('#') {
+            start = previous;
+        } else {
+            break;
+        }
+    }
+    start
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,40 +243,4 @@ mod tests {
         assert_eq!(whole_lines("a\r\n\r\n  \r\nb", 9, 9), (1, 10));
         assert_eq!(whole_lines("\n\nb", 2, 2), (0, 3));
     }
-}
-
-/// Where a deletion of whole lines `start..end` should end so that it does
-/// not leave two blank lines where there was one on each side of it.
-pub(crate) fn absorb_blank_line(source: &str, start: usize, end: usize) -> usize {
-    let blank_before = start > 0 && {
-        let previous = line_start(source, start - 1);
-        source[previous..start].trim().is_empty()
-    };
-    if !blank_before || end >= source.len() {
-        return end;
-    }
-    match next_line_start(source, end) {
-        Some(after) if source[end..after].trim().is_empty() => after,
-        _ => end,
-    }
-}
-
-/// The start of the comment lines that stand directly above the line
-/// starting at `at`, at its indentation (they describe the clause there), or
-/// `at` when there are none.
-pub(crate) fn above_comments(source: &str, at: usize) -> usize {
-    let line_end = source[at..].find('\n').map_or(source.len(), |i| at + i);
-    let indent = &source[at..line_end][..source[at..line_end].len() - source[at..line_end].trim_start().len()];
-    let mut start = at;
-    while start > 0 {
-        let previous = line_start(source, start - 1);
-        let line = source[previous..start].trim_end_matches(['\n', '\r']);
-        let own_indent = &line[..line.len() - line.trim_start().len()];
-        if own_indent == indent && line.trim_start().starts_with('#') {
-            start = previous;
-        } else {
-            break;
-        }
-    }
-    start
 }
