@@ -13,7 +13,9 @@
 # that many). Prints a Markdown table: median, min and max wall time (the
 # spread shows the machine's noise, as does the load average printed before
 # and after), MB/s and files/s over the corpus, peak RSS (the largest of the
-# runs), and the ratio to the parse floor's median.
+# runs), the ratio to the parse floor (of the medians, and the median of each
+# round's ratio), and the CPU time (user + system) with its ratio: on a
+# busy machine the CPU time moves less than the wall time.
 #
 # Usage: scripts/bench.sh [CORPUS_DIR] [--runs N] [--threads T]
 #                         [--files N] [--seed S]
@@ -107,36 +109,56 @@ gnu_time = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 
 def run_once(cmd):
-    """Wall time and peak RSS (KB) of one run, and its exit code."""
+    """Wall time, CPU time (user + system, s), peak RSS (KB) and exit code of one run."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
         if gnu_time:
-            full = [gnu_time, "-f", "%M", "-o", out.name] + cmd
+            full = [gnu_time, "-f", "%M %U %S", "-o", out.name] + cmd
         else:
-            # A fresh interpreter per run: its children's peak is this run's.
-            probe = "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=open(%r, 'w')); sys.exit(r.returncode)" % out.name
+            # A fresh interpreter per run: its children's usage is this run's.
+            probe = (
+                "import resource, subprocess, sys; "
+                "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+                "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                "print(u.ru_maxrss, u.ru_utime, u.ru_stime, file=open(%r, 'w')); "
+                "sys.exit(r.returncode)" % out.name
+            )
             full = [sys.executable, "-c", probe] + cmd
         start = time.perf_counter()
         proc = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         elapsed = time.perf_counter() - start
-        numbers = [w for w in out.read().split() if w.isdigit()]
-    return elapsed, int(numbers[-1]) if numbers else 0, proc.returncode
+        # GNU time may print "Command exited with non-zero status" first.
+        words = out.read().split()[-3:]
+    try:
+        rss, cpu = int(words[0]), float(words[1]) + float(words[2])
+    except (IndexError, ValueError):
+        rss, cpu = 0, 0.0
+    return elapsed, cpu, rss, proc.returncode
 
 
-stats = [{"times": [], "rss": [], "codes": set()} for _ in commands]
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+stats = [{"times": [], "cpu": [], "rss": [], "codes": set()} for _ in commands]
 for round_ in range(runs + 1):
     for command, stat in zip(commands, stats):
         print(f"bench: round {round_}/{runs}: {command['label']}", file=sys.stderr)
-        elapsed, rss, code = run_once(command["cmd"])
+        elapsed, cpu, rss, code = run_once(command["cmd"])
         stat["codes"].add(code)
         if round_ > 0:  # round 0 warms up
             stat["times"].append(elapsed)
+            stat["cpu"].append(cpu)
             stat["rss"].append(rss)
+floor = stats[0]["times"]
 for command, stat in zip(commands, stats):
-    times = sorted(stat["times"])
-    n = len(times)
-    median = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
-    print(json.dumps({"label": command["label"], "median": median, "min": times[0], "max": times[-1],
-                      "rss_kb": max(stat["rss"]), "codes": sorted(stat["codes"]), "cmd": " ".join(command["cmd"])}))
+    times = stat["times"]
+    print(json.dumps({"label": command["label"], "median": median(times), "min": min(times), "max": max(times),
+                      # The ratio to the floor's run of the same round, whose load was alike.
+                      "paired": median([t / f for t, f in zip(times, floor)]),
+                      "cpu": median(stat["cpu"]), "rss_kb": max(stat["rss"]),
+                      "codes": sorted(stat["codes"]), "cmd": " ".join(command["cmd"])}))
 PY
 
 pin=()
@@ -206,12 +228,18 @@ print(f"{runs} rounds after a warm-up round, {threads} threads (RAYON_NUM_THREAD
       + (f", `{pin}`" if pin else "") + f"); {cpu}; commit {commit}; "
       f"load average {load_before} before, {load_after} after.")
 print()
-print("| command | median s | min s | max s | MB/s | files/s | peak RSS MB | x floor |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+base_cpu = rows[0]["cpu"]
+print("| command | median s | min s | max s | MB/s | files/s | peak RSS MB | x floor | x floor, paired | CPU s | x floor CPU |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:
     m = r["median"]
+    cpu_ratio = f"{r['cpu'] / base_cpu:.2f}" if base_cpu else "-"
     print(f"| {r['label']} | {m:.3f} | {r['min']:.3f} | {r['max']:.3f} | {size / 1e6 / m:.1f} | "
-          f"{files / m:.0f} | {r['rss_kb'] / 1024:.0f} | {m / base:.2f} |")
+          f"{files / m:.0f} | {r['rss_kb'] / 1024:.0f} | {m / base:.2f} | {r['paired']:.2f} | "
+          f"{r['cpu']:.2f} | {cpu_ratio} |")
+print()
+print("x floor: ratio of the medians; paired: median of each round's ratio to the floor's run in the same")
+print("round (steadier when the load changes); CPU: median user + system time of a run.")
 print()
 notes = []
 if checked_files + check_errors != files:
