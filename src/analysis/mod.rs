@@ -4,6 +4,7 @@
 
 pub mod calls;
 pub mod functions;
+pub mod indentation;
 pub mod index;
 pub mod module;
 pub mod source;

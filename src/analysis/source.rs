@@ -104,7 +104,7 @@ impl SourceFile {
     pub fn read(path: &Path) -> Result<(Vec<u8>, SourceFile), String> {
         let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
         let (text, bom) = decode(&bytes)?;
-        let file = SourceFile::parse(text, bom).map_err(|e| format!("{e}; not checked"))?;
+        let file = SourceFile::parse(text, bom)?;
         Ok((bytes, file))
     }
 
@@ -153,7 +153,12 @@ pub fn io_reason(err: &std::io::Error) -> String {
 pub fn syntax_error(tree: &Tree, text: &str) -> Option<String> {
     let root = tree.root_node();
     if !root.has_error() {
-        return None;
+        // Indentation tree-sitter recovers from silently, and Python rejects.
+        let (row, why) = super::indentation::indentation_error(root, text)?;
+        return Some(format!(
+            "syntax error at line {}, column 1: {why}; not checked",
+            row + 1
+        ));
     }
     let mut cursor = root.walk();
     let mut node = root;
