@@ -9,7 +9,7 @@ use crate::analysis::functions::{functions, write_method, WriteMethod};
 use crate::analysis::index::{MixinFit, RepoIndex};
 use crate::analysis::module::ModuleFacts;
 use crate::analysis::source::SourceFile;
-use crate::diagnostic::{location, Diagnostic};
+use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::rules::{self, Rule};
 use crate::settings::{Kind, Settings};
 use auditfix_transforms::{Fix, Stylist};
@@ -24,6 +24,10 @@ pub struct Checker<'a> {
     pub index: &'a RepoIndex,
     pub settings: &'a Settings,
     stylist: std::cell::OnceCell<Stylist>,
+    /// Line starts, built on the first finding: offsets become locations
+    /// without rescanning the text per finding (linear, not quadratic, on
+    /// a large file).
+    lines: std::cell::OnceCell<LineIndex>,
     /// Whether the repository's mixin has the configured setters.
     pub mixin_fits: bool,
     enabled: &'a dyn Fn(Rule) -> bool,
@@ -70,8 +74,9 @@ impl<'a> Checker<'a> {
         if !self.enabled(rule) {
             return;
         }
-        let start = location(self.text, range.start);
-        let end = location(self.text, range.end);
+        let lines = self.lines.get_or_init(|| LineIndex::new(self.text));
+        let start = lines.location(self.text, range.start);
+        let end = lines.location(self.text, range.end);
         if self.suppressed(rule, start.line) || function.is_some_and(|(_, line)| self.suppressed(rule, line)) {
             return;
         }
@@ -87,7 +92,10 @@ impl<'a> Checker<'a> {
     }
 
     fn suppressed(&self, rule: Rule, line: usize) -> bool {
-        suppressed(self.text, rule, line)
+        let lines = self.lines.get_or_init(|| LineIndex::new(self.text));
+        lines
+            .line(self.text, line)
+            .is_some_and(|text| suppressed_on(text, rule))
     }
 
     /// Whether the standard asks this entity for S1-S3: its model inherits
@@ -118,6 +126,11 @@ pub fn suppressed(text: &str, rule: Rule, line: usize) -> bool {
     let Some(text) = text.lines().nth(line.saturating_sub(1)) else {
         return false;
     };
+    suppressed_on(text, rule)
+}
+
+/// Whether the line `text` suppresses `rule`.
+fn suppressed_on(text: &str, rule: Rule) -> bool {
     let Some(pos) = text.find("auditfix: ignore") else {
         return false;
     };
@@ -161,6 +174,7 @@ pub fn check_file(
         index,
         settings,
         stylist: std::cell::OnceCell::new(),
+        lines: std::cell::OnceCell::new(),
         mixin_fits: !matches!(
             index.mixin_fit(&settings.mixin_class, &setters),
             MixinFit::LacksSetters(_)

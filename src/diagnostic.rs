@@ -92,6 +92,40 @@ impl CheckResult {
     }
 }
 
+/// The start of every line of a text, to turn many offsets into locations
+/// without rescanning the text for each (a large file has many findings).
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    /// Byte offset of each line's start; the first is 0.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(source: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// What [`location`] says, in logarithmic time.
+    pub fn location(&self, source: &str, offset: usize) -> Location {
+        let offset = offset.min(source.len());
+        let line = self.starts.partition_point(|s| *s <= offset);
+        let line_start = self.starts[line - 1];
+        let column = source[line_start..offset].chars().count() + 1;
+        Location { line, column }
+    }
+
+    /// The text of 1-based line `line`, without its line ending.
+    pub fn line<'s>(&self, source: &'s str, line: usize) -> Option<&'s str> {
+        let start = *self.starts.get(line.checked_sub(1)?)?;
+        let end = self.starts.get(line).map_or(source.len(), |next| next - 1);
+        let text = &source[start..end];
+        Some(text.strip_suffix('\r').unwrap_or(text))
+    }
+}
+
 /// Byte offset to 1-based line and character column.
 pub fn location(source: &str, offset: usize) -> Location {
     let offset = offset.min(source.len());

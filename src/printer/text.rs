@@ -29,8 +29,16 @@ pub fn print(out: &mut dyn Write, result: &CheckResult, options: &PrintOptions) 
     if options.statistics {
         print_statistics(out, result)?;
     } else {
-        for (file, d) in result.diagnostics() {
-            print_diagnostic(out, file, d, paint)?;
+        for file in &result.files {
+            // Split once per file, not per finding (a large file has many).
+            let lines: Vec<&str> = file
+                .source
+                .split('\n')
+                .map(|l| l.strip_suffix('\r').unwrap_or(l))
+                .collect();
+            for d in &file.diagnostics {
+                print_diagnostic(out, file, &lines, d, paint)?;
+            }
         }
     }
     for note in &result.notes {
@@ -48,7 +56,13 @@ pub fn print(out: &mut dyn Write, result: &CheckResult, options: &PrintOptions) 
     print_summary(out, result)
 }
 
-fn print_diagnostic(out: &mut dyn Write, file: &FileReport, d: &Diagnostic, paint: Paint) -> io::Result<()> {
+fn print_diagnostic(
+    out: &mut dyn Write,
+    file: &FileReport,
+    lines: &[&str],
+    d: &Diagnostic,
+    paint: Paint,
+) -> io::Result<()> {
     let location = format!("{}:{}:{}:", file.path.display(), d.start.line, d.start.column);
     writeln!(
         out,
@@ -57,11 +71,6 @@ fn print_diagnostic(out: &mut dyn Write, file: &FileReport, d: &Diagnostic, pain
         paint.paint(Paint::BOLD_RED, d.rule.code()),
         d.message
     )?;
-    let lines: Vec<&str> = file
-        .source
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
     let Some(first) = lines.get(d.start.line.wrapping_sub(1)) else {
         return writeln!(out);
     };
