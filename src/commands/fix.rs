@@ -122,7 +122,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
             removed.display()
         )?;
     }
-    pause_before_write();
+    pause_before_write(stderr)?;
     let mut written = 0;
     let mut fixed_count = 0;
     for file in &changed {
@@ -148,14 +148,18 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     Ok(status)
 }
 
-/// Test hook: `AUDITFIX_TEST_PAUSE_BEFORE_WRITE=<ms>` sleeps between the
-/// scan and the first write, so tests can change files in that window
-/// (deleted or edited files, concurrent runs). Unset, it does nothing.
-fn pause_before_write() {
+/// Test hook: `AUDITFIX_TEST_PAUSE_BEFORE_WRITE=<ms>` says so on stderr and
+/// sleeps between the scan and the first write, so tests can change files
+/// in that window (deleted or edited files, concurrent runs). Unset, it
+/// does nothing.
+fn pause_before_write(stderr: &mut dyn Write) -> std::io::Result<()> {
     let ms = std::env::var("AUDITFIX_TEST_PAUSE_BEFORE_WRITE").ok();
     if let Some(ms) = ms.and_then(|v| v.parse::<u64>().ok()) {
+        writeln!(stderr, "note: pausing {ms} ms before writing")?;
+        stderr.flush()?;
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
+    Ok(())
 }
 
 /// Whether `rule` normally comes with a fix (so a finding without one means

@@ -1,0 +1,424 @@
+//! Hostile trees: `auditfix fix --apply` over trees with symlink loops, a
+//! symlink leading outside the tree, unreadable files and folders, read-only
+//! and immutable files, files deleted or edited between the scan and the
+//! write, a 20 MB file, 10,000 levels of nesting, NUL bytes, latin-1,
+//! mixed tabs and spaces, and names with spaces and unicode.
+//!
+//! Each skipped file gets a message naming it, the rest of the run is
+//! written, and the exit code is 2 when something was skipped (0 when the
+//! hostile thing costs nothing, like a loop or an odd name).
+//!
+//! Tests run as root here and in CI, and root ignores permission bits: the
+//! unreadable cases then run auditfix as an unprivileged user (`nobody`) on
+//! a tree it owns, and the immutable case uses `chattr +i`; a case that
+//! cannot be set up says why on stderr and passes without asserting.
+//! `AUDITFIX_HOSTILE_BIG_MB` (default 20) sizes the large file.
+#![cfg(unix)]
+
+use std::fs;
+use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const SERVICE: &str = include_str!("../examples/audit_app/app/features/administration/tenants/services.py");
+
+/// The example app's core modules and the tenants' model, so the service
+/// has its repository.
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Path::new("examples/audit_app/app/features/core");
+    let target = dir.path().join("app/features/core");
+    fs::create_dir_all(&target).unwrap();
+    for entry in fs::read_dir(core).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), target.join(entry.file_name())).unwrap();
+    }
+    let tenants = dir.path().join("app/features/administration/tenants");
+    fs::create_dir_all(&tenants).unwrap();
+    fs::copy(
+        "examples/audit_app/app/features/administration/tenants/models.py",
+        tenants.join("models.py"),
+    )
+    .unwrap();
+    fs::write(dir.path().join("app/service.py"), SERVICE).unwrap();
+    dir
+}
+
+fn auditfix(root: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_auditfix"));
+    command
+        .current_dir(root)
+        .args(["fix", "--apply", "--allow-dirty"])
+        .args(args)
+        .stdin(Stdio::null())
+        .env("NO_COLOR", "1");
+    command
+}
+
+fn run(root: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let output: Output = auditfix(root, args).output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The service was fixed (the rest of the run went on).
+fn assert_service_fixed(root: &Path, stderr: &str) {
+    let text = fs::read_to_string(root.join("app/service.py")).unwrap();
+    assert!(
+        text.contains("created_by_user=None") && text.contains("except IntegrityError"),
+        "the service was not fixed:\n{stderr}"
+    );
+}
+
+fn is_root() -> bool {
+    let probe = tempfile::tempfile().unwrap();
+    probe.metadata().unwrap().uid() == 0
+}
+
+#[test]
+fn symlink_loops_are_walked_once() {
+    let dir = tree();
+    symlink("..", dir.path().join("app/features/back")).unwrap();
+    symlink("self.py", dir.path().join("app/self.py")).unwrap();
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_service_fixed(dir.path(), &stderr);
+    // The folder loop costs nothing; the link to itself cannot be read.
+    assert!(stderr.contains("app/self.py"), "{stderr}");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(!stderr.contains("app/features/back/"), "walked the loop: {stderr}");
+}
+
+#[test]
+fn a_symlink_leading_outside_the_tree_is_not_written() {
+    let dir = tree();
+    let outside = tempfile::tempdir().unwrap();
+    let theirs = outside.path().join("theirs.py");
+    fs::write(&theirs, SERVICE).unwrap();
+    symlink(&theirs, dir.path().join("app/linked.py")).unwrap();
+    fs::create_dir(outside.path().join("pkg")).unwrap();
+    fs::write(outside.path().join("pkg/more.py"), SERVICE).unwrap();
+    symlink(outside.path().join("pkg"), dir.path().join("app/linked_dir")).unwrap();
+
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    for shown in ["app/linked.py", "app/linked_dir/more.py"] {
+        let line = stderr
+            .lines()
+            .find(|l| l.contains(shown))
+            .unwrap_or_else(|| panic!("no message for {shown}:\n{stderr}"));
+        assert!(
+            line.contains("is a symlink to") && line.contains("outside the paths given; not written"),
+            "{line}"
+        );
+    }
+    assert_eq!(fs::read_to_string(&theirs).unwrap(), SERVICE);
+    assert_eq!(fs::read_to_string(outside.path().join("pkg/more.py")).unwrap(), SERVICE);
+    assert_service_fixed(dir.path(), &stderr);
+
+    // Given the outside path itself, it is fixed there.
+    let (code, stderr) = run(dir.path(), &[theirs.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_ne!(fs::read_to_string(&theirs).unwrap(), SERVICE);
+}
+
+/// Make `path` and everything below it owned by `uid`.
+fn chown_tree(path: &Path, uid: u32) {
+    std::os::unix::fs::lchown(path, Some(uid), Some(uid)).unwrap();
+    if fs::symlink_metadata(path).unwrap().is_dir() {
+        for entry in fs::read_dir(path).unwrap() {
+            chown_tree(&entry.unwrap().path(), uid);
+        }
+    }
+}
+
+#[test]
+fn unreadable_files_and_folders_are_named_and_skipped() {
+    let dir = tree();
+    fs::write(dir.path().join("app/secret.py"), SERVICE).unwrap();
+    fs::create_dir(dir.path().join("app/locked")).unwrap();
+    fs::write(dir.path().join("app/locked/hidden.py"), SERVICE).unwrap();
+    let mut command = auditfix(dir.path(), &["app"]);
+    if is_root() {
+        // Root reads anything: run as `nobody` on a tree it owns.
+        const NOBODY: u32 = 65534;
+        chown_tree(dir.path(), NOBODY);
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let mut ancestor = dir.path().parent();
+        while let Some(folder) = ancestor {
+            if fs::metadata(folder).unwrap().permissions().mode() & 0o001 == 0 {
+                eprintln!(
+                    "skipped: {} is not searchable by an unprivileged user",
+                    folder.display()
+                );
+                return;
+            }
+            ancestor = folder.parent();
+        }
+        use std::os::unix::process::CommandExt;
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    fs::set_permissions(dir.path().join("app/secret.py"), fs::Permissions::from_mode(0o000)).unwrap();
+    fs::set_permissions(dir.path().join("app/locked"), fs::Permissions::from_mode(0o000)).unwrap();
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(err) => {
+            eprintln!("skipped: cannot run auditfix unprivileged: {err}");
+            return;
+        }
+    };
+    fs::set_permissions(dir.path().join("app/locked"), fs::Permissions::from_mode(0o755)).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if stderr.contains("Permission denied") && stderr.contains("auditfix") && output.stdout.is_empty() {
+        eprintln!("skipped: the binary is not executable by an unprivileged user: {stderr}");
+        return;
+    }
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("error: app/secret.py: permission denied"), "{stderr}");
+    assert!(
+        stderr.to_lowercase().contains("error: app/locked: permission denied"),
+        "{stderr}"
+    );
+    assert_service_fixed(dir.path(), &stderr);
+}
+
+#[test]
+fn read_only_files_are_left_untouched() {
+    let dir = tree();
+    let path = dir.path().join("app/read_only.py");
+    fs::write(&path, SERVICE).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: app/read_only.py: is read-only; left untouched"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), SERVICE);
+    assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o444);
+    assert_service_fixed(dir.path(), &stderr);
+}
+
+#[test]
+fn immutable_files_are_left_untouched() {
+    let dir = tree();
+    let path = dir.path().join("app/immutable.py");
+    fs::write(&path, SERVICE).unwrap();
+    let set = Command::new("chattr")
+        .arg("+i")
+        .arg(&path)
+        .stderr(Stdio::null())
+        .status();
+    if !set.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: chattr +i is not available here");
+        return;
+    }
+    let (code, stderr) = run(dir.path(), &["app"]);
+    let _ = Command::new("chattr").arg("-i").arg(&path).status();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: app/immutable.py: cannot replace the file"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), SERVICE);
+    let names: Vec<String> = fs::read_dir(dir.path().join("app"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".auditfix-tmp-"))
+        .collect();
+    assert!(names.is_empty(), "temporary files left: {names:?}");
+    assert_service_fixed(dir.path(), &stderr);
+}
+
+#[test]
+fn files_deleted_or_edited_between_scan_and_write() {
+    use std::io::BufRead;
+    let dir = tree();
+    let deleted = dir.path().join("app/deleted.py");
+    let edited = dir.path().join("app/edited.py");
+    fs::write(&deleted, SERVICE).unwrap();
+    fs::write(&edited, SERVICE).unwrap();
+    let mut child = auditfix(dir.path(), &["app"])
+        .env("AUDITFIX_TEST_PAUSE_BEFORE_WRITE", "2000")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "no pause:\n{seen}");
+        seen.push_str(&line);
+        if line.contains("pausing") {
+            break;
+        }
+    }
+    fs::remove_file(&deleted).unwrap();
+    fs::write(&edited, format!("{SERVICE}# edited meanwhile\n")).unwrap();
+    let _ = std::io::Read::read_to_string(&mut stderr, &mut seen);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "{seen}");
+    assert!(
+        seen.contains("error: app/deleted.py: cannot resolve the path: No such file or directory"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("error: app/edited.py: changed on disk since it was read; left untouched"),
+        "{seen}"
+    );
+    assert!(!deleted.exists());
+    assert_eq!(
+        fs::read_to_string(&edited).unwrap(),
+        format!("{SERVICE}# edited meanwhile\n")
+    );
+    assert_service_fixed(dir.path(), &seen);
+}
+
+#[test]
+fn a_20_mb_file_is_fixed() {
+    let megabytes = std::env::var("AUDITFIX_HOSTILE_BIG_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20usize);
+    let dir = tree();
+    // Helpers enough for the size, then the service's class at the end.
+    let (head, class) = SERVICE.split_at(SERVICE.find("class TenantService").unwrap());
+    let mut text = String::with_capacity(megabytes << 20);
+    text.push_str(head);
+    let mut i = 0;
+    while text.len() < megabytes << 20 {
+        text.push_str(&format!(
+            "\n\ndef helper_{i}(values, factor={i}):\n    \"\"\"Scale the values.\"\"\"\n    total = 0\n    for value in values:\n        total += value * factor\n    return total\n"
+        ));
+        i += 1;
+    }
+    text.push_str("\n\n");
+    text.push_str(class);
+    let path = dir.path().join("app/big.py");
+    fs::write(&path, &text).unwrap();
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let fixed = fs::read_to_string(&path).unwrap();
+    assert!(fixed.len() > text.len());
+    assert!(
+        fixed.contains("created_by_user=None"),
+        "the big file's service was not fixed"
+    );
+    // Everything between the imports and the class is as it was.
+    let helpers = &text[text.find("\n\ndef helper_0").unwrap()..text.find("class TenantService").unwrap()];
+    assert!(fixed.contains(helpers));
+}
+
+#[test]
+fn ten_thousand_levels_of_nesting() {
+    let dir = tree();
+    let n = 10_000;
+    let method = |name: &str, value: String| {
+        format!(
+            "from app.features.administration.tenants.models import Tenant\n\n\nclass S:\n    def __init__(self, db):\n        self.db = db\n\n    async def create_tenant(self, data):\n        tenant = Tenant(name={value})\n        self.db.add(tenant)\n        await self.db.flush()\n        return tenant\n\n\n# {name}\n"
+        )
+    };
+    let cases = [
+        ("parens", format!("{}data.name{}", "(".repeat(n), ")".repeat(n))),
+        ("calls", format!("{}data.name{}", "str(".repeat(n), ")".repeat(n))),
+        ("lists", format!("{}data.name{}", "[".repeat(n), "]".repeat(n))),
+        ("attributes", format!("data{}", ".name".repeat(n))),
+        ("operators", format!("data.name{}", " + data.name".repeat(n))),
+        ("unary", format!("{}data.name", "-".repeat(n))),
+    ];
+    for (name, value) in &cases {
+        fs::write(
+            dir.path().join(format!("app/deep_{name}.py")),
+            method(name, value.clone()),
+        )
+        .unwrap();
+    }
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    for (name, value) in &cases {
+        let fixed = fs::read_to_string(dir.path().join(format!("app/deep_{name}.py"))).unwrap();
+        assert!(fixed.contains("created_by_user=None"), "deep_{name}.py was not fixed");
+        assert!(fixed.contains(value.as_str()), "deep_{name}.py lost its expression");
+        let tree = auditfix::analysis::source::parse(&fixed);
+        assert!(!tree.root_node().has_error(), "deep_{name}.py does not parse");
+    }
+}
+
+#[test]
+fn nul_bytes_latin1_and_bad_indentation_are_named_and_skipped() {
+    let dir = tree();
+    let files: [(&str, Vec<u8>, &str); 4] = [
+        ("nul.py", b"x = 1\n\0\ny = 2\n".to_vec(), "syntax error at line 2"),
+        (
+            "latin1.py",
+            b"# -*- coding: latin-1 -*-\nname = \"caf\xe9\"\n".to_vec(),
+            "not UTF-8 (declares `coding: latin-1`; invalid UTF-8 byte 0xE9 on line 2)",
+        ),
+        (
+            "tab_error.py",
+            b"def f(x):\n        if x:\n\t    return 1\n        return 2\n".to_vec(),
+            "inconsistent use of tabs and spaces in indentation",
+        ),
+        (
+            "unexpected_indent.py",
+            b"x = 1\n    y = 2\n".to_vec(),
+            "syntax error at line 2, column 1: unexpected indent",
+        ),
+    ];
+    for (name, bytes, _) in &files {
+        fs::write(dir.path().join("app").join(name), bytes).unwrap();
+    }
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    for (name, bytes, message) in &files {
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with(&format!("error: app/{name}: ")))
+            .unwrap_or_else(|| panic!("no message for {name}:\n{stderr}"));
+        assert!(line.contains(message), "{line}");
+        assert_eq!(&fs::read(dir.path().join("app").join(name)).unwrap(), bytes);
+    }
+    assert_service_fixed(dir.path(), &stderr);
+}
+
+#[test]
+fn tabs_in_one_method_spaces_in_another() {
+    let dir = tree();
+    // Valid Python: each block is consistent on its own (four spaces and a
+    // tab are deeper than four spaces at any tab width).
+    let text = SERVICE.replace(
+        "    async def get_tenant_by_slug(self, slug: str) -> Optional[Tenant]:\n        \"\"\"Find a tenant by its URL slug.\"\"\"\n        result = await self.db.execute(select(Tenant).where(Tenant.slug == slug))\n        return result.scalar_one_or_none()\n",
+        "    async def delete_tenant(self, tenant_id):\n    \ttenant = await self.get_by_id(Tenant, tenant_id)\n    \ttenant.is_active = False\n    \tawait self.db.flush()\n",
+    );
+    assert_ne!(text, SERVICE);
+    let path = dir.path().join("app/mixed.py");
+    fs::write(&path, &text).unwrap();
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert!(code == Some(0), "{stderr}");
+    let fixed = fs::read_to_string(&path).unwrap();
+    assert_ne!(fixed, text);
+    // The fixed file still parses, indentation included.
+    let source = auditfix::analysis::source::SourceFile::parse(fixed.clone(), false);
+    assert!(source.is_ok(), "{:?}\n{fixed}", source.err());
+}
+
+#[test]
+fn names_with_spaces_and_unicode() {
+    let dir = tree();
+    let names = ["app/with space.py", "app/ünïcödé/sérvice ñ.py", "app/日本/サービス.py"];
+    for name in names {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, SERVICE).unwrap();
+    }
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    for name in names {
+        let text = fs::read_to_string(dir.path().join(name)).unwrap();
+        assert!(text.contains("created_by_user=None"), "{name} was not fixed");
+    }
+    // A path given with spaces and unicode works too.
+    let (code, _) = run(dir.path(), &["app/ünïcödé/sérvice ñ.py"]);
+    assert_eq!(code, Some(0));
+}
