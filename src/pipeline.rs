@@ -363,7 +363,7 @@ impl Workspace {
         for (i, edits) in taken.iter().enumerate() {
             let text = &after.files[i].source.text;
             let new = auditfix_transforms::apply_edits(text, edits).unwrap_or_else(|_| text.clone());
-            if crate::analysis::source::parse(&new).root_node().has_error() {
+            if breaks_syntax(&new) {
                 broken.push(i);
                 texts.push(text.clone());
             } else {
@@ -511,14 +511,13 @@ pub fn fix_file(
             break;
         }
         let new_text = remove_imports_left_unused(&text, outcome.output);
-        let reparsed = crate::analysis::source::parse(&new_text);
-        if reparsed.root_node().has_error() {
+        if breaks_syntax(&new_text) {
             // Find the fixes that break the syntax on their own, drop them, retry.
             let mut culprits = 0;
             for d in &ordered {
                 let fix = d.fix.as_ref().expect("fixable");
                 let alone = apply_fixes(&text, [fix]).output;
-                if crate::analysis::source::parse(&alone).root_node().has_error() {
+                if breaks_syntax(&alone) {
                     rejected.push((d.rule, d.range.start, text.len()));
                     problems.push(format!(
                         "{} fix at line {} would introduce a syntax error; dropped",
@@ -562,6 +561,15 @@ pub fn fix_file(
         remaining,
         problems,
     }
+}
+
+/// Whether a fixed text fails to parse, counting the indentation that
+/// tree-sitter recovers from and Python rejects (a fix that indents badly is
+/// dropped here, as one that breaks the grammar is, instead of failing the
+/// next pass's parse).
+fn breaks_syntax(text: &str) -> bool {
+    let tree = crate::analysis::source::parse(text);
+    crate::analysis::source::syntax_error(&tree, text).is_some()
 }
 
 /// Remove `from` imports of names that `before` used and `after` no longer
