@@ -153,15 +153,24 @@ pub fn fixed_text(file: &FixedFile) -> String {
     String::from_utf8(file.fixed_bytes()).expect("fixed text is UTF-8")
 }
 
-/// Every fixed text of `fixed` parses without an error node.
+/// Every fixed text of `fixed` parses as the tool parses a file it reads
+/// (tree-sitter without an error node, and indentation Python accepts), and
+/// no pass hit the "cannot happen" branch of a fixed text failing to parse.
 pub fn assert_all_parse(fixed: &[FixedFile], input: &str) {
     for file in fixed {
-        let tree = parse(&file.fixed);
+        let parsed = auditfix::analysis::source::SourceFile::parse(file.fixed.clone(), false);
         assert!(
-            !tree.root_node().has_error(),
-            "the fix of {} does not parse\n--- input ---\n{input}\n--- fixed ---\n{}\n--- problems: {:?}",
+            parsed.is_ok(),
+            "the fix of {} does not parse: {:?}\n--- input ---\n{input}\n--- fixed ---\n{}\n--- problems: {:?}",
             file.display.display(),
+            parsed.err(),
             file.fixed,
+            file.problems
+        );
+        assert!(
+            !file.problems.iter().any(|p| p.contains("internal error")),
+            "{}: {:?}\n--- input ---\n{input}",
+            file.display.display(),
             file.problems
         );
     }
