@@ -16,7 +16,7 @@
 //!
 //! Sizes (defaults keep `cargo test` quick; the bar is 200 kills):
 //! - `AUDITFIX_CRASH_KILLS` (default 40): how many runs are killed;
-//! - `AUDITFIX_CRASH_FILES` (default 120): generated service files;
+//! - `AUDITFIX_CRASH_FILES` (default 80): generated service files;
 //! - `AUDITFIX_CRASH_SEED`: the random seed (printed, to replay a failure).
 //!
 //! For example: `AUDITFIX_CRASH_KILLS=200 AUDITFIX_CRASH_FILES=1000 cargo
@@ -193,7 +193,7 @@ fn inspect(
 #[test]
 fn killed_runs_leave_every_file_old_or_new() {
     let kills = env_number("AUDITFIX_CRASH_KILLS", 40);
-    let count = env_number("AUDITFIX_CRASH_FILES", 120) as usize;
+    let count = env_number("AUDITFIX_CRASH_FILES", 80) as usize;
     let seed = env_number("AUDITFIX_CRASH_SEED", 0).max(1);
     let seed = if std::env::var_os("AUDITFIX_CRASH_SEED").is_some() {
         seed

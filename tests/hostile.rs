@@ -377,6 +377,7 @@ fn nul_bytes_latin1_and_bad_indentation_are_named_and_skipped() {
             .find(|l| l.starts_with(&format!("error: app/{name}: ")))
             .unwrap_or_else(|| panic!("no message for {name}:\n{stderr}"));
         assert!(line.contains(message), "{line}");
+        assert!(!line.contains("not checked; not checked"), "{line}");
         assert_eq!(&fs::read(dir.path().join("app").join(name)).unwrap(), bytes);
     }
     assert_service_fixed(dir.path(), &stderr);
