@@ -484,15 +484,23 @@ pub fn fix_file(
     let mut rejected: Vec<(Rule, usize, usize)> = Vec::new();
     let mut remaining = Vec::new();
     let mut settled = false;
-    for _pass in 0..MAX_PASSES {
-        let Ok(source) = SourceFile::parse(text.clone(), file.source.bom) else {
-            // Cannot happen: every accepted pass re-parsed cleanly.
-            problems.push("internal error: a fixed text failed to parse; its fixes were not kept".into());
-            text = file.source.text.clone();
-            break;
+    for pass in 0..MAX_PASSES {
+        // The first pass works on the file as loaded (parsed already).
+        let reparsed;
+        let (source, module) = if pass == 0 {
+            (&file.source, &file.module)
+        } else {
+            let Ok(source) = SourceFile::parse(text.clone(), file.source.bom) else {
+                // Cannot happen: every accepted pass re-parsed cleanly.
+                problems.push("internal error: a fixed text failed to parse; its fixes were not kept".into());
+                text = file.source.text.clone();
+                break;
+            };
+            let module = ModuleFacts::collect(file.module.name.clone(), source.root(), &source.text);
+            reparsed = (source, module);
+            (&reparsed.0, &reparsed.1)
         };
-        let module = ModuleFacts::collect(file.module.name.clone(), source.root(), &source.text);
-        let result = check_file(&source, &module, index, settings, enabled);
+        let result = check_file(source, module, index, settings, enabled);
         let (fixable, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = result
             .diagnostics
             .into_iter()
@@ -510,7 +518,18 @@ pub fn fix_file(
             problems.push("fixes conflict with each other and none could be applied".into());
             break;
         }
-        let new_text = remove_imports_left_unused(&text, outcome.output);
+        // Only a fix that removes or replaces text can leave an import unused.
+        let removes = outcome.applied.iter().any(|i| {
+            ordered[*i]
+                .fix
+                .as_ref()
+                .is_some_and(|f| f.edits().iter().any(|e| e.end() > e.start()))
+        });
+        let new_text = if removes {
+            remove_imports_left_unused(&text, outcome.output)
+        } else {
+            outcome.output
+        };
         if breaks_syntax(&new_text) {
             // Find the fixes that break the syntax on their own, drop them, retry.
             let mut culprits = 0;
