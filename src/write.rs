@@ -20,11 +20,16 @@
 //!   auditfix run is writing it"), and one that reaches it after the rename
 //!   finds it changed since it was read and skips it too. Editors do not take
 //!   the lock; against them the re-read narrows the window to the rename.
-//! - **Temporary files are recognizable and cleaned.** They are named
-//!   `.auditfix-tmp-<file name>.<random>` (never `.py`, so never walked) and
-//!   locked by the run that owns them. A run killed between creating one and
-//!   renaming it (SIGKILL, power loss) can leave one behind: no rename-based
-//!   write can rule that out. [`Writer::remove_stale_temps`], which `fix`
+//! - **Temporary files are unnamed, recognizable and cleaned.** On Linux
+//!   the new contents go to an unnamed file (`O_TMPFILE`) that gets a name
+//!   only once it is complete and on disk, right before the rename: a run
+//!   killed while writing leaves nothing behind. Elsewhere, or on a file
+//!   system without unnamed files, a named temporary file is written. Named
+//!   ones are `.auditfix-tmp-<file name>.<random>` (never `.py`, so never
+//!   walked) and locked by the run that owns them. A run killed between
+//!   naming one and renaming it (two system calls apart with `O_TMPFILE`,
+//!   the whole write without) can leave one behind: no rename-based write
+//!   can rule that out. [`Writer::remove_stale_temps`], which `fix --apply`
 //!   calls before writing, removes those in the folders of the run's files
 //!   whose owner is gone (their lock is free).
 //! - **Nothing outside the given paths.** A symlink found in the walk whose
@@ -148,31 +153,118 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
     let mut prefix = std::ffi::OsString::from(TEMP_PREFIX);
     prefix.push(name);
     prefix.push(".");
-    // Dropping `tmp` on any early return removes the temporary file.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?;
-    // Ours while we live: a later run removes it only once this lock is free.
-    let _ = tmp.as_file().try_lock();
-    tmp.write_all(contents)
-        .and_then(|()| tmp.flush())
-        .map_err(|e| format!("cannot write the temporary file: {}", io_reason(&e)))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| format!("cannot flush the temporary file to disk: {}", io_reason(&e)))?;
-    // Owner first: changing it may clear set-user-id bits the mode restores.
-    keep_owner(tmp.as_file(), &metadata);
-    fs::set_permissions(tmp.path(), permissions)
-        .map_err(|e| format!("cannot copy the permissions: {}", io_reason(&e)))?;
-    tmp.persist(&target)
-        .map_err(|e| format!("cannot replace the file: {}", io_reason(&e.error)))?;
+    #[cfg(target_os = "linux")]
+    let unnamed = unnamed::write(dir, &prefix, contents, &metadata, &target);
+    #[cfg(not(target_os = "linux"))]
+    let unnamed: Option<Result<(), String>> = None;
+    match unnamed {
+        Some(result) => result?,
+        None => write_named(dir, &prefix, contents, &metadata, &target)?,
+    }
     // Make the rename itself durable; a failure here changes nothing on disk.
     if let Ok(dir) = fs::File::open(dir) {
         let _ = dir.sync_all();
     }
     drop(locked);
     Ok(())
+}
+
+/// The new contents through a named temporary file beside the target,
+/// renamed over it (where unnamed files are not available).
+fn write_named(
+    dir: &Path,
+    prefix: &OsStr,
+    contents: &[u8],
+    original: &fs::Metadata,
+    target: &Path,
+) -> Result<(), String> {
+    // Dropping `tmp` on any early return removes the temporary file.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?;
+    // Ours while we live: a later run removes it only once this lock is free.
+    let _ = tmp.as_file().try_lock();
+    fill(tmp.as_file_mut(), contents, original)?;
+    tmp.persist(target)
+        .map_err(|e| format!("cannot replace the file: {}", io_reason(&e.error)))?;
+    Ok(())
+}
+
+/// Write `contents` to the new file, flush it to disk, and give it the
+/// original's owner and permissions.
+fn fill(file: &mut fs::File, contents: &[u8], original: &fs::Metadata) -> Result<(), String> {
+    file.write_all(contents)
+        .and_then(|()| file.flush())
+        .map_err(|e| format!("cannot write the temporary file: {}", io_reason(&e)))?;
+    file.sync_all()
+        .map_err(|e| format!("cannot flush the temporary file to disk: {}", io_reason(&e)))?;
+    // Owner first: changing it may clear set-user-id bits the mode restores.
+    keep_owner(file, original);
+    file.set_permissions(original.permissions())
+        .map_err(|e| format!("cannot copy the permissions: {}", io_reason(&e)))
+}
+
+/// Linux: the new contents go to an unnamed file (`O_TMPFILE`) in the
+/// target's folder, which gets a name (`.auditfix-tmp-*`) only once it is
+/// complete and on disk, just before the rename. A run killed while writing
+/// leaves nothing; only a kill between the link and the rename, two system
+/// calls apart, can leave a named temporary file.
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use super::{fill, io_reason};
+    use rustix::fs::{linkat, openat, AtFlags, Mode, OFlags, CWD};
+    use std::ffi::OsStr;
+    use std::fs;
+    use std::os::fd::{AsFd, AsRawFd};
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// `None` when the file system makes no unnamed files or cannot link
+    /// them (the caller then uses a named temporary file).
+    pub(super) fn write(
+        dir: &Path,
+        prefix: &OsStr,
+        contents: &[u8],
+        original: &fs::Metadata,
+        target: &Path,
+    ) -> Option<Result<(), String>> {
+        let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
+        let fd = openat(CWD, dir, flags, Mode::from_raw_mode(0o600)).ok()?;
+        let mut file = fs::File::from(fd);
+        // Held until the rename: a later run removes the named file only
+        // once this lock is free.
+        let _ = file.try_lock();
+        if let Err(message) = fill(&mut file, contents, original) {
+            return Some(Err(message));
+        }
+        let named = unique_name(dir, prefix);
+        let through_proc = format!("/proc/self/fd/{}", file.as_raw_fd());
+        let linked = linkat(CWD, through_proc.as_str(), CWD, &named, AtFlags::SYMLINK_FOLLOW)
+            .or_else(|_| linkat(file.as_fd(), "", CWD, &named, AtFlags::EMPTY_PATH));
+        if linked.is_err() {
+            return None;
+        }
+        if let Err(err) = fs::rename(&named, target) {
+            let _ = fs::remove_file(&named);
+            return Some(Err(format!("cannot replace the file: {}", io_reason(&err))));
+        }
+        Some(Ok(()))
+    }
+
+    fn unique_name(dir: &Path, prefix: &OsStr) -> PathBuf {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let mut name = prefix.to_os_string();
+        name.push(format!(
+            "{}-{nanos}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        dir.join(name)
+    }
 }
 
 /// Whether `open` (the metadata of an open file) is the file now at `path`.
