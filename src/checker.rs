@@ -28,6 +28,10 @@ pub struct Checker<'a> {
     /// without rescanning the text per finding (linear, not quadratic, on
     /// a large file).
     lines: std::cell::OnceCell<LineIndex>,
+    /// Import edits already built, by `(module, name)`: the findings of a
+    /// file ask for the same few imports over and over, and building one
+    /// scans every top-level statement (quadratic on a large file).
+    imports: std::cell::RefCell<std::collections::HashMap<(String, String), Option<auditfix_transforms::Edit>>>,
     /// Whether the repository's mixin has the configured setters.
     pub mixin_fits: bool,
     enabled: &'a dyn Fn(Rule) -> bool,
@@ -38,6 +42,18 @@ impl<'a> Checker<'a> {
     /// The file's style, detected the first time a fix needs it.
     pub fn stylist(&self) -> &Stylist {
         self.stylist.get_or_init(|| Stylist::detect(self.text))
+    }
+
+    /// The edit adding `from module import name` (see
+    /// [`auditfix_transforms::add_import::add_import`]), built once per file.
+    pub fn import_edit(&self, module: &str, name: &str) -> Option<auditfix_transforms::Edit> {
+        let key = (module.to_string(), name.to_string());
+        if let Some(edit) = self.imports.borrow().get(&key) {
+            return edit.clone();
+        }
+        let edit = auditfix_transforms::add_import::add_import(self.text, self.root, module, name, self.stylist());
+        self.imports.borrow_mut().insert(key, edit.clone());
+        edit
     }
 
     pub fn enabled(&self, rule: Rule) -> bool {
@@ -175,6 +191,7 @@ pub fn check_file(
         settings,
         stylist: std::cell::OnceCell::new(),
         lines: std::cell::OnceCell::new(),
+        imports: std::cell::RefCell::default(),
         mixin_fits: !matches!(
             index.mixin_fit(&settings.mixin_class, &setters),
             MixinFit::LacksSetters(_)

@@ -24,7 +24,7 @@ pub fn import(checker: &Checker<'_>, module: &str, name: &str) -> Option<Vec<Edi
     if checker.index.is_bound(checker.module, name) {
         return Some(Vec::new());
     }
-    add_import::add_import(checker.text, checker.root, module, name, checker.stylist()).map(|e| vec![e])
+    checker.import_edit(module, name).map(|e| vec![e])
 }
 
 /// How `datetime` is bound in the module.
