@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark: how fast `auditfix check` and `auditfix fix` (dry run) go over a
 # large tree of Python files, next to the floor of parsing every file once
-# with tree-sitter (benches/parse_floor.rs) and, when `ast-grep` is on PATH,
-# an ast-grep scan with an equivalent rule (methods named create_*/update_*/
-# delete_* in classes) as a yardstick. `check --no-prefilter` and
-# `fix --no-prefilter` are measured too when the binary has that flag.
+# with tree-sitter (benches/parse_floor.rs) and, when `ast-grep` is on PATH
+# (pip install ast-grep-cli), an ast-grep scan with an equivalent rule
+# (methods named create_*/update_*/delete_* in classes) as a yardstick.
+# `check --no-prefilter` and `fix --no-prefilter` are measured too when the
+# binary has that flag.
 #
 # The commands run in rounds, each command once per round, so that a change
 # in the machine's background load falls on all of them alike: one warm-up
@@ -14,13 +15,22 @@
 # spread shows the machine's noise, as does the load average printed before
 # and after), MB/s and files/s over the corpus, peak RSS (the largest of the
 # runs), the ratio to the parse floor (of the medians, and the median of each
-# round's ratio), and the CPU time (user + system) with its ratio: on a
-# busy machine the CPU time moves less than the wall time.
+# round's ratio), the CPU time (user + system) with its ratio: on a busy
+# machine the CPU time moves less than the wall time; and, when ast-grep ran,
+# each round's ratio to its scan (median).
 #
 # Usage: scripts/bench.sh [CORPUS_DIR] [--runs N] [--threads T]
-#                         [--files N] [--seed S]
-# Without CORPUS_DIR, a corpus of --files generated files (default 6000,
-# about 50 MB; scripts/gen_corpus.py) is made once under $TMPDIR and reused.
+#                         [--files N] [--seed S] [--copy DIR]... [--mb N]
+# Without CORPUS_DIR, a corpus is made once under $TMPDIR (by
+# scripts/gen_corpus.py) and reused, in a folder named after the options:
+# --files generated service, model, route and ordinary files (default 6000,
+# about 50 MB), plus the .py files of each --copy DIR (repeatable; real trees,
+# for instance a virtualenv's site-packages). With --mb N the corpus is about
+# N MB: when the generated files and the copies are short of it, the copied
+# trees are copied again (real/<name>-2, -3...), or without --copy more files
+# are generated. For example, the memory goal (peak RSS under 64 MB on a
+# 250 MB corpus), with ast-grep's row (pip install ast-grep-cli):
+#   scripts/bench.sh --mb 250 --copy .venv/lib/python3.11/site-packages
 # MB are 10^6 bytes. Exit codes 1 of check/fix (findings, changes) are
 # expected; anything else is reported in the table's notes.
 set -euo pipefail
@@ -31,17 +41,32 @@ threads=2
 files=6000
 seed=1
 corpus=""
+mb=""
+copies=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs="$2"; shift 2 ;;
         --threads) threads="$2"; shift 2 ;;
         --files) files="$2"; shift 2 ;;
         --seed) seed="$2"; shift 2 ;;
+        --copy)
+            if [ ! -d "$2" ]; then echo "bench: --copy $2: not a folder" >&2; exit 2; fi
+            copies+=("$(cd "$2" && pwd -P)"); shift 2 ;;
+        --mb) mb="$2"; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         -*) echo "bench: unknown option $1" >&2; exit 2 ;;
         *) corpus="$1"; shift ;;
     esac
 done
+
+if [ -n "$corpus" ] && { [ -n "$mb" ] || [ ${#copies[@]} -gt 0 ]; }; then
+    echo "bench: --copy and --mb make a corpus; they do not go with CORPUS_DIR" >&2
+    exit 2
+fi
+if [ -n "$mb" ] && ! [[ "$mb" =~ ^[0-9]+([.][0-9]+)?$ ]]; then
+    echo "bench: --mb $mb: not a number" >&2
+    exit 2
+fi
 
 cd "$repo"
 python="${PYTHON:-python3}"
@@ -68,11 +93,30 @@ if [ -z "$auditfix" ] || [ -z "$floor" ]; then
     exit 2
 fi
 
+described=""
 if [ -z "$corpus" ]; then
-    corpus="${TMPDIR:-/tmp}/auditfix-bench-corpus-$files-$seed"
+    # The folder's name tells the options apart, so that another choice of
+    # size or of real trees never reuses a corpus made for the first.
+    name="auditfix-bench-corpus-$files-$seed"
+    gen_args=(--files "$files" --seed "$seed")
+    if [ -n "$mb" ]; then
+        name="$name-${mb}mb"
+        gen_args+=(--target-mb "$mb")
+    fi
+    if [ ${#copies[@]} -gt 0 ]; then
+        name="$name-real-$(printf '%s\n' "${copies[@]}" \
+            | "$python" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:10])')"
+        for dir in "${copies[@]}"; do gen_args+=(--copy "$dir"); done
+        described="generated files, copies of ${copies[*]}"
+    fi
+    corpus="${TMPDIR:-/tmp}/$name"
     if [ ! -d "$corpus" ]; then
-        echo "bench: generating $files files into $corpus..." >&2
-        "$python" scripts/gen_corpus.py "$corpus" --files "$files" --seed "$seed"
+        echo "bench: making the corpus $corpus..." >&2
+        # Made aside and renamed once complete, so that an interrupted run
+        # leaves no half corpus to be reused.
+        rm -rf "$corpus.partial"
+        "$python" scripts/gen_corpus.py "$corpus.partial" "${gen_args[@]}"
+        mv "$corpus.partial" "$corpus"
     fi
 fi
 if [ ! -d "$corpus" ]; then
@@ -157,7 +201,7 @@ for command, stat in zip(commands, stats):
     print(json.dumps({"label": command["label"], "median": median(times), "min": min(times), "max": max(times),
                       # The ratio to the floor's run of the same round, whose load was alike.
                       "paired": median([t / f for t, f in zip(times, floor)]),
-                      "cpu": median(stat["cpu"]), "rss_kb": max(stat["rss"]),
+                      "cpu": median(stat["cpu"]), "rss_kb": max(stat["rss"]), "times": times,
                       "codes": sorted(stat["codes"]), "cmd": " ".join(command["cmd"])}))
 PY
 
@@ -203,10 +247,10 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 
 "$python" - "$results" "$floor_line" "$checked" "$corpus" "$runs" "$threads" "${pin[*]:-}" \
-    "$load_before" "$load_after" <<'PY'
+    "$load_before" "$load_after" "$described" <<'PY'
 import json, platform, subprocess, sys
 
-results_path, floor_line, checked, corpus, runs, threads, pin, load_before, load_after = sys.argv[1:10]
+results_path, floor_line, checked, corpus, runs, threads, pin, load_before, load_after, described = sys.argv[1:11]
 floor = dict(kv.split("=") for kv in floor_line.split())
 files, size = int(floor["files"]), int(floor["bytes"])
 checked_files, check_errors, findings = (int(x) for x in checked.split())
@@ -222,24 +266,40 @@ try:
     commit = (commit + (" + uncommitted changes" if dirty else "")) or "unknown"
 except OSError:
     commit = "unknown"
-print(f"Corpus `{corpus}`: {files} files, {size / 1e6:.1f} MB; check checked {checked_files} files "
+print(f"Corpus `{corpus}`" + (f" ({described})" if described else "")
+      + f": {files} files, {size / 1e6:.1f} MB; check checked {checked_files} files "
       f"({check_errors} could not be checked), {findings} findings.")
 print(f"{runs} rounds after a warm-up round, {threads} threads (RAYON_NUM_THREADS={threads}"
       + (f", `{pin}`" if pin else "") + f"); {cpu}; commit {commit}; "
       f"load average {load_before} before, {load_after} after.")
 print()
 base_cpu = rows[0]["cpu"]
-print("| command | median s | min s | max s | MB/s | files/s | peak RSS MB | x floor | x floor, paired | CPU s | x floor CPU |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+# ast-grep's scan, when it ran, is the yardstick of a second ratio.
+yard = next((r for r in rows if r["label"].startswith("ast-grep")), None)
+
+
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+print("| command | median s | min s | max s | MB/s | files/s | peak RSS MB | x floor | x floor, paired | CPU s | x floor CPU |"
+      + (" x ast-grep, paired |" if yard else ""))
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if yard else ""))
 for r in rows:
     m = r["median"]
     cpu_ratio = f"{r['cpu'] / base_cpu:.2f}" if base_cpu else "-"
-    print(f"| {r['label']} | {m:.3f} | {r['min']:.3f} | {r['max']:.3f} | {size / 1e6 / m:.1f} | "
-          f"{files / m:.0f} | {r['rss_kb'] / 1024:.0f} | {m / base:.2f} | {r['paired']:.2f} | "
-          f"{r['cpu']:.2f} | {cpu_ratio} |")
+    line = (f"| {r['label']} | {m:.3f} | {r['min']:.3f} | {r['max']:.3f} | {size / 1e6 / m:.1f} | "
+            f"{files / m:.0f} | {r['rss_kb'] / 1024:.0f} | {m / base:.2f} | {r['paired']:.2f} | "
+            f"{r['cpu']:.2f} | {cpu_ratio} |")
+    if yard:
+        line += f" {median([t / y for t, y in zip(r['times'], yard['times'])]):.2f} |"
+    print(line)
 print()
 print("x floor: ratio of the medians; paired: median of each round's ratio to the floor's run in the same")
-print("round (steadier when the load changes); CPU: median user + system time of a run.")
+print("round (steadier when the load changes); CPU: median user + system time of a run."
+      + (" x ast-grep, paired: the same per-round ratio, to ast-grep's scan." if yard else ""))
 print()
 notes = []
 if checked_files + check_errors != files:

@@ -22,8 +22,14 @@ Output is deterministic for a given `--files` and `--seed`. `--copy DIR`
 (repeatable) adds the `.py` files of real trees (for instance a virtualenv's
 site-packages) below OUT_DIR/real/<name>, with folder names the walker would
 skip (`site-packages`, hidden folders) renamed so that they are walked.
+`--target-mb N` makes the corpus about N MB (10^6 bytes): when the generated
+files and the copied trees are short of it, the copied trees are copied again
+below OUT_DIR/real/<name>-2, -3... (file by file, in sorted order, until the
+total is reached); without `--copy`, more files are generated instead (same
+seed, so the output stays deterministic).
 
 Usage: gen_corpus.py OUT_DIR [--files N] [--seed S] [--copy DIR]...
+                     [--target-mb N]
 """
 
 import argparse
@@ -638,26 +644,37 @@ def write(path, text):
         f.write(text)
 
 
-def generate(out, files, seed):
+def generate(out, files, seed, min_bytes=0):
+    """Write `files` files below OUT/gen, or more while they are short of
+    `min_bytes` bytes; returns (files, bytes)."""
     g = Gen(seed)
+    written = 0
+
+    def put(path, text):
+        nonlocal written
+        write(path, text)
+        written += len(text.encode("utf-8"))
+
     app = out / "gen" / "app"
-    write(app / "__init__.py", "")
-    write(app / "features" / "core" / "audit_mixin.py", CORE_MIXIN)
-    write(app / "features" / "core" / "database.py", CORE_DATABASE)
-    write(app / "features" / "auth" / "dependencies.py", AUTH)
+    put(app / "__init__.py", "")
+    put(app / "features" / "core" / "audit_mixin.py", CORE_MIXIN)
+    put(app / "features" / "core" / "database.py", CORE_DATABASE)
+    put(app / "features" / "auth" / "dependencies.py", AUTH)
     made = 4
     # A package is a feature folder: models, services, routes and a batch of
     # ordinary modules; its share of service files is 10-20%.
     pkg = 0
-    while made < files:
+    while made < files or written < min_bytes:
         pkg += 1
         domain = g.pick(DOMAINS)
         base = app / "features" / domain / f"area_{pkg:04d}"
         module_base = f"app.features.{domain}.area_{pkg:04d}"
-        size = min(files - made, g.rng.randint(20, 60))
+        size = g.rng.randint(20, 60)
+        if written >= min_bytes:
+            size = min(files - made, size)
         if size < 10:
             for i in range(size):
-                write(base / f"misc_{i:03d}.py", g.ordinary_module("utils"))
+                put(base / f"misc_{i:03d}.py", g.ordinary_module("utils"))
             made += size
             continue
         services = max(1, round(size * g.rng.uniform(0.10, 0.20)))
@@ -667,22 +684,23 @@ def generate(out, files, seed):
         model_modules = []
         for i in range(models):
             chunk = entities[i * per_model:(i + 1) * per_model]
-            write(base / f"models_{i}.py", g.model_file(chunk, mixin=g.chance(0.8)))
+            put(base / f"models_{i}.py", g.model_file(chunk, mixin=g.chance(0.8)))
             model_modules += [f"{module_base}.models_{i}"] * len(chunk)
         routed = []
         for entity, module in zip(entities, model_modules):
             name = snake(entity)
             text, methods, is_class = g.service_file(entity, module, compliant_share=0.15)
-            write(base / "services" / f"{name}_service.py", text)
+            put(base / "services" / f"{name}_service.py", text)
             if is_class:
                 routed.append((entity, f"{module_base}.services.{name}_service", methods))
         routed = routed[:4]
-        write(base / "routes.py", g.route_file(*map(list, zip(*routed))) if routed else '"""No routes yet."""\n')
+        put(base / "routes.py", g.route_file(*map(list, zip(*routed))) if routed else '"""No routes yet."""\n')
         for i in range(size - services - models - 1):
             kind = g.pick(["utils"] * 4 + ["classes"] * 3 + ["models"] * 2 + ["tests"] * 3 + ["cli", "data"])
             folder = {"tests": "tests", "cli": "scripts"}.get(kind, g.pick(["utils", "lib", "core", "helpers"]))
-            write(base / folder / f"{kind}_{i:03d}.py", g.ordinary_module(kind))
+            put(base / folder / f"{kind}_{i:03d}.py", g.ordinary_module(kind))
         made += size
+    return made, written
 
 
 def sanitize(name):
@@ -691,9 +709,17 @@ def sanitize(name):
 
 
 def copy_tree(src, out):
-    """Copy the `.py` files under `src` to OUT/real/<name>; returns (files, bytes)."""
+    """Copy the `.py` files under `src` to OUT/real/<name>; returns (name, files, bytes).
+
+    Two trees of the same name (two site-packages) go to <name>, <name>_2...
+    """
     src = Path(src).resolve()
-    dest = out / "real" / sanitize(src.name)
+    name = sanitize(src.name)
+    n = 1
+    while (out / "real" / name).exists():
+        n += 1
+        name = f"{sanitize(src.name)}_{n}"
+    dest = out / "real" / name
     files = size = 0
     for root, dirs, names in os.walk(src):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
@@ -701,18 +727,60 @@ def copy_tree(src, out):
         # Folders the walker skips by default (hidden ones, site-packages) are
         # renamed, so the copy is walked.
         rel = Path(*[sanitize(p) if p.startswith(".") or p == "site-packages" else p for p in rel.parts])
-        for name in sorted(names):
-            if not name.endswith(".py"):
+        for fname in sorted(names):
+            if not fname.endswith(".py"):
                 continue
-            path = Path(root) / name
+            path = Path(root) / fname
             if path.is_symlink() or not path.is_file():
                 continue
-            target = dest / rel / name
+            target = dest / rel / fname
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
             files += 1
             size += target.stat().st_size
+    return name, files, size
+
+
+def replicate(out, names, short):
+    """Copy the copied trees OUT/real/<name> again, as OUT/real/<name>-2, then
+    -3..., tree after tree and file after file in sorted order, until `short`
+    bytes are added (the last copy may stop partway); returns (files, bytes).
+
+    Sanitized names have no "-", so these names are free."""
+    trees = []
+    for name in names:
+        root = out / "real" / name
+        listing = sorted(
+            (path.relative_to(root), path.stat().st_size)
+            for path in root.rglob("*.py") if path.is_file()
+        )
+        if listing:
+            trees.append((name, listing))
+    files = size = 0
+    copy = 1
+    while trees and size < short:
+        copy += 1
+        for name, listing in trees:
+            for rel, length in listing:
+                if size >= short:
+                    break
+                target = out / "real" / f"{name}-{copy}" / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(out / "real" / name / rel, target)
+                files += 1
+                size += length
     return files, size
+
+
+def py_files(out):
+    """Count and total size of the `.py` files under `out`."""
+    total_files = total_bytes = 0
+    for root, _, names in os.walk(out):
+        for name in names:
+            if name.endswith(".py"):
+                total_files += 1
+                total_bytes += os.path.getsize(os.path.join(root, name))
+    return total_files, total_bytes
 
 
 def main(argv=None):
@@ -721,21 +789,35 @@ def main(argv=None):
     parser.add_argument("--files", type=int, default=1000, help="generated files (default 1000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--copy", action="append", default=[], metavar="DIR", help="add the .py files of DIR")
+    parser.add_argument("--target-mb", type=float, default=0, metavar="N",
+                        help="make the corpus about N MB (10^6 bytes): copies of the --copy trees "
+                             "or, without --copy, more generated files")
     args = parser.parse_args(argv)
+    for tree in args.copy:
+        if not Path(tree).is_dir():
+            parser.error(f"--copy {tree}: not a folder")
     if args.out.exists() and any(args.out.iterdir()):
         parser.error(f"{args.out} exists and is not empty")
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.files > 0:
-        generate(args.out, args.files, args.seed)
+    target = int(args.target_mb * 1e6)
+    if args.files > 0 or (target and not args.copy):
+        # Without real trees, the generated part grows to the target.
+        files, size = generate(args.out, args.files, args.seed, min_bytes=0 if args.copy else target)
+        print(f"generated {files} files ({size / 1e6:.1f} MB)", file=sys.stderr)
+    names = []
     for tree in args.copy:
-        files, size = copy_tree(tree, args.out)
+        name, files, size = copy_tree(tree, args.out)
+        names.append(name)
         print(f"copied {files} files ({size / 1e6:.1f} MB) from {tree}", file=sys.stderr)
-    total_files = total_bytes = 0
-    for root, _, names in os.walk(args.out):
-        for name in names:
-            if name.endswith(".py"):
-                total_files += 1
-                total_bytes += os.path.getsize(os.path.join(root, name))
+    if target and args.copy:
+        _, total = py_files(args.out)
+        if total < target:
+            files, size = replicate(args.out, names, target - total)
+            print(f"replicated {files} files ({size / 1e6:.1f} MB) of the copied trees", file=sys.stderr)
+            if total + size < target:
+                print("warning: the copied trees have no .py files; the corpus is short of the target",
+                      file=sys.stderr)
+    total_files, total_bytes = py_files(args.out)
     print(f"{args.out}: {total_files} files, {total_bytes / 1e6:.1f} MB", file=sys.stderr)
     return 0
 
