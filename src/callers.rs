@@ -81,22 +81,41 @@ impl<'t> CallGraph<'t> {
             by_method: HashMap::new(),
         };
         let mut file_functions: Vec<Option<Vec<Function<'t>>>> = vec![None; files];
-        // The files that matter to callers: those that can hold a write
-        // method, those that name a user parameter, and (below) those that
-        // name a function taking a user. The others are never walked.
+        // The files that matter to callers: those with a write method that
+        // will take a user, those that name a user parameter, and (below)
+        // those that name a function taking a user. The others are never
+        // parsed (without the prefilter, every file is walked).
         let user_names: Vec<&str> = Kind::ALL
             .iter()
             .map(|k| settings.user_parameters.get(*k).as_str())
             .collect();
-        for (i, file) in workspace.files.iter().enumerate() {
-            let text = file.source.text.as_str();
-            if file.candidate || user_names.iter().any(|u| text.contains(u)) {
+        let naming: Vec<bool> = workspace
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(i, file)| {
+                !workspace.prefilter
+                    || needs_user.get(i).is_some_and(|n| !n.is_empty())
+                    || file.search(|text| user_names.iter().any(|u| text.contains(u)))
+            })
+            .collect();
+        // Parse them in parallel; the definitions are added in file order.
+        workspace.files.par_iter().zip(&naming).for_each(|(file, wanted)| {
+            if *wanted {
+                file.source();
+            }
+        });
+        for (i, wanted) in naming.iter().enumerate() {
+            if *wanted {
                 graph.include(workspace, i, needs_user, &mut file_functions);
             }
         }
         // Resolve the calls that name a function taking (or about to take) a
-        // user, and repeat while facades add names.
+        // user, and repeat while facades add names. A file that named one
+        // of the names of a round names it in every later round: only the
+        // new names are searched for.
         let mut names: HashSet<String> = HashSet::new();
+        let mut mentions: Vec<bool> = vec![!workspace.prefilter; files];
         for _ in 0..8 {
             let wanted: HashSet<String> = graph
                 .definitions
@@ -107,17 +126,27 @@ impl<'t> CallGraph<'t> {
             if wanted == names || wanted.is_empty() {
                 break;
             }
-            names = wanted;
-            let mut sorted: Vec<&String> = names.iter().collect();
-            sorted.sort();
-            let Ok(matcher) = aho_corasick::AhoCorasick::new(sorted) else {
+            let mut new: Vec<&String> = wanted.difference(&names).collect();
+            new.sort();
+            let Ok(matcher) = aho_corasick::AhoCorasick::new(new) else {
                 break;
             };
-            let mentions: Vec<bool> = workspace
+            names = wanted;
+            mentions = workspace
                 .files
                 .par_iter()
-                .map(|f| matcher.is_match(f.source.text.as_str()))
+                .zip(mentions.par_iter())
+                .map(|(f, before)| *before || f.search(|text| matcher.is_match(text)))
                 .collect();
+            workspace
+                .files
+                .par_iter()
+                .zip(mentions.par_iter())
+                .for_each(|(file, mentioned)| {
+                    if *mentioned {
+                        file.source();
+                    }
+                });
             for (i, mentioned) in mentions.iter().enumerate() {
                 if *mentioned && file_functions[i].is_none() {
                     graph.include(workspace, i, needs_user, &mut file_functions);
@@ -129,16 +158,17 @@ impl<'t> CallGraph<'t> {
                 .zip(file_functions.par_iter())
                 .zip(mentions.par_iter())
                 .map(|((file, funcs), mentioned)| {
-                    let (Some(funcs), true) = (funcs, *mentioned) else {
+                    let (Some(funcs), true, Some(source)) = (funcs, *mentioned, file.source()) else {
+                        return Vec::new();
+                    };
+                    let Some(module) = workspace.module_of(file, source) else {
                         return Vec::new();
                     };
                     let resolver = Resolver {
                         index: &workspace.index,
-                        module: &file.module,
+                        module,
                     };
-                    call_sites(&resolver, funcs, file.source.text.as_str(), &|name| {
-                        names.contains(name)
-                    })
+                    call_sites(&resolver, funcs, source.text.as_str(), &|name| names.contains(name))
                 })
                 .collect();
             graph.calls = calls;
@@ -158,11 +188,17 @@ impl<'t> CallGraph<'t> {
         let settings = &workspace.config.settings;
         let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
         let file = &workspace.files[i];
-        let text = file.source.text.as_str();
-        let funcs = functions(file.source.root(), text);
+        let Some(source) = file.source() else {
+            return;
+        };
+        let Some(module) = workspace.module_of(file, source) else {
+            return;
+        };
+        let text = source.text.as_str();
+        let funcs = functions(source.root(), text);
         for function in &funcs {
             let key = DefRef {
-                module: file.module.name.clone(),
+                module: module.name.clone(),
                 class: function.class.clone(),
                 name: function.name.clone(),
             };
@@ -259,7 +295,7 @@ impl<'t> CallGraph<'t> {
         for _ in 0..8 {
             let mut changes = Vec::new();
             for (file, sites) in self.calls.iter().enumerate() {
-                let text = workspace.files[file].source.text.as_str();
+                let text = workspace.files[file].text();
                 for site in sites {
                     let (Some(callee), Some(caller)) = (self.callee(workspace, site), self.caller(file, site)) else {
                         continue;
@@ -320,7 +356,7 @@ pub struct CallerChecker<'a, 't> {
 
 impl<'a, 't> CallerChecker<'a, 't> {
     pub fn text(&self, file: usize) -> &'t str {
-        self.workspace.files[file].source.text.as_str()
+        self.workspace.files[file].text()
     }
 
     pub fn stylist(&mut self, file: usize) -> Stylist {

@@ -8,7 +8,6 @@
 use crate::analysis::functions::{functions, write_method, WriteMethod};
 use crate::analysis::index::{MixinFit, RepoIndex};
 use crate::analysis::module::ModuleFacts;
-use crate::analysis::source::SourceFile;
 use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::rules::{self, Rule};
 use crate::settings::{Kind, Settings};
@@ -176,7 +175,8 @@ pub struct FileCheck {
 
 /// Run every enabled rule over `file`.
 pub fn check_file(
-    file: &SourceFile,
+    text: &str,
+    root: Node<'_>,
     module: &ModuleFacts,
     index: &RepoIndex,
     settings: &Settings,
@@ -184,8 +184,8 @@ pub fn check_file(
 ) -> FileCheck {
     let setters: Vec<&str> = Kind::ALL.iter().map(|k| settings.setters.get(*k).as_str()).collect();
     let mut checker = Checker {
-        text: &file.text,
-        root: file.root(),
+        text,
+        root,
         module,
         index,
         settings,
@@ -200,11 +200,11 @@ pub fn check_file(
         diagnostics: Vec::new(),
     };
     let is_model = |name: &str| checker.is_model(name);
-    let methods: Vec<WriteMethod> = functions(file.root(), &file.text)
+    let methods: Vec<WriteMethod> = functions(root, text)
         .into_iter()
         // The mixin's own definition is never rewritten.
         .filter(|f| f.class.as_deref() != Some(settings.mixin_class.as_str()))
-        .filter_map(|f| write_method(f, &file.text, settings, module, &is_model))
+        .filter_map(|f| write_method(f, text, settings, module, &is_model))
         .collect();
 
     for method in &methods {

@@ -52,6 +52,11 @@ pub struct CommonArgs {
     /// Use this configuration file instead of searching for one.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Parse every file, instead of only those that byte searches say can
+    /// matter (the findings are the same; syntax errors of files that
+    /// cannot hold a finding are reported only with this flag).
+    #[arg(long)]
+    pub no_prefilter: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@
 //! Files are processed in parallel (rayon); nothing here prints or writes
 //! files: the command layer does that with what this returns.
 
-use crate::analysis::index::{MixinFit, RepoIndex};
+use crate::analysis::index::{class_names, MixinFit, Origin, RepoIndex, Slot};
 use crate::analysis::module::{module_name, Binding, ModuleFacts};
 use crate::analysis::source::{load_counts, SourceFile};
 use crate::checker::check_file;
@@ -18,35 +18,190 @@ use crate::settings::Kind;
 use auditfix_transforms::{apply_fixes, Applicability};
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// The most passes a file gets before the loop is declared unsettled.
 pub const MAX_PASSES: usize = 10;
 
-/// A file read and parsed.
+/// A file of a run. Its text is kept when per-file rules can find
+/// something in it (a candidate) or when it was given in memory; the others
+/// are read again, and parsed, only if a later step needs them (the callers'
+/// rules, a module a candidate imports): most files of a repository are
+/// read once, searched for a few byte strings, and never parsed.
 pub struct LoadedFile {
     /// The path as found on disk.
     pub path: PathBuf,
     /// The path as the user should see it.
     pub display: PathBuf,
-    /// The bytes it was read with (to detect changes before writing).
-    pub bytes: Vec<u8>,
-    pub source: SourceFile,
-    pub module: ModuleFacts,
     /// Whether the file lies under the paths the user gave (findings and
     /// fixes are for these); the others are read as the project's context
     /// (models, mixins, star-imported modules, callers).
     pub target: bool,
     /// Whether per-file rules can find anything here (see
-    /// `functions::may_hold_findings`); when not, the tree is freed after
-    /// the file's facts are taken, and parsed again only if a caller needs it.
+    /// `Prefilter::may_hold_findings`).
     pub candidate: bool,
+    /// Whether the file on disk starts with a UTF-8 BOM.
+    pub bom: bool,
+    /// The file's position in the workspace, which is also its module's
+    /// position in the repository index.
+    pub id: usize,
+    /// The names after `class` in the text (see [`class_names`]).
+    classes: Vec<String>,
+    /// The text (without BOM) when kept.
+    text: Option<Arc<str>>,
+    /// The parsed file, once a step needed it (`None`: it did not parse).
+    source: OnceLock<Option<SourceFile>>,
+    /// Why the file could not be read again or parsed, when it could not.
+    error: OnceLock<String>,
+}
+
+impl LoadedFile {
+    fn new(path: PathBuf, display: PathBuf, target: bool, candidate: bool, bom: bool, text: Option<Arc<str>>) -> Self {
+        LoadedFile {
+            path,
+            display,
+            target,
+            candidate,
+            bom,
+            id: 0,
+            classes: Vec::new(),
+            text,
+            source: OnceLock::new(),
+            error: OnceLock::new(),
+        }
+    }
+
+    /// The text as read: kept, or read again from disk.
+    fn read_text(&self) -> Result<String, String> {
+        if let Some(text) = &self.text {
+            return Ok(text.to_string());
+        }
+        if let Some(Some(source)) = self.source.get() {
+            return Ok(source.text.clone());
+        }
+        let bytes = std::fs::read(&self.path).map_err(|e| crate::analysis::source::io_reason(&e))?;
+        let (text, _) = crate::analysis::source::decode(&bytes)?;
+        Ok(text)
+    }
+
+    /// Parse the file anew (the tree is not kept); an error is remembered.
+    fn parse_fresh(&self) -> Option<SourceFile> {
+        match self.read_text().and_then(|text| SourceFile::parse(text, self.bom)) {
+            Ok(source) => Some(source),
+            Err(message) => {
+                let _ = self.error.set(message);
+                None
+            }
+        }
+    }
+
+    /// The parsed file, parsed on first use and kept; `None` when it does
+    /// not read or parse (the reason is in [`LoadedFile::error`]).
+    pub fn source(&self) -> Option<&SourceFile> {
+        self.source.get_or_init(|| self.parse_fresh()).as_ref()
+    }
+
+    /// Why the file could not be read or parsed, once a step found out.
+    pub fn error(&self) -> Option<&str> {
+        self.error.get().map(String::as_str)
+    }
+
+    /// The text of a file that is kept or parsed; empty otherwise.
+    pub fn text(&self) -> &str {
+        match (&self.text, self.source.get()) {
+            (Some(text), _) => text,
+            (None, Some(Some(source))) => &source.text,
+            _ => "",
+        }
+    }
+
+    /// Whether `matches` holds for the file's text, reading it again from
+    /// disk when it is not kept (and not keeping it); `false` when it no
+    /// longer reads.
+    pub fn search(&self, matches: impl Fn(&str) -> bool) -> bool {
+        match (&self.text, self.source.get()) {
+            (Some(text), _) => matches(text),
+            (None, Some(Some(source))) => matches(&source.text),
+            _ => self.read_text().is_ok_and(|text| matches(&text)),
+        }
+    }
+
+    /// Where the index reads the file's module facts from.
+    fn origin(&self) -> Origin {
+        match &self.text {
+            Some(text) => Origin::Text(text.clone()),
+            None => Origin::Path(self.path.clone()),
+        }
+    }
+
+    /// The bytes the file was read with (to detect changes before writing).
+    pub fn original_bytes(&self) -> Vec<u8> {
+        SourceFile::to_bytes(self.text(), self.bom)
+    }
+}
+
+/// A file as loading leaves it, with its module's facts when it was parsed.
+struct Loaded {
+    file: LoadedFile,
+    facts: Option<ModuleFacts>,
+}
+
+impl Loaded {
+    /// Searched, not parsed: the text is kept for a candidate (or when
+    /// `keep`), and the class names it may define are noted.
+    fn scanned(
+        path: PathBuf,
+        display: PathBuf,
+        target: bool,
+        bom: bool,
+        text: String,
+        filter: &crate::analysis::functions::Prefilter,
+        keep: bool,
+    ) -> Loaded {
+        let candidate = filter.may_hold_findings(&text);
+        let classes = class_names(&text);
+        let kept = (candidate || keep).then(|| Arc::from(text));
+        let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
+        file.classes = classes;
+        Loaded { file, facts: None }
+    }
+
+    /// Every file a candidate (no prefilter).
+    fn all_candidates(mut self, all: bool) -> Loaded {
+        self.file.candidate |= all;
+        self
+    }
+
+    /// Parsed up front, the tree kept; `Err` is the syntax error.
+    fn parsed(
+        path: PathBuf,
+        display: PathBuf,
+        target: bool,
+        bom: bool,
+        text: String,
+        candidate: bool,
+    ) -> Result<Loaded, String> {
+        let source = SourceFile::parse(text, bom)?;
+        let facts = ModuleFacts::collect(module_name(&display), source.root(), &source.text);
+        let mut file = LoadedFile::new(path, display, target, candidate, bom, None);
+        file.classes = facts.classes.iter().map(|c| c.name.clone()).collect();
+        file.source = OnceLock::from(Some(source));
+        Ok(Loaded {
+            file,
+            facts: Some(facts),
+        })
+    }
 }
 
 /// Every file of a run, and the repository index over them.
 pub struct Workspace {
     pub files: Vec<LoadedFile>,
+    /// Whether byte prefilters decide what is parsed (`--no-prefilter`
+    /// turns them off: every file is parsed, every rule looks everywhere).
+    pub prefilter: bool,
     pub errors: Vec<FileError>,
     pub index: RepoIndex,
     pub config: Config,
@@ -128,11 +283,19 @@ pub fn display_path(path: &Path) -> PathBuf {
 }
 
 impl Workspace {
-    /// Discover, read and parse every file under `paths`, and index them
-    /// together with the rest of their project, so that checking one file
-    /// (a pre-commit hook passes only the changed ones) sees the same
-    /// models, mixins and callers as checking the whole project.
+    /// Discover and read every file under `paths`, and index them together
+    /// with the rest of their project, so that checking one file (a
+    /// pre-commit hook passes only the changed ones) sees the same models,
+    /// mixins and callers as checking the whole project. With the byte
+    /// prefilters (the default), a file is parsed only when a step needs it.
     pub fn load(paths: &[PathBuf], config: Config) -> Workspace {
+        Self::load_with(paths, config, true)
+    }
+
+    /// [`Workspace::load`], with the prefilters on or off (`false`: every
+    /// file is parsed up front and every rule looks at every file: the
+    /// reference the prefilters must agree with).
+    pub fn load_with(paths: &[PathBuf], config: Config, prefilter: bool) -> Workspace {
         let (found, mut errors) = crate::walk::discover(paths, &config);
         let mut all: Vec<(PathBuf, bool)> = found.iter().map(|p| (p.clone(), true)).collect();
         if let Some(root) = project_root(paths) {
@@ -149,30 +312,33 @@ impl Workspace {
                 );
             }
         }
-        let prefilter = crate::analysis::functions::Prefilter::new(&config.settings);
+        let filter = crate::analysis::functions::Prefilter::new(&config.settings);
         let progress = progress_bar(all.len());
-        let loaded: Vec<Result<LoadedFile, FileError>> = all
+        let loaded: Vec<Result<Loaded, FileError>> = all
             .par_iter()
             .progress_with(progress.clone())
             .filter_map(|(path, target)| {
                 let display = display_path(path);
-                match SourceFile::read(path) {
-                    Ok((bytes, mut source)) => {
-                        let module = ModuleFacts::collect(module_name(&display), source.root(), &source.text);
-                        let candidate = prefilter.may_hold_findings(&source.text);
-                        if !candidate {
-                            source.release_tree();
-                        }
-                        Some(Ok(LoadedFile {
-                            path: path.clone(),
-                            display,
-                            bytes,
-                            source,
-                            module,
-                            target: *target,
-                            candidate,
-                        }))
+                let read = std::fs::read(path)
+                    .map_err(|e| crate::analysis::source::io_reason(&e))
+                    .and_then(|bytes| crate::analysis::source::decode(&bytes));
+                let loaded = read.and_then(|(text, bom)| {
+                    if prefilter {
+                        Ok(Loaded::scanned(
+                            path.clone(),
+                            display.clone(),
+                            *target,
+                            bom,
+                            text,
+                            &filter,
+                            false,
+                        ))
+                    } else {
+                        Loaded::parsed(path.clone(), display.clone(), *target, bom, text, true)
                     }
+                });
+                match loaded {
+                    Ok(file) => Some(Ok(file)),
                     // A context file that cannot be read is not the user's question.
                     Err(_) if !target => None,
                     Err(message) => Some(Err(FileError { path: display, message })),
@@ -187,13 +353,25 @@ impl Workspace {
                 Err(error) => errors.push(error),
             }
         }
-        Self::assemble(files, errors, config)
+        Self::assemble(files, errors, config, prefilter)
     }
 
-    fn assemble(mut files: Vec<LoadedFile>, mut errors: Vec<FileError>, config: Config) -> Workspace {
-        files.sort_by(|a, b| a.display.cmp(&b.display));
+    fn assemble(mut loaded: Vec<Loaded>, mut errors: Vec<FileError>, config: Config, prefilter: bool) -> Workspace {
+        loaded.sort_by(|a, b| a.file.display.cmp(&b.file.display));
         errors.sort_by(|a, b| a.path.cmp(&b.path));
-        let index = RepoIndex::new(files.iter().map(|f| f.module.clone()).collect());
+        let mut files = Vec::with_capacity(loaded.len());
+        let mut slots = Vec::with_capacity(loaded.len());
+        let mut classes = Vec::with_capacity(loaded.len());
+        for (id, Loaded { mut file, facts }) in loaded.into_iter().enumerate() {
+            file.id = id;
+            slots.push(match facts {
+                Some(facts) => Slot::ready(facts),
+                None => Slot::lazy(module_name(&file.display), file.origin()),
+            });
+            classes.push(file.classes.clone());
+            files.push(file);
+        }
+        let index = RepoIndex::lazy(slots, classes);
         let mut notes = Vec::new();
         let setters: Vec<&str> = Kind::ALL
             .iter()
@@ -208,6 +386,7 @@ impl Workspace {
         }
         Workspace {
             files,
+            prefilter,
             errors,
             index,
             config,
@@ -215,32 +394,97 @@ impl Workspace {
         }
     }
 
-    /// A workspace of in-memory files (tests, fuzzing): `(path, text)` pairs.
+    /// A workspace of in-memory files (tests, fuzzing): `(path, text)` pairs,
+    /// each parsed up front (a file that does not parse is an error).
     pub fn from_memory(sources: Vec<(PathBuf, String)>, config: Config) -> Workspace {
         let mut files = Vec::new();
         let mut errors = Vec::new();
-        let prefilter = crate::analysis::functions::Prefilter::new(&config.settings);
+        let filter = crate::analysis::functions::Prefilter::new(&config.settings);
         for (path, text) in sources {
             let display = display_path(&path);
-            let parsed =
-                crate::analysis::source::decode(text.as_bytes()).and_then(|(t, bom)| SourceFile::parse(t, bom));
+            let parsed = crate::analysis::source::decode(text.as_bytes()).and_then(|(text, bom)| {
+                let candidate = filter.may_hold_findings(&text);
+                Loaded::parsed(path, display.clone(), true, bom, text, candidate)
+            });
             match parsed {
-                Ok(source) => {
-                    let module = ModuleFacts::collect(module_name(&display), source.root(), &source.text);
-                    files.push(LoadedFile {
-                        path,
-                        display,
-                        bytes: text.into_bytes(),
-                        candidate: prefilter.may_hold_findings(&source.text),
-                        source,
-                        module,
-                        target: true,
-                    });
-                }
+                Ok(file) => files.push(file),
                 Err(message) => errors.push(FileError { path: display, message }),
             }
         }
-        Self::assemble(files, errors, config)
+        Self::assemble(files, errors, config, true)
+    }
+
+    /// A workspace like this one where files `replaced` maps have new
+    /// texts (the callers' step of `fix`, after the per-file fixes).
+    fn derive(&self, replaced: &std::collections::HashMap<usize, String>) -> Workspace {
+        let filter = crate::analysis::functions::Prefilter::new(&self.config.settings);
+        let loaded = self
+            .files
+            .iter()
+            .map(|file| match replaced.get(&file.id) {
+                Some(text) => Loaded::scanned(
+                    file.path.clone(),
+                    file.display.clone(),
+                    file.target,
+                    file.bom,
+                    text.clone(),
+                    &filter,
+                    true,
+                )
+                .all_candidates(!self.prefilter),
+                None => {
+                    // The text as this run has it (in-memory files have no other).
+                    let text = file.text.clone().or_else(|| match file.source.get() {
+                        Some(Some(source)) => Some(Arc::from(source.text.as_str())),
+                        _ => None,
+                    });
+                    let mut copy = LoadedFile::new(
+                        file.path.clone(),
+                        file.display.clone(),
+                        file.target,
+                        file.candidate,
+                        file.bom,
+                        text,
+                    );
+                    copy.classes = file.classes.clone();
+                    Loaded {
+                        file: copy,
+                        facts: None,
+                    }
+                }
+            })
+            .collect();
+        Self::assemble(loaded, Vec::new(), self.config.clone(), self.prefilter)
+    }
+
+    /// The names of the user parameters (a file that names none of them
+    /// and has no write method needing one plays no part in the callers' rules).
+    fn user_names(&self) -> Vec<&str> {
+        Kind::ALL
+            .iter()
+            .map(|k| self.config.settings.user_parameters.get(*k).as_str())
+            .collect()
+    }
+
+    /// Whether the callers' rules will look at a file with this text.
+    pub fn names_a_user(&self, text: &str) -> bool {
+        !self.prefilter || self.user_names().iter().any(|u| text.contains(u))
+    }
+
+    /// Files of the user's that turned out not to read again or parse when
+    /// a step needed them (files the prefilters rule out are never parsed:
+    /// their syntax errors show with `--no-prefilter`).
+    pub fn late_errors(&self) -> Vec<FileError> {
+        self.files
+            .iter()
+            .filter(|f| f.target)
+            .filter_map(|f| {
+                f.error().map(|message| FileError {
+                    path: f.display.clone(),
+                    message: message.to_string(),
+                })
+            })
+            .collect()
     }
 
     fn enabled<'a>(&'a self, path: &'a Path) -> impl Fn(Rule) -> bool + 'a {
@@ -261,7 +505,7 @@ impl Workspace {
                 source: if result.diagnostics.is_empty() {
                     String::new()
                 } else {
-                    file.source.text.clone()
+                    file.text().to_string()
                 },
                 diagnostics: result.diagnostics,
                 write_methods: result.write_methods,
@@ -271,7 +515,7 @@ impl Workspace {
         for finding in findings {
             let report = &mut files[finding.file];
             if report.source.is_empty() {
-                report.source = self.files[finding.file].source.text.clone();
+                report.source = self.files[finding.file].text().to_string();
             }
             report.diagnostics.push(finding.diagnostic);
         }
@@ -287,33 +531,34 @@ impl Workspace {
         let files: Vec<FileReport> = files
             .into_iter()
             .zip(&self.files)
-            .filter(|(_, f)| f.target)
+            .filter(|(_, f)| f.target && f.error().is_none())
             .map(|(r, _)| r)
             .collect();
         let files_checked = files.len();
+        let mut errors = self.errors.clone();
+        errors.extend(self.late_errors());
+        errors.sort_by(|a, b| a.path.cmp(&b.path));
         CheckResult {
             files,
-            errors: self.errors.clone(),
+            errors,
             notes,
             files_checked,
         }
     }
 
-    /// Compute the fixed text of every file (nothing is written): each file
-    /// converges on its own, then (with unsafe fixes) the callers' fixes,
-    /// which may span files, are applied whole or not at all.
+    /// Compute the fixed text of the files that may change (nothing is
+    /// written): each file converges on its own, then (with unsafe fixes)
+    /// the callers' fixes, which may span files, are applied whole or not
+    /// at all. Files that cannot change (context of the project, files no
+    /// rule can find anything in) are not listed.
     pub fn fix(&self, unsafe_fixes: bool) -> Vec<FixedFile> {
         let mut fixed: Vec<FixedFile> = self
             .files
             .par_iter()
-            .map(|file| {
-                if !file.target || !file.candidate {
-                    // Context of the project (read, never rewritten), or a
-                    // file no per-file rule can find anything in.
-                    return FixedFile::unchanged(file);
-                }
+            .filter(|file| file.target && file.candidate)
+            .filter_map(|file| {
                 let enabled = self.enabled(&file.display);
-                fix_file(file, &self.index, &self.config, &enabled, unsafe_fixes)
+                fix_file(file, self, &enabled, unsafe_fixes)
             })
             .collect();
         if unsafe_fixes {
@@ -323,17 +568,21 @@ impl Workspace {
     }
 
     /// Apply the callers' fixes over the per-file results.
-    fn fix_callers(&self, fixed: &mut [FixedFile]) {
-        let sources = fixed.iter().map(|f| (f.path.clone(), f.fixed.clone())).collect();
-        let after = Workspace::from_memory(sources, self.config.clone());
-        if !after.errors.is_empty() || after.files.len() != fixed.len() {
+    fn fix_callers(&self, fixed: &mut Vec<FixedFile>) {
+        let replaced: std::collections::HashMap<usize, String> = fixed
+            .iter()
+            .filter(|f| f.changed())
+            .map(|f| (f.id, f.fixed.clone()))
+            .collect();
+        let after = self.derive(&replaced);
+        let result = after.check_files();
+        if after.files.iter().any(|f| f.candidate && f.error().is_some()) {
             return;
         }
-        let result = after.check_files();
         let needs_user: Vec<Vec<(usize, String)>> = result.iter().map(|c| c.needs_user.clone()).collect();
         let (findings, _) = crate::callers::check(&after, &needs_user);
-        // `after.files` is sorted by display path, as `self.files` is.
-        let mut taken: Vec<Vec<auditfix_transforms::Edit>> = vec![Vec::new(); after.files.len()];
+        // `after.files` are `self.files`, in the same order.
+        let mut taken: BTreeMap<usize, Vec<auditfix_transforms::Edit>> = BTreeMap::new();
         let mut accepted = Vec::new();
         for finding in findings
             .into_iter()
@@ -342,75 +591,81 @@ impl Workspace {
             .filter(|f| f.edits.keys().all(|i| self.files[*i].target))
         {
             let fits = finding.edits.iter().all(|(file, edits)| {
-                let mut candidate = taken[*file].clone();
+                let mut candidate = taken.get(file).cloned().unwrap_or_default();
                 candidate.extend(edits.iter().cloned());
-                auditfix_transforms::apply_edits(&after.files[*file].source.text, &candidate).is_ok()
+                auditfix_transforms::apply_edits(after.files[*file].text(), &candidate).is_ok()
             });
             if !fits {
                 continue;
             }
-            for (file, edits) in &finding.edits {
-                for edit in edits {
-                    if !taken[*file].contains(edit) {
-                        taken[*file].push(edit.clone());
-                    }
-                }
-            }
+            merge_edits(&mut taken, &finding.edits);
             accepted.push(finding);
         }
-        let mut broken = Vec::new();
-        let mut texts = Vec::new();
-        for (i, edits) in taken.iter().enumerate() {
-            let text = &after.files[i].source.text;
-            let new = auditfix_transforms::apply_edits(text, edits).unwrap_or_else(|_| text.clone());
-            if breaks_syntax(&new) {
-                broken.push(i);
-                texts.push(text.clone());
-            } else {
-                texts.push(new);
-            }
-        }
-        // A fix is kept whole or not at all: drop those touching a broken file.
-        if !broken.is_empty() {
-            let keep: Vec<_> = accepted
-                .into_iter()
-                .filter(|f| !f.edits.keys().any(|k| broken.contains(k)))
-                .collect();
-            for (i, file) in fixed.iter_mut().enumerate() {
-                if broken.contains(&i) {
-                    file.problems
-                        .push("the callers' fixes would introduce a syntax error here; dropped".into());
-                }
-            }
-            let mut retaken: Vec<Vec<auditfix_transforms::Edit>> = vec![Vec::new(); after.files.len()];
-            for finding in &keep {
-                for (file, edits) in &finding.edits {
-                    for edit in edits {
-                        if !retaken[*file].contains(edit) {
-                            retaken[*file].push(edit.clone());
-                        }
-                    }
-                }
-            }
-            texts = retaken
+        let apply = |taken: &BTreeMap<usize, Vec<auditfix_transforms::Edit>>| -> BTreeMap<usize, String> {
+            taken
                 .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    let text = &after.files[i].source.text;
-                    auditfix_transforms::apply_edits(text, e).unwrap_or_else(|_| text.clone())
+                .map(|(i, edits)| {
+                    let text = after.files[*i].text();
+                    let new = auditfix_transforms::apply_edits(text, edits).unwrap_or_else(|_| text.to_string());
+                    (*i, new)
                 })
-                .collect();
-            accepted = keep;
+                .collect()
+        };
+        let mut texts = apply(&taken);
+        // A fix is kept whole or not at all: drop those touching a broken file.
+        let broken: Vec<usize> = texts
+            .iter()
+            .filter(|(_, text)| breaks_syntax(text))
+            .map(|(i, _)| *i)
+            .collect();
+        if !broken.is_empty() {
+            accepted.retain(|f| !f.edits.keys().any(|k| broken.contains(k)));
+            let mut retaken = BTreeMap::new();
+            for finding in &accepted {
+                merge_edits(&mut retaken, &finding.edits);
+            }
+            texts = apply(&retaken);
         }
-        for (i, text) in texts.into_iter().enumerate() {
-            fixed[i].fixed = text;
+        let mut position: std::collections::HashMap<usize, usize> =
+            fixed.iter().enumerate().map(|(k, f)| (f.id, k)).collect();
+        let mut slot = |fixed: &mut Vec<FixedFile>, id: usize| -> usize {
+            *position.entry(id).or_insert_with(|| {
+                let file = &after.files[id];
+                let original = file.text().to_string();
+                fixed.push(FixedFile {
+                    id,
+                    path: file.path.clone(),
+                    display: file.display.clone(),
+                    original_bytes: SourceFile::to_bytes(&original, file.bom),
+                    fixed: original.clone(),
+                    original,
+                    bom: file.bom,
+                    applied: Vec::new(),
+                    remaining: Vec::new(),
+                    problems: Vec::new(),
+                });
+                fixed.len() - 1
+            })
+        };
+        for i in &broken {
+            let k = slot(fixed, *i);
+            fixed[k]
+                .problems
+                .push("the callers' fixes would introduce a syntax error here; dropped".into());
+        }
+        for (i, text) in texts {
+            let k = slot(fixed, i);
+            fixed[k].fixed = text;
         }
         for finding in accepted {
-            fixed[finding.file].applied.push(finding.diagnostic);
+            let k = slot(fixed, finding.file);
+            fixed[k].applied.push(finding.diagnostic);
         }
+        fixed.sort_by_key(|f| f.id);
     }
 
-    /// The per-file checks, without the callers.
+    /// The per-file checks, without the callers. A candidate's tree is kept
+    /// only when the callers' rules will look at the file.
     fn check_files(&self) -> Vec<crate::checker::FileCheck> {
         self.files
             .par_iter()
@@ -418,15 +673,68 @@ impl Workspace {
                 if !file.candidate {
                     return crate::checker::FileCheck::default();
                 }
-                let enabled = self.enabled(&file.display);
-                check_file(&file.source, &file.module, &self.index, &self.config.settings, &enabled)
+                let fresh = match file.source.get() {
+                    Some(Some(_)) => None,
+                    Some(None) => return crate::checker::FileCheck::default(),
+                    None => match file.parse_fresh() {
+                        Some(source) => Some(source),
+                        None => return crate::checker::FileCheck::default(),
+                    },
+                };
+                let (result, keep) = {
+                    let Some(source) = fresh.as_ref().or_else(|| file.source.get().and_then(Option::as_ref)) else {
+                        return crate::checker::FileCheck::default();
+                    };
+                    let Some(module) = self.module_of(file, source) else {
+                        return crate::checker::FileCheck::default();
+                    };
+                    let enabled = self.enabled(&file.display);
+                    let result = check_file(
+                        &source.text,
+                        source.root(),
+                        module,
+                        &self.index,
+                        &self.config.settings,
+                        &enabled,
+                    );
+                    let keep = !result.needs_user.is_empty() || self.names_a_user(&source.text);
+                    (result, keep)
+                };
+                if let (true, Some(source)) = (keep, fresh) {
+                    let _ = file.source.set(Some(source));
+                }
+                result
             })
             .collect()
+    }
+
+    /// The module facts of `file`, parsed as `source`.
+    pub fn module_of(&self, file: &LoadedFile, source: &SourceFile) -> Option<&ModuleFacts> {
+        self.index.facts_or(file.id, || {
+            ModuleFacts::collect(module_name(&file.display), source.root(), &source.text)
+        })
+    }
+}
+
+/// Add `edits` to `taken`, per file, each edit once.
+fn merge_edits(
+    taken: &mut BTreeMap<usize, Vec<auditfix_transforms::Edit>>,
+    edits: &BTreeMap<usize, Vec<auditfix_transforms::Edit>>,
+) {
+    for (file, edits) in edits {
+        let list = taken.entry(*file).or_default();
+        for edit in edits {
+            if !list.contains(edit) {
+                list.push(edit.clone());
+            }
+        }
     }
 }
 
 /// The outcome of fixing one file.
 pub struct FixedFile {
+    /// The file's position in the workspace.
+    pub id: usize,
     pub path: PathBuf,
     pub display: PathBuf,
     pub original_bytes: Vec<u8>,
@@ -443,21 +751,6 @@ pub struct FixedFile {
 }
 
 impl FixedFile {
-    /// A file left as it was read.
-    pub fn unchanged(file: &LoadedFile) -> FixedFile {
-        FixedFile {
-            path: file.path.clone(),
-            display: file.display.clone(),
-            original_bytes: file.bytes.clone(),
-            original: file.source.text.clone(),
-            fixed: file.source.text.clone(),
-            bom: file.source.bom,
-            applied: Vec::new(),
-            remaining: Vec::new(),
-            problems: Vec::new(),
-        }
-    }
-
     pub fn changed(&self) -> bool {
         self.original != self.fixed
     }
@@ -468,16 +761,26 @@ impl FixedFile {
     }
 }
 
-/// Converge the fixes of one file.
+/// Converge the fixes of one file; `None` when it does not parse (the
+/// reason is the file's [`LoadedFile::error`]).
 pub fn fix_file(
     file: &LoadedFile,
-    index: &RepoIndex,
-    config: &Config,
+    workspace: &Workspace,
     enabled: &dyn Fn(Rule) -> bool,
     unsafe_fixes: bool,
-) -> FixedFile {
-    let settings = &config.settings;
-    let mut text = file.source.text.clone();
+) -> Option<FixedFile> {
+    let settings = &workspace.config.settings;
+    let index = &workspace.index;
+    // The first pass works on the file as loaded (parsed already, or now).
+    let fresh = match file.source.get() {
+        Some(Some(_)) => None,
+        Some(None) => return None,
+        None => Some(file.parse_fresh()?),
+    };
+    let first = fresh.as_ref().or_else(|| file.source.get().and_then(Option::as_ref))?;
+    let first_module = workspace.module_of(file, first)?;
+    let original = first.text.clone();
+    let mut text = original.clone();
     let mut applied: Vec<Diagnostic> = Vec::new();
     let mut problems = Vec::new();
     // Fixes that broke the syntax: (rule, start offset in the text they were computed on, that text's length).
@@ -485,22 +788,21 @@ pub fn fix_file(
     let mut remaining = Vec::new();
     let mut settled = false;
     for pass in 0..MAX_PASSES {
-        // The first pass works on the file as loaded (parsed already).
         let reparsed;
         let (source, module) = if pass == 0 {
-            (&file.source, &file.module)
+            (first, first_module)
         } else {
-            let Ok(source) = SourceFile::parse(text.clone(), file.source.bom) else {
+            let Ok(source) = SourceFile::parse(text.clone(), file.bom) else {
                 // Cannot happen: every accepted pass re-parsed cleanly.
                 problems.push("internal error: a fixed text failed to parse; its fixes were not kept".into());
-                text = file.source.text.clone();
+                text = original.clone();
                 break;
             };
-            let module = ModuleFacts::collect(file.module.name.clone(), source.root(), &source.text);
+            let module = ModuleFacts::collect(first_module.name.clone(), source.root(), &source.text);
             reparsed = (source, module);
             (&reparsed.0, &reparsed.1)
         };
-        let result = check_file(source, module, index, settings, enabled);
+        let result = check_file(&source.text, source.root(), module, index, settings, enabled);
         let (fixable, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = result
             .diagnostics
             .into_iter()
@@ -569,17 +871,18 @@ pub fn fix_file(
             "fixes did not settle after {MAX_PASSES} passes; the last stable text is shown"
         ));
     }
-    FixedFile {
+    Some(FixedFile {
+        id: file.id,
         path: file.path.clone(),
         display: file.display.clone(),
-        original_bytes: file.bytes.clone(),
-        original: file.source.text.clone(),
+        original_bytes: SourceFile::to_bytes(&original, file.bom),
+        original,
         fixed: text,
-        bom: file.source.bom,
+        bom: file.bom,
         applied,
         remaining,
         problems,
-    }
+    })
 }
 
 /// Whether a fixed text fails to parse, counting the indentation that

@@ -345,42 +345,86 @@ fn ten_thousand_levels_of_nesting() {
     }
 }
 
-#[test]
-fn nul_bytes_latin1_and_bad_indentation_are_named_and_skipped() {
-    let dir = tree();
-    let files: [(&str, Vec<u8>, &str); 4] = [
-        ("nul.py", b"x = 1\n\0\ny = 2\n".to_vec(), "syntax error at line 2"),
+/// Files that cannot be read as Python: NUL bytes, latin-1, a tab error,
+/// an unexpected indent. Each holds a session write, so that the prefilter
+/// lets it through to the parser (`holds_write`), or none (then it is never
+/// parsed: its syntax error shows with `--no-prefilter` only).
+fn unreadable_files(holds_write: bool) -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let write: &[u8] = if holds_write {
+        b"\ndef save(db):\n    db.commit()\n"
+    } else {
+        b""
+    };
+    let with = |body: &[u8]| [body, write].concat();
+    vec![
+        ("nul.py", with(b"x = 1\n\0\ny = 2\n"), "syntax error at line 2"),
         (
             "latin1.py",
-            b"# -*- coding: latin-1 -*-\nname = \"caf\xe9\"\n".to_vec(),
+            with(b"# -*- coding: latin-1 -*-\nname = \"caf\xe9\"\n"),
             "not UTF-8 (declares `coding: latin-1`; invalid UTF-8 byte 0xE9 on line 2)",
         ),
         (
             "tab_error.py",
-            b"def f(x):\n        if x:\n\t    return 1\n        return 2\n".to_vec(),
+            with(b"def f(x):\n        if x:\n\t    return 1\n        return 2\n"),
             "inconsistent use of tabs and spaces in indentation",
         ),
         (
             "unexpected_indent.py",
-            b"x = 1\n    y = 2\n".to_vec(),
+            with(b"x = 1\n    y = 2\n"),
             "syntax error at line 2, column 1: unexpected indent",
         ),
-    ];
-    for (name, bytes, _) in &files {
-        fs::write(dir.path().join("app").join(name), bytes).unwrap();
-    }
-    let (code, stderr) = run(dir.path(), &["app"]);
+    ]
+}
+
+/// Each unreadable file gets one line naming it and why, is left as it was,
+/// and the rest of the run goes on; the exit code says something failed.
+fn assert_named_and_skipped(root: &Path, files: &[(&str, Vec<u8>, &str)], code: Option<i32>, stderr: &str) {
     assert_eq!(code, Some(2), "{stderr}");
-    for (name, bytes, message) in &files {
+    for (name, bytes, message) in files {
         let line = stderr
             .lines()
             .find(|l| l.starts_with(&format!("error: app/{name}: ")))
             .unwrap_or_else(|| panic!("no message for {name}:\n{stderr}"));
         assert!(line.contains(message), "{line}");
         assert!(!line.contains("not checked; not checked"), "{line}");
-        assert_eq!(&fs::read(dir.path().join("app").join(name)).unwrap(), bytes);
+        assert_eq!(&fs::read(root.join("app").join(name)).unwrap(), bytes);
     }
+    assert_service_fixed(root, stderr);
+}
+
+#[test]
+fn nul_bytes_latin1_and_bad_indentation_are_named_and_skipped() {
+    let dir = tree();
+    let files = unreadable_files(true);
+    for (name, bytes, _) in &files {
+        fs::write(dir.path().join("app").join(name), bytes).unwrap();
+    }
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_named_and_skipped(dir.path(), &files, code, &stderr);
+}
+
+#[test]
+fn files_that_cannot_matter_are_parsed_only_without_the_prefilter() {
+    let dir = tree();
+    let files = unreadable_files(false);
+    for (name, bytes, _) in &files {
+        fs::write(dir.path().join("app").join(name), bytes).unwrap();
+    }
+    // Not UTF-8 is found by reading; the syntax errors of files with no
+    // session write are not looked for (they cannot hold a finding).
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].starts_with("error: app/latin1.py: not UTF-8"), "{stderr}");
     assert_service_fixed(dir.path(), &stderr);
+    // Without the prefilter every file is parsed: each is named.
+    let dir = tree();
+    for (name, bytes, _) in &files {
+        fs::write(dir.path().join("app").join(name), bytes).unwrap();
+    }
+    let (code, stderr) = run(dir.path(), &["app", "--no-prefilter"]);
+    assert_named_and_skipped(dir.path(), &files, code, &stderr);
 }
 
 #[test]

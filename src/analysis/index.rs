@@ -4,18 +4,112 @@
 //! included? Does a star import of a module of the repository bind
 //! `datetime`? Does the repository's own mixin define the setters?
 //!
-//! Built once per run from all files, before any rule runs.
+//! The index knows every module's name from its path and, from a byte scan,
+//! which classes each module may define; a module's facts are parsed the
+//! first time a question needs them (thread-safe, once), so that a run
+//! parses only the modules its candidate files reach. The byte scan finds
+//! a superset of the classes (a `class Name` in a string counts too), and a
+//! class is answered from the first module, in module order, whose parsed
+//! facts really define it: the same answer as an index built from every
+//! module parsed up front ([`RepoIndex::new`]).
 
 use super::module::{Binding, ClassFacts, ModuleFacts};
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
-#[derive(Debug, Default)]
+/// Where a module's facts come from when they are first needed.
+pub enum Origin {
+    /// Text held in memory (candidate files, in-memory workspaces).
+    Text(Arc<str>),
+    /// A file read again from disk.
+    Path(PathBuf),
+    /// Facts given up front.
+    Given,
+}
+
+/// One module of the index.
+pub struct Slot {
+    pub name: String,
+    origin: Origin,
+    /// `None` once the module turned out not to read or parse.
+    facts: OnceLock<Option<ModuleFacts>>,
+}
+
+impl Slot {
+    /// A module whose facts are computed from `origin` on first use.
+    pub fn lazy(name: String, origin: Origin) -> Slot {
+        Slot {
+            name,
+            origin,
+            facts: OnceLock::new(),
+        }
+    }
+
+    /// A module whose facts are known.
+    pub fn ready(facts: ModuleFacts) -> Slot {
+        Slot {
+            name: facts.name.clone(),
+            origin: Origin::Given,
+            facts: OnceLock::from(Some(facts)),
+        }
+    }
+}
+
+#[derive(Default)]
 pub struct RepoIndex {
-    modules: Vec<ModuleFacts>,
+    slots: Vec<Slot>,
     /// Every dotted suffix of every module name → module indices.
     by_suffix: HashMap<String, Vec<usize>>,
-    /// Class name → (module index, class index).
-    classes: HashMap<String, Vec<(usize, usize)>>,
+    /// Class name → modules that may define it, in module order.
+    classes: HashMap<String, Vec<usize>>,
+}
+
+impl std::fmt::Debug for RepoIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RepoIndex").field("modules", &self.slots.len()).finish()
+    }
+}
+
+/// The names that follow the keyword `class` in `text`: a superset of the
+/// classes a parse would find (any nesting depth), found without parsing.
+/// `class` must start a word; whitespace and line continuations may sit
+/// between it and the name.
+pub fn class_names(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let mut out: Vec<String> = Vec::new();
+    for (at, _) in text.match_indices("class") {
+        if at > 0 && is_ident(bytes[at - 1]) {
+            continue;
+        }
+        let mut i = at + "class".len();
+        let mut spaced = false;
+        while i < bytes.len() {
+            match bytes[i] {
+                b' ' | b'\t' | b'\x0c' => i += 1,
+                b'\\' if bytes.get(i + 1) == Some(&b'\n') => i += 2,
+                b'\\' if bytes.get(i + 1) == Some(&b'\r') => i += if bytes.get(i + 2) == Some(&b'\n') { 3 } else { 2 },
+                _ => break,
+            }
+            spaced = true;
+        }
+        if !spaced {
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_ident(bytes[i]) {
+            i += 1;
+        }
+        // `start..i` holds whole characters: the scan stops at ASCII bytes only.
+        if i > start && !bytes[start].is_ascii_digit() {
+            let name = &text[start..i];
+            if !out.iter().any(|n| n == name) {
+                out.push(name.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// What the repository says about the configured mixin.
@@ -31,45 +125,81 @@ pub enum MixinFit {
 }
 
 impl RepoIndex {
+    /// An index over modules parsed up front.
     pub fn new(modules: Vec<ModuleFacts>) -> RepoIndex {
+        let classes: Vec<Vec<String>> = modules
+            .iter()
+            .map(|m| m.classes.iter().map(|c| c.name.clone()).collect())
+            .collect();
+        RepoIndex::lazy(modules.into_iter().map(Slot::ready).collect(), classes)
+    }
+
+    /// An index over `slots`, where `classes[i]` names the classes module
+    /// `i` may define (a superset: see [`class_names`]).
+    pub fn lazy(slots: Vec<Slot>, classes: Vec<Vec<String>>) -> RepoIndex {
         let mut index = RepoIndex {
-            modules,
+            slots,
             ..Default::default()
         };
-        for (i, module) in index.modules.iter().enumerate() {
-            let parts: Vec<&str> = module.name.split('.').collect();
+        for (i, slot) in index.slots.iter().enumerate() {
+            let parts: Vec<&str> = slot.name.split('.').collect();
             for start in 0..parts.len() {
                 index.by_suffix.entry(parts[start..].join(".")).or_default().push(i);
             }
-            for (c, class) in module.classes.iter().enumerate() {
-                index.classes.entry(class.name.clone()).or_default().push((i, c));
+        }
+        for (i, names) in classes.into_iter().enumerate() {
+            for name in names {
+                index.classes.entry(name).or_default().push(i);
             }
         }
         index
     }
 
+    /// The facts of module `i`, parsed on first use; `None` when it does
+    /// not read or parse.
+    pub fn facts(&self, i: usize) -> Option<&ModuleFacts> {
+        let slot = self.slots.get(i)?;
+        slot.facts
+            .get_or_init(|| {
+                let (text, _) = match &slot.origin {
+                    Origin::Given => return None,
+                    Origin::Text(text) => (text.to_string(), false),
+                    Origin::Path(path) => {
+                        let bytes = std::fs::read(path).ok()?;
+                        super::source::decode(&bytes).ok()?
+                    }
+                };
+                let source = super::source::SourceFile::parse(text, false).ok()?;
+                Some(ModuleFacts::collect(slot.name.clone(), source.root(), &source.text))
+            })
+            .as_ref()
+    }
+
+    /// The facts of module `i`, computed by `collect` when no question has
+    /// needed them yet (a caller that has the module parsed already).
+    pub fn facts_or(&self, i: usize, collect: impl FnOnce() -> ModuleFacts) -> Option<&ModuleFacts> {
+        self.slots.get(i)?.facts.get_or_init(|| Some(collect())).as_ref()
+    }
+
     /// The module a dotted import names, matched on a suffix of the module
     /// paths (the repository root need not be the import root). `None` when
-    /// no module or more than one matches.
+    /// no module matches; with several, an exact name is preferred, else the
+    /// shortest (the first such in module order), among those that parse.
     pub fn module(&self, dotted: &str) -> Option<&ModuleFacts> {
-        match self.by_suffix.get(dotted).map(Vec::as_slice) {
-            Some([only]) => Some(&self.modules[*only]),
-            Some(many) if !many.is_empty() => {
-                // Prefer an exact name, else the shortest path.
-                many.iter()
-                    .map(|i| &self.modules[*i])
-                    .find(|m| m.name == dotted)
-                    .or_else(|| many.iter().map(|i| &self.modules[*i]).min_by_key(|m| m.name.len()))
-            }
-            _ => None,
-        }
+        let found = self.by_suffix.get(dotted)?;
+        let mut order: Vec<usize> = found.clone();
+        order.sort_by_key(|i| (self.slots[*i].name != dotted, self.slots[*i].name.len()));
+        order.into_iter().find_map(|i| self.facts(i))
     }
 
     /// The class called `name`. With several of that name, the first in
     /// module order (the index cannot tell them apart without imports).
     pub fn class(&self, name: &str) -> Option<&ClassFacts> {
-        let (m, c) = *self.classes.get(name)?.first()?;
-        Some(&self.modules[m].classes[c])
+        self.classes
+            .get(name)?
+            .iter()
+            .filter_map(|i| self.facts(*i))
+            .find_map(|m| m.classes.iter().find(|c| c.name == name))
     }
 
     /// Whether class `name` is, or inherits from, `ancestor` (through classes
@@ -276,5 +406,64 @@ mod tests {
             MixinFit::LacksSetters(vec!["set_deleted_by".into()])
         );
         assert_eq!(idx.mixin_fit("OtherMixin", &["x"]), MixinFit::NotInRepository);
+    }
+
+    #[test]
+    fn class_names_are_a_superset_found_without_parsing() {
+        let text = "class A(Base):\n    class Inner:\n        pass\n\tclass\tTabbed: pass\nclass \\\n    Continued: pass\nsubclass B: pass\nx = 'class InString'\n# class Commented\nclass 9bad: pass\nclass Ünïcode: pass\nclass A: pass\n";
+        assert_eq!(
+            class_names(text),
+            vec!["A", "Inner", "Tabbed", "Continued", "InString", "Commented", "Ünïcode"]
+        );
+        // Every class a parse finds is among them.
+        let src = "class A:\n    def f(self):\n        class Local(Base): pass\n@dec\nclass B(A): x = Column(String)\n";
+        let facts = module("m", src);
+        let scanned = class_names(src);
+        assert!(facts.classes.iter().all(|c| scanned.contains(&c.name)));
+    }
+
+    #[test]
+    fn a_lazy_index_answers_as_the_eager_one_and_parses_only_what_it_needs() {
+        let sources = [
+            (
+                "app.core.mixin",
+                "class AuditMixin:\n    def set_created_by(self, e, n): pass\n",
+            ),
+            (
+                "app.models",
+                "# class Tenant is below\nclass Tenant(GlobalModel):\n    name = Column(String)\n",
+            ),
+            (
+                "app.base",
+                "class GlobalModel(Base, AuditMixin):\n    __abstract__ = True\n",
+            ),
+            ("app.other", "x = 'class Tenant'\n"),
+            ("app.broken", "class Tenant(:\n"),
+        ];
+        let eager = RepoIndex::new(sources.iter().map(|(n, s)| module(n, s)).collect());
+        let slots = sources
+            .iter()
+            .map(|(n, s)| Slot::lazy(n.to_string(), Origin::Text(Arc::from(*s))))
+            .collect();
+        let lazy = RepoIndex::lazy(slots, sources.iter().map(|(_, s)| class_names(s)).collect());
+        assert!(
+            lazy.slots.iter().all(|s| s.facts.get().is_none()),
+            "nothing parsed up front"
+        );
+        for class in ["Tenant", "GlobalModel", "AuditMixin", "Missing"] {
+            assert_eq!(
+                lazy.inherits(class, "AuditMixin"),
+                eager.inherits(class, "AuditMixin"),
+                "{class}"
+            );
+            assert_eq!(lazy.columns(class), eager.columns(class), "{class}");
+        }
+        assert!(lazy.inherits("Tenant", "AuditMixin"));
+        // `app.other` and `app.broken` were never needed: the first module
+        // defining `Tenant` answered.
+        assert!(lazy.slots[3].facts.get().is_none());
+        assert!(lazy.slots[4].facts.get().is_none());
+        assert_eq!(lazy.module("models").map(|m| m.name.as_str()), Some("app.models"));
+        assert!(lazy.module("broken").is_none(), "a module that does not parse is none");
     }
 }

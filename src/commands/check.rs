@@ -8,7 +8,7 @@ use std::io::Write;
 
 pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let config = load_config(&args.common)?;
-    let workspace = Workspace::load(&paths(&args.common), config);
+    let workspace = Workspace::load_with(&paths(&args.common), config, !args.common.no_prefilter);
     let result = workspace.check();
     let options = PrintOptions {
         color: args.output.is_none() && use_color(args.color, true),

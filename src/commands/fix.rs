@@ -14,7 +14,7 @@ use std::io::Write;
 
 pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let config = load_config(&args.common)?;
-    let workspace = Workspace::load(&paths(&args.common), config);
+    let workspace = Workspace::load_with(&paths(&args.common), config, !args.common.no_prefilter);
     let color = use_color(args.color, true);
 
     let mut status = ExitStatus::Clean;
@@ -29,6 +29,11 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         return super::interactive::run(args, &workspace, stdout, stderr);
     }
     let fixed = workspace.fix(args.unsafe_fixes);
+    // Files found unreadable or unparsable only when the fixes needed them.
+    for error in workspace.late_errors() {
+        writeln!(stderr, "error: {}: {}", error.path.display(), error.message)?;
+        status = ExitStatus::Error;
+    }
     for file in &fixed {
         for problem in &file.problems {
             writeln!(stderr, "warning: {}: {problem}", file.display.display())?;
@@ -115,7 +120,8 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     // Writes stay within the given paths; temporary files an interrupted
     // run left beside these files go first.
     let writer = crate::write::Writer::new(&paths(&args.common));
-    for removed in writer.remove_stale_temps(fixed.iter().map(|f| f.path.as_path())) {
+    let targets = workspace.files.iter().filter(|f| f.target).map(|f| f.path.as_path());
+    for removed in writer.remove_stale_temps(targets) {
         writeln!(
             stderr,
             "note: removed {}, a temporary file left by an interrupted run",

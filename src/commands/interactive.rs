@@ -26,6 +26,10 @@ pub fn run(
 ) -> anyhow::Result<ExitStatus> {
     let color = use_color(args.color, true);
     let checked = workspace.check();
+    // Files found unreadable or unparsable only when the check needed them.
+    for error in workspace.late_errors() {
+        writeln!(stderr, "error: {}: {}", error.path.display(), error.message)?;
+    }
     let mut reviews = Vec::new();
     for review in FileReview::build_all(workspace, &checked, args.unsafe_fixes) {
         for problem in &review.problems {
@@ -44,7 +48,7 @@ pub fn run(
     } else {
         checked.files.iter().map(|f| unsafe_only(&f.diagnostics)).sum()
     };
-    let status = if workspace.errors.is_empty() {
+    let status = if checked.errors.is_empty() {
         ExitStatus::Clean
     } else {
         ExitStatus::Error

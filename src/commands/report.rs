@@ -32,7 +32,9 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
     let date = report_date(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(), now_seconds())?;
     let config = load_config(&args.common)?;
     let paths = paths(&args.common);
-    let workspace = Workspace::load(&paths, config);
+    // The report describes every file (its write methods, models), so
+    // every file is parsed: the prefilters serve `check` and `fix`.
+    let workspace = Workspace::load_with(&paths, config, false);
     let result = workspace.check();
     let fixed = workspace.fix(true);
     let facts = gather_facts(&workspace);
@@ -130,7 +132,10 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
     // order wins, as in the repository index.
     let mut classes: HashMap<&str, (&[String], &PathBuf)> = HashMap::new();
     for file in &workspace.files {
-        for class in &file.module.classes {
+        let Some(module) = index.facts(file.id) else {
+            continue;
+        };
+        for class in &module.classes {
             classes
                 .entry(class.name.as_str())
                 .or_insert((class.bases.as_slice(), &file.display));
@@ -144,9 +149,15 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
             mixin_fits,
             ..FileFacts::default()
         };
-        let text = &file.source.text;
-        for function in functions(file.source.root(), text) {
-            let Some(method) = write_method(function, text, settings, &file.module, &is_model) else {
+        let Some(source) = file.source() else {
+            continue;
+        };
+        let Some(module) = workspace.module_of(file, source) else {
+            continue;
+        };
+        let text = &source.text;
+        for function in functions(source.root(), text) {
+            let Some(method) = write_method(function, text, settings, module, &is_model) else {
                 continue;
             };
             let audited = !method.hard_delete

@@ -122,10 +122,10 @@ impl FileReview {
         let mut review = FileReview {
             path: file.path.clone(),
             display: file.display.clone(),
-            original_bytes: file.bytes.clone(),
-            original: file.source.text.clone(),
-            bom: file.source.bom,
-            module: file.module.name.clone(),
+            original_bytes: file.original_bytes(),
+            original: file.text().to_string(),
+            bom: file.bom,
+            module: crate::analysis::module::module_name(&file.display),
             offers,
             hunks: Vec::new(),
             problems: Vec::new(),
@@ -180,14 +180,18 @@ impl FileReview {
     /// problems).
     pub fn build_all(workspace: &Workspace, checked: &CheckResult, unsafe_fixes: bool) -> Vec<FileReview> {
         use rayon::prelude::*;
-        let targets: Vec<_> = workspace.files.iter().filter(|f| f.target).collect();
+        let reports: std::collections::HashMap<&std::path::Path, &crate::diagnostic::FileReport> =
+            checked.files.iter().map(|r| (r.path.as_path(), r)).collect();
+        // The files checked (those that did not read or parse are not).
+        let targets: Vec<_> = workspace
+            .files
+            .iter()
+            .filter(|f| f.target)
+            .filter_map(|f| reports.get(f.display.as_path()).map(|r| (f, *r)))
+            .collect();
         targets
             .into_par_iter()
-            .zip(checked.files.par_iter())
-            .map(|(file, report)| {
-                debug_assert_eq!(file.display, report.path);
-                FileReview::build(file, &report.diagnostics, unsafe_fixes)
-            })
+            .map(|(file, report)| FileReview::build(file, &report.diagnostics, unsafe_fixes))
             .collect()
     }
 

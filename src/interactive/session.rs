@@ -522,10 +522,17 @@ impl<'a> Session<'a> {
             return 0;
         };
         let unsafe_fixes = self.options.unsafe_fixes;
-        let module = ModuleFacts::collect(loaded.module.name.clone(), source.root(), &source.text);
+        let module = ModuleFacts::collect(file.module.clone(), source.root(), &source.text);
         let config = &self.workspace.config;
         let enabled = |rule: Rule| config.is_enabled(rule, &loaded.display);
-        let check = check_file(&source, &module, &self.workspace.index, &config.settings, &enabled);
+        let check = check_file(
+            &source.text,
+            source.root(),
+            &module,
+            &self.workspace.index,
+            &config.settings,
+            &enabled,
+        );
         let mut left: HashMap<(Rule, Option<String>), isize> = HashMap::new();
         for d in check.diagnostics.iter().filter(|d| d.is_fixable_with(unsafe_fixes)) {
             *left.entry((d.rule, d.function.clone())).or_default() += 1;

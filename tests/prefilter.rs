@@ -1,0 +1,124 @@
+//! The byte prefilters decide which files are parsed (candidates for the
+//! per-file rules, modules the index needs, files that name a user or an
+//! audited method for the callers' rules). They must never change what is
+//! found: over the example app, every fixture tree and a generated corpus,
+//! `check` and `fix` (dry run, with and without `--unsafe`) print the same
+//! with the prefilters as with `--no-prefilter`, which parses every file.
+
+use std::path::Path;
+use std::process::Command;
+
+/// stdout and exit code of `auditfix ARGS` run in the repository.
+fn auditfix(args: &[&str]) -> (String, Option<i32>) {
+    let output = Command::new(env!("CARGO_BIN_EXE_auditfix"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0..=2)),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (String::from_utf8(output.stdout).unwrap(), output.status.code())
+}
+
+/// The JSON of `check`, errors left out (files that cannot hold a finding
+/// are not parsed with the prefilters, so their syntax errors show only
+/// without them), and those errors.
+fn check(path: &str, prefilter: bool) -> (serde_json::Value, Vec<String>) {
+    let mut args = vec!["check", "--format", "json", path];
+    if !prefilter {
+        args.push("--no-prefilter");
+    }
+    let (out, _) = auditfix(&args);
+    let mut json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let errors = json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap().to_string())
+        .collect();
+    json["errors"] = serde_json::Value::Null;
+    json["summary"]["errors"] = serde_json::Value::Null;
+    (json, errors)
+}
+
+fn assert_same(path: &str) {
+    let (with, with_errors) = check(path, true);
+    let (without, without_errors) = check(path, false);
+    assert_eq!(with, without, "{path}: check differs with the prefilters");
+    for error in &with_errors {
+        assert!(
+            without_errors.contains(error),
+            "{path}: {error} is an error only with the prefilters"
+        );
+    }
+    for unsafe_fixes in [false, true] {
+        let mut args = vec!["fix", "--color", "never", path];
+        if unsafe_fixes {
+            args.push("--unsafe");
+        }
+        let (with, _) = auditfix(&args);
+        args.push("--no-prefilter");
+        let (without, _) = auditfix(&args);
+        assert_eq!(
+            with, without,
+            "{path}: fix (unsafe: {unsafe_fixes}) differs with the prefilters"
+        );
+    }
+}
+
+#[test]
+fn the_example_app_gives_the_same_findings_and_fixes() {
+    let (json, _) = check("examples/audit_app", true);
+    // Not a vacuous comparison: every kind of rule fires here.
+    assert!(json["summary"]["findings"].as_u64().unwrap() > 50, "{json}");
+    assert!(json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "AUD012"));
+    assert_same("examples/audit_app");
+}
+
+#[test]
+fn every_fixture_tree_gives_the_same_findings_and_fixes() {
+    for tree in [
+        "tests/fixtures/common",
+        "tests/fixtures/callers",
+        "tests/fixtures/interactive/app",
+        "tests/fixtures/rules",
+        "tests/fixtures/styles",
+    ] {
+        assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(tree).is_dir(), "{tree}");
+        assert_same(tree);
+    }
+}
+
+#[test]
+fn a_generated_corpus_gives_the_same_findings_and_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let status = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "scripts/gen_corpus.py",
+            corpus.to_str().unwrap(),
+            "--files",
+            "400",
+            "--seed",
+            "11",
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 runs scripts/gen_corpus.py");
+    assert!(status.success());
+    // A project of its own, so that the corpus is not read as part of this repository.
+    std::fs::write(corpus.join("pyproject.toml"), "[project]\nname = \"corpus\"\n").unwrap();
+    let path = corpus.to_str().unwrap();
+    let (json, _) = check(path, true);
+    assert!(json["summary"]["findings"].as_u64().unwrap() > 100, "{json}");
+    assert_same(path);
+}
