@@ -8,22 +8,62 @@
 //! A fix here may touch several files (the route, the facade it calls, the
 //! method that gets the parameter): it is kept whole as a [`CallerFinding`]
 //! so that it is applied whole or not at all.
+//!
+//! Memory stays bounded however many files take part: the graph holds no
+//! tree. Each file is parsed for a moment to take its definitions and call
+//! sites as plain data, and again, one file at a time, when a rule builds a
+//! fix there (the nodes are found again by their byte ranges).
 
-use crate::analysis::calls::{call_sites, is_route, user_in_scope, CallSite, DefRef, Resolver};
-use crate::analysis::functions::{functions, Function, ParamKind};
+use crate::analysis::calls::{call_sites, is_route, user_in_scope, CallSite, ClassRef, DefRef, Resolver};
+use crate::analysis::functions::{functions, Function, Param, ParamKind};
+use crate::analysis::source::SourceFile;
 use crate::checker::suppressed;
 use crate::diagnostic::{location, Diagnostic};
-use crate::pipeline::Workspace;
+use crate::pipeline::{LoadedFile, Workspace};
 use crate::rules::{self, Rule};
 use crate::settings::Kind;
 use auditfix_transforms::{Applicability, Edit, Fix, Stylist};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
+use std::sync::Arc;
+use tree_sitter::Node;
+
+/// A function's signature and place, without its tree.
+#[derive(Clone, Debug)]
+pub struct FunctionInfo {
+    pub name: String,
+    /// `Class.method` or `function`.
+    pub qualified: String,
+    pub class: Option<String>,
+    pub params: Vec<Param>,
+    /// The bytes of the `function_definition`.
+    pub range: Range<usize>,
+    /// The line of the `def` (1-based).
+    pub line: usize,
+}
+
+impl FunctionInfo {
+    fn of(function: &Function<'_>) -> FunctionInfo {
+        FunctionInfo {
+            name: function.name.clone(),
+            qualified: function.qualified.clone(),
+            class: function.class.clone(),
+            params: function.params.clone(),
+            range: function.node.byte_range(),
+            line: function.line(),
+        }
+    }
+
+    pub fn line(&self) -> usize {
+        self.line
+    }
+}
 
 /// One definition of the repository.
-pub struct Definition<'t> {
+pub struct Definition {
     pub file: usize,
-    pub function: Function<'t>,
+    pub function: FunctionInfo,
     pub key: DefRef,
     /// An existing parameter named like a user parameter.
     pub user_param: Option<String>,
@@ -36,7 +76,7 @@ pub struct Definition<'t> {
     pub is_route: bool,
 }
 
-impl Definition<'_> {
+impl Definition {
     /// The user parameter the function has or will have.
     pub fn effective_user(&self) -> Option<&str> {
         self.user_param
@@ -46,7 +86,7 @@ impl Definition<'_> {
     }
 
     /// Parameters a caller binds (without `self`/`cls` for bound calls).
-    pub fn callable_params(&self, bound: bool) -> Vec<&crate::analysis::functions::Param> {
+    pub fn callable_params(&self, bound: bool) -> Vec<&Param> {
         let first_is_self = self
             .function
             .params
@@ -57,20 +97,177 @@ impl Definition<'_> {
     }
 }
 
+/// How a call passes its arguments, as far as binding them goes.
+#[derive(Clone, Debug, Default)]
+pub struct Arguments {
+    /// Keyword names, in order.
+    pub keywords: Vec<String>,
+    /// Positional arguments (no splats).
+    pub positional: usize,
+    /// `*args`, `**kwargs`.
+    pub star: bool,
+    pub double_star: bool,
+}
+
+impl Arguments {
+    pub fn of(site: &CallSite<'_>, text: &str) -> Arguments {
+        let (star, double_star) = site.has_splat();
+        Arguments {
+            keywords: site.keywords(text).into_iter().map(|(k, _)| k).collect(),
+            positional: site.positional().len(),
+            star,
+            double_star,
+        }
+    }
+}
+
+/// A call site, without its tree.
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// The bytes of the `call`.
+    pub range: Range<usize>,
+    /// The line of the call (1-based) and its first line of text.
+    pub line: usize,
+    pub first_line: String,
+    pub name: String,
+    pub callee: Option<DefRef>,
+    pub bound: bool,
+    pub dynamic: Option<Option<ClassRef>>,
+    /// Index of the calling function in the file's definitions.
+    pub caller: Option<usize>,
+    pub arguments: Arguments,
+}
+
+impl Site {
+    fn of(site: &CallSite<'_>, text: &str) -> Site {
+        Site {
+            range: site.call.byte_range(),
+            line: site.call.start_position().row + 1,
+            first_line: text[site.call.byte_range()].lines().next().unwrap_or("").to_string(),
+            name: site.name.clone(),
+            callee: site.callee.clone(),
+            bound: site.bound,
+            dynamic: site.dynamic.clone(),
+            caller: site.caller,
+            arguments: Arguments::of(site, text),
+        }
+    }
+
+    /// The site as a node of `root` (the same file parsed again), checked
+    /// to be the call it was (`None` when the file changed meanwhile).
+    pub fn locate<'t>(&self, root: Node<'t>, text: &str) -> Option<CallSite<'t>> {
+        let call = node_with_range(root, &self.range, "call")?;
+        if text.get(self.range.clone())?.lines().next().unwrap_or("") != self.first_line {
+            return None;
+        }
+        Some(CallSite {
+            call,
+            name: self.name.clone(),
+            callee: self.callee.clone(),
+            bound: self.bound,
+            dynamic: self.dynamic.clone(),
+            caller: self.caller,
+        })
+    }
+}
+
+/// The node of `kind` spanning exactly `range` below `root`.
+fn node_with_range<'t>(root: Node<'t>, range: &Range<usize>, kind: &str) -> Option<Node<'t>> {
+    let mut node = root.descendant_for_byte_range(range.start, range.end)?;
+    loop {
+        if node.kind() == kind && node.byte_range() == *range {
+            return Some(node);
+        }
+        if node.byte_range() != *range {
+            return None;
+        }
+        node = node.parent()?;
+    }
+}
+
+/// A definition as a file yields it, before it joins the graph.
+struct Draft {
+    function: FunctionInfo,
+    key: DefRef,
+    user_param: Option<String>,
+    needs_user: Option<String>,
+    user_in_scope: Option<String>,
+    is_route: bool,
+}
+
+/// What one file yields for the graph: its definitions (when asked) and
+/// its calls of the wanted names.
+struct FileYield {
+    drafts: Option<Vec<Draft>>,
+    sites: Vec<Site>,
+}
+
+/// Parse `file` for a moment and take, as plain data, its definitions
+/// (with `definitions`) and its calls of names `wanted` accepts. `None`
+/// when it does not read or parse.
+fn yield_of(
+    workspace: &Workspace,
+    file: &LoadedFile,
+    needs_user: Option<&Vec<(usize, String)>>,
+    definitions: bool,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Option<FileYield> {
+    let settings = &workspace.config.settings;
+    file.with_source(|source| {
+        let module = workspace.module_of(file, source)?;
+        let text = source.text.as_str();
+        let funcs = functions(source.root(), text);
+        let drafts = definitions.then(|| {
+            let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
+            funcs
+                .iter()
+                .map(|function| Draft {
+                    function: FunctionInfo::of(function),
+                    key: DefRef {
+                        module: module.name.clone(),
+                        class: function.class.clone(),
+                        name: function.name.clone(),
+                    },
+                    user_param: function
+                        .params
+                        .iter()
+                        .find(|p| user_names.iter().any(|u| **u == p.name) && p.kind != ParamKind::VarArgs)
+                        .map(|p| p.name.clone()),
+                    needs_user: needs_user
+                        .and_then(|n| n.iter().find(|(start, _)| *start == function.node.start_byte()))
+                        .map(|(_, p)| p.clone()),
+                    user_in_scope: user_in_scope(function, text, settings),
+                    is_route: is_route(function, text),
+                })
+                .collect()
+        });
+        let resolver = Resolver {
+            index: &workspace.index,
+            module,
+        };
+        let sites = call_sites(&resolver, &funcs, text, wanted)
+            .iter()
+            .map(|site| Site::of(site, text))
+            .collect();
+        Some(FileYield { drafts, sites })
+    })
+    .flatten()
+}
+
 /// Every definition and call of the repository.
-pub struct CallGraph<'t> {
-    pub definitions: Vec<Definition<'t>>,
+pub struct CallGraph {
+    pub definitions: Vec<Definition>,
     /// Per file: its call sites.
-    pub calls: Vec<Vec<CallSite<'t>>>,
+    pub calls: Vec<Vec<Site>>,
     /// Per file: definition indices of its functions, in the file's order.
     pub file_definitions: Vec<Vec<usize>>,
     by_key: HashMap<DefRef, usize>,
     by_method: HashMap<(String, String), Vec<usize>>,
 }
 
-impl<'t> CallGraph<'t> {
+impl CallGraph {
     /// Build the graph; `needs_user[file]` lists `(def start byte, parameter)`.
-    pub fn build(workspace: &'t Workspace, needs_user: &[Vec<(usize, String)>]) -> CallGraph<'t> {
+    pub fn build(workspace: &Workspace, needs_user: &[Vec<(usize, String)>]) -> CallGraph {
         let settings = &workspace.config.settings;
         let files = workspace.files.len();
         let mut graph = CallGraph {
@@ -80,42 +277,34 @@ impl<'t> CallGraph<'t> {
             by_key: HashMap::new(),
             by_method: HashMap::new(),
         };
-        let mut file_functions: Vec<Option<Vec<Function<'t>>>> = vec![None; files];
+        let mut included = vec![false; files];
         // The files that matter to callers: those with a write method that
         // will take a user, those that name a user parameter, and (below)
-        // those that name a function taking a user. The others are never
-        // parsed (without the prefilter, every file is walked).
+        // those that call a function taking a user. The others are never
+        // parsed (without the prefilter, every file is).
         let user_names: Vec<&str> = Kind::ALL
             .iter()
             .map(|k| settings.user_parameters.get(*k).as_str())
             .collect();
-        let naming: Vec<bool> = workspace
+        let yields: Vec<Option<FileYield>> = workspace
             .files
             .par_iter()
             .enumerate()
             .map(|(i, file)| {
-                !workspace.prefilter
+                let naming = !workspace.prefilter
                     || needs_user.get(i).is_some_and(|n| !n.is_empty())
-                    || file.search(|text| user_names.iter().any(|u| text.contains(u)))
+                    || file.search(|text| user_names.iter().any(|u| text.contains(u)));
+                naming
+                    .then(|| yield_of(workspace, file, needs_user.get(i), true, &|_| false))
+                    .flatten()
             })
             .collect();
-        // Parse them in parallel; the definitions are added in file order.
-        workspace.files.par_iter().zip(&naming).for_each(|(file, wanted)| {
-            if *wanted {
-                file.source();
-            }
-        });
-        for (i, wanted) in naming.iter().enumerate() {
-            if *wanted {
-                graph.include(workspace, i, needs_user, &mut file_functions);
-            }
-        }
+        graph.merge(yields, &mut included);
         // Resolve the calls that name a function taking (or about to take) a
-        // user, and repeat while facades add names. A file that named one
-        // of the names of a round names it in every later round: only the
-        // new names are searched for.
+        // user, and repeat while facades add names. A file that names none
+        // of a round's new names yields no new call: only the new names are
+        // searched for, and only the files that name one are parsed.
         let mut names: HashSet<String> = HashSet::new();
-        let mut mentions: Vec<bool> = vec![!workspace.prefilter; files];
         for _ in 0..8 {
             let wanted: HashSet<String> = graph
                 .definitions
@@ -126,116 +315,74 @@ impl<'t> CallGraph<'t> {
             if wanted == names || wanted.is_empty() {
                 break;
             }
-            let mut new: Vec<&String> = wanted.difference(&names).collect();
+            let mut new: Vec<String> = wanted.difference(&names).cloned().collect();
             new.sort();
-            let Ok(matcher) = aho_corasick::AhoCorasick::new(new) else {
+            let Ok(matcher) = aho_corasick::AhoCorasick::new(&new) else {
                 break;
             };
             names = wanted;
-            mentions = workspace
+            let new: HashSet<String> = new.into_iter().collect();
+            let yields: Vec<Option<FileYield>> = workspace
                 .files
                 .par_iter()
-                .zip(mentions.par_iter())
-                .map(|(f, before)| *before || f.search(|text| matcher.is_match(text)))
-                .collect();
-            workspace
-                .files
-                .par_iter()
-                .zip(mentions.par_iter())
-                .for_each(|(file, mentioned)| {
-                    if *mentioned {
-                        file.source();
-                    }
-                });
-            for (i, mentioned) in mentions.iter().enumerate() {
-                if *mentioned && file_functions[i].is_none() {
-                    graph.include(workspace, i, needs_user, &mut file_functions);
-                }
-            }
-            let calls: Vec<Vec<CallSite<'t>>> = workspace
-                .files
-                .par_iter()
-                .zip(file_functions.par_iter())
-                .zip(mentions.par_iter())
-                .map(|((file, funcs), mentioned)| {
-                    let (Some(funcs), true, Some(source)) = (funcs, *mentioned, file.source()) else {
-                        return Vec::new();
-                    };
-                    let Some(module) = workspace.module_of(file, source) else {
-                        return Vec::new();
-                    };
-                    let resolver = Resolver {
-                        index: &workspace.index,
-                        module,
-                    };
-                    call_sites(&resolver, funcs, source.text.as_str(), &|name| names.contains(name))
+                .zip(&included)
+                .enumerate()
+                .map(|(i, (file, included))| {
+                    let mentions = !workspace.prefilter || file.search(|text| matcher.is_match(text));
+                    mentions
+                        .then(|| {
+                            yield_of(workspace, file, needs_user.get(i), !included, &|name| {
+                                new.contains(name)
+                            })
+                        })
+                        .flatten()
                 })
                 .collect();
-            graph.calls = calls;
+            graph.merge(yields, &mut included);
             graph.find_facades(workspace);
         }
         graph
     }
 
-    /// Add the definitions of file `i` to the graph.
-    fn include(
-        &mut self,
-        workspace: &'t Workspace,
-        i: usize,
-        needs_user: &[Vec<(usize, String)>],
-        file_functions: &mut [Option<Vec<Function<'t>>>],
-    ) {
-        let settings = &workspace.config.settings;
-        let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
-        let file = &workspace.files[i];
-        let Some(source) = file.source() else {
-            return;
-        };
-        let Some(module) = workspace.module_of(file, source) else {
-            return;
-        };
-        let text = source.text.as_str();
-        let funcs = functions(source.root(), text);
-        for function in &funcs {
-            let key = DefRef {
-                module: module.name.clone(),
-                class: function.class.clone(),
-                name: function.name.clone(),
-            };
-            let user_param = function
-                .params
-                .iter()
-                .find(|p| user_names.iter().any(|u| **u == p.name) && p.kind != ParamKind::VarArgs)
-                .map(|p| p.name.clone());
-            let needs = needs_user
-                .get(i)
-                .and_then(|n| n.iter().find(|(start, _)| *start == function.node.start_byte()))
-                .map(|(_, p)| p.clone());
-            let id = self.definitions.len();
-            self.file_definitions[i].push(id);
-            self.by_key.insert(key.clone(), id);
-            if let Some(class) = &key.class {
-                self.by_method
-                    .entry((class.clone(), key.name.clone()))
-                    .or_default()
-                    .push(id);
+    /// Add what the files yielded, in file order.
+    fn merge(&mut self, yields: Vec<Option<FileYield>>, included: &mut [bool]) {
+        for (i, found) in yields.into_iter().enumerate() {
+            let Some(found) = found else { continue };
+            if let Some(drafts) = found.drafts {
+                included[i] = true;
+                for draft in drafts {
+                    let id = self.definitions.len();
+                    self.file_definitions[i].push(id);
+                    self.by_key.insert(draft.key.clone(), id);
+                    if let Some(class) = &draft.key.class {
+                        self.by_method
+                            .entry((class.clone(), draft.key.name.clone()))
+                            .or_default()
+                            .push(id);
+                    }
+                    self.definitions.push(Definition {
+                        file: i,
+                        function: draft.function,
+                        key: draft.key,
+                        user_param: draft.user_param,
+                        needs_user: draft.needs_user,
+                        facade_user: None,
+                        user_in_scope: draft.user_in_scope,
+                        is_route: draft.is_route,
+                    });
+                }
             }
-            self.definitions.push(Definition {
-                file: i,
-                user_in_scope: user_in_scope(function, text, settings),
-                is_route: is_route(function, text),
-                function: function.clone(),
-                key,
-                user_param,
-                needs_user: needs,
-                facade_user: None,
-            });
+            if !found.sites.is_empty() {
+                let calls = &mut self.calls[i];
+                calls.extend(found.sites);
+                // In the file's order: by calling function, then by place.
+                calls.sort_by_key(|s| (s.caller, s.range.start));
+            }
         }
-        file_functions[i] = Some(funcs);
     }
 
     /// The definition a call reaches (through base classes for methods).
-    pub fn callee(&self, workspace: &Workspace, site: &CallSite<'_>) -> Option<usize> {
+    pub fn callee(&self, workspace: &Workspace, site: &Site) -> Option<usize> {
         let key = site.callee.as_ref()?;
         if let Some(i) = self.by_key.get(key) {
             return Some(*i);
@@ -263,20 +410,19 @@ impl<'t> CallGraph<'t> {
     }
 
     /// The definition that makes call `site` of file `file`.
-    pub fn caller(&self, file: usize, site: &CallSite<'_>) -> Option<usize> {
+    pub fn caller(&self, file: usize, site: &Site) -> Option<usize> {
         site.caller.and_then(|i| self.file_definitions[file].get(i).copied())
     }
 
-    /// Whether `site` passes the user parameter `user` of `callee`.
-    pub fn passes_user(&self, site: &CallSite<'_>, callee: &Definition<'_>, user: &str, text: &str) -> bool {
-        if site.keywords(text).iter().any(|(k, _)| k == user) {
+    /// Whether a call passing `arguments` passes the user parameter `user` of `callee`.
+    pub fn passes_user(&self, arguments: &Arguments, bound: bool, callee: &Definition, user: &str) -> bool {
+        if arguments.keywords.iter().any(|k| k == user) {
             return true;
         }
-        let (star, double_star) = site.has_splat();
-        if star || double_star {
+        if arguments.star || arguments.double_star {
             return true; // cannot tell: do not claim it is dropped
         }
-        let params = callee.callable_params(site.bound);
+        let params = callee.callable_params(bound);
         let positional: Vec<_> = params
             .iter()
             .filter(|p| matches!(p.kind, ParamKind::Positional | ParamKind::PositionalOnly))
@@ -284,7 +430,7 @@ impl<'t> CallGraph<'t> {
         positional
             .iter()
             .position(|p| p.name == user)
-            .is_some_and(|i| site.positional().len() > i)
+            .is_some_and(|i| arguments.positional > i)
     }
 
     /// Mark facades: functions with no user that call a function taking one
@@ -295,7 +441,6 @@ impl<'t> CallGraph<'t> {
         for _ in 0..8 {
             let mut changes = Vec::new();
             for (file, sites) in self.calls.iter().enumerate() {
-                let text = workspace.files[file].text();
                 for site in sites {
                     let (Some(callee), Some(caller)) = (self.callee(workspace, site), self.caller(file, site)) else {
                         continue;
@@ -307,7 +452,7 @@ impl<'t> CallGraph<'t> {
                     if c.user_in_scope.is_some() || c.effective_user().is_some() || c.is_route || caller == callee {
                         continue;
                     }
-                    if self.passes_user(site, &self.definitions[callee], user, text) {
+                    if self.passes_user(&site.arguments, site.bound, &self.definitions[callee], user) {
                         continue;
                     }
                     let write_named = settings.kind_from_name(&c.function.name).is_some();
@@ -346,24 +491,60 @@ pub struct CallerFinding {
     pub edits: BTreeMap<usize, Vec<Edit>>,
 }
 
+/// Files parsed again for the rules' fixes, the most recent kept.
+const PARSED_KEPT: usize = 16;
+
 /// What the caller rules may look at, and where they report.
-pub struct CallerChecker<'a, 't> {
-    pub workspace: &'t Workspace,
-    pub graph: &'a CallGraph<'t>,
+pub struct CallerChecker<'a> {
+    pub workspace: &'a Workspace,
+    pub graph: &'a CallGraph,
     pub findings: Vec<CallerFinding>,
     stylists: HashMap<usize, Stylist>,
+    texts: HashMap<usize, Arc<str>>,
+    /// The last files parsed again, newest last.
+    parsed: Vec<(usize, std::rc::Rc<SourceFile>)>,
 }
 
-impl<'a, 't> CallerChecker<'a, 't> {
-    pub fn text(&self, file: usize) -> &'t str {
-        self.workspace.files[file].text()
+impl<'a> CallerChecker<'a> {
+    pub fn new(workspace: &'a Workspace, graph: &'a CallGraph) -> Self {
+        CallerChecker {
+            workspace,
+            graph,
+            findings: Vec::new(),
+            stylists: HashMap::new(),
+            texts: HashMap::new(),
+            parsed: Vec::new(),
+        }
+    }
+
+    /// The text of file `file`, as the graph was built from.
+    pub fn text(&mut self, file: usize) -> Arc<str> {
+        let workspace = self.workspace;
+        self.texts
+            .entry(file)
+            .or_insert_with(|| Arc::from(workspace.files[file].read_text().unwrap_or_default()))
+            .clone()
+    }
+
+    /// File `file` parsed (again): the graph keeps no tree.
+    pub fn parse(&mut self, file: usize) -> Option<std::rc::Rc<SourceFile>> {
+        if let Some((_, source)) = self.parsed.iter().find(|(f, _)| *f == file) {
+            return Some(source.clone());
+        }
+        let text = self.text(file);
+        let source = std::rc::Rc::new(SourceFile::parse(text.to_string(), false).ok()?);
+        if self.parsed.len() == PARSED_KEPT {
+            self.parsed.remove(0);
+        }
+        self.parsed.push((file, source.clone()));
+        Some(source)
     }
 
     pub fn stylist(&mut self, file: usize) -> Stylist {
         let text = self.text(file);
         self.stylists
             .entry(file)
-            .or_insert_with(|| Stylist::detect(text))
+            .or_insert_with(|| Stylist::detect(&text))
             .clone()
     }
 
@@ -383,10 +564,10 @@ impl<'a, 't> CallerChecker<'a, 't> {
             return;
         }
         let text = self.text(file);
-        let start = location(text, range.start);
-        let end = location(text, range.end);
+        let start = location(&text, range.start);
+        let end = location(&text, range.end);
         let function = caller.map(|c| &self.graph.definitions[c].function);
-        if suppressed(text, rule, start.line) || function.is_some_and(|f| suppressed(text, rule, f.line())) {
+        if suppressed(&text, rule, start.line) || function.is_some_and(|f| suppressed(&text, rule, f.line())) {
             return;
         }
         let edits = edits.filter(|e| e.values().any(|v| !v.is_empty()));
@@ -411,7 +592,8 @@ impl<'a, 't> CallerChecker<'a, 't> {
     /// have (AUD001's parameter, or a facade's parameter and its forwarding).
     pub fn take_user_edits(&mut self, def: usize, depth: usize) -> Option<BTreeMap<usize, Vec<Edit>>> {
         let mut out: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
-        let d = &self.graph.definitions[def];
+        let graph = self.graph;
+        let d = &graph.definitions[def];
         if d.user_param.is_some() || depth > 8 {
             return Some(out);
         }
@@ -419,31 +601,28 @@ impl<'a, 't> CallerChecker<'a, 't> {
             return Some(out);
         };
         let file = d.file;
-        let node = d.function.node;
+        let text = self.text(file);
+        let source = self.parse(file)?;
+        let node = node_with_range(source.root(), &d.function.range, "function_definition")?;
         let stylist = self.stylist(file);
-        let edits = rules::fix_parts::add_user_parameter(self.text(file), node, &user, &stylist)?;
+        let edits = rules::fix_parts::add_user_parameter(&text, node, &user, &stylist)?;
         out.entry(file).or_default().extend(edits);
-        if self.graph.definitions[def].facade_user.is_some() {
+        if d.facade_user.is_some() {
             // Forward it to every call that drops it.
             let workspace = self.workspace;
-            let sites: Vec<&CallSite> = self.graph.calls[file]
-                .iter()
-                .filter(|s| self.graph.caller(file, s) == Some(def))
-                .collect();
+            let sites = graph.calls[file].iter().filter(|s| graph.caller(file, s) == Some(def));
             for site in sites {
-                let Some(callee) = self.graph.callee(workspace, site) else {
+                let Some(callee) = graph.callee(workspace, site) else {
                     continue;
                 };
-                let Some(callee_user) = self.graph.definitions[callee].effective_user().map(str::to_string) else {
+                let Some(callee_user) = graph.definitions[callee].effective_user() else {
                     continue;
                 };
-                if self
-                    .graph
-                    .passes_user(site, &self.graph.definitions[callee], &callee_user, self.text(file))
-                {
+                if graph.passes_user(&site.arguments, site.bound, &graph.definitions[callee], callee_user) {
                     continue;
                 }
-                let more = self.pass_user_edits(file, site, callee, &callee_user, &user, depth + 1)?;
+                let call = site.locate(source.root(), &text)?;
+                let more = self.pass_user_edits(file, &call, callee, callee_user, &user, depth + 1)?;
                 for (f, e) in more {
                     out.entry(f).or_default().extend(e);
                 }
@@ -452,8 +631,8 @@ impl<'a, 't> CallerChecker<'a, 't> {
         Some(out)
     }
 
-    /// Edits that make `site` pass `holder` as `user` to `callee`, and make
-    /// the callee take it.
+    /// Edits that make `site` (of file `file`) pass `holder` as `user` to
+    /// `callee`, and make the callee take it.
     pub fn pass_user_edits(
         &mut self,
         file: usize,
@@ -465,12 +644,9 @@ impl<'a, 't> CallerChecker<'a, 't> {
     ) -> Option<BTreeMap<usize, Vec<Edit>>> {
         let args = site.arguments()?;
         let stylist = self.stylist(file);
-        let edit = auditfix_transforms::arguments::add_keyword_argument(
-            self.text(file),
-            args,
-            &format!("{user}={holder}"),
-            &stylist,
-        )?;
+        let text = self.text(file);
+        let edit =
+            auditfix_transforms::arguments::add_keyword_argument(&text, args, &format!("{user}={holder}"), &stylist)?;
         let mut out = self.take_user_edits(callee, depth)?;
         out.entry(file).or_default().push(edit);
         Some(out)
@@ -481,12 +657,7 @@ impl<'a, 't> CallerChecker<'a, 't> {
 /// resolved come back as notes (`path:line: ...`), never as findings.
 pub fn check(workspace: &Workspace, needs_user: &[Vec<(usize, String)>]) -> (Vec<CallerFinding>, Vec<String>) {
     let graph = CallGraph::build(workspace, needs_user);
-    let mut checker = CallerChecker {
-        workspace,
-        graph: &graph,
-        findings: Vec::new(),
-        stylists: HashMap::new(),
-    };
+    let mut checker = CallerChecker::new(workspace, &graph);
     let mut notes = Vec::new();
     let audited_names: Vec<&str> = graph
         .definitions
@@ -495,13 +666,13 @@ pub fn check(workspace: &Workspace, needs_user: &[Vec<(usize, String)>]) -> (Vec
         .map(|d| d.key.name.as_str())
         .collect();
     for (file, sites) in graph.calls.iter().enumerate() {
+        let mut source = None;
         for site in sites {
             let caller = graph.caller(file, site);
             let Some(callee) = graph.callee(workspace, site) else {
-                let text = checker.text(file);
-                let line = site.call.start_position().row + 1;
+                let line = site.line;
                 let display = workspace.files[file].display.display();
-                let call_text = text[site.call.byte_range()].lines().next().unwrap_or("").to_string();
+                let call_text = &site.first_line;
                 match &site.dynamic {
                     Some(Some(class))
                         if graph
@@ -521,9 +692,17 @@ pub fn check(workspace: &Workspace, needs_user: &[Vec<(usize, String)>]) -> (Vec
                 }
                 continue;
             };
-            rules::call_signature_mismatch::check(&mut checker, file, site, caller, callee);
-            rules::positional_shift::check(&mut checker, file, site, caller, callee);
-            rules::caller_drops_user::check(&mut checker, file, site, caller, callee);
+            // The file parsed again for the rules, once, when a call resolves.
+            if source.is_none() {
+                source = checker.parse(file).map(|s| (s, checker.text(file)));
+            }
+            let Some((source, text)) = &source else { continue };
+            let Some(site) = site.locate(source.root(), text) else {
+                continue;
+            };
+            rules::call_signature_mismatch::check(&mut checker, file, &site, caller, callee);
+            rules::positional_shift::check(&mut checker, file, &site, caller, callee);
+            rules::caller_drops_user::check(&mut checker, file, &site, caller, callee);
         }
     }
     notes.sort();

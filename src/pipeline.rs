@@ -18,7 +18,7 @@ use crate::settings::Kind;
 use auditfix_transforms::{apply_fixes, Applicability};
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -75,7 +75,7 @@ impl LoadedFile {
     }
 
     /// The text as read: kept, or read again from disk.
-    fn read_text(&self) -> Result<String, String> {
+    pub fn read_text(&self) -> Result<String, String> {
         if let Some(text) = &self.text {
             return Ok(text.to_string());
         }
@@ -102,6 +102,16 @@ impl LoadedFile {
     /// not read or parse (the reason is in [`LoadedFile::error`]).
     pub fn source(&self) -> Option<&SourceFile> {
         self.source.get_or_init(|| self.parse_fresh()).as_ref()
+    }
+
+    /// `f` of the parsed file: the one kept, or one parsed for the moment
+    /// (and freed after); `None` when it does not read or parse.
+    pub fn with_source<R>(&self, f: impl FnOnce(&SourceFile) -> R) -> Option<R> {
+        match self.source.get() {
+            Some(Some(source)) => Some(f(source)),
+            Some(None) => None,
+            None => self.parse_fresh().map(|source| f(&source)),
+        }
     }
 
     /// Why the file could not be read or parsed, once a step found out.
@@ -515,7 +525,7 @@ impl Workspace {
         for finding in findings {
             let report = &mut files[finding.file];
             if report.source.is_empty() {
-                report.source = self.files[finding.file].text().to_string();
+                report.source = self.files[finding.file].read_text().unwrap_or_default();
             }
             report.diagnostics.push(finding.diagnostic);
         }
@@ -581,7 +591,15 @@ impl Workspace {
         }
         let needs_user: Vec<Vec<(usize, String)>> = result.iter().map(|c| c.needs_user.clone()).collect();
         let (findings, _) = crate::callers::check(&after, &needs_user);
-        // `after.files` are `self.files`, in the same order.
+        // `after.files` are `self.files`, in the same order. The texts the
+        // fixes were computed on (files not kept are read again).
+        let mut texts: HashMap<usize, String> = HashMap::new();
+        fn text_of<'a>(texts: &'a mut HashMap<usize, String>, files: &[LoadedFile], i: usize) -> &'a str {
+            texts
+                .entry(i)
+                .or_insert_with(|| files[i].read_text().unwrap_or_default())
+                .as_str()
+        }
         let mut taken: BTreeMap<usize, Vec<auditfix_transforms::Edit>> = BTreeMap::new();
         let mut accepted = Vec::new();
         for finding in findings
@@ -593,7 +611,7 @@ impl Workspace {
             let fits = finding.edits.iter().all(|(file, edits)| {
                 let mut candidate = taken.get(file).cloned().unwrap_or_default();
                 candidate.extend(edits.iter().cloned());
-                auditfix_transforms::apply_edits(after.files[*file].text(), &candidate).is_ok()
+                auditfix_transforms::apply_edits(text_of(&mut texts, &after.files, *file), &candidate).is_ok()
             });
             if !fits {
                 continue;
@@ -601,19 +619,22 @@ impl Workspace {
             merge_edits(&mut taken, &finding.edits);
             accepted.push(finding);
         }
+        for i in taken.keys() {
+            text_of(&mut texts, &after.files, *i);
+        }
         let apply = |taken: &BTreeMap<usize, Vec<auditfix_transforms::Edit>>| -> BTreeMap<usize, String> {
             taken
                 .iter()
                 .map(|(i, edits)| {
-                    let text = after.files[*i].text();
+                    let text = texts[i].as_str();
                     let new = auditfix_transforms::apply_edits(text, edits).unwrap_or_else(|_| text.to_string());
                     (*i, new)
                 })
                 .collect()
         };
-        let mut texts = apply(&taken);
+        let mut fixed_texts = apply(&taken);
         // A fix is kept whole or not at all: drop those touching a broken file.
-        let broken: Vec<usize> = texts
+        let broken: Vec<usize> = fixed_texts
             .iter()
             .filter(|(_, text)| breaks_syntax(text))
             .map(|(i, _)| *i)
@@ -624,14 +645,14 @@ impl Workspace {
             for finding in &accepted {
                 merge_edits(&mut retaken, &finding.edits);
             }
-            texts = apply(&retaken);
+            fixed_texts = apply(&retaken);
         }
         let mut position: std::collections::HashMap<usize, usize> =
             fixed.iter().enumerate().map(|(k, f)| (f.id, k)).collect();
         let mut slot = |fixed: &mut Vec<FixedFile>, id: usize| -> usize {
             *position.entry(id).or_insert_with(|| {
                 let file = &after.files[id];
-                let original = file.text().to_string();
+                let original = texts.get(&id).cloned().unwrap_or_default();
                 fixed.push(FixedFile {
                     id,
                     path: file.path.clone(),
@@ -653,7 +674,7 @@ impl Workspace {
                 .problems
                 .push("the callers' fixes would introduce a syntax error here; dropped".into());
         }
-        for (i, text) in texts {
+        for (i, text) in fixed_texts {
             let k = slot(fixed, i);
             fixed[k].fixed = text;
         }
@@ -664,8 +685,8 @@ impl Workspace {
         fixed.sort_by_key(|f| f.id);
     }
 
-    /// The per-file checks, without the callers. A candidate's tree is kept
-    /// only when the callers' rules will look at the file.
+    /// The per-file checks, without the callers. A candidate's tree is
+    /// freed once it is checked.
     fn check_files(&self) -> Vec<crate::checker::FileCheck> {
         self.files
             .par_iter()
@@ -673,37 +694,20 @@ impl Workspace {
                 if !file.candidate {
                     return crate::checker::FileCheck::default();
                 }
-                let fresh = match file.source.get() {
-                    Some(Some(_)) => None,
-                    Some(None) => return crate::checker::FileCheck::default(),
-                    None => match file.parse_fresh() {
-                        Some(source) => Some(source),
-                        None => return crate::checker::FileCheck::default(),
-                    },
-                };
-                let (result, keep) = {
-                    let Some(source) = fresh.as_ref().or_else(|| file.source.get().and_then(Option::as_ref)) else {
-                        return crate::checker::FileCheck::default();
-                    };
-                    let Some(module) = self.module_of(file, source) else {
-                        return crate::checker::FileCheck::default();
-                    };
+                file.with_source(|source| {
+                    let module = self.module_of(file, source)?;
                     let enabled = self.enabled(&file.display);
-                    let result = check_file(
+                    Some(check_file(
                         &source.text,
                         source.root(),
                         module,
                         &self.index,
                         &self.config.settings,
                         &enabled,
-                    );
-                    let keep = !result.needs_user.is_empty() || self.names_a_user(&source.text);
-                    (result, keep)
-                };
-                if let (true, Some(source)) = (keep, fresh) {
-                    let _ = file.source.set(Some(source));
-                }
-                result
+                    ))
+                })
+                .flatten()
+                .unwrap_or_default()
             })
             .collect()
     }

@@ -57,7 +57,8 @@ fn findings_exit_1_and_exit_zero_exits_0_with_the_same_output() {
 #[test]
 fn exit_zero_does_not_hide_errors() {
     let dir = tree();
-    fs::write(dir.path().join("broken.py"), "def f(:\n").unwrap();
+    // With a session write, so that the prefilter passes it to the parser.
+    fs::write(dir.path().join("broken.py"), "def f(:\n    db.commit()\n").unwrap();
     let output = auditfix(dir.path(), &["check", "--exit-zero"]);
     assert_eq!(
         output.status.code(),

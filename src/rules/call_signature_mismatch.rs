@@ -28,13 +28,7 @@ use crate::rules::Rule;
 use auditfix_transforms::arguments::replace_node;
 use std::collections::BTreeMap;
 
-pub fn check(
-    checker: &mut CallerChecker<'_, '_>,
-    file: usize,
-    site: &CallSite<'_>,
-    caller: Option<usize>,
-    callee: usize,
-) {
+pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, caller: Option<usize>, callee: usize) {
     let text = checker.text(file);
     let definition = &checker.graph.definitions[callee];
     let params = definition.callable_params(site.bound);
@@ -61,7 +55,7 @@ pub fn check(
         .iter()
         .filter(|p| matches!(p.kind, ParamKind::Positional | ParamKind::PositionalOnly))
         .count();
-    let keywords = site.keywords(text);
+    let keywords = site.keywords(&text);
 
     // Verify that every keyword is a parameter.
     if !takes_kwargs {

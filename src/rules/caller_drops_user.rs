@@ -24,16 +24,10 @@
 //! parameter and forwards it.
 
 use crate::analysis::calls::CallSite;
-use crate::callers::CallerChecker;
+use crate::callers::{Arguments, CallerChecker};
 use crate::rules::Rule;
 
-pub fn check(
-    checker: &mut CallerChecker<'_, '_>,
-    file: usize,
-    site: &CallSite<'_>,
-    caller: Option<usize>,
-    callee: usize,
-) {
+pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, caller: Option<usize>, callee: usize) {
     let text = checker.text(file);
     let graph = checker.graph;
     let definition = &graph.definitions[callee];
@@ -42,7 +36,7 @@ pub fn check(
         return;
     };
     // ...that this call does not pass...
-    if graph.passes_user(site, definition, &user, text) {
+    if graph.passes_user(&Arguments::of(site, &text), site.bound, definition, &user) {
         return;
     }
     // ...although the caller holds one, or must take one (a facade).

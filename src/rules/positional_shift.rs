@@ -29,13 +29,7 @@ use crate::settings::Kind;
 use auditfix_transforms::arguments::replace_node;
 use std::collections::BTreeMap;
 
-pub fn check(
-    checker: &mut CallerChecker<'_, '_>,
-    file: usize,
-    site: &CallSite<'_>,
-    caller: Option<usize>,
-    callee: usize,
-) {
+pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, caller: Option<usize>, callee: usize) {
     let text = checker.text(file);
     let settings = &checker.workspace.config.settings;
     let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
@@ -51,7 +45,7 @@ pub fn check(
         return;
     }
     let arguments = site.positional();
-    let keywords: Vec<String> = site.keywords(text).into_iter().map(|(k, _)| k).collect();
+    let keywords: Vec<String> = site.keywords(&text).into_iter().map(|(k, _)| k).collect();
     for (i, param) in params.iter().enumerate() {
         // Verify that a user parameter receives a positional argument...
         if !user_names.contains(&&param.name) {
