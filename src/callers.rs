@@ -203,14 +203,16 @@ struct FileYield {
 }
 
 /// Parse `file` for a moment and take, as plain data, its definitions
-/// (with `definitions`) and its calls of names `wanted` accepts. `None`
-/// when it does not read or parse.
+/// (with `definitions`) and its calls of names `wanted` accepts, and (with
+/// `dynamic`) its `getattr(obj, name)(...)` calls. `None` when it does not
+/// read or parse.
 fn yield_of(
     workspace: &Workspace,
     file: &LoadedFile,
     needs_user: Option<&Vec<(usize, String)>>,
     definitions: bool,
     wanted: &dyn Fn(&str) -> bool,
+    dynamic: bool,
 ) -> Option<FileYield> {
     let settings = &workspace.config.settings;
     file.with_source(|source| {
@@ -247,6 +249,7 @@ fn yield_of(
         };
         let sites = call_sites(&resolver, &funcs, text, wanted)
             .iter()
+            .filter(|site| dynamic || site.dynamic.is_none())
             .map(|site| Site::of(site, text))
             .collect();
         Some(FileYield { drafts, sites })
@@ -295,7 +298,7 @@ impl CallGraph {
                     || needs_user.get(i).is_some_and(|n| !n.is_empty())
                     || file.search(|text| user_names.iter().any(|u| text.contains(u)));
                 naming
-                    .then(|| yield_of(workspace, file, needs_user.get(i), true, &|_| false))
+                    .then(|| yield_of(workspace, file, needs_user.get(i), true, &|_| false, false))
                     .flatten()
             })
             .collect();
@@ -328,12 +331,13 @@ impl CallGraph {
                 .zip(&included)
                 .enumerate()
                 .map(|(i, (file, included))| {
-                    let mentions = !workspace.prefilter || file.search(|text| matcher.is_match(text));
-                    mentions
+                    // Dynamic calls are noted where an audited name is named,
+                    // with or without the prefilter.
+                    let mentions = file.search(|text| matcher.is_match(text));
+                    (mentions || !workspace.prefilter)
                         .then(|| {
-                            yield_of(workspace, file, needs_user.get(i), !included, &|name| {
-                                new.contains(name)
-                            })
+                            let wanted = |name: &str| new.contains(name);
+                            yield_of(workspace, file, needs_user.get(i), !included, &wanted, mentions)
                         })
                         .flatten()
                 })
@@ -377,6 +381,8 @@ impl CallGraph {
                 calls.extend(found.sites);
                 // In the file's order: by calling function, then by place.
                 calls.sort_by_key(|s| (s.caller, s.range.start));
+                // A dynamic call is found again in every round its file is read.
+                calls.dedup_by(|a, b| a.range == b.range && a.name == b.name);
             }
         }
     }

@@ -185,7 +185,7 @@ impl Loaded {
         self
     }
 
-    /// Parsed up front, the tree kept; `Err` is the syntax error.
+    /// Parsed up front (the text and facts kept); `Err` is the syntax error.
     fn parsed(
         path: PathBuf,
         display: PathBuf,
@@ -194,8 +194,11 @@ impl Loaded {
         text: String,
         candidate: bool,
     ) -> Result<Loaded, String> {
-        let source = SourceFile::parse(text, bom)?;
+        let mut source = SourceFile::parse(text, bom)?;
         let facts = ModuleFacts::collect(module_name(&display), source.root(), &source.text);
+        // The tree is parsed again when a step needs it: kept, every tree
+        // of a large repository would not fit in memory.
+        source.release_tree();
         let mut file = LoadedFile::new(path, display, target, candidate, bom, None);
         file.classes = facts.classes.iter().map(|c| c.name.clone()).collect();
         file.source = OnceLock::from(Some(source));
