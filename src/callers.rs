@@ -289,6 +289,7 @@ impl CallGraph {
             .iter()
             .map(|k| settings.user_parameters.get(*k).as_str())
             .collect();
+        let user_names = aho_corasick::AhoCorasick::new(user_names).ok();
         let yields: Vec<Option<FileYield>> = workspace
             .files
             .par_iter()
@@ -296,7 +297,7 @@ impl CallGraph {
             .map(|(i, file)| {
                 let naming = !workspace.prefilter
                     || needs_user.get(i).is_some_and(|n| !n.is_empty())
-                    || file.search(|text| user_names.iter().any(|u| text.contains(u)));
+                    || file.search(|text| user_names.as_ref().is_none_or(|m| m.is_match(text)));
                 naming
                     .then(|| yield_of(workspace, file, needs_user.get(i), true, &|_| false, false))
                     .flatten()

@@ -470,20 +470,6 @@ impl Workspace {
         Self::assemble(loaded, Vec::new(), self.config.clone(), self.prefilter)
     }
 
-    /// The names of the user parameters (a file that names none of them
-    /// and has no write method needing one plays no part in the callers' rules).
-    fn user_names(&self) -> Vec<&str> {
-        Kind::ALL
-            .iter()
-            .map(|k| self.config.settings.user_parameters.get(*k).as_str())
-            .collect()
-    }
-
-    /// Whether the callers' rules will look at a file with this text.
-    pub fn names_a_user(&self, text: &str) -> bool {
-        !self.prefilter || self.user_names().iter().any(|u| text.contains(u))
-    }
-
     /// Files of the user's that turned out not to read again or parse when
     /// a step needed them (files the prefilters rule out are never parsed:
     /// their syntax errors show with `--no-prefilter`).

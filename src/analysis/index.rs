@@ -79,7 +79,7 @@ pub fn class_names(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     let mut out: Vec<String> = Vec::new();
-    for (at, _) in text.match_indices("class") {
+    for at in memchr::memmem::find_iter(bytes, b"class") {
         if at > 0 && is_ident(bytes[at - 1]) {
             continue;
         }
