@@ -185,7 +185,7 @@ impl Loaded {
         self
     }
 
-    /// Parsed up front (the text and facts kept); `Err` is the syntax error.
+    /// Parsed up front (the text and the facts kept); `Err` is the syntax error.
     fn parsed(
         path: PathBuf,
         display: PathBuf,
@@ -194,14 +194,14 @@ impl Loaded {
         text: String,
         candidate: bool,
     ) -> Result<Loaded, String> {
-        let mut source = SourceFile::parse(text, bom)?;
+        let source = SourceFile::parse(text, bom)?;
         let facts = ModuleFacts::collect(module_name(&display), source.root(), &source.text);
-        // The tree is parsed again when a step needs it: kept, every tree
-        // of a large repository would not fit in memory.
-        source.release_tree();
-        let mut file = LoadedFile::new(path, display, target, candidate, bom, None);
+        // Only the text is kept: each step parses it again for the moment
+        // it needs a tree (every tree of a large repository would not fit
+        // in memory).
+        let text = Some(Arc::from(source.text));
+        let mut file = LoadedFile::new(path, display, target, candidate, bom, text);
         file.classes = facts.classes.iter().map(|c| c.name.clone()).collect();
-        file.source = OnceLock::from(Some(source));
         Ok(Loaded {
             file,
             facts: Some(facts),

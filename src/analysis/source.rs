@@ -15,7 +15,7 @@ pub struct SourceFile {
     pub text: String,
     /// Whether the file on disk starts with a UTF-8 BOM.
     pub bom: bool,
-    /// The tree, parsed again on demand after [`SourceFile::release_tree`].
+    /// The tree, parsed on first use.
     tree: std::sync::OnceLock<Tree>,
 }
 
@@ -110,12 +110,6 @@ impl SourceFile {
 
     pub fn root(&self) -> Node<'_> {
         self.tree.get_or_init(|| parse(&self.text)).root_node()
-    }
-
-    /// Free the tree (files that can hold no finding keep only their
-    /// facts); `root` parses the text again if it is ever needed.
-    pub fn release_tree(&mut self) {
-        self.tree = std::sync::OnceLock::new();
     }
 
     /// The text of `node`.
