@@ -119,15 +119,6 @@ impl LoadedFile {
         self.error.get().map(String::as_str)
     }
 
-    /// The text of a file that is kept or parsed; empty otherwise.
-    pub fn text(&self) -> &str {
-        match (&self.text, self.source.get()) {
-            (Some(text), _) => text,
-            (None, Some(Some(source))) => &source.text,
-            _ => "",
-        }
-    }
-
     /// Whether `matches` holds for the file's text, reading it again from
     /// disk when it is not kept (and not keeping it); `false` when it no
     /// longer reads.
@@ -145,11 +136,6 @@ impl LoadedFile {
             Some(text) => Origin::Text(text.clone()),
             None => Origin::Path(self.path.clone()),
         }
-    }
-
-    /// The bytes the file was read with (to detect changes before writing).
-    pub fn original_bytes(&self) -> Vec<u8> {
-        SourceFile::to_bytes(self.text(), self.bom)
     }
 }
 
@@ -504,7 +490,7 @@ impl Workspace {
                 source: if result.diagnostics.is_empty() {
                     String::new()
                 } else {
-                    file.text().to_string()
+                    file.read_text().unwrap_or_default()
                 },
                 diagnostics: result.diagnostics,
                 write_methods: result.write_methods,

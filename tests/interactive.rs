@@ -802,3 +802,31 @@ fn example_app_session_keeps_exactly_the_accepted_fixes_and_offers_the_rest_agai
     assert_eq!(tree(dir.path()), tree(applied.path()));
     assert_all_parse(dir.path());
 }
+
+/// A caller's fix reaches a file that holds no write method (a route): the
+/// prefilters never keep such a file, and the session reads it again to
+/// offer and write the hunk.
+#[test]
+fn piped_callers_fix_rewrites_a_route_file() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&root().join("examples/audit_app"), dir.path());
+    let route = "app/api/routes/users.py";
+    let before = read(dir.path(), route);
+    assert!(before.contains("service.create_user(user_data)\n"), "{before}");
+    let output = piped(dir.path(), &["--unsafe", "--allow-dirty"], None, &"y\n".repeat(40));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let after = read(dir.path(), route);
+    assert!(
+        after.contains("service.create_user(user_data, created_by_user=current_user)\n"),
+        "{stderr}\n{after}"
+    );
+    // Only the call changed: the rest of the route is byte for byte.
+    assert_eq!(
+        after
+            .replace(", created_by_user=current_user", "")
+            .replace(", updated_by_user=current_user", ""),
+        before
+    );
+    assert_parses(route, &after);
+}

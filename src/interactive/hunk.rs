@@ -17,6 +17,7 @@
 //! ([`super::patch::merge_versions`]) and re-parsed the same way.
 
 use super::patch::merge_versions;
+use crate::analysis::source::SourceFile;
 use crate::diagnostic::{CheckResult, Diagnostic};
 use crate::pipeline::{apply_selected, remove_imports_left_unused, LoadedFile, Workspace};
 use crate::printer::diff::unified_diff;
@@ -119,11 +120,14 @@ impl FileReview {
                 }
             }
         }
+        // The text the findings were made on (a file that is not kept, such
+        // as a route a caller's fix changes, is read again).
+        let original = file.read_text().unwrap_or_default();
         let mut review = FileReview {
             path: file.path.clone(),
             display: file.display.clone(),
-            original_bytes: file.original_bytes(),
-            original: file.text().to_string(),
+            original_bytes: SourceFile::to_bytes(&original, file.bom),
+            original,
             bom: file.bom,
             module: crate::analysis::module::module_name(&file.display),
             offers,
@@ -175,9 +179,9 @@ impl FileReview {
         review
     }
 
-    /// The review of every file of `workspace`, from `checked`, its check
-    /// of the files as read (files without hunks included: they may have
-    /// problems).
+    /// The review of every file of `workspace` with findings, from
+    /// `checked`, its check of the files as read (files without hunks
+    /// included: they may have problems).
     pub fn build_all(workspace: &Workspace, checked: &CheckResult, unsafe_fixes: bool) -> Vec<FileReview> {
         use rayon::prelude::*;
         let reports: std::collections::HashMap<&std::path::Path, &crate::diagnostic::FileReport> =
@@ -188,6 +192,8 @@ impl FileReview {
             .iter()
             .filter(|f| f.target)
             .filter_map(|f| reports.get(f.display.as_path()).map(|r| (f, *r)))
+            // A file without findings has nothing to offer nor to warn of.
+            .filter(|(_, r)| !r.diagnostics.is_empty())
             .collect();
         targets
             .into_par_iter()
