@@ -123,10 +123,9 @@ impl LoadedFile {
     /// disk when it is not kept (and not keeping it); `false` when it no
     /// longer reads.
     pub fn search(&self, matches: impl Fn(&str) -> bool) -> bool {
-        match (&self.text, self.source.get()) {
-            (Some(text), _) => matches(text),
-            (None, Some(Some(source))) => matches(&source.text),
-            _ => self.read_text().is_ok_and(|text| matches(&text)),
+        match &self.text {
+            Some(text) => matches(text),
+            None => self.read_text().is_ok_and(|text| matches(&text)),
         }
     }
 
@@ -432,11 +431,9 @@ impl Workspace {
                 )
                 .all_candidates(!self.prefilter),
                 None => {
-                    // The text as this run has it (in-memory files have no other).
-                    let text = file.text.clone().or_else(|| match file.source.get() {
-                        Some(Some(source)) => Some(Arc::from(source.text.as_str())),
-                        _ => None,
-                    });
+                    // The text as this run has it (in-memory files have no other),
+                    // or none: then it is read again from disk.
+                    let text = file.text.clone();
                     let mut copy = LoadedFile::new(
                         file.path.clone(),
                         file.display.clone(),
@@ -748,15 +745,20 @@ pub fn fix_file(
     enabled: &dyn Fn(Rule) -> bool,
     unsafe_fixes: bool,
 ) -> Option<FixedFile> {
+    file.with_source(|first| converge(file, first, workspace, enabled, unsafe_fixes))
+        .flatten()
+}
+
+/// [`fix_file`] from the file parsed as `first` (its first pass).
+fn converge(
+    file: &LoadedFile,
+    first: &SourceFile,
+    workspace: &Workspace,
+    enabled: &dyn Fn(Rule) -> bool,
+    unsafe_fixes: bool,
+) -> Option<FixedFile> {
     let settings = &workspace.config.settings;
     let index = &workspace.index;
-    // The first pass works on the file as loaded (parsed already, or now).
-    let fresh = match file.source.get() {
-        Some(Some(_)) => None,
-        Some(None) => return None,
-        None => Some(file.parse_fresh()?),
-    };
-    let first = fresh.as_ref().or_else(|| file.source.get().and_then(Option::as_ref))?;
     let first_module = workspace.module_of(file, first)?;
     let original = first.text.clone();
     let mut text = original.clone();

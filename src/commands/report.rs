@@ -145,48 +145,47 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
         |name: &str| index.columns(name).is_some_and(|c| !c.is_empty()) || index.inherits(name, &settings.mixin_class);
     let mut out = BTreeMap::new();
     for file in workspace.files.iter().filter(|f| f.target) {
-        let mut facts = FileFacts {
-            mixin_fits,
-            ..FileFacts::default()
-        };
-        let Some(source) = file.source() else {
-            continue;
-        };
-        let Some(module) = workspace.module_of(file, source) else {
-            continue;
-        };
-        let text = &source.text;
-        for function in functions(source.root(), text) {
-            let Some(method) = write_method(function, text, settings, module, &is_model) else {
-                continue;
+        // Parsed for the moment: a tree kept per file would not fit a large repository.
+        let facts = file.with_source(|source| {
+            let module = workspace.module_of(file, source)?;
+            let mut facts = FileFacts {
+                mixin_fits,
+                ..FileFacts::default()
             };
-            let audited = !method.hard_delete
-                && mixin_fits
-                && method.entities.iter().any(|entity| {
-                    setters.iter().any(|s| entity.calls_method(s))
-                        || entity
-                            .model
-                            .as_deref()
-                            .is_some_and(|m| index.inherits(m, &settings.mixin_class))
-                });
-            for model in method.entities.iter().filter_map(|e| e.model.as_deref()) {
-                if facts.inherited_mixins.iter().any(|i| i.model == model) {
+            let text = &source.text;
+            for function in functions(source.root(), text) {
+                let Some(method) = write_method(function, text, settings, module, &is_model) else {
                     continue;
-                }
-                if let Some(through) = inherited_through(model, &settings.mixin_class, &classes) {
-                    facts.inherited_mixins.push(InheritedMixin {
-                        model: model.to_string(),
-                        through,
+                };
+                let audited = !method.hard_delete
+                    && mixin_fits
+                    && method.entities.iter().any(|entity| {
+                        setters.iter().any(|s| entity.calls_method(s))
+                            || entity
+                                .model
+                                .as_deref()
+                                .is_some_and(|m| index.inherits(m, &settings.mixin_class))
                     });
+                for model in method.entities.iter().filter_map(|e| e.model.as_deref()) {
+                    if facts.inherited_mixins.iter().any(|i| i.model == model) {
+                        continue;
+                    }
+                    if let Some(through) = inherited_through(model, &settings.mixin_class, &classes) {
+                        facts.inherited_mixins.push(InheritedMixin {
+                            model: model.to_string(),
+                            through,
+                        });
+                    }
                 }
+                facts.methods.push(MethodFacts {
+                    name: method.function.qualified.clone(),
+                    hard_delete: method.hard_delete,
+                    audited,
+                });
             }
-            facts.methods.push(MethodFacts {
-                name: method.function.qualified.clone(),
-                hard_delete: method.hard_delete,
-                audited,
-            });
-        }
-        if !facts.methods.is_empty() {
+            Some(facts)
+        });
+        if let Some(facts) = facts.flatten().filter(|f| !f.methods.is_empty()) {
             out.insert(file.display.clone(), facts);
         }
     }
