@@ -202,6 +202,98 @@ struct FileYield {
     sites: Vec<Site>,
 }
 
+/// The definitions of a file, from its tree, each told whether AUD001
+/// gives it a user parameter (`needs_user`: `(def start byte, parameter)`).
+fn drafts(
+    workspace: &Workspace,
+    module: &crate::analysis::module::ModuleFacts,
+    funcs: &[Function<'_>],
+    text: &str,
+    needs_user: Option<&Vec<(usize, String)>>,
+) -> Vec<Draft> {
+    let settings = &workspace.config.settings;
+    let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
+    funcs
+        .iter()
+        .map(|function| Draft {
+            function: FunctionInfo::of(function),
+            key: DefRef {
+                module: module.name.clone(),
+                class: function.class.clone(),
+                name: function.name.clone(),
+            },
+            user_param: function
+                .params
+                .iter()
+                .find(|p| user_names.iter().any(|u| **u == p.name) && p.kind != ParamKind::VarArgs)
+                .map(|p| p.name.clone()),
+            needs_user: needs_user
+                .and_then(|n| n.iter().find(|(start, _)| *start == function.node.start_byte()))
+                .map(|(_, p)| p.clone()),
+            user_in_scope: user_in_scope(function, text, settings),
+            is_route: is_route(function, text),
+        })
+        .collect()
+}
+
+/// The definitions of a file the per-file check has parsed anyway, when
+/// the callers' step will want them (see [`Naming`]): taken from the same
+/// tree, so that the file is not parsed again for them.
+pub struct Definitions(Vec<Draft>);
+
+/// Which files the callers' step takes the definitions of, before it knows
+/// which functions take a user: those with a write method that will take
+/// one, those that name a user parameter (and, without the prefilter,
+/// every file).
+pub struct Naming {
+    user_names: Option<aho_corasick::AhoCorasick>,
+    prefilter: bool,
+}
+
+impl Naming {
+    pub fn new(workspace: &Workspace) -> Naming {
+        let settings = &workspace.config.settings;
+        let user_names: Vec<&str> = Kind::ALL
+            .iter()
+            .map(|k| settings.user_parameters.get(*k).as_str())
+            .collect();
+        Naming {
+            user_names: aho_corasick::AhoCorasick::new(user_names).ok(),
+            prefilter: workspace.prefilter,
+        }
+    }
+
+    /// Whether the file takes part, from its text and the parameters AUD001
+    /// gives it.
+    pub fn takes_part(&self, needs_user: Option<&Vec<(usize, String)>>, text: &str) -> bool {
+        !self.prefilter
+            || needs_user.is_some_and(|n| !n.is_empty())
+            || self.user_names.as_ref().is_none_or(|m| m.is_match(text))
+    }
+
+    /// The definitions of a parsed file, when it takes part.
+    pub fn definitions(
+        &self,
+        workspace: &Workspace,
+        file: &LoadedFile,
+        source: &SourceFile,
+        needs_user: &Vec<(usize, String)>,
+    ) -> Option<Definitions> {
+        if !self.takes_part(Some(needs_user), &source.text) {
+            return None;
+        }
+        let module = workspace.module_of(file, source)?;
+        let funcs = functions(source.root(), &source.text);
+        Some(Definitions(drafts(
+            workspace,
+            module,
+            &funcs,
+            &source.text,
+            Some(needs_user),
+        )))
+    }
+}
+
 /// Parse `file` for a moment and take, as plain data, its definitions
 /// (with `definitions`) and its calls of names `wanted` accepts, and (with
 /// `dynamic`) its `getattr(obj, name)(...)` calls. `None` when it does not
@@ -214,35 +306,11 @@ fn yield_of(
     wanted: &dyn Fn(&str) -> bool,
     dynamic: bool,
 ) -> Option<FileYield> {
-    let settings = &workspace.config.settings;
     file.with_source(|source| {
         let module = workspace.module_of(file, source)?;
         let text = source.text.as_str();
         let funcs = functions(source.root(), text);
-        let drafts = definitions.then(|| {
-            let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
-            funcs
-                .iter()
-                .map(|function| Draft {
-                    function: FunctionInfo::of(function),
-                    key: DefRef {
-                        module: module.name.clone(),
-                        class: function.class.clone(),
-                        name: function.name.clone(),
-                    },
-                    user_param: function
-                        .params
-                        .iter()
-                        .find(|p| user_names.iter().any(|u| **u == p.name) && p.kind != ParamKind::VarArgs)
-                        .map(|p| p.name.clone()),
-                    needs_user: needs_user
-                        .and_then(|n| n.iter().find(|(start, _)| *start == function.node.start_byte()))
-                        .map(|(_, p)| p.clone()),
-                    user_in_scope: user_in_scope(function, text, settings),
-                    is_route: is_route(function, text),
-                })
-                .collect()
-        });
+        let drafts = definitions.then(|| drafts(workspace, module, &funcs, text, needs_user));
         let resolver = Resolver {
             index: &workspace.index,
             module,
@@ -257,6 +325,23 @@ fn yield_of(
     .flatten()
 }
 
+/// Whether `text` names one of `names` other than right after `def`: a
+/// call, a reference or a string (`getattr(obj, "name")`). A file that
+/// only defines functions of those names calls none of them (most files
+/// that mention an audited method's name only define one of that name).
+fn calls_possible(names: &aho_corasick::AhoCorasick, text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    names.find_overlapping_iter(text).any(|m| {
+        let mut i = m.start();
+        while i > 0 && matches!(bytes[i - 1], b' ' | b'\t') {
+            i -= 1;
+        }
+        let after_def = i < m.start() && i >= 3 && &bytes[i - 3..i] == b"def" && (i == 3 || !is_ident(bytes[i - 4]));
+        !after_def
+    })
+}
+
 /// Every definition and call of the repository.
 pub struct CallGraph {
     pub definitions: Vec<Definition>,
@@ -269,9 +354,13 @@ pub struct CallGraph {
 }
 
 impl CallGraph {
-    /// Build the graph; `needs_user[file]` lists `(def start byte, parameter)`.
-    pub fn build(workspace: &Workspace, needs_user: &[Vec<(usize, String)>]) -> CallGraph {
-        let settings = &workspace.config.settings;
+    /// Build the graph; `needs_user[file]` lists `(def start byte, parameter)`,
+    /// `known[file]` the definitions the per-file check took already.
+    pub fn build(
+        workspace: &Workspace,
+        needs_user: &[Vec<(usize, String)>],
+        mut known: Vec<Option<Definitions>>,
+    ) -> CallGraph {
         let files = workspace.files.len();
         let mut graph = CallGraph {
             definitions: Vec::new(),
@@ -281,24 +370,29 @@ impl CallGraph {
             by_method: HashMap::new(),
         };
         let mut included = vec![false; files];
+        known.resize_with(files, || None);
         // The files that matter to callers: those with a write method that
         // will take a user, those that name a user parameter, and (below)
         // those that call a function taking a user. The others are never
         // parsed (without the prefilter, every file is).
-        let user_names: Vec<&str> = Kind::ALL
-            .iter()
-            .map(|k| settings.user_parameters.get(*k).as_str())
-            .collect();
-        let user_names = aho_corasick::AhoCorasick::new(user_names).ok();
+        let naming = Naming::new(workspace);
         let yields: Vec<Option<FileYield>> = workspace
             .files
             .par_iter()
+            .zip(known)
             .enumerate()
-            .map(|(i, file)| {
-                let naming = !workspace.prefilter
-                    || needs_user.get(i).is_some_and(|n| !n.is_empty())
-                    || file.search(|text| user_names.as_ref().is_none_or(|m| m.is_match(text)));
-                naming
+            .map(|(i, (file, known))| {
+                if let Some(Definitions(drafts)) = known {
+                    return Some(FileYield {
+                        drafts: Some(drafts),
+                        sites: Vec::new(),
+                    });
+                }
+                // A candidate the check parsed, and did not take: not a part.
+                if file.candidate && workspace.prefilter && file.error().is_none() {
+                    return None;
+                }
+                file.search(|text| naming.takes_part(needs_user.get(i), text))
                     .then(|| yield_of(workspace, file, needs_user.get(i), true, &|_| false, false))
                     .flatten()
             })
@@ -334,7 +428,7 @@ impl CallGraph {
                 .map(|(i, (file, included))| {
                     // Dynamic calls are noted where an audited name is named,
                     // with or without the prefilter.
-                    let mentions = file.search(|text| matcher.is_match(text));
+                    let mentions = file.search(|text| calls_possible(&matcher, text));
                     (mentions || !workspace.prefilter)
                         .then(|| {
                             let wanted = |name: &str| new.contains(name);
@@ -662,8 +756,12 @@ impl<'a> CallerChecker<'a> {
 
 /// Run AUD012-AUD014 over every call of the workspace. Calls that cannot be
 /// resolved come back as notes (`path:line: ...`), never as findings.
-pub fn check(workspace: &Workspace, needs_user: &[Vec<(usize, String)>]) -> (Vec<CallerFinding>, Vec<String>) {
-    let graph = CallGraph::build(workspace, needs_user);
+pub fn check(
+    workspace: &Workspace,
+    needs_user: &[Vec<(usize, String)>],
+    known: Vec<Option<Definitions>>,
+) -> (Vec<CallerFinding>, Vec<String>) {
+    let graph = CallGraph::build(workspace, needs_user, known);
     let mut checker = CallerChecker::new(workspace, &graph);
     let mut notes = Vec::new();
     let audited_names: Vec<&str> = graph
@@ -715,4 +813,35 @@ pub fn check(workspace: &Workspace, needs_user: &[Vec<(usize, String)>]) -> (Vec
     notes.sort();
     notes.dedup();
     (checker.findings, notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::calls_possible;
+
+    #[test]
+    fn a_file_that_only_defines_the_name_cannot_call_it() {
+        let names = aho_corasick::AhoCorasick::new(["create_user", "delete_user"]).unwrap();
+        assert!(!calls_possible(
+            &names,
+            "class S:\n    async def create_user(self):\n        pass\n"
+        ));
+        assert!(!calls_possible(&names, "def  delete_user(db):\n    pass\n"));
+        assert!(!calls_possible(&names, "x = 1\n"));
+        // Calls, references and strings (getattr) are mentions.
+        assert!(calls_possible(
+            &names,
+            "def create_user():\n    pass\nservice.delete_user(db)\n"
+        ));
+        assert!(calls_possible(&names, "handler = create_user\n"));
+        assert!(calls_possible(&names, "getattr(service, \"create_user\")(db)\n"));
+        // `undef` or `my_def` before the name is not the keyword.
+        assert!(calls_possible(&names, "undef create_user\n"));
+        // Inside a longer identifier: kept (the test errs on reading).
+        assert!(calls_possible(&names, "def my_create_user():\n    pass\n"));
+        // Overlapping names: the call of the shorter one is still seen.
+        let nested = aho_corasick::AhoCorasick::new(["create_user_now", "create_user"]).unwrap();
+        assert!(calls_possible(&nested, "def create_user_now():\n    create_user()\n"));
+        assert!(!calls_possible(&nested, "def create_user_now():\n    pass\n"));
+    }
 }

@@ -48,13 +48,54 @@ impl Diagnostic {
     }
 }
 
-/// The findings of one file, with the text they point into.
+/// At most this many lines of a finding are shown in text output.
+pub const EXCERPT_LINES: usize = 4;
+
+/// The lines of a file that its findings show (text output), kept in place
+/// of the whole text: a run over a large repository holds its findings
+/// until it prints them, not the files they are in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Excerpts {
+    /// 1-based line number → the line, without its line ending.
+    lines: std::collections::BTreeMap<usize, String>,
+}
+
+impl Excerpts {
+    /// The lines of `text` that `diagnostics` cover, up to [`EXCERPT_LINES`]
+    /// from each one's first line.
+    pub fn of(text: &str, diagnostics: &[Diagnostic]) -> Excerpts {
+        let wanted: std::collections::BTreeSet<usize> = diagnostics
+            .iter()
+            .flat_map(|d| {
+                let last = d.end.line.max(d.start.line).min(d.start.line + EXCERPT_LINES - 1);
+                d.start.line..=last
+            })
+            .collect();
+        let mut lines = std::collections::BTreeMap::new();
+        let Some(&last) = wanted.last() else {
+            return Excerpts { lines };
+        };
+        for (n, line) in (1..=last).zip(text.split('\n')) {
+            if wanted.contains(&n) {
+                lines.insert(n, line.strip_suffix('\r').unwrap_or(line).to_string());
+            }
+        }
+        Excerpts { lines }
+    }
+
+    /// Line `n` (1-based), when a finding shows it and the file has it.
+    pub fn line(&self, n: usize) -> Option<&str> {
+        self.lines.get(&n).map(String::as_str)
+    }
+}
+
+/// The findings of one file, with the lines they show.
 #[derive(Clone, Debug)]
 pub struct FileReport {
     /// The path as the user should see it (relative to the working directory
     /// when possible).
     pub path: PathBuf,
-    pub source: String,
+    pub excerpts: Excerpts,
     pub diagnostics: Vec<Diagnostic>,
     /// Write methods audited in this file (`Class.method`), for reports.
     pub write_methods: Vec<String>,
@@ -134,4 +175,40 @@ pub fn location(source: &str, offset: usize) -> Location {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     Location { line, column }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(line: usize, end_line: usize) -> Diagnostic {
+        Diagnostic {
+            rule: Rule::MissingIntegrityErrorHandler,
+            message: String::new(),
+            range: 0..0,
+            start: Location { line, column: 1 },
+            end: Location {
+                line: end_line,
+                column: 1,
+            },
+            function: None,
+            fix: None,
+        }
+    }
+
+    #[test]
+    fn excerpts_keep_only_the_lines_findings_show() {
+        let text = "a\r\nb\nc\nd\ne\nf\ng\nh\n";
+        let excerpts = Excerpts::of(text, &[at(2, 3), at(4, 9)]);
+        assert_eq!(excerpts.line(1), None);
+        assert_eq!(excerpts.line(2), Some("b"));
+        assert_eq!(excerpts.line(3), Some("c"));
+        // At most EXCERPT_LINES from the finding's first line.
+        assert_eq!(excerpts.line(7), Some("g"));
+        assert_eq!(excerpts.line(8), None);
+        assert_eq!(Excerpts::of(text, &[at(1, 1)]).line(1), Some("a"));
+        // A line past the end of the text is absent, not empty.
+        assert_eq!(Excerpts::of("x", &[at(3, 3)]).line(3), None);
+        assert_eq!(Excerpts::of(text, &[]), Excerpts::default());
+    }
 }

@@ -12,7 +12,7 @@ use crate::analysis::module::{module_name, Binding, ModuleFacts};
 use crate::analysis::source::{load_counts, SourceFile};
 use crate::checker::check_file;
 use crate::config::Config;
-use crate::diagnostic::{CheckResult, Diagnostic, FileError, FileReport};
+use crate::diagnostic::{CheckResult, Diagnostic, Excerpts, FileError, FileReport};
 use crate::rules::Rule;
 use crate::settings::Kind;
 use auditfix_transforms::{apply_fixes, Applicability};
@@ -26,10 +26,10 @@ use std::sync::{Arc, OnceLock};
 /// The most passes a file gets before the loop is declared unsettled.
 pub const MAX_PASSES: usize = 10;
 
-/// A file of a run. Its text is kept when per-file rules can find
-/// something in it (a candidate) or when it was given in memory; the others
-/// are read again, and parsed, only if a later step needs them (the callers'
-/// rules, a module a candidate imports): most files of a repository are
+/// A file of a run. Its text is kept only when it was given in memory (or
+/// is a fix's result); files on disk are read again, and parsed, when a
+/// step needs them (the per-file check of a candidate, the callers' rules,
+/// a module a candidate imports): most files of a repository are
 /// read once, searched for a few byte strings, and never parsed.
 pub struct LoadedFile {
     /// The path as found on disk.
@@ -145,8 +145,10 @@ struct Loaded {
 }
 
 impl Loaded {
-    /// Searched, not parsed: the text is kept for a candidate (or when
-    /// `keep`), and the class names it may define are noted.
+    /// Searched, not parsed: the class names it may define are noted, and
+    /// the text is kept only when `keep` (a text that is not on disk);
+    /// every step that needs it later reads it again, so that a run over a
+    /// large repository holds no file's text longer than it works on it.
     fn scanned(
         path: PathBuf,
         display: PathBuf,
@@ -158,7 +160,7 @@ impl Loaded {
     ) -> Loaded {
         let candidate = filter.may_hold_findings(&text);
         let classes = class_names(&text);
-        let kept = (candidate || keep).then(|| Arc::from(text));
+        let kept = keep.then(|| Arc::from(text));
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
         file.classes = classes;
         Loaded { file, facts: None }
@@ -475,7 +477,7 @@ impl Workspace {
 
     /// Check every file, then the callers across files.
     pub fn check(&self) -> CheckResult {
-        let checks = self.check_files();
+        let (checks, definitions) = self.check_files();
         let needs_user: Vec<Vec<(usize, String)>> = checks.iter().map(|c| c.needs_user.clone()).collect();
         let mut files: Vec<FileReport> = self
             .files
@@ -483,27 +485,23 @@ impl Workspace {
             .zip(checks)
             .map(|(file, result)| FileReport {
                 path: file.display.clone(),
-                // The text is kept for excerpts; a file without findings needs none.
-                source: if result.diagnostics.is_empty() {
-                    String::new()
-                } else {
-                    file.read_text().unwrap_or_default()
-                },
+                excerpts: Excerpts::default(),
                 diagnostics: result.diagnostics,
                 write_methods: result.write_methods,
             })
             .collect();
-        let (findings, call_notes) = crate::callers::check(self, &needs_user);
+        let (findings, call_notes) = crate::callers::check(self, &needs_user, definitions);
         for finding in findings {
-            let report = &mut files[finding.file];
-            if report.source.is_empty() {
-                report.source = self.files[finding.file].read_text().unwrap_or_default();
+            files[finding.file].diagnostics.push(finding.diagnostic);
+        }
+        // The lines the findings show, read once the findings are known: no
+        // file's text is held through the run.
+        files.par_iter_mut().zip(&self.files).for_each(|(report, file)| {
+            report.diagnostics.sort_by_key(|d| (d.range.start, d.rule));
+            if file.target && !report.diagnostics.is_empty() {
+                report.excerpts = Excerpts::of(&file.read_text().unwrap_or_default(), &report.diagnostics);
             }
-            report.diagnostics.push(finding.diagnostic);
-        }
-        for file in &mut files {
-            file.diagnostics.sort_by_key(|d| (d.range.start, d.rule));
-        }
+        });
         let mut notes = self.notes.clone();
         notes.extend(call_notes.into_iter().filter(|n| {
             self.files
@@ -557,12 +555,12 @@ impl Workspace {
             .map(|f| (f.id, f.fixed.clone()))
             .collect();
         let after = self.derive(&replaced);
-        let result = after.check_files();
+        let (result, definitions) = after.check_files();
         if after.files.iter().any(|f| f.candidate && f.error().is_some()) {
             return;
         }
         let needs_user: Vec<Vec<(usize, String)>> = result.iter().map(|c| c.needs_user.clone()).collect();
-        let (findings, _) = crate::callers::check(&after, &needs_user);
+        let (findings, _) = crate::callers::check(&after, &needs_user, definitions);
         // `after.files` are `self.files`, in the same order. The texts the
         // fixes were computed on (files not kept are read again).
         let mut texts: HashMap<usize, String> = HashMap::new();
@@ -659,29 +657,34 @@ impl Workspace {
 
     /// The per-file checks, without the callers. A candidate's tree is
     /// freed once it is checked.
-    fn check_files(&self) -> Vec<crate::checker::FileCheck> {
+    /// With each file's definitions, for the callers' step, when it wants
+    /// them: taken from the same tree, which is then freed.
+    fn check_files(&self) -> (Vec<crate::checker::FileCheck>, Vec<Option<crate::callers::Definitions>>) {
+        let naming = crate::callers::Naming::new(self);
         self.files
             .par_iter()
             .map(|file| {
                 if !file.candidate {
-                    return crate::checker::FileCheck::default();
+                    return Default::default();
                 }
                 file.with_source(|source| {
                     let module = self.module_of(file, source)?;
                     let enabled = self.enabled(&file.display);
-                    Some(check_file(
+                    let check = check_file(
                         &source.text,
                         source.root(),
                         module,
                         &self.index,
                         &self.config.settings,
                         &enabled,
-                    ))
+                    );
+                    let definitions = naming.definitions(self, file, source, &check.needs_user);
+                    Some((check, definitions))
                 })
                 .flatten()
                 .unwrap_or_default()
             })
-            .collect()
+            .unzip()
     }
 
     /// The module facts of `file`, parsed as `source`.

@@ -133,7 +133,7 @@ impl Paint {
 pub(crate) mod fixtures {
     //! A small hand-built result every printer test renders.
 
-    use crate::diagnostic::{location, CheckResult, Diagnostic, FileError, FileReport};
+    use crate::diagnostic::{location, CheckResult, Diagnostic, Excerpts, FileError, FileReport};
     use crate::rules::Rule;
     use auditfix_transforms::{Edit, Fix};
     use std::path::PathBuf;
@@ -197,7 +197,7 @@ class UserService:
         );
         let service = FileReport {
             path: PathBuf::from("app/services/user.py"),
-            source: SERVICE.to_string(),
+            excerpts: Excerpts::default(),
             diagnostics: vec![
                 diagnostic(
                     Rule::MissingUserParameter,
@@ -236,10 +236,11 @@ class UserService:
         d.range = second..second + "await self.db.flush()".len();
         d.start = location(SERVICE, d.range.start);
         d.end = location(SERVICE, d.range.end);
+        service.excerpts = Excerpts::of(SERVICE, &service.diagnostics);
 
         let models = FileReport {
             path: PathBuf::from("app/models/plan.py"),
-            source: MODELS.to_string(),
+            excerpts: Excerpts::default(),
             diagnostics: vec![diagnostic(
                 Rule::ModelWithoutAuditMixin,
                 MODELS,
@@ -250,9 +251,11 @@ class UserService:
             )],
             write_methods: vec![],
         };
+        let mut models = models;
+        models.excerpts = Excerpts::of(MODELS, &models.diagnostics);
         let clean = FileReport {
             path: PathBuf::from("app/services/clean.py"),
-            source: "def create_x(db, created_by_user=None):\n    pass\n".to_string(),
+            excerpts: Excerpts::default(),
             diagnostics: vec![],
             write_methods: vec!["create_x".to_string()],
         };

@@ -258,14 +258,13 @@ mod tests {
     fn fix_replacements_rebuild_the_fixed_text() {
         let result = fixtures::result();
         let value: serde_json::Value = serde_json::from_str(&render(&result)).unwrap();
-        let service = &result.files[2];
         let sarif_result = value["runs"][0]["results"]
             .as_array()
             .unwrap()
             .iter()
             .find(|r| r["ruleId"] == "AUD004")
             .unwrap();
-        let mut text = service.source.clone();
+        let mut text = fixtures::SERVICE.to_string();
         let replacements = sarif_result["fixes"][0]["artifactChanges"][0]["replacements"]
             .as_array()
             .unwrap();

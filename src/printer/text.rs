@@ -16,13 +16,10 @@
 //! per rule replaces the individual findings.
 
 use super::{plural, Counts, Paint, PrintOptions};
-use crate::diagnostic::{CheckResult, Diagnostic, FileReport};
+use crate::diagnostic::{CheckResult, Diagnostic, FileReport, EXCERPT_LINES};
 use crate::rules::Rule;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-
-/// At most this many lines of a finding are shown.
-const MAX_EXCERPT_LINES: usize = 4;
 
 pub fn print(out: &mut dyn Write, result: &CheckResult, options: &PrintOptions) -> io::Result<()> {
     let paint = Paint { enabled: options.color };
@@ -30,14 +27,8 @@ pub fn print(out: &mut dyn Write, result: &CheckResult, options: &PrintOptions) 
         print_statistics(out, result)?;
     } else {
         for file in &result.files {
-            // Split once per file, not per finding (a large file has many).
-            let lines: Vec<&str> = file
-                .source
-                .split('\n')
-                .map(|l| l.strip_suffix('\r').unwrap_or(l))
-                .collect();
             for d in &file.diagnostics {
-                print_diagnostic(out, file, &lines, d, paint)?;
+                print_diagnostic(out, file, d, paint)?;
             }
         }
     }
@@ -56,13 +47,7 @@ pub fn print(out: &mut dyn Write, result: &CheckResult, options: &PrintOptions) 
     print_summary(out, result)
 }
 
-fn print_diagnostic(
-    out: &mut dyn Write,
-    file: &FileReport,
-    lines: &[&str],
-    d: &Diagnostic,
-    paint: Paint,
-) -> io::Result<()> {
+fn print_diagnostic(out: &mut dyn Write, file: &FileReport, d: &Diagnostic, paint: Paint) -> io::Result<()> {
     let location = format!("{}:{}:{}:", file.path.display(), d.start.line, d.start.column);
     writeln!(
         out,
@@ -71,7 +56,7 @@ fn print_diagnostic(
         paint.paint(Paint::BOLD_RED, d.rule.code()),
         d.message
     )?;
-    let Some(first) = lines.get(d.start.line.wrapping_sub(1)) else {
+    let Some(first) = file.excerpts.line(d.start.line) else {
         return writeln!(out);
     };
     // A range ending at the start of a line does not cover that line.
@@ -79,7 +64,7 @@ fn print_diagnostic(
     if last_line > d.start.line && d.end.column == 1 {
         last_line -= 1;
     }
-    let shown_last = last_line.min(d.start.line + MAX_EXCERPT_LINES - 1);
+    let shown_last = last_line.min(d.start.line + EXCERPT_LINES - 1);
     let width = shown_last.to_string().len();
     let gutter = |n: Option<usize>| {
         let number = n.map(|n| n.to_string()).unwrap_or_default();
@@ -109,7 +94,7 @@ fn print_diagnostic(
         paint.paint(Paint::BOLD_RED, &carets)
     )?;
     for n in d.start.line + 1..=shown_last {
-        let text = lines.get(n - 1).copied().unwrap_or_default();
+        let text = file.excerpts.line(n).unwrap_or_default();
         writeln!(out, "{} {text}", gutter(Some(n)))?;
     }
     if shown_last < last_line {
@@ -231,7 +216,7 @@ mod tests {
         let result = CheckResult {
             files: vec![FileReport {
                 path: PathBuf::from("a.py"),
-                source: source.into(),
+                excerpts: crate::diagnostic::Excerpts::of(source, std::slice::from_ref(&d)),
                 diagnostics: vec![d],
                 write_methods: vec!["A.create_a".into()],
             }],
