@@ -14,7 +14,10 @@
 //! module parsed up front ([`RepoIndex::new`]).
 
 use super::module::{Binding, ClassFacts, ModuleFacts};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::cmp::Ordering;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeSet, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -32,8 +35,10 @@ pub enum Origin {
 pub struct Slot {
     pub name: String,
     origin: Origin,
-    /// `None` once the module turned out not to read or parse.
-    facts: OnceLock<Option<ModuleFacts>>,
+    /// `None` once the module turned out not to read or parse. Boxed: most
+    /// modules of a large repository are never parsed, and an empty cell
+    /// then costs a pointer instead of a whole `ModuleFacts`.
+    facts: OnceLock<Option<Box<ModuleFacts>>>,
 }
 
 impl Slot {
@@ -51,18 +56,27 @@ impl Slot {
         Slot {
             name: facts.name.clone(),
             origin: Origin::Given,
-            facts: OnceLock::from(Some(facts)),
+            facts: OnceLock::from(Some(Box::new(facts))),
         }
     }
 }
 
+/// Kept compact for repositories of tens of thousands of modules: no string
+/// is copied (the module names live in the slots, the class names are only
+/// hashed), and module indices are `u32`.
 #[derive(Default)]
 pub struct RepoIndex {
     slots: Vec<Slot>,
-    /// Every dotted suffix of every module name → module indices.
-    by_suffix: HashMap<String, Vec<usize>>,
-    /// Class name → modules that may define it, in module order.
-    classes: HashMap<String, Vec<usize>>,
+    /// Every module index, sorted by its name read backwards (bytes, last
+    /// first), then by module order. The modules a dotted import may name
+    /// (the name itself, or the name ending in `.` and it) are then two
+    /// runs found by binary search, without storing a string per suffix.
+    by_suffix: Vec<u32>,
+    /// (hash of a class name, module that may define it), sorted: the
+    /// modules of a name are a run in module order. Two names of one hash
+    /// share a run; [`RepoIndex::class`] checks the parsed facts, so that
+    /// costs at most a parse, never an answer.
+    classes: Vec<(u32, u32)>,
 }
 
 impl std::fmt::Debug for RepoIndex {
@@ -112,6 +126,25 @@ pub fn class_names(text: &str) -> Vec<String> {
     out
 }
 
+/// The hash under which [`RepoIndex`] files a class name: fixed (no random
+/// seed), so that an index built twice is the same.
+fn class_hash(name: &str) -> u32 {
+    // The low half of a well-mixed 64-bit hash.
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(name) as u32
+}
+
+/// `name` read backwards against `key` (bytes already reversed), both
+/// compared in full.
+fn backwards_cmp(name: &str, key: impl Iterator<Item = u8>) -> Ordering {
+    name.bytes().rev().cmp(key)
+}
+
+/// `name` read backwards against `key` (bytes already reversed, `len` of
+/// them), `Equal` when it starts with `key`: the ordering of a prefix search.
+fn backwards_prefix_cmp(name: &str, key: impl Iterator<Item = u8>, len: usize) -> Ordering {
+    name.bytes().rev().take(len).cmp(key)
+}
+
 /// What the repository says about the configured mixin.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MixinFit {
@@ -136,23 +169,29 @@ impl RepoIndex {
 
     /// An index over `slots`, where `classes[i]` names the classes module
     /// `i` may define (a superset: see [`class_names`]).
+    ///
+    /// # Panics
+    ///
+    /// With more than `u32::MAX` modules.
     pub fn lazy(slots: Vec<Slot>, classes: Vec<Vec<String>>) -> RepoIndex {
-        let mut index = RepoIndex {
+        let count = u32::try_from(slots.len()).expect("fewer than 2^32 modules");
+        let mut by_suffix: Vec<u32> = (0..count).collect();
+        by_suffix.sort_unstable_by(|a, b| {
+            let (x, y) = (&slots[*a as usize].name, &slots[*b as usize].name);
+            x.bytes().rev().cmp(y.bytes().rev()).then(a.cmp(b))
+        });
+        let mut entries = Vec::with_capacity(classes.iter().map(Vec::len).sum());
+        for (i, names) in (0..count).zip(classes) {
+            entries.extend(names.iter().map(|name| (class_hash(name), i)));
+        }
+        entries.sort_unstable();
+        entries.dedup();
+        entries.shrink_to_fit();
+        RepoIndex {
             slots,
-            ..Default::default()
-        };
-        for (i, slot) in index.slots.iter().enumerate() {
-            let parts: Vec<&str> = slot.name.split('.').collect();
-            for start in 0..parts.len() {
-                index.by_suffix.entry(parts[start..].join(".")).or_default().push(i);
-            }
+            by_suffix,
+            classes: entries,
         }
-        for (i, names) in classes.into_iter().enumerate() {
-            for name in names {
-                index.classes.entry(name).or_default().push(i);
-            }
-        }
-        index
     }
 
     /// The facts of module `i`, parsed on first use; `None` when it does
@@ -170,15 +209,23 @@ impl RepoIndex {
                     }
                 };
                 let source = super::source::SourceFile::parse(text, false).ok()?;
-                Some(ModuleFacts::collect(slot.name.clone(), source.root(), &source.text))
+                Some(Box::new(ModuleFacts::collect(
+                    slot.name.clone(),
+                    source.root(),
+                    &source.text,
+                )))
             })
-            .as_ref()
+            .as_deref()
     }
 
     /// The facts of module `i`, computed by `collect` when no question has
     /// needed them yet (a caller that has the module parsed already).
     pub fn facts_or(&self, i: usize, collect: impl FnOnce() -> ModuleFacts) -> Option<&ModuleFacts> {
-        self.slots.get(i)?.facts.get_or_init(|| Some(collect())).as_ref()
+        self.slots
+            .get(i)?
+            .facts
+            .get_or_init(|| Some(Box::new(collect())))
+            .as_deref()
     }
 
     /// The module a dotted import names, matched on a suffix of the module
@@ -186,19 +233,40 @@ impl RepoIndex {
     /// no module matches; with several, an exact name is preferred, else the
     /// shortest (the first such in module order), among those that parse.
     pub fn module(&self, dotted: &str) -> Option<&ModuleFacts> {
-        let found = self.by_suffix.get(dotted)?;
-        let mut order: Vec<usize> = found.clone();
-        order.sort_by_key(|i| (self.slots[*i].name != dotted, self.slots[*i].name.len()));
-        order.into_iter().find_map(|i| self.facts(i))
+        let name = |i: &u32| self.slots[*i as usize].name.as_str();
+        let key = || dotted.bytes().rev();
+        // The modules called `dotted`.
+        let exact = self.suffix_run(|n| backwards_cmp(n, key()));
+        // The modules whose name ends in `.` and `dotted`.
+        let dotted_key = || key().chain(std::iter::once(b'.'));
+        let within = self.suffix_run(|n| backwards_prefix_cmp(n, dotted_key(), dotted.len() + 1));
+        let mut order: Vec<u32> = self.by_suffix[exact]
+            .iter()
+            .chain(&self.by_suffix[within])
+            .copied()
+            .collect();
+        order.sort_unstable_by_key(|i| (name(i) != dotted, name(i).len(), *i));
+        order.into_iter().find_map(|i| self.facts(i as usize))
+    }
+
+    /// The run of `by_suffix` whose names `cmp` finds `Equal` (`cmp`
+    /// agrees with the order of the names read backwards).
+    fn suffix_run(&self, cmp: impl Fn(&str) -> Ordering) -> std::ops::Range<usize> {
+        let name = |i: &u32| self.slots[*i as usize].name.as_str();
+        let start = self.by_suffix.partition_point(|i| cmp(name(i)) == Ordering::Less);
+        let end = start + self.by_suffix[start..].partition_point(|i| cmp(name(i)) == Ordering::Equal);
+        start..end
     }
 
     /// The class called `name`. With several of that name, the first in
     /// module order (the index cannot tell them apart without imports).
     pub fn class(&self, name: &str) -> Option<&ClassFacts> {
-        self.classes
-            .get(name)?
+        let hash = class_hash(name);
+        let start = self.classes.partition_point(|(h, _)| *h < hash);
+        self.classes[start..]
             .iter()
-            .filter_map(|i| self.facts(*i))
+            .take_while(|(h, _)| *h == hash)
+            .filter_map(|(_, i)| self.facts(*i as usize))
             .find_map(|m| m.classes.iter().find(|c| c.name == name))
     }
 
@@ -344,6 +412,7 @@ impl RepoIndex {
 mod tests {
     use super::*;
     use crate::analysis::source::parse;
+    use std::collections::HashMap;
 
     fn module(name: &str, src: &str) -> ModuleFacts {
         let tree = parse(src);
@@ -465,5 +534,125 @@ mod tests {
         assert!(lazy.slots[4].facts.get().is_none());
         assert_eq!(lazy.module("models").map(|m| m.name.as_str()), Some("app.models"));
         assert!(lazy.module("broken").is_none(), "a module that does not parse is none");
+    }
+
+    /// The answer of [`RepoIndex::module`] by its definition, over every slot.
+    fn module_by_definition<'a>(index: &'a RepoIndex, dotted: &str) -> Option<&'a ModuleFacts> {
+        let mut order: Vec<usize> = (0..index.slots.len())
+            .filter(|i| {
+                let name = &index.slots[*i].name;
+                name == dotted || name.ends_with(&format!(".{dotted}"))
+            })
+            .collect();
+        order.sort_by_key(|i| (index.slots[*i].name != dotted, index.slots[*i].name.len()));
+        order.into_iter().find_map(|i| index.facts(i))
+    }
+
+    #[test]
+    fn a_module_is_matched_on_whole_dotted_suffixes() {
+        let names = [
+            "xapp.models",
+            "cd.models",
+            "app.models",
+            "ab.models",
+            "app.models.sub",
+            "app.models_extra",
+            "app.xmodels",
+            "appmodels",
+            "z.models",
+            "a.models",
+            "app.models",
+            "models.app",
+            "é.models",
+            "a..models",
+            "trailing.",
+            "",
+        ];
+        let slots = names
+            .iter()
+            .map(|n| {
+                let src = if *n == "z.models" { "def f(:\n" } else { "x = 1\n" };
+                Slot::lazy(n.to_string(), Origin::Text(Arc::from(src)))
+            })
+            .collect();
+        let index = RepoIndex::lazy(slots, vec![Vec::new(); names.len()]);
+        let found = |dotted: &str| index.module(dotted).map(|m| m.name.clone());
+        // Not `xapp.models`, though it ends with `app.models`; of the two
+        // modules of that name, the first.
+        assert_eq!(found("app.models").as_deref(), Some("app.models"));
+        assert!(std::ptr::eq(
+            index.module("app.models").unwrap(),
+            index.facts(2).unwrap()
+        ));
+        // The shortest that parses: `z.models` comes first but does not.
+        assert_eq!(found("models").as_deref(), Some("a.models"));
+        assert_eq!(found("s"), None, "a suffix ends at a dot");
+        assert_eq!(found("odels"), None);
+        assert_eq!(found("pp.models"), None);
+        assert_eq!(found("sub").as_deref(), Some("app.models.sub"));
+        assert_eq!(found("models.sub").as_deref(), Some("app.models.sub"));
+        assert_eq!(found("z.models"), None, "does not parse");
+        assert_eq!(found("missing"), None);
+        // Every suffix of every name, and some that are not, answer as the
+        // definition does.
+        let mut queries: BTreeSet<String> = ["", ".", "..", "s", "x", "app", "models.app", "models_extra"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        for name in names {
+            for (at, _) in name.char_indices() {
+                queries.insert(name[at..].to_string());
+            }
+        }
+        for dotted in &queries {
+            assert_eq!(
+                index.module(dotted).map(|m| &m.name),
+                module_by_definition(&index, dotted).map(|m| &m.name),
+                "{dotted:?}"
+            );
+        }
+        // Among names of one length, module order decides.
+        let index = RepoIndex::new(vec![module("cd.models", ""), module("ab.models", "")]);
+        assert_eq!(index.module("models").map(|m| m.name.as_str()), Some("cd.models"));
+    }
+
+    #[test]
+    fn a_class_is_answered_from_its_own_name_when_hashes_collide() {
+        // Two class names of one hash, found by search.
+        let mut seen = HashMap::new();
+        let (mine, other) = (0u32..)
+            .find_map(|n| {
+                let name = format!("C{n}");
+                seen.insert(class_hash(&name), name.clone())
+                    .map(|earlier| (name, earlier))
+            })
+            .unwrap();
+        assert_eq!(class_hash(&mine), class_hash(&other));
+        let sources = [
+            ("m.other", format!("class {other}(Base):\n    a = Column(String)\n")),
+            ("m.mine", format!("class {mine}(Base):\n    b = Column(String)\n")),
+            ("m.again", format!("class {other}(Base):\n    c = Column(String)\n")),
+        ];
+        let index = |which: &[usize]| {
+            let slots = which
+                .iter()
+                .map(|i| {
+                    Slot::lazy(
+                        sources[*i].0.to_string(),
+                        Origin::Text(Arc::from(sources[*i].1.as_str())),
+                    )
+                })
+                .collect();
+            RepoIndex::lazy(slots, which.iter().map(|i| class_names(&sources[*i].1)).collect())
+        };
+        let all = index(&[0, 1, 2]);
+        assert_eq!(all.class(&mine).map(|c| c.name.as_str()), Some(mine.as_str()));
+        assert_eq!(all.columns(&mine), Some(BTreeSet::from(["b".to_string()])));
+        assert_eq!(all.columns(&other), Some(BTreeSet::from(["a".to_string()])));
+        // `m.other` was parsed for `mine` (same hash) and answered nothing.
+        assert!(all.slots[2].facts.get().is_none(), "`m.again` was never needed");
+        let without = index(&[0, 2]);
+        assert!(without.class(&mine).is_none(), "a class of the same hash is not it");
+        assert_eq!(without.columns(&other), Some(BTreeSet::from(["a".to_string()])));
     }
 }
