@@ -29,13 +29,10 @@ use std::ops::Range;
 use std::sync::Arc;
 use tree_sitter::Node;
 
-/// A function's signature and place, without its tree.
+/// A function's signature and place, without its tree (its name and
+/// class are the definition's key).
 #[derive(Clone, Debug)]
 pub struct FunctionInfo {
-    pub name: String,
-    /// `Class.method` or `function`.
-    pub qualified: String,
-    pub class: Option<String>,
     pub params: Vec<Param>,
     /// The bytes of the `function_definition`.
     pub range: Range<usize>,
@@ -46,10 +43,16 @@ pub struct FunctionInfo {
 impl FunctionInfo {
     fn of(function: &Function<'_>) -> FunctionInfo {
         FunctionInfo {
-            name: function.name.clone(),
-            qualified: function.qualified.clone(),
-            class: function.class.clone(),
-            params: function.params.clone(),
+            // Binding a call needs names, kinds and defaults, not annotations.
+            params: function
+                .params
+                .iter()
+                .map(|p| Param {
+                    annotation: None,
+                    name: p.name.clone(),
+                    ..*p
+                })
+                .collect(),
             range: function.node.byte_range(),
             line: function.line(),
         }
@@ -77,6 +80,14 @@ pub struct Definition {
 }
 
 impl Definition {
+    /// `Class.method` or `function`.
+    pub fn qualified(&self) -> String {
+        match &self.key.class {
+            Some(class) => format!("{class}.{}", self.key.name),
+            None => self.key.name.clone(),
+        }
+    }
+
     /// The user parameter the function has or will have.
     pub fn effective_user(&self) -> Option<&str> {
         self.user_param
@@ -325,14 +336,21 @@ fn yield_of(
     .flatten()
 }
 
-/// Whether `text` names one of `names` other than right after `def`: a
-/// call, a reference or a string (`getattr(obj, "name")`). A file that
-/// only defines functions of those names calls none of them (most files
-/// that mention an audited method's name only define one of that name).
+/// Whether `text` names one of `names`, as a whole identifier, other than
+/// right after `def`: a call, a reference or a string (`getattr(obj,
+/// "name")`). A file that only defines functions of those names calls none
+/// of them (most files that mention an audited method's name only define
+/// one of that name), and `delete_all(` is no call of `delete`.
 fn calls_possible(names: &aho_corasick::AhoCorasick, text: &str) -> bool {
     let bytes = text.as_bytes();
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     names.find_overlapping_iter(text).any(|m| {
+        // A part of a longer identifier is another name.
+        let whole =
+            (m.start() == 0 || !is_ident(bytes[m.start() - 1])) && bytes.get(m.end()).is_none_or(|b| !is_ident(*b));
+        if !whole {
+            return false;
+        }
         let mut i = m.start();
         while i > 0 && matches!(bytes[i - 1], b' ' | b'\t') {
             i -= 1;
@@ -342,6 +360,89 @@ fn calls_possible(names: &aho_corasick::AhoCorasick, text: &str) -> bool {
     })
 }
 
+/// The caller rules over the calls of file `file`.
+fn check_calls(checker: &mut CallerChecker<'_>, notes: &mut Vec<String>, audited_names: &[&str], file: usize) {
+    let workspace = checker.workspace;
+    let graph = checker.graph;
+    let sites = &graph.calls[file];
+    let mut source = None;
+    for site in sites {
+        let caller = graph.caller(file, site);
+        let Some(callee) = graph.callee(workspace, site) else {
+            let line = site.line;
+            let display = workspace.files[file].display.display();
+            let call_text = &site.first_line;
+            match &site.dynamic {
+                Some(Some(class))
+                    if graph
+                        .definitions
+                        .iter()
+                        .any(|d| d.key.class.as_ref() == Some(&class.name) && d.effective_user().is_some()) =>
+                {
+                    notes.push(format!("{display}:{line}: `{call_text}` calls a method of `{}` by name; it cannot be checked (AUD012-AUD014) nor fixed", class.name));
+                }
+                Some(None) => {
+                    notes.push(format!("{display}:{line}: `{call_text}` is a dynamic call; it cannot be checked (AUD012-AUD014) nor fixed"));
+                }
+                None if site.bound && audited_names.contains(&site.name.as_str()) => {
+                    notes.push(format!("{display}:{line}: `{call_text}` cannot be resolved to a definition; not checked (AUD012-AUD014)"));
+                }
+                _ => {}
+            }
+            continue;
+        };
+        // The file parsed again for the rules, once, when a call resolves.
+        if source.is_none() {
+            source = checker.parse(file).map(|s| (s, checker.text(file)));
+        }
+        let Some((source, text)) = &source else { continue };
+        let Some(site) = site.locate(source.root(), text) else {
+            continue;
+        };
+        rules::call_signature_mismatch::check(checker, file, &site, caller, callee);
+        rules::positional_shift::check(checker, file, &site, caller, callee);
+        rules::caller_drops_user::check(checker, file, &site, caller, callee);
+    }
+}
+
+/// Definition ids by a 64-bit hash, sorted: a map that holds no key (the
+/// definitions hold them); a lookup checks its candidates against the
+/// definitions, so that a collision never changes an answer.
+#[derive(Default)]
+struct HashIndex {
+    entries: Vec<(u64, u32)>,
+}
+
+impl HashIndex {
+    fn extend(&mut self, items: impl Iterator<Item = (u64, usize)>) {
+        self.entries.extend(items.map(|(hash, id)| (hash, id as u32)));
+        // Ids ascend within a hash: definition order.
+        self.entries.sort_unstable();
+    }
+
+    fn get(&self, hash: u64) -> impl Iterator<Item = usize> + '_ {
+        let start = self.entries.partition_point(|e| e.0 < hash);
+        self.entries[start..]
+            .iter()
+            .take_while(move |e| e.0 == hash)
+            .map(|e| e.1 as usize)
+    }
+}
+
+fn key_hash(key: &DefRef) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn method_hash(class: &str, name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    (class, name).hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Every definition and call of the repository.
 pub struct CallGraph {
     pub definitions: Vec<Definition>,
@@ -349,8 +450,9 @@ pub struct CallGraph {
     pub calls: Vec<Vec<Site>>,
     /// Per file: definition indices of its functions, in the file's order.
     pub file_definitions: Vec<Vec<usize>>,
-    by_key: HashMap<DefRef, usize>,
-    by_method: HashMap<(String, String), Vec<usize>>,
+    /// Definitions by their key, and methods by class and name.
+    by_key: HashIndex,
+    by_method: HashIndex,
 }
 
 impl CallGraph {
@@ -366,8 +468,8 @@ impl CallGraph {
             definitions: Vec::new(),
             calls: vec![Vec::new(); files],
             file_definitions: vec![Vec::new(); files],
-            by_key: HashMap::new(),
-            by_method: HashMap::new(),
+            by_key: HashIndex::default(),
+            by_method: HashIndex::default(),
         };
         let mut included = vec![false; files];
         known.resize_with(files, || None);
@@ -445,6 +547,14 @@ impl CallGraph {
 
     /// Add what the files yielded, in file order.
     fn merge(&mut self, yields: Vec<Option<FileYield>>, included: &mut [bool]) {
+        let added: usize = yields
+            .iter()
+            .flatten()
+            .filter_map(|y| y.drafts.as_ref())
+            .map(Vec::len)
+            .sum();
+        self.definitions.reserve_exact(added);
+        let first = self.definitions.len();
         for (i, found) in yields.into_iter().enumerate() {
             let Some(found) = found else { continue };
             if let Some(drafts) = found.drafts {
@@ -452,13 +562,6 @@ impl CallGraph {
                 for draft in drafts {
                     let id = self.definitions.len();
                     self.file_definitions[i].push(id);
-                    self.by_key.insert(draft.key.clone(), id);
-                    if let Some(class) = &draft.key.class {
-                        self.by_method
-                            .entry((class.clone(), draft.key.name.clone()))
-                            .or_default()
-                            .push(id);
-                    }
                     self.definitions.push(Definition {
                         file: i,
                         function: draft.function,
@@ -480,13 +583,27 @@ impl CallGraph {
                 calls.dedup_by(|a, b| a.range == b.range && a.name == b.name);
             }
         }
+        let added = &self.definitions[first..];
+        self.by_key
+            .extend((first..).zip(added).map(|(id, d)| (key_hash(&d.key), id)));
+        self.by_method.extend(
+            (first..)
+                .zip(added)
+                .filter_map(|(id, d)| Some((method_hash(d.key.class.as_ref()?, &d.key.name), id))),
+        );
     }
 
     /// The definition a call reaches (through base classes for methods).
     pub fn callee(&self, workspace: &Workspace, site: &Site) -> Option<usize> {
         let key = site.callee.as_ref()?;
-        if let Some(i) = self.by_key.get(key) {
-            return Some(*i);
+        // The last definition of a key wins (a later `def` rebinds the name).
+        if let Some(i) = self
+            .by_key
+            .get(key_hash(key))
+            .filter(|i| self.definitions[*i].key == *key)
+            .last()
+        {
+            return Some(i);
         }
         let class = key.class.as_ref()?;
         let mut seen = vec![class.clone()];
@@ -500,8 +617,11 @@ impl CallGraph {
                 continue;
             }
             seen.push(base.clone());
-            if let Some([only]) = self.by_method.get(&(base.clone(), key.name.clone())).map(Vec::as_slice) {
-                return Some(*only);
+            let mut methods = self.by_method.get(method_hash(&base, &key.name)).filter(|i| {
+                self.definitions[*i].key.class.as_ref() == Some(&base) && self.definitions[*i].key.name == key.name
+            });
+            if let (Some(only), None) = (methods.next(), methods.next()) {
+                return Some(only);
             }
             if let Some(c) = workspace.index.class(&base) {
                 stack.extend(c.bases.iter().cloned());
@@ -556,7 +676,7 @@ impl CallGraph {
                     if self.passes_user(&site.arguments, site.bound, &self.definitions[callee], user) {
                         continue;
                     }
-                    let write_named = settings.kind_from_name(&c.function.name).is_some();
+                    let write_named = settings.kind_from_name(&c.key.name).is_some();
                     if write_named || self.called_with_user(workspace, caller) {
                         changes.push((caller, user.to_string()));
                     }
@@ -682,7 +802,7 @@ impl<'a> CallerChecker<'a> {
                 range,
                 start,
                 end,
-                function: function.map(|f| f.qualified.clone()),
+                function: caller.map(|c| self.graph.definitions[c].qualified()),
                 fix,
             },
             edits: edits.unwrap_or_default(),
@@ -762,62 +882,53 @@ pub fn check(
     known: Vec<Option<Definitions>>,
 ) -> (Vec<CallerFinding>, Vec<String>) {
     let graph = CallGraph::build(workspace, needs_user, known);
-    let mut checker = CallerChecker::new(workspace, &graph);
-    let mut notes = Vec::new();
     let audited_names: Vec<&str> = graph
         .definitions
         .iter()
         .filter(|d| d.effective_user().is_some())
         .map(|d| d.key.name.as_str())
         .collect();
-    for (file, sites) in graph.calls.iter().enumerate() {
-        let mut source = None;
-        for site in sites {
-            let caller = graph.caller(file, site);
-            let Some(callee) = graph.callee(workspace, site) else {
-                let line = site.line;
-                let display = workspace.files[file].display.display();
-                let call_text = &site.first_line;
-                match &site.dynamic {
-                    Some(Some(class))
-                        if graph
-                            .definitions
-                            .iter()
-                            .any(|d| d.key.class.as_ref() == Some(&class.name) && d.effective_user().is_some()) =>
-                    {
-                        notes.push(format!("{display}:{line}: `{call_text}` calls a method of `{}` by name; it cannot be checked (AUD012-AUD014) nor fixed", class.name));
-                    }
-                    Some(None) => {
-                        notes.push(format!("{display}:{line}: `{call_text}` is a dynamic call; it cannot be checked (AUD012-AUD014) nor fixed"));
-                    }
-                    None if site.bound && audited_names.contains(&site.name.as_str()) => {
-                        notes.push(format!("{display}:{line}: `{call_text}` cannot be resolved to a definition; not checked (AUD012-AUD014)"));
-                    }
-                    _ => {}
-                }
-                continue;
-            };
-            // The file parsed again for the rules, once, when a call resolves.
-            if source.is_none() {
-                source = checker.parse(file).map(|s| (s, checker.text(file)));
+    // The files with calls, in runs of neighbours checked in parallel, each
+    // run by its own checker (its parsed files and texts freed after it);
+    // the findings keep the files' order.
+    let with_calls: Vec<usize> = (0..graph.calls.len()).filter(|f| !graph.calls[*f].is_empty()).collect();
+    let run = (with_calls.len() / (rayon::current_num_threads() * 8)).max(1);
+    let parts: Vec<(Vec<CallerFinding>, Vec<String>)> = with_calls
+        .par_chunks(run)
+        .map(|files| {
+            let mut checker = CallerChecker::new(workspace, &graph);
+            let mut notes = Vec::new();
+            for &file in files {
+                check_calls(&mut checker, &mut notes, &audited_names, file);
             }
-            let Some((source, text)) = &source else { continue };
-            let Some(site) = site.locate(source.root(), text) else {
-                continue;
-            };
-            rules::call_signature_mismatch::check(&mut checker, file, &site, caller, callee);
-            rules::positional_shift::check(&mut checker, file, &site, caller, callee);
-            rules::caller_drops_user::check(&mut checker, file, &site, caller, callee);
-        }
+            (checker.findings, notes)
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    for (part, part_notes) in parts {
+        findings.extend(part);
+        notes.extend(part_notes);
     }
     notes.sort();
     notes.dedup();
-    (checker.findings, notes)
+    (findings, notes)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::calls_possible;
+    use super::{calls_possible, HashIndex};
+
+    #[test]
+    fn a_hash_index_lists_the_ids_of_a_hash_in_the_order_they_were_added() {
+        let mut index = HashIndex::default();
+        index.extend([(7, 4), (3, 0), (7, 1)].into_iter());
+        index.extend([(7, 9), (5, 2)].into_iter());
+        assert_eq!(index.get(7).collect::<Vec<_>>(), vec![1, 4, 9]);
+        assert_eq!(index.get(3).collect::<Vec<_>>(), vec![0]);
+        assert_eq!(index.get(4).count(), 0);
+        assert_eq!(index.get(u64::MAX).count(), 0);
+    }
 
     #[test]
     fn a_file_that_only_defines_the_name_cannot_call_it() {
@@ -837,8 +948,13 @@ mod tests {
         assert!(calls_possible(&names, "getattr(service, \"create_user\")(db)\n"));
         // `undef` or `my_def` before the name is not the keyword.
         assert!(calls_possible(&names, "undef create_user\n"));
-        // Inside a longer identifier: kept (the test errs on reading).
-        assert!(calls_possible(&names, "def my_create_user():\n    pass\n"));
+        // Inside a longer identifier: another name.
+        assert!(!calls_possible(
+            &names,
+            "my_create_user()\nobj.create_users(1)\ncreate_user2 = 1\n"
+        ));
+        assert!(calls_possible(&names, "(create_user)"));
+        assert!(calls_possible(&names, "create_user"));
         // Overlapping names: the call of the shorter one is still seen.
         let nested = aho_corasick::AhoCorasick::new(["create_user_now", "create_user"]).unwrap();
         assert!(calls_possible(&nested, "def create_user_now():\n    create_user()\n"));

@@ -32,7 +32,7 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
     let text = checker.text(file);
     let definition = &checker.graph.definitions[callee];
     let params = definition.callable_params(site.bound);
-    let qualified = definition.function.qualified.clone();
+    let qualified = definition.qualified();
     let mut names: Vec<String> = params
         .iter()
         .filter(|p| {

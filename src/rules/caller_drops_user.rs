@@ -42,7 +42,7 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
     // ...although the caller holds one, or must take one (a facade).
     let Some(caller) = caller else { return };
     let holder_definition = &graph.definitions[caller];
-    let callee_name = definition.function.qualified.clone();
+    let callee_name = definition.qualified();
     let call_text = text[site.call.byte_range()]
         .lines()
         .next()
@@ -59,7 +59,7 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
         (
             format!(
                 "`{}` calls `{callee_name}` without the user: take `{own}` and forward it",
-                holder_definition.function.qualified
+                holder_definition.qualified()
             ),
             checker.take_user_edits(caller, 0).and_then(|mut edits| {
                 // A write method that only needs the parameter (not a facade)

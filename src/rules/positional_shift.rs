@@ -75,7 +75,8 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
         let complete = edits.len() == arguments.len() - i;
         let message = format!(
             "`{argument_text}` lands in `{}` of `{}` by position: the audit context would be built from it",
-            param.name, definition.function.qualified
+            param.name,
+            definition.qualified()
         );
         let fix = complete.then(|| BTreeMap::from([(file, edits)]));
         checker.report(Rule::PositionalShift, file, argument.byte_range(), caller, message, fix);
