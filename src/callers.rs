@@ -257,19 +257,14 @@ pub struct Definitions(Vec<Draft>);
 /// one, those that name a user parameter (and, without the prefilter,
 /// every file).
 pub struct Naming {
-    user_names: Option<aho_corasick::AhoCorasick>,
+    filter: crate::analysis::functions::Prefilter,
     prefilter: bool,
 }
 
 impl Naming {
     pub fn new(workspace: &Workspace) -> Naming {
-        let settings = &workspace.config.settings;
-        let user_names: Vec<&str> = Kind::ALL
-            .iter()
-            .map(|k| settings.user_parameters.get(*k).as_str())
-            .collect();
         Naming {
-            user_names: aho_corasick::AhoCorasick::new(user_names).ok(),
+            filter: crate::analysis::functions::Prefilter::new(&workspace.config.settings),
             prefilter: workspace.prefilter,
         }
     }
@@ -277,9 +272,16 @@ impl Naming {
     /// Whether the file takes part, from its text and the parameters AUD001
     /// gives it.
     pub fn takes_part(&self, needs_user: Option<&Vec<(usize, String)>>, text: &str) -> bool {
-        !self.prefilter
-            || needs_user.is_some_and(|n| !n.is_empty())
-            || self.user_names.as_ref().is_none_or(|m| m.is_match(text))
+        !self.prefilter || needs_user.is_some_and(|n| !n.is_empty()) || self.filter.names_a_user(text)
+    }
+
+    /// [`Naming::takes_part`] for a file not at hand: loading noted whether
+    /// it names a user (the text is read again only when it did not).
+    fn file_takes_part(&self, file: &LoadedFile, needs_user: Option<&Vec<(usize, String)>>) -> bool {
+        match file.names_user {
+            Some(names) => !self.prefilter || needs_user.is_some_and(|n| !n.is_empty()) || names,
+            None => file.search(|text| self.takes_part(needs_user, text)),
+        }
     }
 
     /// The definitions of a parsed file, when it takes part.
@@ -341,10 +343,14 @@ fn yield_of(
 /// "name")`). A file that only defines functions of those names calls none
 /// of them (most files that mention an audited method's name only define
 /// one of that name), and `delete_all(` is no call of `delete`.
+///
+/// `names` comes from [`mention_matcher`]: leftmost-longest matches, so that
+/// a whole-word mention is never hidden inside another match (a match
+/// inside an identifier cannot overlap a whole word that starts later).
 fn calls_possible(names: &aho_corasick::AhoCorasick, text: &str) -> bool {
     let bytes = text.as_bytes();
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-    names.find_overlapping_iter(text).any(|m| {
+    names.find_iter(text).any(|m| {
         // A part of a longer identifier is another name.
         let whole =
             (m.start() == 0 || !is_ident(bytes[m.start() - 1])) && bytes.get(m.end()).is_none_or(|b| !is_ident(*b));
@@ -358,6 +364,14 @@ fn calls_possible(names: &aho_corasick::AhoCorasick, text: &str) -> bool {
         let after_def = i < m.start() && i >= 3 && &bytes[i - 3..i] == b"def" && (i == 3 || !is_ident(bytes[i - 4]));
         !after_def
     })
+}
+
+/// The automaton [`calls_possible`] searches with.
+fn mention_matcher<I: AsRef<[u8]>>(names: impl IntoIterator<Item = I>) -> Option<aho_corasick::AhoCorasick> {
+    aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(names)
+        .ok()
 }
 
 /// The caller rules over the calls of file `file`.
@@ -494,7 +508,8 @@ impl CallGraph {
                 if file.candidate && workspace.prefilter && file.error().is_none() {
                     return None;
                 }
-                file.search(|text| naming.takes_part(needs_user.get(i), text))
+                naming
+                    .file_takes_part(file, needs_user.get(i))
                     .then(|| yield_of(workspace, file, needs_user.get(i), true, &|_| false, false))
                     .flatten()
             })
@@ -517,7 +532,7 @@ impl CallGraph {
             }
             let mut new: Vec<String> = wanted.difference(&names).cloned().collect();
             new.sort();
-            let Ok(matcher) = aho_corasick::AhoCorasick::new(&new) else {
+            let Some(matcher) = mention_matcher(&new) else {
                 break;
             };
             names = wanted;
@@ -917,7 +932,7 @@ pub fn check(
 
 #[cfg(test)]
 mod tests {
-    use super::{calls_possible, HashIndex};
+    use super::{calls_possible, mention_matcher, HashIndex};
 
     #[test]
     fn a_hash_index_lists_the_ids_of_a_hash_in_the_order_they_were_added() {
@@ -932,7 +947,7 @@ mod tests {
 
     #[test]
     fn a_file_that_only_defines_the_name_cannot_call_it() {
-        let names = aho_corasick::AhoCorasick::new(["create_user", "delete_user"]).unwrap();
+        let names = mention_matcher(["create_user", "delete_user"]).unwrap();
         assert!(!calls_possible(
             &names,
             "class S:\n    async def create_user(self):\n        pass\n"
@@ -956,8 +971,12 @@ mod tests {
         assert!(calls_possible(&names, "(create_user)"));
         assert!(calls_possible(&names, "create_user"));
         // Overlapping names: the call of the shorter one is still seen.
-        let nested = aho_corasick::AhoCorasick::new(["create_user_now", "create_user"]).unwrap();
+        let nested = mention_matcher(["create_user_now", "create_user"]).unwrap();
         assert!(calls_possible(&nested, "def create_user_now():\n    create_user()\n"));
         assert!(!calls_possible(&nested, "def create_user_now():\n    pass\n"));
+        // A name inside a longer one that is not a name: the whole one after it is seen.
+        assert!(calls_possible(&nested, "xcreate_user_now = create_user_now\n"));
+        assert!(calls_possible(&nested, "create_user_nowx(); create_user()\n"));
+        assert!(calls_possible(&nested, "create_user_now()\n"));
     }
 }

@@ -43,6 +43,9 @@ pub struct LoadedFile {
     /// Whether per-file rules can find anything here (see
     /// `Prefilter::may_hold_findings`).
     pub candidate: bool,
+    /// Whether the text names a configured user parameter, when loading
+    /// searched it (`Prefilter::names_a_user`).
+    pub names_user: Option<bool>,
     /// Whether the file on disk starts with a UTF-8 BOM.
     pub bom: bool,
     /// The file's position in the workspace, which is also its module's
@@ -65,6 +68,7 @@ impl LoadedFile {
             display,
             target,
             candidate,
+            names_user: None,
             bom,
             id: 0,
             classes: Vec::new(),
@@ -160,9 +164,11 @@ impl Loaded {
     ) -> Loaded {
         let candidate = filter.may_hold_findings(&text);
         let classes = class_names(&text);
+        let names_user = filter.names_a_user(&text);
         let kept = keep.then(|| Arc::from(text));
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
         file.classes = classes;
+        file.names_user = Some(names_user);
         Loaded { file, facts: None }
     }
 
@@ -445,6 +451,7 @@ impl Workspace {
                         text,
                     );
                     copy.classes = file.classes.clone();
+                    copy.names_user = file.names_user;
                     Loaded {
                         file: copy,
                         facts: None,

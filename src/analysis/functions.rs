@@ -331,8 +331,13 @@ fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
 /// `session.flush(` ... for the configured session expressions); AUD005
 /// needs `func.now`. Files that cannot are parsed once for their facts and
 /// their trees freed. Derived from the configuration, never hard-coded.
+///
+/// It also tells whether a text names a user parameter (the callers' step
+/// reads such files: see `callers::Naming`), so that loading answers that
+/// while it holds the text.
 pub struct Prefilter {
     matcher: Option<aho_corasick::AhoCorasick>,
+    user_names: Option<aho_corasick::AhoCorasick>,
 }
 
 impl Prefilter {
@@ -346,9 +351,19 @@ impl Prefilter {
         }
         needles.sort();
         needles.dedup();
+        let user_names: Vec<&str> = crate::settings::Kind::ALL
+            .iter()
+            .map(|k| settings.user_parameters.get(*k).as_str())
+            .collect();
         Prefilter {
             matcher: aho_corasick::AhoCorasick::new(&needles).ok(),
+            user_names: aho_corasick::AhoCorasick::new(user_names).ok(),
         }
+    }
+
+    /// Whether `text` names one of the configured user parameters.
+    pub fn names_a_user(&self, text: &str) -> bool {
+        self.user_names.as_ref().is_none_or(|m| m.is_match(text))
     }
 
     pub fn may_hold_findings(&self, text: &str) -> bool {
