@@ -7,6 +7,12 @@ use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// jemalloc: measured on a 250 MB tree, 6% less wall time than the system
+/// allocator for a few MB more peak RSS, and a third of mimalloc's RSS.
+#[cfg(all(not(target_env = "msvc"), not(target_os = "windows")))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
