@@ -229,15 +229,23 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
+    /// How many times in a row `y` is refused on one hunk before the hunk
+    /// is skipped.
+    const MAX_REFUSALS: usize = 3;
+
     fn review_file(&mut self, file: &FileReview) -> io::Result<(FileEnd, Review<Hunk>)> {
         let mut review = Review::new(file.hunks.clone());
         let header = file.header(self.options.color);
         write!(self.out, "{header}")?;
         let mut show = true;
+        // `y` refused on the hunk shown, in a row: a pipe of `yes` would
+        // ask forever.
+        let mut refusals = 0;
         while !review.is_done() {
             if show {
                 self.show(file, &review)?;
                 show = false;
+                refusals = 0;
             }
             let hunk = review.current();
             let keys = review.keys(hunk.splittable && hunk.edited.is_none());
@@ -298,9 +306,21 @@ impl<'a> Session<'a> {
                         review.decide(Decision::Accept);
                         show = true;
                     }
-                    Err(reason) => self.hint(&format!(
-                        "This hunk cannot be applied with the hunks accepted so far: {reason}. Answer n to skip it, or u to undo an earlier answer."
-                    ))?,
+                    Err(reason) => {
+                        refusals += 1;
+                        if refusals < Self::MAX_REFUSALS {
+                            self.hint(&format!(
+                                "This hunk cannot be applied with the hunks accepted so far: {reason}. Answer n to skip it, or u to undo an earlier answer."
+                            ))?;
+                        } else {
+                            self.hint(&format!(
+                                "This hunk cannot be applied with the hunks accepted so far: {reason}. Asked {} times: it is skipped.",
+                                Self::MAX_REFUSALS
+                            ))?;
+                            review.decide(Decision::Skip);
+                            show = true;
+                        }
+                    }
                 },
                 Key::No => {
                     review.decide(Decision::Skip);
@@ -669,6 +689,32 @@ mod tests {
             outcome,
             summary,
         }
+    }
+
+    #[test]
+    fn a_hunk_refused_three_times_in_a_row_is_skipped() {
+        // Hunk 4/4 conflicts with hunk 3/4 once that is accepted: `y` on it
+        // is refused twice with the reason, then the hunk is skipped (a
+        // pipe of `yes` would otherwise ask forever); 1/4 and 2/4 follow.
+        let run = session("dJJyyyynn", true, "false");
+        assert_eq!(run.outcome, Outcome::Finished, "{}", run.err);
+        assert_eq!(
+            run.err.matches("Answer n to skip it, or u to undo").count(),
+            2,
+            "{}",
+            run.err
+        );
+        assert_eq!(
+            run.err.matches("Asked 3 times: it is skipped.").count(),
+            1,
+            "{}",
+            run.err
+        );
+        let after = &run.out[run.out.find("(4/4) Apply this hunk").unwrap()..];
+        assert_eq!(after.matches("(4/4) Apply this hunk").count(), 3, "{after}");
+        assert!(after.contains("(1/4) Apply this hunk"), "{after}");
+        // Only hunk 3/4 (the try-wrap or the timestamps) was written.
+        assert_eq!(run.summary.accepted_hunks, 1, "{:?}", run.summary);
     }
 
     #[test]
