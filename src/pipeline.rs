@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::diagnostic::{CheckResult, Diagnostic, Excerpts, FileError, FileReport};
 use crate::rules::Rule;
 use crate::settings::Kind;
-use auditfix_transforms::{apply_fixes, Applicability};
+use auditfix_transforms::{apply_fixes, Applicability, Fix};
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -484,7 +484,15 @@ impl Workspace {
 
     /// Check every file, then the callers across files.
     pub fn check(&self) -> CheckResult {
-        let (checks, definitions) = self.check_files();
+        self.check_reporting(true)
+    }
+
+    /// [`Workspace::check`]; without `fix_edits`, each finding's fix keeps
+    /// only its applicability (for output that shows no edits: every
+    /// format but SARIF), so that the findings of a large repository do not
+    /// hold a rewritten copy of each write method.
+    pub fn check_reporting(&self, fix_edits: bool) -> CheckResult {
+        let (checks, definitions) = self.check_files(fix_edits);
         let needs_user: Vec<Vec<(usize, String)>> = checks.iter().map(|c| c.needs_user.clone()).collect();
         let mut files: Vec<FileReport> = self
             .files
@@ -499,7 +507,11 @@ impl Workspace {
             .collect();
         let (findings, call_notes) = crate::callers::check(self, &needs_user, definitions);
         for finding in findings {
-            files[finding.file].diagnostics.push(finding.diagnostic);
+            let mut diagnostic = finding.diagnostic;
+            if !fix_edits {
+                diagnostic.fix = diagnostic.fix.map(Fix::without_edits);
+            }
+            files[finding.file].diagnostics.push(diagnostic);
         }
         // The lines the findings show, read once the findings are known: no
         // file's text is held through the run.
@@ -562,7 +574,7 @@ impl Workspace {
             .map(|f| (f.id, f.fixed.clone()))
             .collect();
         let after = self.derive(&replaced);
-        let (result, definitions) = after.check_files();
+        let (result, definitions) = after.check_files(false);
         if after.files.iter().any(|f| f.candidate && f.error().is_some()) {
             return;
         }
@@ -666,7 +678,10 @@ impl Workspace {
     /// freed once it is checked.
     /// With each file's definitions, for the callers' step, when it wants
     /// them: taken from the same tree, which is then freed.
-    fn check_files(&self) -> (Vec<crate::checker::FileCheck>, Vec<Option<crate::callers::Definitions>>) {
+    fn check_files(
+        &self,
+        fix_edits: bool,
+    ) -> (Vec<crate::checker::FileCheck>, Vec<Option<crate::callers::Definitions>>) {
         let naming = crate::callers::Naming::new(self);
         self.files
             .par_iter()
@@ -677,7 +692,7 @@ impl Workspace {
                 file.with_source(|source| {
                     let module = self.module_of(file, source)?;
                     let enabled = self.enabled(&file.display);
-                    let check = check_file(
+                    let mut check = check_file(
                         &source.text,
                         source.root(),
                         module,
@@ -685,6 +700,11 @@ impl Workspace {
                         &self.config.settings,
                         &enabled,
                     );
+                    if !fix_edits {
+                        for d in &mut check.diagnostics {
+                            d.fix = d.fix.take().map(Fix::without_edits);
+                        }
+                    }
                     let definitions = naming.definitions(self, file, source, &check.needs_user);
                     Some((check, definitions))
                 })
@@ -945,4 +965,50 @@ pub fn apply_selected(text: &str, fixes: &[&auditfix_transforms::Fix]) -> Result
         return Err(format!("the accepted fixes together would introduce a {message}"));
     }
     Ok(fixed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_without_edits_keeps_every_finding_and_its_applicability() {
+        let paths = vec![PathBuf::from("examples/audit_app")];
+        let config = crate::config::load(&paths, &crate::config::Overrides::default()).unwrap();
+        let workspace = Workspace::load(&paths, config);
+        let full = workspace.check_reporting(true);
+        let lean = workspace.check_reporting(false);
+        let summary = |result: &CheckResult| -> Vec<(PathBuf, Rule, std::ops::Range<usize>, String, &'static str)> {
+            result
+                .diagnostics()
+                .map(|(file, d)| {
+                    (
+                        file.path.clone(),
+                        d.rule,
+                        d.range.clone(),
+                        d.message.clone(),
+                        d.fix_applicability(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(summary(&full), summary(&lean));
+        let edits = |result: &CheckResult| -> usize {
+            result
+                .diagnostics()
+                .filter_map(|(_, d)| d.fix.as_ref())
+                .map(|f| f.edits().len())
+                .sum()
+        };
+        // The example app has fixes, safe and unsafe, from both the per-file
+        // rules and the callers' rules.
+        assert!(full.diagnostics().any(|(_, d)| d.is_fixable_with(false)));
+        assert!(full
+            .diagnostics()
+            .any(|(_, d)| d.rule.code() == "AUD012" && d.fix.is_some()));
+        assert!(edits(&full) > 0);
+        assert_eq!(edits(&lean), 0);
+        assert_eq!(full.files_checked, lean.files_checked);
+        assert_eq!(full.notes, lean.notes);
+    }
 }

@@ -9,7 +9,9 @@ use std::io::Write;
 pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let config = load_config(&args.common)?;
     let workspace = Workspace::load_with(&paths(&args.common), config, !args.common.no_prefilter);
-    let result = workspace.check();
+    // Only SARIF prints the fixes' edits; the other formats say whether a
+    // finding is fixable.
+    let result = workspace.check_reporting(args.format == printer::Format::Sarif);
     let options = PrintOptions {
         color: args.output.is_none() && use_color(args.color, true),
         statistics: args.statistics,

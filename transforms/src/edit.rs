@@ -171,6 +171,14 @@ impl Fix {
         start..end
     }
 
+    /// The fix without its edits, its applicability kept: for a report
+    /// that says whether a finding is fixable but not how (over a large
+    /// repository, the edits are most of what its findings weigh).
+    pub fn without_edits(mut self) -> Self {
+        self.edits = Vec::new();
+        self
+    }
+
     /// This fix with a lower applicability (never raises it).
     pub fn downgraded(mut self, to: Applicability) -> Self {
         self.applicability = self.applicability.min(to);
