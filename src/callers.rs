@@ -269,19 +269,24 @@ impl Naming {
         }
     }
 
-    /// Whether the file takes part, from its text and the parameters AUD001
-    /// gives it.
+    /// Whether the file takes part, from the parameters AUD001 gives it and
+    /// whether it names a user (asked only when those do not decide).
+    fn decides(&self, needs_user: Option<&Vec<(usize, String)>>, names_a_user: impl FnOnce() -> bool) -> bool {
+        !self.prefilter || needs_user.is_some_and(|n| !n.is_empty()) || names_a_user()
+    }
+
+    /// Whether the file of `text` takes part.
     pub fn takes_part(&self, needs_user: Option<&Vec<(usize, String)>>, text: &str) -> bool {
-        !self.prefilter || needs_user.is_some_and(|n| !n.is_empty()) || self.filter.names_a_user(text)
+        self.decides(needs_user, || self.filter.names_a_user(text))
     }
 
     /// [`Naming::takes_part`] for a file not at hand: loading noted whether
     /// it names a user (the text is read again only when it did not).
     fn file_takes_part(&self, file: &LoadedFile, needs_user: Option<&Vec<(usize, String)>>) -> bool {
-        match file.names_user {
-            Some(names) => !self.prefilter || needs_user.is_some_and(|n| !n.is_empty()) || names,
-            None => file.search(|text| self.takes_part(needs_user, text)),
-        }
+        self.decides(needs_user, || match file.names_user {
+            Some(names) => names,
+            None => file.search(|text| self.filter.names_a_user(text)),
+        })
     }
 
     /// The definitions of a parsed file, when it takes part.
@@ -443,18 +448,10 @@ impl HashIndex {
     }
 }
 
-fn key_hash(key: &DefRef) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
-    key.hash(&mut hasher);
-    hasher.finish()
-}
-
-fn method_hash(class: &str, name: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
-    (class, name).hash(&mut hasher);
-    hasher.finish()
+/// A hash that is the same in every run (`DefaultHasher` with its fixed keys).
+fn hash_of(value: impl std::hash::Hash) -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().hash_one(value)
 }
 
 /// Every definition and call of the repository.
@@ -600,11 +597,11 @@ impl CallGraph {
         }
         let added = &self.definitions[first..];
         self.by_key
-            .extend((first..).zip(added).map(|(id, d)| (key_hash(&d.key), id)));
+            .extend((first..).zip(added).map(|(id, d)| (hash_of(&d.key), id)));
         self.by_method.extend(
             (first..)
                 .zip(added)
-                .filter_map(|(id, d)| Some((method_hash(d.key.class.as_ref()?, &d.key.name), id))),
+                .filter_map(|(id, d)| Some((hash_of((d.key.class.as_ref()?, &d.key.name)), id))),
         );
     }
 
@@ -614,7 +611,7 @@ impl CallGraph {
         // The last definition of a key wins (a later `def` rebinds the name).
         if let Some(i) = self
             .by_key
-            .get(key_hash(key))
+            .get(hash_of(key))
             .filter(|i| self.definitions[*i].key == *key)
             .last()
         {
@@ -632,7 +629,7 @@ impl CallGraph {
                 continue;
             }
             seen.push(base.clone());
-            let mut methods = self.by_method.get(method_hash(&base, &key.name)).filter(|i| {
+            let mut methods = self.by_method.get(hash_of((&base, &key.name))).filter(|i| {
                 self.definitions[*i].key.class.as_ref() == Some(&base) && self.definitions[*i].key.name == key.name
             });
             if let (Some(only), None) = (methods.next(), methods.next()) {
