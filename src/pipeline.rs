@@ -674,10 +674,10 @@ impl Workspace {
         fixed.sort_by_key(|f| f.id);
     }
 
-    /// The per-file checks, without the callers. A candidate's tree is
-    /// freed once it is checked.
-    /// With each file's definitions, for the callers' step, when it wants
-    /// them: taken from the same tree, which is then freed.
+    /// The per-file checks, without the callers, each with the file's
+    /// definitions when the callers' step will want them (taken from the
+    /// same tree). A candidate's tree is freed once it is checked; without
+    /// `fix_edits`, so are its fixes' edits.
     fn check_files(
         &self,
         fix_edits: bool,
