@@ -15,14 +15,12 @@
 //! `AUDITFIX_CONCURRENCY_FILES` (default 60) the size of the tree.
 #![cfg(unix)]
 
+mod common;
+
+use common::{auditfix, env_number, write_tree};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 fn generate(count: usize) -> BTreeMap<PathBuf, String> {
     let root = Path::new("examples/audit_app/app/features");
@@ -47,25 +45,6 @@ fn generate(count: usize) -> BTreeMap<PathBuf, String> {
         );
     }
     tree
-}
-
-fn write_tree(root: &Path, files: &BTreeMap<PathBuf, String>) {
-    for (relative, text) in files {
-        let path = root.join(relative);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-}
-
-fn auditfix(root: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_auditfix"));
-    command
-        .current_dir(root)
-        .args(["fix", "--apply", "--allow-dirty", "app"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    command
 }
 
 /// How many files a run says it wrote ("Fixed N findings in M files").

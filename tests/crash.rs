@@ -23,18 +23,17 @@
 //! test --release --test crash -- --nocapture`.
 #![cfg(unix)]
 
+mod common;
+
+use common::{auditfix, env_number, write_tree};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const EXAMPLE: &str = "examples/audit_app/app";
 const TEMP_PREFIX: &str = ".auditfix-tmp-";
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// A small deterministic generator (xorshift64*), so a failing seed replays.
 struct Rng(u64);
@@ -70,14 +69,6 @@ fn read_tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         }
     }
     out
-}
-
-fn write_tree(root: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) {
-    for (relative, bytes) in files {
-        let path = root.join(relative);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, bytes).unwrap();
-    }
 }
 
 /// The example app plus `count` service files derived from its services.
@@ -137,17 +128,6 @@ fn timed_run(root: &Path, first: &Path) -> (Duration, Duration) {
     assert!(child.wait().unwrap().success());
     let total = started.elapsed();
     (total, total.saturating_sub(before_writes).max(Duration::from_millis(1)))
-}
-
-fn auditfix(root: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_auditfix"));
-    command
-        .current_dir(root)
-        .args(["fix", "--apply", "--allow-dirty", "app"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    command
 }
 
 /// Compare the tree at `root` with the originals and fixed versions;
