@@ -724,8 +724,51 @@ pub struct CallerFinding {
     pub edits: BTreeMap<usize, Vec<Edit>>,
 }
 
-/// Files parsed again for the rules' fixes, the most recent kept.
-const PARSED_KEPT: usize = 16;
+/// Source bytes of the files parsed again for the rules' fixes that a
+/// checker keeps parsed, the most recent first (the newest is always kept):
+/// a tree takes tens of times its text, and one large module parsed by
+/// each thread would otherwise set the run's peak memory.
+const PARSED_KEPT_BYTES: usize = 256 * 1024;
+
+/// Source bytes of the texts a checker keeps, the most recent first.
+const TEXTS_KEPT_BYTES: usize = 2 * 1024 * 1024;
+
+/// The most recently used values by file, within a budget of bytes.
+struct Recent<T> {
+    entries: std::collections::VecDeque<(usize, usize, T)>,
+    bytes: usize,
+    budget: usize,
+}
+
+impl<T: Clone> Recent<T> {
+    fn new(budget: usize) -> Self {
+        Recent {
+            entries: std::collections::VecDeque::new(),
+            bytes: 0,
+            budget,
+        }
+    }
+
+    /// The value of `file`, made the most recent.
+    fn get(&mut self, file: usize) -> Option<T> {
+        let at = self.entries.iter().position(|(f, _, _)| *f == file)?;
+        let entry = self.entries.remove(at)?;
+        let value = entry.2.clone();
+        self.entries.push_back(entry);
+        Some(value)
+    }
+
+    /// Keep `value` of `file` (`bytes` long), dropping the oldest beyond the budget.
+    fn put(&mut self, file: usize, bytes: usize, value: T) {
+        self.entries.push_back((file, bytes, value));
+        self.bytes += bytes;
+        while self.bytes > self.budget && self.entries.len() > 1 {
+            if let Some((_, dropped, _)) = self.entries.pop_front() {
+                self.bytes -= dropped;
+            }
+        }
+    }
+}
 
 /// What the caller rules may look at, and where they report.
 pub struct CallerChecker<'a> {
@@ -733,9 +776,9 @@ pub struct CallerChecker<'a> {
     pub graph: &'a CallGraph,
     pub findings: Vec<CallerFinding>,
     stylists: HashMap<usize, Stylist>,
-    texts: HashMap<usize, Arc<str>>,
-    /// The last files parsed again, newest last.
-    parsed: Vec<(usize, std::rc::Rc<SourceFile>)>,
+    texts: Recent<Arc<str>>,
+    /// The last files parsed again.
+    parsed: Recent<std::rc::Rc<SourceFile>>,
 }
 
 impl<'a> CallerChecker<'a> {
@@ -745,31 +788,29 @@ impl<'a> CallerChecker<'a> {
             graph,
             findings: Vec::new(),
             stylists: HashMap::new(),
-            texts: HashMap::new(),
-            parsed: Vec::new(),
+            texts: Recent::new(TEXTS_KEPT_BYTES),
+            parsed: Recent::new(PARSED_KEPT_BYTES),
         }
     }
 
     /// The text of file `file`, as the graph was built from.
     pub fn text(&mut self, file: usize) -> Arc<str> {
-        let workspace = self.workspace;
-        self.texts
-            .entry(file)
-            .or_insert_with(|| Arc::from(workspace.files[file].read_text().unwrap_or_default()))
-            .clone()
+        if let Some(text) = self.texts.get(file) {
+            return text;
+        }
+        let text: Arc<str> = Arc::from(self.workspace.files[file].read_text().unwrap_or_default());
+        self.texts.put(file, text.len(), text.clone());
+        text
     }
 
     /// File `file` parsed (again): the graph keeps no tree.
     pub fn parse(&mut self, file: usize) -> Option<std::rc::Rc<SourceFile>> {
-        if let Some((_, source)) = self.parsed.iter().find(|(f, _)| *f == file) {
-            return Some(source.clone());
+        if let Some(source) = self.parsed.get(file) {
+            return Some(source);
         }
         let text = self.text(file);
         let source = std::rc::Rc::new(SourceFile::parse(text.to_string(), false).ok()?);
-        if self.parsed.len() == PARSED_KEPT {
-            self.parsed.remove(0);
-        }
-        self.parsed.push((file, source.clone()));
+        self.parsed.put(file, text.len(), source.clone());
         Some(source)
     }
 
@@ -929,7 +970,25 @@ pub fn check(
 
 #[cfg(test)]
 mod tests {
-    use super::{calls_possible, mention_matcher, HashIndex};
+    use super::{calls_possible, mention_matcher, HashIndex, Recent};
+
+    #[test]
+    fn recent_values_stay_within_their_budget_and_the_newest_is_always_kept() {
+        let mut recent = Recent::new(10);
+        recent.put(1, 4, "a");
+        recent.put(2, 4, "b");
+        // Using 1 makes 2 the oldest: it goes first when 3 does not fit.
+        assert_eq!(recent.get(1), Some("a"));
+        recent.put(3, 4, "c");
+        assert_eq!(recent.get(2), None);
+        assert_eq!(recent.get(1), Some("a"));
+        assert_eq!(recent.get(3), Some("c"));
+        // A value over the whole budget is kept alone.
+        recent.put(4, 50, "d");
+        assert_eq!(recent.get(4), Some("d"));
+        assert_eq!((recent.get(1), recent.get(3)), (None, None));
+        assert_eq!(recent.bytes, 50);
+    }
 
     #[test]
     fn a_hash_index_lists_the_ids_of_a_hash_in_the_order_they_were_added() {
