@@ -728,7 +728,7 @@ pub struct CallerFinding {
 /// checker keeps parsed, the most recent first (the newest is always kept):
 /// a tree takes tens of times its text, and one large module parsed by
 /// each thread would otherwise set the run's peak memory.
-const PARSED_KEPT_BYTES: usize = 256 * 1024;
+const PARSED_KEPT_BYTES: usize = 64 * 1024;
 
 /// Source bytes of the texts a checker keeps, the most recent first.
 const TEXTS_KEPT_BYTES: usize = 2 * 1024 * 1024;

@@ -7,7 +7,7 @@
 //! Files are processed in parallel (rayon); nothing here prints or writes
 //! files: the command layer does that with what this returns.
 
-use crate::analysis::index::{class_names, MixinFit, Origin, RepoIndex, Slot};
+use crate::analysis::index::{class_keys, keys_of, MixinFit, Origin, RepoIndex, Slot};
 use crate::analysis::module::{module_name, Binding, ModuleFacts};
 use crate::analysis::source::{load_counts, SourceFile};
 use crate::checker::check_file;
@@ -32,10 +32,13 @@ pub const MAX_PASSES: usize = 10;
 /// a module a candidate imports): most files of a repository are
 /// read once, searched for a few byte strings, and never parsed.
 pub struct LoadedFile {
-    /// The path as found on disk.
-    pub path: PathBuf,
-    /// The path as the user should see it.
-    pub display: PathBuf,
+    /// The path as found on disk (shared with the index, which reads the
+    /// file again for its module's facts).
+    pub path: Arc<Path>,
+    /// The path as the user should see it (the same allocation as `path`
+    /// when they are equal, as they are unless an absolute path lies below
+    /// the working directory).
+    pub display: Arc<Path>,
     /// Whether the file lies under the paths the user gave (findings and
     /// fixes are for these); the others are read as the project's context
     /// (models, mixins, star-imported modules, callers).
@@ -51,8 +54,8 @@ pub struct LoadedFile {
     /// The file's position in the workspace, which is also its module's
     /// position in the repository index.
     pub id: usize,
-    /// The names after `class` in the text (see [`class_names`]).
-    classes: Vec<String>,
+    /// The keys of the names after `class` in the text (see [`class_keys`]).
+    classes: Box<[u32]>,
     /// The text (without BOM) when kept.
     text: Option<Arc<str>>,
     /// The parsed file, once a step needed it (`None`: it did not parse).
@@ -62,7 +65,14 @@ pub struct LoadedFile {
 }
 
 impl LoadedFile {
-    fn new(path: PathBuf, display: PathBuf, target: bool, candidate: bool, bom: bool, text: Option<Arc<str>>) -> Self {
+    fn new(
+        path: Arc<Path>,
+        display: Arc<Path>,
+        target: bool,
+        candidate: bool,
+        bom: bool,
+        text: Option<Arc<str>>,
+    ) -> Self {
         LoadedFile {
             path,
             display,
@@ -71,7 +81,7 @@ impl LoadedFile {
             names_user: None,
             bom,
             id: 0,
-            classes: Vec::new(),
+            classes: Box::default(),
             text,
             source: OnceLock::new(),
             error: OnceLock::new(),
@@ -154,8 +164,8 @@ impl Loaded {
     /// every step that needs it later reads it again, so that a run over a
     /// large repository holds no file's text longer than it works on it.
     fn scanned(
-        path: PathBuf,
-        display: PathBuf,
+        path: Arc<Path>,
+        display: Arc<Path>,
         target: bool,
         bom: bool,
         text: String,
@@ -163,7 +173,7 @@ impl Loaded {
         keep: bool,
     ) -> Loaded {
         let candidate = filter.may_hold_findings(&text);
-        let classes = class_names(&text);
+        let classes = class_keys(&text);
         let names_user = filter.names_a_user(&text);
         let kept = keep.then(|| Arc::from(text));
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
@@ -180,8 +190,8 @@ impl Loaded {
 
     /// Parsed up front (the text and the facts kept); `Err` is the syntax error.
     fn parsed(
-        path: PathBuf,
-        display: PathBuf,
+        path: Arc<Path>,
+        display: Arc<Path>,
         target: bool,
         bom: bool,
         text: String,
@@ -194,7 +204,7 @@ impl Loaded {
         // in memory).
         let text = Some(Arc::from(source.text));
         let mut file = LoadedFile::new(path, display, target, candidate, bom, text);
-        file.classes = facts.classes.iter().map(|c| c.name.clone()).collect();
+        file.classes = keys_of(facts.classes.iter().map(|c| c.name.as_str()));
         Ok(Loaded {
             file,
             facts: Some(facts),
@@ -288,6 +298,17 @@ pub fn display_path(path: &Path) -> PathBuf {
     stripped.to_path_buf()
 }
 
+/// A file's path and its [`display_path`], one allocation when they are equal.
+fn shared_paths(path: &Path) -> (Arc<Path>, Arc<Path>) {
+    let shared: Arc<Path> = Arc::from(path);
+    let display = display_path(path);
+    if display.as_path() == path {
+        (shared.clone(), shared)
+    } else {
+        (shared, Arc::from(display))
+    }
+}
+
 impl Workspace {
     /// Discover and read every file under `paths`, and index them together
     /// with the rest of their project, so that checking one file (a
@@ -324,8 +345,8 @@ impl Workspace {
             .par_iter()
             .progress_with(progress.clone())
             .filter_map(|(path, target)| {
-                let display = display_path(path);
-                let read = std::fs::read(path)
+                let (path, display) = shared_paths(path);
+                let read = std::fs::read(&path)
                     .map_err(|e| crate::analysis::source::io_reason(&e))
                     .and_then(|bytes| crate::analysis::source::decode(&bytes));
                 let loaded = read.and_then(|(text, bom)| {
@@ -347,7 +368,10 @@ impl Workspace {
                     Ok(file) => Some(Ok(file)),
                     // A context file that cannot be read is not the user's question.
                     Err(_) if !target => None,
-                    Err(message) => Some(Err(FileError { path: display, message })),
+                    Err(message) => Some(Err(FileError {
+                        path: display.to_path_buf(),
+                        message,
+                    })),
                 }
             })
             .collect();
@@ -407,14 +431,17 @@ impl Workspace {
         let mut errors = Vec::new();
         let filter = crate::analysis::functions::Prefilter::new(&config.settings);
         for (path, text) in sources {
-            let display = display_path(&path);
+            let (path, display) = shared_paths(&path);
             let parsed = crate::analysis::source::decode(text.as_bytes()).and_then(|(text, bom)| {
                 let candidate = filter.may_hold_findings(&text);
                 Loaded::parsed(path, display.clone(), true, bom, text, candidate)
             });
             match parsed {
                 Ok(file) => files.push(file),
-                Err(message) => errors.push(FileError { path: display, message }),
+                Err(message) => errors.push(FileError {
+                    path: display.to_path_buf(),
+                    message,
+                }),
             }
         }
         Self::assemble(files, errors, config, true)
@@ -471,7 +498,7 @@ impl Workspace {
             .filter(|f| f.target)
             .filter_map(|f| {
                 f.error().map(|message| FileError {
-                    path: f.display.clone(),
+                    path: f.display.to_path_buf(),
                     message: message.to_string(),
                 })
             })
@@ -492,14 +519,14 @@ impl Workspace {
     /// format but SARIF), so that the findings of a large repository do not
     /// hold a rewritten copy of each write method.
     pub fn check_reporting(&self, fix_edits: bool) -> CheckResult {
-        let (checks, definitions) = self.check_files(fix_edits);
-        let needs_user: Vec<Vec<(usize, String)>> = checks.iter().map(|c| c.needs_user.clone()).collect();
-        let mut files: Vec<FileReport> = self
-            .files
-            .iter()
-            .zip(checks)
-            .map(|(file, result)| FileReport {
-                path: file.display.clone(),
+        let (mut checks, definitions) = self.check_files(fix_edits);
+        let needs_user: Vec<Vec<(usize, String)>> =
+            checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
+        // One report per file, its path filled in for the files reported.
+        let mut files: Vec<FileReport> = checks
+            .into_iter()
+            .map(|result| FileReport {
+                path: PathBuf::new(),
                 excerpts: Excerpts::default(),
                 diagnostics: result.diagnostics,
                 write_methods: result.write_methods,
@@ -531,7 +558,10 @@ impl Workspace {
             .into_iter()
             .zip(&self.files)
             .filter(|(_, f)| f.target && f.error().is_none())
-            .map(|(r, _)| r)
+            .map(|(report, f)| FileReport {
+                path: f.display.to_path_buf(),
+                ..report
+            })
             .collect();
         let files_checked = files.len();
         let mut errors = self.errors.clone();
@@ -644,8 +674,8 @@ impl Workspace {
                 let original = texts.get(&id).cloned().unwrap_or_default();
                 fixed.push(FixedFile {
                     id,
-                    path: file.path.clone(),
-                    display: file.display.clone(),
+                    path: file.path.to_path_buf(),
+                    display: file.display.to_path_buf(),
                     original_bytes: SourceFile::to_bytes(&original, file.bom),
                     fixed: original.clone(),
                     original,
@@ -884,8 +914,8 @@ fn converge(
     }
     Some(FixedFile {
         id: file.id,
-        path: file.path.clone(),
-        display: file.display.clone(),
+        path: file.path.to_path_buf(),
+        display: file.display.to_path_buf(),
         original_bytes: SourceFile::to_bytes(&original, file.bom),
         original,
         fixed: text,

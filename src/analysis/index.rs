@@ -18,7 +18,7 @@ use std::cmp::Ordering;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault};
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 /// Where a module's facts come from when they are first needed.
@@ -26,7 +26,7 @@ pub enum Origin {
     /// Text held in memory (candidate files, in-memory workspaces).
     Text(Arc<str>),
     /// A file read again from disk.
-    Path(PathBuf),
+    Path(Arc<Path>),
     /// Facts given up front.
     Given,
 }
@@ -126,6 +126,24 @@ pub fn class_names(text: &str) -> Vec<String> {
     out
 }
 
+/// The classes `text` may define, as the keys [`RepoIndex::lazy`] takes:
+/// the hashes of [`class_names`], each once (a file of a large repository
+/// keeps these, not the names).
+pub fn class_keys(text: &str) -> Box<[u32]> {
+    keys_of(class_names(text).iter().map(String::as_str))
+}
+
+/// The hashes of `names`, each once, in order.
+pub fn keys_of<'a>(names: impl Iterator<Item = &'a str>) -> Box<[u32]> {
+    let mut keys: Vec<u32> = Vec::new();
+    for key in names.map(class_hash) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys.into_boxed_slice()
+}
+
 /// The hash under which [`RepoIndex`] files a class name: fixed (no random
 /// seed), so that an index built twice is the same.
 fn class_hash(name: &str) -> u32 {
@@ -160,29 +178,29 @@ pub enum MixinFit {
 impl RepoIndex {
     /// An index over modules parsed up front.
     pub fn new(modules: Vec<ModuleFacts>) -> RepoIndex {
-        let classes: Vec<Vec<String>> = modules
+        let classes: Vec<Box<[u32]>> = modules
             .iter()
-            .map(|m| m.classes.iter().map(|c| c.name.clone()).collect())
+            .map(|m| keys_of(m.classes.iter().map(|c| c.name.as_str())))
             .collect();
         RepoIndex::lazy(modules.into_iter().map(Slot::ready).collect(), classes)
     }
 
-    /// An index over `slots`, where `classes[i]` names the classes module
-    /// `i` may define (a superset: see [`class_names`]).
+    /// An index over `slots`, where `classes[i]` holds the keys of the
+    /// classes module `i` may define (a superset: see [`class_keys`]).
     ///
     /// # Panics
     ///
     /// With more than `u32::MAX` modules.
-    pub fn lazy(slots: Vec<Slot>, classes: Vec<Vec<String>>) -> RepoIndex {
+    pub fn lazy(slots: Vec<Slot>, classes: Vec<Box<[u32]>>) -> RepoIndex {
         let count = u32::try_from(slots.len()).expect("fewer than 2^32 modules");
         let mut by_suffix: Vec<u32> = (0..count).collect();
         by_suffix.sort_unstable_by(|a, b| {
             let (x, y) = (&slots[*a as usize].name, &slots[*b as usize].name);
             x.bytes().rev().cmp(y.bytes().rev()).then(a.cmp(b))
         });
-        let mut entries = Vec::with_capacity(classes.iter().map(Vec::len).sum());
+        let mut entries = Vec::with_capacity(classes.iter().map(|c| c.len()).sum());
         for (i, names) in (0..count).zip(classes) {
-            entries.extend(names.iter().map(|name| (class_hash(name), i)));
+            entries.extend(names.iter().map(|key| (*key, i)));
         }
         entries.sort_unstable();
         entries.dedup();
@@ -514,7 +532,7 @@ mod tests {
             .iter()
             .map(|(n, s)| Slot::lazy(n.to_string(), Origin::Text(Arc::from(*s))))
             .collect();
-        let lazy = RepoIndex::lazy(slots, sources.iter().map(|(_, s)| class_names(s)).collect());
+        let lazy = RepoIndex::lazy(slots, sources.iter().map(|(_, s)| class_keys(s)).collect());
         assert!(
             lazy.slots.iter().all(|s| s.facts.get().is_none()),
             "nothing parsed up front"
@@ -575,7 +593,7 @@ mod tests {
                 Slot::lazy(n.to_string(), Origin::Text(Arc::from(src)))
             })
             .collect();
-        let index = RepoIndex::lazy(slots, vec![Vec::new(); names.len()]);
+        let index = RepoIndex::lazy(slots, vec![Box::default(); names.len()]);
         let found = |dotted: &str| index.module(dotted).map(|m| m.name.clone());
         // Not `xapp.models`, though it ends with `app.models`; of the two
         // modules of that name, the first.
@@ -643,7 +661,7 @@ mod tests {
                     )
                 })
                 .collect();
-            RepoIndex::lazy(slots, which.iter().map(|i| class_names(&sources[*i].1)).collect())
+            RepoIndex::lazy(slots, which.iter().map(|i| class_keys(&sources[*i].1)).collect())
         };
         let all = index(&[0, 1, 2]);
         assert_eq!(all.class(&mine).map(|c| c.name.as_str()), Some(mine.as_str()));

@@ -120,7 +120,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     // Writes stay within the given paths; temporary files an interrupted
     // run left beside these files go first.
     let writer = crate::write::Writer::new(&paths(&args.common));
-    let targets = workspace.files.iter().filter(|f| f.target).map(|f| f.path.as_path());
+    let targets = workspace.files.iter().filter(|f| f.target).map(|f| &*f.path);
     for removed in writer.remove_stale_temps(targets) {
         writeln!(
             stderr,

@@ -26,7 +26,7 @@ use crate::printer::report::{FileFacts, InheritedMixin, MethodFacts, ReportInput
 use crate::settings::Kind;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let date = report_date(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(), now_seconds())?;
@@ -130,7 +130,7 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
     );
     // Class name -> (bases, defining file); the first definition in path
     // order wins, as in the repository index.
-    let mut classes: HashMap<&str, (&[String], &PathBuf)> = HashMap::new();
+    let mut classes: HashMap<&str, (&[String], &Path)> = HashMap::new();
     for file in &workspace.files {
         let Some(module) = index.facts(file.id) else {
             continue;
@@ -138,7 +138,7 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
         for class in &module.classes {
             classes
                 .entry(class.name.as_str())
-                .or_insert((class.bases.as_slice(), &file.display));
+                .or_insert((class.bases.as_slice(), &*file.display));
         }
     }
     let is_model =
@@ -186,7 +186,7 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
             Some(facts)
         });
         if let Some(facts) = facts.flatten().filter(|f| !f.methods.is_empty()) {
-            out.insert(file.display.clone(), facts);
+            out.insert(file.display.to_path_buf(), facts);
         }
     }
     out
@@ -198,7 +198,7 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
 fn inherited_through(
     model: &str,
     mixin: &str,
-    classes: &HashMap<&str, (&[String], &PathBuf)>,
+    classes: &HashMap<&str, (&[String], &Path)>,
 ) -> Option<Vec<(String, PathBuf)>> {
     let (bases, _) = classes.get(model)?;
     if bases.iter().any(|b| b == mixin) {
@@ -216,7 +216,7 @@ fn inherited_through(
                 let mut at = current;
                 while at != model {
                     let (_, path) = classes.get(at)?;
-                    chain.push((at.to_string(), (*path).clone()));
+                    chain.push((at.to_string(), path.to_path_buf()));
                     at = parent.get(at)?;
                 }
                 chain.reverse();
@@ -253,29 +253,29 @@ mod tests {
 
     #[test]
     fn inheritance_through_repository_bases() {
-        let core = PathBuf::from("app/core/models.py");
-        let tenants = PathBuf::from("app/tenants/models.py");
+        let core = Path::new("app/core/models.py");
+        let tenants = Path::new("app/tenants/models.py");
         let global = vec!["Base".to_string(), "AuditMixin".to_string()];
         let tenant = vec!["GlobalModel".to_string()];
         let deep = vec!["Tenant".to_string()];
         let direct = vec!["Base".to_string(), "AuditMixin".to_string()];
         let none = vec!["Base".to_string()];
-        let classes: HashMap<&str, (&[String], &PathBuf)> = HashMap::from([
-            ("GlobalModel", (global.as_slice(), &core)),
-            ("Tenant", (tenant.as_slice(), &tenants)),
-            ("SubTenant", (deep.as_slice(), &tenants)),
-            ("User", (direct.as_slice(), &tenants)),
-            ("Log", (none.as_slice(), &tenants)),
+        let classes: HashMap<&str, (&[String], &Path)> = HashMap::from([
+            ("GlobalModel", (global.as_slice(), core)),
+            ("Tenant", (tenant.as_slice(), tenants)),
+            ("SubTenant", (deep.as_slice(), tenants)),
+            ("User", (direct.as_slice(), tenants)),
+            ("Log", (none.as_slice(), tenants)),
         ]);
         assert_eq!(
             inherited_through("Tenant", "AuditMixin", &classes),
-            Some(vec![("GlobalModel".to_string(), core.clone())])
+            Some(vec![("GlobalModel".to_string(), core.to_path_buf())])
         );
         assert_eq!(
             inherited_through("SubTenant", "AuditMixin", &classes),
             Some(vec![
-                ("Tenant".to_string(), tenants.clone()),
-                ("GlobalModel".to_string(), core.clone())
+                ("Tenant".to_string(), tenants.to_path_buf()),
+                ("GlobalModel".to_string(), core.to_path_buf())
             ])
         );
         assert_eq!(inherited_through("User", "AuditMixin", &classes), None);

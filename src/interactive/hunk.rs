@@ -124,8 +124,8 @@ impl FileReview {
         // as a route a caller's fix changes, is read again).
         let original = file.read_text().unwrap_or_default();
         let mut review = FileReview {
-            path: file.path.clone(),
-            display: file.display.clone(),
+            path: file.path.to_path_buf(),
+            display: file.display.to_path_buf(),
             original_bytes: SourceFile::to_bytes(&original, file.bom),
             original,
             bom: file.bom,
@@ -191,7 +191,7 @@ impl FileReview {
             .files
             .iter()
             .filter(|f| f.target)
-            .filter_map(|f| reports.get(f.display.as_path()).map(|r| (f, *r)))
+            .filter_map(|f| reports.get(&*f.display).map(|r| (f, *r)))
             // A file without findings has nothing to offer nor to warn of.
             .filter(|(_, r)| !r.diagnostics.is_empty())
             .collect();

@@ -535,7 +535,7 @@ impl<'a> Session<'a> {
     /// accepted (matched by rule and write method): the fixes a later run
     /// offers that this one could not.
     fn more_fixes(&self, file: &FileReview, review: &Review<Hunk>, text: &str) -> usize {
-        let Some(loaded) = self.workspace.files.iter().find(|f| f.path == file.path) else {
+        let Some(loaded) = self.workspace.files.iter().find(|f| *f.path == *file.path) else {
             return 0;
         };
         let Ok(source) = SourceFile::parse(text.to_string(), file.bom) else {
