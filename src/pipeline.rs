@@ -97,7 +97,7 @@ impl LoadedFile {
             return Ok(source.text.clone());
         }
         let bytes = std::fs::read(&self.path).map_err(|e| crate::analysis::source::io_reason(&e))?;
-        let (text, _) = crate::analysis::source::decode(&bytes)?;
+        let (text, _) = crate::analysis::source::decode_owned(bytes)?;
         Ok(text)
     }
 
@@ -137,9 +137,10 @@ impl LoadedFile {
     /// disk when it is not kept (and not keeping it); `false` when it no
     /// longer reads.
     pub fn search(&self, matches: impl Fn(&str) -> bool) -> bool {
-        match &self.text {
-            Some(text) => matches(text),
-            None => self.read_text().is_ok_and(|text| matches(&text)),
+        match (&self.text, self.source.get()) {
+            (Some(text), _) => matches(text),
+            (None, Some(Some(source))) => matches(&source.text),
+            _ => crate::analysis::source::with_file_text(&self.path, |text, _| matches(text)).unwrap_or(false),
         }
     }
 
@@ -168,13 +169,13 @@ impl Loaded {
         display: Arc<Path>,
         target: bool,
         bom: bool,
-        text: String,
+        text: &str,
         filter: &crate::analysis::functions::Prefilter,
         keep: bool,
     ) -> Loaded {
-        let candidate = filter.may_hold_findings(&text);
-        let classes = class_keys(&text);
-        let names_user = filter.names_a_user(&text);
+        let candidate = filter.may_hold_findings(text);
+        let classes = class_keys(text);
+        let names_user = filter.names_a_user(text);
         let kept = keep.then(|| Arc::from(text));
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
         file.classes = classes;
@@ -346,24 +347,17 @@ impl Workspace {
             .progress_with(progress.clone())
             .filter_map(|(path, target)| {
                 let (path, display) = shared_paths(path);
-                let read = std::fs::read(&path)
-                    .map_err(|e| crate::analysis::source::io_reason(&e))
-                    .and_then(|bytes| crate::analysis::source::decode(&bytes));
-                let loaded = read.and_then(|(text, bom)| {
-                    if prefilter {
-                        Ok(Loaded::scanned(
-                            path.clone(),
-                            display.clone(),
-                            *target,
-                            bom,
-                            text,
-                            &filter,
-                            false,
-                        ))
-                    } else {
-                        Loaded::parsed(path.clone(), display.clone(), *target, bom, text, true)
-                    }
-                });
+                let loaded = if prefilter {
+                    // Searched in this thread's buffer, not kept.
+                    crate::analysis::source::with_file_text(&path, |text, bom| {
+                        Loaded::scanned(path.clone(), display.clone(), *target, bom, text, &filter, false)
+                    })
+                } else {
+                    std::fs::read(&path)
+                        .map_err(|e| crate::analysis::source::io_reason(&e))
+                        .and_then(crate::analysis::source::decode_owned)
+                        .and_then(|(text, bom)| Loaded::parsed(path.clone(), display.clone(), *target, bom, text, true))
+                };
                 match loaded {
                     Ok(file) => Some(Ok(file)),
                     // A context file that cannot be read is not the user's question.
@@ -460,7 +454,7 @@ impl Workspace {
                     file.display.clone(),
                     file.target,
                     file.bom,
-                    text.clone(),
+                    text,
                     &filter,
                     true,
                 )

@@ -223,7 +223,7 @@ impl RepoIndex {
                     Origin::Text(text) => (text.to_string(), false),
                     Origin::Path(path) => {
                         let bytes = std::fs::read(path).ok()?;
-                        super::source::decode(&bytes).ok()?
+                        super::source::decode_owned(bytes).ok()?
                     }
                 };
                 let source = super::source::SourceFile::parse(text, false).ok()?;

@@ -6,8 +6,112 @@
 //! from the tree alone and hold no reference into it.
 
 use super::source::{dotted_name, statements};
-use std::collections::{BTreeMap, BTreeSet};
 use tree_sitter::Node;
+
+/// A map from names, kept as one vector sorted by name. A module's facts
+/// are written once and read many times, and a large repository keeps
+/// thousands of them: a `BTreeMap` node takes hundreds of bytes for the
+/// handful of entries most modules and classes have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameMap<V> {
+    entries: Vec<(String, V)>,
+}
+
+impl<V> Default for NameMap<V> {
+    fn default() -> Self {
+        NameMap { entries: Vec::new() }
+    }
+}
+
+impl<V> NameMap<V> {
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(name))
+    }
+
+    /// Bind `name` to `value`, replacing (and returning) what it had.
+    pub fn insert(&mut self, name: String, value: V) -> Option<V> {
+        match self.find(&name) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            Err(i) => {
+                self.entries.insert(i, (name, value));
+                None
+            }
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.find(name).ok().map(|i| &self.entries[i].1)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.find(name).is_ok()
+    }
+
+    /// The entries, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+    }
+}
+
+impl<V> std::ops::Index<&str> for NameMap<V> {
+    type Output = V;
+
+    fn index(&self, name: &str) -> &V {
+        self.get(name).expect("a name of the map")
+    }
+}
+
+/// A set of names, kept as one sorted vector (see [`NameMap`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NameSet {
+    names: Vec<String>,
+}
+
+impl NameSet {
+    /// Add `name`; `false` when it was there.
+    pub fn insert(&mut self, name: String) -> bool {
+        match self.names.binary_search(&name) {
+            Ok(_) => false,
+            Err(i) => {
+                self.names.insert(i, name);
+                true
+            }
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.names.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+    }
+
+    /// The names, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.names.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.names.shrink_to_fit();
+    }
+}
 
 /// How a module-level name is bound.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,11 +135,11 @@ pub struct ClassFacts {
     pub base_type_arguments: Vec<String>,
     /// Mapped attributes: columns, relationships, `Mapped[...]` annotations,
     /// `@declared_attr` methods.
-    pub columns: BTreeSet<String>,
+    pub columns: NameSet,
     /// Methods defined in the class body.
-    pub methods: BTreeSet<String>,
+    pub methods: NameSet,
     /// Return annotations of methods, as text (`get_plan` → `Optional[ContentPlan]`).
-    pub return_annotations: BTreeMap<String, String>,
+    pub return_annotations: NameMap<String>,
     pub line: usize,
 }
 
@@ -44,7 +148,7 @@ pub struct ClassFacts {
 pub struct ModuleFacts {
     /// Dotted module name derived from the path (`app.features.core.audit_mixin`).
     pub name: String,
-    pub bindings: BTreeMap<String, Binding>,
+    pub bindings: NameMap<Binding>,
     /// Modules star-imported, resolved to absolute dotted names where relative.
     pub star_imports: Vec<String>,
     /// `__all__` when it is a literal list or tuple of strings.
@@ -81,6 +185,16 @@ impl ModuleFacts {
         };
         facts.collect_block(root, text);
         facts.collect_classes(root, text);
+        facts.bindings.shrink_to_fit();
+        facts.star_imports.shrink_to_fit();
+        facts.classes.shrink_to_fit();
+        for class in &mut facts.classes {
+            class.bases.shrink_to_fit();
+            class.base_type_arguments.shrink_to_fit();
+            class.columns.shrink_to_fit();
+            class.methods.shrink_to_fit();
+            class.return_annotations.shrink_to_fit();
+        }
         facts
     }
 
@@ -413,6 +527,30 @@ fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_maps_and_sets_keep_names_sorted_once_with_the_last_value() {
+        let mut map = NameMap::default();
+        assert_eq!(map.insert("b".to_string(), 1), None);
+        assert_eq!(map.insert("a".to_string(), 2), None);
+        assert_eq!(map.insert("c".to_string(), 3), None);
+        // A second binding of a name replaces the first, as a later import does.
+        assert_eq!(map.insert("b".to_string(), 4), Some(1));
+        assert_eq!(
+            map.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(),
+            [("a", 2), ("b", 4), ("c", 3)]
+        );
+        assert_eq!((map.get("b"), map.get("d"), map["c"]), (Some(&4), None, 3));
+        assert!(map.contains_key("a") && !map.contains_key("ab"));
+        assert_eq!(map.len(), 3);
+        let mut set = NameSet::default();
+        assert!(set.insert("y".to_string()));
+        assert!(set.insert("x".to_string()));
+        assert!(!set.insert("y".to_string()));
+        assert_eq!(set.iter().collect::<Vec<_>>(), ["x", "y"]);
+        assert!(set.contains("x") && !set.contains("z"));
+        assert_eq!(set.len(), 2);
+    }
     use crate::analysis::source::parse;
 
     fn facts(src: &str) -> ModuleFacts {

@@ -38,12 +38,26 @@ pub fn parse(text: &str) -> Tree {
 
 /// Decode raw bytes as a Python source: UTF-8, an optional BOM stripped.
 pub fn decode(bytes: &[u8]) -> Result<(String, bool), String> {
+    decode_str(bytes).map(|(text, bom)| (text.to_string(), bom))
+}
+
+/// [`decode`] of bytes read whole, without copying them.
+pub fn decode_owned(mut bytes: Vec<u8>) -> Result<(String, bool), String> {
+    let bom = decode_str(&bytes)?.1;
+    if bom {
+        bytes.drain(..3);
+    }
+    Ok((String::from_utf8(bytes).expect("checked by decode_str"), bom))
+}
+
+/// [`decode`], borrowing the text from `bytes`.
+pub fn decode_str(bytes: &[u8]) -> Result<(&str, bool), String> {
     let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => (true, rest),
         None => (false, bytes),
     };
     match std::str::from_utf8(body) {
-        Ok(text) => Ok((text.to_string(), bom)),
+        Ok(text) => Ok((text, bom)),
         Err(err) => {
             let offset = err.valid_up_to();
             let line = body[..offset].iter().filter(|b| **b == b'\n').count() + 1;
@@ -126,6 +140,37 @@ impl SourceFile {
         out.extend_from_slice(text.as_bytes());
         out
     }
+}
+
+/// Read the file at `path` and hand `f` its text and whether it starts
+/// with a BOM. The bytes go to a buffer this thread reuses: a run searches
+/// most files of a repository without keeping their text, and a fresh
+/// allocation per file would leave the allocator holding many of them.
+pub fn with_file_text<R>(path: &Path, f: impl FnOnce(&str, bool) -> R) -> Result<R, String> {
+    use std::io::Read;
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    /// A buffer grown beyond this by a large file is let go after it.
+    const KEPT_CAPACITY: usize = 1 << 20;
+    BUFFER.with(|buffer| {
+        // A file read while `f` runs (it may search another) gets its own buffer.
+        let mut own = Vec::new();
+        let mut borrowed = buffer.try_borrow_mut();
+        let bytes = match borrowed.as_deref_mut() {
+            Ok(bytes) => bytes,
+            Err(_) => &mut own,
+        };
+        bytes.clear();
+        let read = std::fs::File::open(path).and_then(|mut file| file.read_to_end(bytes));
+        let result = read
+            .map_err(|e| io_reason(&e))
+            .and_then(|_| decode_str(bytes).map(|(text, bom)| f(text, bom)));
+        if bytes.capacity() > KEPT_CAPACITY {
+            *bytes = Vec::new();
+        }
+        result
+    })
 }
 
 /// A short reason for an I/O error, without the OS error number.
@@ -365,6 +410,42 @@ mod tests {
         let bytes = b"# -*- coding: latin-1 -*-\nname = '\xe9'\n";
         let err = decode(bytes).unwrap_err();
         assert!(err.contains("latin-1") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn owned_bytes_decode_like_borrowed_ones() {
+        for bytes in [&b"\xEF\xBB\xBFx = 1\n"[..], b"y = 2\n", b"\xEF\xBB\xBF", b""] {
+            assert_eq!(decode_owned(bytes.to_vec()), decode(bytes));
+        }
+        let latin1 = b"# -*- coding: latin-1 -*-\nname = '\xe9'\n";
+        assert_eq!(decode_owned(latin1.to_vec()), decode(latin1));
+    }
+
+    #[test]
+    fn a_file_is_read_into_the_threads_buffer_even_while_another_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let outer = dir.path().join("outer.py");
+        let inner = dir.path().join("inner.py");
+        std::fs::write(&outer, b"\xEF\xBB\xBFouter = 1\n").unwrap();
+        std::fs::write(&inner, "inner = 2\n".repeat(200_000)).unwrap();
+        let read = with_file_text(&outer, |text, bom| {
+            // A search inside a search reads into a buffer of its own.
+            let nested = with_file_text(&inner, |text, bom| (text.len(), bom)).unwrap();
+            (text.to_string(), bom, nested)
+        });
+        assert_eq!(read, Ok(("outer = 1\n".to_string(), true, (2_000_000, false))));
+        // The large file did not stay in the buffer; the next read sees its own text.
+        assert_eq!(with_file_text(&inner, |text, _| text.len()), Ok(2_000_000));
+        assert_eq!(
+            with_file_text(&outer, |text, _| text.to_string()),
+            Ok("outer = 1\n".to_string())
+        );
+        let missing = with_file_text(&dir.path().join("missing.py"), |_, _| ()).unwrap_err();
+        assert!(missing.contains("no such file"), "{missing}");
+        std::fs::write(&inner, b"x = '\xff'\n").unwrap();
+        assert!(with_file_text(&inner, |_, _| ())
+            .unwrap_err()
+            .contains("not valid UTF-8"));
     }
 
     #[test]
