@@ -29,53 +29,121 @@ use std::ops::Range;
 use std::sync::Arc;
 use tree_sitter::Node;
 
+/// A function's parameters as binding a call needs them: names, kinds and
+/// defaults, not annotations. The graph keeps them for every definition of
+/// the repository, so the names are kept end to end in one string, not in
+/// an allocation each.
+#[derive(Clone, Debug, Default)]
+pub struct Params {
+    /// Every name, end to end.
+    names: Box<str>,
+    shapes: Box<[Shape]>,
+}
+
+/// A parameter of [`Params`] but its name: where the name ends in the
+/// names (a `u32`, as the offsets of the tree the names were read from),
+/// and how it is passed.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    end: u32,
+    kind: ParamKind,
+    has_default: bool,
+}
+
+/// A parameter of a definition of the graph.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamRef<'a> {
+    pub name: &'a str,
+    pub kind: ParamKind,
+    pub has_default: bool,
+}
+
+impl Params {
+    fn of(params: &[Param]) -> Params {
+        let mut names = String::with_capacity(params.iter().map(|p| p.name.len()).sum());
+        let shapes = params
+            .iter()
+            .map(|p| {
+                names.push_str(&p.name);
+                Shape {
+                    end: names.len() as u32,
+                    kind: p.kind,
+                    has_default: p.has_default,
+                }
+            })
+            .collect();
+        Params {
+            names: names.into_boxed_str(),
+            shapes,
+        }
+    }
+
+    /// The parameters, in order.
+    pub fn iter(&self) -> impl Iterator<Item = ParamRef<'_>> {
+        let mut start = 0;
+        self.shapes.iter().map(move |shape| {
+            let end = shape.end as usize;
+            let name = &self.names[start..end];
+            start = end;
+            ParamRef {
+                name,
+                kind: shape.kind,
+                has_default: shape.has_default,
+            }
+        })
+    }
+}
+
 /// A function's signature and place, without its tree (its name and
-/// class are the definition's key).
+/// class are the definition's key). Offsets and lines are `u32`, as in the
+/// tree they were read from.
 #[derive(Clone, Debug)]
 pub struct FunctionInfo {
-    pub params: Vec<Param>,
+    pub params: Params,
     /// The bytes of the `function_definition`.
-    pub range: Range<usize>,
+    range: Range<u32>,
     /// The line of the `def` (1-based).
-    pub line: usize,
+    line: u32,
 }
 
 impl FunctionInfo {
     fn of(function: &Function<'_>) -> FunctionInfo {
+        let range = function.node.byte_range();
         FunctionInfo {
-            // Binding a call needs names, kinds and defaults, not annotations.
-            params: function
-                .params
-                .iter()
-                .map(|p| Param {
-                    annotation: None,
-                    name: p.name.clone(),
-                    ..*p
-                })
-                .collect(),
-            range: function.node.byte_range(),
-            line: function.line(),
+            params: Params::of(&function.params),
+            range: range.start as u32..range.end as u32,
+            line: function.node.start_position().row as u32 + 1,
         }
     }
 
+    /// The bytes of the `function_definition`.
+    pub fn range(&self) -> Range<usize> {
+        self.range.start as usize..self.range.end as usize
+    }
+
+    /// The line of the `def` (1-based).
     pub fn line(&self) -> usize {
-        self.line
+        self.line as usize
     }
 }
 
 /// One definition of the repository.
+///
+/// The graph holds one for every function of the files that take part (tens
+/// of thousands in a large repository): names are boxed strings with no
+/// spare capacity, and most of the user names are `None`.
 pub struct Definition {
     pub file: usize,
     pub function: FunctionInfo,
     pub key: DefRef,
     /// An existing parameter named like a user parameter.
-    pub user_param: Option<String>,
+    pub user_param: Option<Box<str>>,
     /// The parameter AUD001 adds (an audited write method lacking it).
-    pub needs_user: Option<String>,
+    pub needs_user: Option<Box<str>>,
     /// The parameter a facade must take and forward (computed).
-    pub facade_user: Option<String>,
+    pub facade_user: Option<Box<str>>,
     /// The name of the user this function holds, if any.
-    pub user_in_scope: Option<String>,
+    pub user_in_scope: Option<Box<str>>,
     pub is_route: bool,
 }
 
@@ -84,7 +152,7 @@ impl Definition {
     pub fn qualified(&self) -> String {
         match &self.key.class {
             Some(class) => format!("{class}.{}", self.key.name),
-            None => self.key.name.clone(),
+            None => self.key.name.to_string(),
         }
     }
 
@@ -97,11 +165,12 @@ impl Definition {
     }
 
     /// Parameters a caller binds (without `self`/`cls` for bound calls).
-    pub fn callable_params(&self, bound: bool) -> Vec<&Param> {
+    pub fn callable_params(&self, bound: bool) -> Vec<ParamRef<'_>> {
         let first_is_self = self
             .function
             .params
-            .first()
+            .iter()
+            .next()
             .is_some_and(|p| p.name == "self" || p.name == "cls");
         let skip = usize::from(bound && first_is_self);
         self.function.params.iter().skip(skip).collect()
@@ -200,9 +269,9 @@ fn node_with_range<'t>(root: Node<'t>, range: &Range<usize>, kind: &str) -> Opti
 struct Draft {
     function: FunctionInfo,
     key: DefRef,
-    user_param: Option<String>,
-    needs_user: Option<String>,
-    user_in_scope: Option<String>,
+    user_param: Option<Box<str>>,
+    needs_user: Option<Box<str>>,
+    user_in_scope: Option<Box<str>>,
     is_route: bool,
 }
 
@@ -224,27 +293,43 @@ fn drafts(
 ) -> Vec<Draft> {
     let settings = &workspace.config.settings;
     let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
+    // The file's definitions share one copy of the module's name and of
+    // each class's.
+    let module_name: Arc<str> = module.name.as_str().into();
+    let mut classes: Vec<Arc<str>> = Vec::new();
     funcs
         .iter()
         .map(|function| Draft {
             function: FunctionInfo::of(function),
             key: DefRef {
-                module: module.name.clone(),
-                class: function.class.clone(),
-                name: function.name.clone(),
+                module: module_name.clone(),
+                class: function.class.as_deref().map(|c| shared(&mut classes, c)),
+                name: function.name.as_str().into(),
             },
             user_param: function
                 .params
                 .iter()
                 .find(|p| user_names.iter().any(|u| **u == p.name) && p.kind != ParamKind::VarArgs)
-                .map(|p| p.name.clone()),
+                .map(|p| p.name.as_str().into()),
             needs_user: needs_user
                 .and_then(|n| n.iter().find(|(start, _)| *start == function.node.start_byte()))
-                .map(|(_, p)| p.clone()),
-            user_in_scope: user_in_scope(function, text, settings),
+                .map(|(_, p)| p.as_str().into()),
+            user_in_scope: user_in_scope(function, text, settings).map(String::into_boxed_str),
             is_route: is_route(function, text),
         })
         .collect()
+}
+
+/// The copy of `name` among `names`, added when missing (a file's classes:
+/// few, and a class's methods come one after another, so the last added is
+/// looked at first).
+fn shared(names: &mut Vec<Arc<str>>, name: &str) -> Arc<str> {
+    if let Some(found) = names.iter().rev().find(|n| ***n == *name) {
+        return found.clone();
+    }
+    let new: Arc<str> = name.into();
+    names.push(new.clone());
+    new
 }
 
 /// The definitions of a file the per-file check has parsed anyway, when
@@ -393,10 +478,9 @@ fn check_calls(checker: &mut CallerChecker<'_>, notes: &mut Vec<String>, audited
             let call_text = &site.first_line;
             match &site.dynamic {
                 Some(Some(class))
-                    if graph
-                        .definitions
-                        .iter()
-                        .any(|d| d.key.class.as_ref() == Some(&class.name) && d.effective_user().is_some()) =>
+                    if graph.definitions.iter().any(|d| {
+                        d.key.class.as_deref() == Some(class.name.as_str()) && d.effective_user().is_some()
+                    }) =>
                 {
                     notes.push(format!("{display}:{line}: `{call_text}` calls a method of `{}` by name; it cannot be checked (AUD012-AUD014) nor fixed", class.name));
                 }
@@ -522,7 +606,7 @@ impl CallGraph {
                 .definitions
                 .iter()
                 .filter(|d| d.effective_user().is_some())
-                .map(|d| d.key.name.clone())
+                .map(|d| d.key.name.to_string())
                 .collect();
             if wanted == names || wanted.is_empty() {
                 break;
@@ -601,7 +685,7 @@ impl CallGraph {
         self.by_method.extend(
             (first..)
                 .zip(added)
-                .filter_map(|(id, d)| Some((hash_of((d.key.class.as_ref()?, &d.key.name)), id))),
+                .filter_map(|(id, d)| Some((hash_of((d.key.class.as_deref()?, &*d.key.name)), id))),
         );
     }
 
@@ -617,8 +701,8 @@ impl CallGraph {
         {
             return Some(i);
         }
-        let class = key.class.as_ref()?;
-        let mut seen = vec![class.clone()];
+        let class = key.class.as_deref()?;
+        let mut seen = vec![class.to_string()];
         let mut stack = workspace
             .index
             .class(class)
@@ -629,8 +713,9 @@ impl CallGraph {
                 continue;
             }
             seen.push(base.clone());
-            let mut methods = self.by_method.get(hash_of((&base, &key.name))).filter(|i| {
-                self.definitions[*i].key.class.as_ref() == Some(&base) && self.definitions[*i].key.name == key.name
+            let mut methods = self.by_method.get(hash_of((base.as_str(), &*key.name))).filter(|i| {
+                self.definitions[*i].key.class.as_deref() == Some(base.as_str())
+                    && self.definitions[*i].key.name == key.name
             });
             if let (Some(only), None) = (methods.next(), methods.next()) {
                 return Some(only);
@@ -690,7 +775,7 @@ impl CallGraph {
                     }
                     let write_named = settings.kind_from_name(&c.key.name).is_some();
                     if write_named || self.called_with_user(workspace, caller) {
-                        changes.push((caller, user.to_string()));
+                        changes.push((caller, Box::<str>::from(user)));
                     }
                 }
             }
@@ -877,7 +962,7 @@ impl<'a> CallerChecker<'a> {
         let file = d.file;
         let text = self.text(file);
         let source = self.parse(file)?;
-        let node = node_with_range(source.root(), &d.function.range, "function_definition")?;
+        let node = node_with_range(source.root(), &d.function.range(), "function_definition")?;
         let stylist = self.stylist(file);
         let edits = rules::fix_parts::add_user_parameter(&text, node, &user, &stylist)?;
         out.entry(file).or_default().extend(edits);
@@ -939,7 +1024,7 @@ pub fn check(
         .definitions
         .iter()
         .filter(|d| d.effective_user().is_some())
-        .map(|d| d.key.name.as_str())
+        .map(|d| &*d.key.name)
         .collect();
     // The files with calls, in runs of neighbours checked in parallel, each
     // run by its own checker (its parsed files and texts freed after it);

@@ -17,6 +17,7 @@ use super::module::{Binding, ModuleFacts};
 use super::source::{dotted_name, scope_descendants, statements};
 use crate::settings::Settings;
 use std::collections::HashMap;
+use std::sync::Arc;
 use tree_sitter::Node;
 
 /// A class by module and name.
@@ -27,11 +28,16 @@ pub struct ClassRef {
 }
 
 /// A function or method by where it is defined.
+///
+/// The call graph keeps one for every definition of the repository: the
+/// module and class names are shared (`Arc`) by the definitions of a file
+/// rather than copied into each, and the name takes no spare capacity.
+/// Equality, order and hash are those of the names' text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DefRef {
-    pub module: String,
-    pub class: Option<String>,
-    pub name: String,
+    pub module: Arc<str>,
+    pub class: Option<Arc<str>>,
+    pub name: Box<str>,
 }
 
 /// One call, with what it reaches.
@@ -175,7 +181,7 @@ fn resolve_in(index: &RepoIndex, module: &ModuleFacts, name: &str, depth: usize)
                 }))
             } else {
                 Some(Resolved::Function(DefRef {
-                    module: module.name.clone(),
+                    module: module.name.as_str().into(),
                     class: None,
                     name: name.into(),
                 }))
@@ -392,9 +398,9 @@ pub fn call_sites<'t>(
                     };
                     let class = instance_class(&scope, object, node.start_byte(), 0);
                     let callee = class.map(|c| DefRef {
-                        module: c.module,
-                        class: Some(c.name),
-                        name: name.clone(),
+                        module: c.module.into(),
+                        class: Some(c.name.into()),
+                        name: name.as_str().into(),
                     });
                     out.push(CallSite {
                         call: node,

@@ -41,7 +41,7 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
                 ParamKind::VarArgs | ParamKind::VarKeyword | ParamKind::PositionalOnly
             )
         })
-        .map(|p| p.name.clone())
+        .map(|p| p.name.to_string())
         .collect();
     // The parameter AUD001 (or a facade fix) is about to add is accepted.
     if let Some(user) = definition.effective_user() {

@@ -48,7 +48,7 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
     let keywords: Vec<String> = site.keywords(&text).into_iter().map(|(k, _)| k).collect();
     for (i, param) in params.iter().enumerate() {
         // Verify that a user parameter receives a positional argument...
-        if !user_names.contains(&&param.name) {
+        if !user_names.iter().any(|u| *u == param.name) {
             continue;
         }
         let Some(argument) = arguments.get(i) else { continue };
@@ -62,8 +62,8 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
         for (j, shifted) in arguments.iter().enumerate().skip(i) {
             let Some(target) = params.get(j + 1) else { break };
             if target.kind != ParamKind::Positional
-                || user_names.contains(&&target.name)
-                || keywords.contains(&target.name)
+                || user_names.iter().any(|u| *u == target.name)
+                || keywords.iter().any(|k| k == target.name)
             {
                 break;
             }
