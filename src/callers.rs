@@ -127,27 +127,70 @@ impl FunctionInfo {
     }
 }
 
+/// The user names of a definition.
+#[derive(Debug, Default)]
+struct UserNames {
+    /// An existing parameter named like a user parameter.
+    param: Option<Box<str>>,
+    /// The parameter AUD001 adds (an audited write method lacking it).
+    needed: Option<Box<str>>,
+    /// The parameter a facade must take and forward (computed).
+    facade: Option<Box<str>>,
+    /// The name of the user the function holds, if any.
+    in_scope: Option<Box<str>>,
+}
+
+impl UserNames {
+    /// The names boxed, or `None` when there is none: most definitions (six
+    /// in seven in a large repository) name no user, and keep no box.
+    fn boxed(self) -> Option<Box<UserNames>> {
+        let any = self.param.is_some() || self.needed.is_some() || self.facade.is_some() || self.in_scope.is_some();
+        any.then(|| Box::new(self))
+    }
+}
+
 /// One definition of the repository.
 ///
 /// The graph holds one for every function of the files that take part (tens
 /// of thousands in a large repository): names are boxed strings with no
-/// spare capacity, and most of the user names are `None`.
+/// spare capacity, and the user names are boxed apart, when there are any.
 pub struct Definition {
     pub file: usize,
     pub function: FunctionInfo,
     pub key: DefRef,
-    /// An existing parameter named like a user parameter.
-    pub user_param: Option<Box<str>>,
-    /// The parameter AUD001 adds (an audited write method lacking it).
-    pub needs_user: Option<Box<str>>,
-    /// The parameter a facade must take and forward (computed).
-    pub facade_user: Option<Box<str>>,
-    /// The name of the user this function holds, if any.
-    pub user_in_scope: Option<Box<str>>,
+    users: Option<Box<UserNames>>,
     pub is_route: bool,
 }
 
 impl Definition {
+    /// An existing parameter named like a user parameter.
+    pub fn user_param(&self) -> Option<&str> {
+        self.users.as_ref()?.param.as_deref()
+    }
+
+    /// The parameter AUD001 adds (an audited write method lacking it).
+    pub fn needs_user(&self) -> Option<&str> {
+        self.users.as_ref()?.needed.as_deref()
+    }
+
+    /// The parameter a facade must take and forward (computed).
+    pub fn facade_user(&self) -> Option<&str> {
+        self.users.as_ref()?.facade.as_deref()
+    }
+
+    /// The name of the user this function holds, if any.
+    pub fn user_in_scope(&self) -> Option<&str> {
+        self.users.as_ref()?.in_scope.as_deref()
+    }
+
+    /// Make the function a facade taking `user`, unless it is one already.
+    fn make_facade(&mut self, user: &str) {
+        self.users
+            .get_or_insert_with(Box::default)
+            .facade
+            .get_or_insert_with(|| user.into());
+    }
+
     /// `Class.method` or `function`.
     pub fn qualified(&self) -> String {
         match &self.key.class {
@@ -158,10 +201,7 @@ impl Definition {
 
     /// The user parameter the function has or will have.
     pub fn effective_user(&self) -> Option<&str> {
-        self.user_param
-            .as_deref()
-            .or(self.needs_user.as_deref())
-            .or(self.facade_user.as_deref())
+        self.user_param().or(self.needs_user()).or(self.facade_user())
     }
 
     /// Parameters a caller binds (without `self`/`cls` for bound calls).
@@ -269,9 +309,7 @@ fn node_with_range<'t>(root: Node<'t>, range: &Range<usize>, kind: &str) -> Opti
 struct Draft {
     function: FunctionInfo,
     key: DefRef,
-    user_param: Option<Box<str>>,
-    needs_user: Option<Box<str>>,
-    user_in_scope: Option<Box<str>>,
+    users: Option<Box<UserNames>>,
     is_route: bool,
 }
 
@@ -306,15 +344,19 @@ fn drafts(
                 class: function.class.as_deref().map(|c| shared(&mut classes, c)),
                 name: function.name.as_str().into(),
             },
-            user_param: function
-                .params
-                .iter()
-                .find(|p| user_names.iter().any(|u| **u == p.name) && p.kind != ParamKind::VarArgs)
-                .map(|p| p.name.as_str().into()),
-            needs_user: needs_user
-                .and_then(|n| n.iter().find(|(start, _)| *start == function.node.start_byte()))
-                .map(|(_, p)| p.as_str().into()),
-            user_in_scope: user_in_scope(function, text, settings).map(String::into_boxed_str),
+            users: UserNames {
+                param: function
+                    .params
+                    .iter()
+                    .find(|p| user_names.iter().any(|u| **u == p.name) && p.kind != ParamKind::VarArgs)
+                    .map(|p| p.name.as_str().into()),
+                needed: needs_user
+                    .and_then(|n| n.iter().find(|(start, _)| *start == function.node.start_byte()))
+                    .map(|(_, p)| p.as_str().into()),
+                facade: None,
+                in_scope: user_in_scope(function, text, settings).map(String::into_boxed_str),
+            }
+            .boxed(),
             is_route: is_route(function, text),
         })
         .collect()
@@ -662,10 +704,7 @@ impl CallGraph {
                         file: i,
                         function: draft.function,
                         key: draft.key,
-                        user_param: draft.user_param,
-                        needs_user: draft.needs_user,
-                        facade_user: None,
-                        user_in_scope: draft.user_in_scope,
+                        users: draft.users,
                         is_route: draft.is_route,
                     });
                 }
@@ -767,7 +806,7 @@ impl CallGraph {
                         continue;
                     };
                     let c = &self.definitions[caller];
-                    if c.user_in_scope.is_some() || c.effective_user().is_some() || c.is_route || caller == callee {
+                    if c.user_in_scope().is_some() || c.effective_user().is_some() || c.is_route || caller == callee {
                         continue;
                     }
                     if self.passes_user(&site.arguments, site.bound, &self.definitions[callee], user) {
@@ -775,7 +814,7 @@ impl CallGraph {
                     }
                     let write_named = settings.kind_from_name(&c.key.name).is_some();
                     if write_named || self.called_with_user(workspace, caller) {
-                        changes.push((caller, Box::<str>::from(user)));
+                        changes.push((caller, user.to_string()));
                     }
                 }
             }
@@ -783,7 +822,7 @@ impl CallGraph {
                 break;
             }
             for (i, user) in changes {
-                self.definitions[i].facade_user.get_or_insert(user);
+                self.definitions[i].make_facade(&user);
             }
         }
     }
@@ -794,7 +833,7 @@ impl CallGraph {
                 self.callee(workspace, s) == Some(target)
                     && self.caller(file, s).is_some_and(|c| {
                         let d = &self.definitions[c];
-                        d.user_in_scope.is_some() || d.effective_user().is_some()
+                        d.user_in_scope().is_some() || d.effective_user().is_some()
                     })
             })
         })
@@ -953,10 +992,10 @@ impl<'a> CallerChecker<'a> {
         let mut out: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
         let graph = self.graph;
         let d = &graph.definitions[def];
-        if d.user_param.is_some() || depth > 8 {
+        if d.user_param().is_some() || depth > 8 {
             return Some(out);
         }
-        let Some(user) = d.needs_user.clone().or_else(|| d.facade_user.clone()) else {
+        let Some(user) = d.needs_user().or(d.facade_user()) else {
             return Some(out);
         };
         let file = d.file;
@@ -964,9 +1003,9 @@ impl<'a> CallerChecker<'a> {
         let source = self.parse(file)?;
         let node = node_with_range(source.root(), &d.function.range(), "function_definition")?;
         let stylist = self.stylist(file);
-        let edits = rules::fix_parts::add_user_parameter(&text, node, &user, &stylist)?;
+        let edits = rules::fix_parts::add_user_parameter(&text, node, user, &stylist)?;
         out.entry(file).or_default().extend(edits);
-        if d.facade_user.is_some() {
+        if d.facade_user().is_some() {
             // Forward it to every call that drops it.
             let workspace = self.workspace;
             let sites = graph.calls[file].iter().filter(|s| graph.caller(file, s) == Some(def));
@@ -981,7 +1020,7 @@ impl<'a> CallerChecker<'a> {
                     continue;
                 }
                 let call = site.locate(source.root(), &text)?;
-                let more = self.pass_user_edits(file, &call, callee, callee_user, &user, depth + 1)?;
+                let more = self.pass_user_edits(file, &call, callee, callee_user, user, depth + 1)?;
                 for (f, e) in more {
                     out.entry(f).or_default().extend(e);
                 }

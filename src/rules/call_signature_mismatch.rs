@@ -79,12 +79,13 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
                 [only] => {
                     let only = only.to_string();
                     node.child_by_field_name("name").and_then(|name| {
-                        let mut edits =
-                            if definition.user_param.is_none() && definition.effective_user() == Some(only.as_str()) {
-                                checker.take_user_edits(callee, 0)?
-                            } else {
-                                BTreeMap::new()
-                            };
+                        let mut edits = if definition.user_param().is_none()
+                            && definition.effective_user() == Some(only.as_str())
+                        {
+                            checker.take_user_edits(callee, 0)?
+                        } else {
+                            BTreeMap::new()
+                        };
                         edits.entry(file).or_default().push(replace_node(name, &only));
                         Some(edits)
                     })

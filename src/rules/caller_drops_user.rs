@@ -48,7 +48,7 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
         .next()
         .unwrap_or_default()
         .to_string();
-    let (message, edits) = if let Some(holder) = holder_definition.user_in_scope.clone() {
+    let (message, edits) = if let Some(holder) = holder_definition.user_in_scope().map(str::to_string) {
         (
             format!(
                 "`{call_text}` does not pass the user although `{holder}` is in scope: `{callee_name}` records nobody"
@@ -64,7 +64,7 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
             checker.take_user_edits(caller, 0).and_then(|mut edits| {
                 // A write method that only needs the parameter (not a facade)
                 // forwards it here.
-                if holder_definition.facade_user.is_none() {
+                if holder_definition.facade_user().is_none() {
                     let more = checker.pass_user_edits(file, site, callee, &user, &own, 1)?;
                     for (f, e) in more {
                         edits.entry(f).or_default().extend(e);
