@@ -510,7 +510,7 @@ fn mention_matcher<I: AsRef<[u8]>>(names: impl IntoIterator<Item = I>) -> Option
 fn check_calls(checker: &mut CallerChecker<'_>, notes: &mut Vec<String>, audited_names: &[&str], file: usize) {
     let workspace = checker.workspace;
     let graph = checker.graph;
-    let sites = &graph.calls[file];
+    let sites = graph.calls_of(file);
     let mut source = None;
     for site in sites {
         let caller = graph.caller(file, site);
@@ -583,10 +583,11 @@ fn hash_of(value: impl std::hash::Hash) -> u64 {
 /// Every definition and call of the repository.
 pub struct CallGraph {
     pub definitions: Vec<Definition>,
-    /// Per file: its call sites.
-    pub calls: Vec<Vec<Site>>,
-    /// Per file: definition indices of its functions, in the file's order.
-    pub file_definitions: Vec<Vec<usize>>,
+    /// The call sites of the files that have any (a few in a thousand), by file.
+    pub calls: BTreeMap<usize, Vec<Site>>,
+    /// Per file: the indices of its functions' definitions, in the file's
+    /// order (a file's definitions join the graph together).
+    file_definitions: Vec<Range<u32>>,
     /// Definitions by their key, and methods by class and name.
     by_key: HashIndex,
     by_method: HashIndex,
@@ -603,8 +604,8 @@ impl CallGraph {
         let files = workspace.files.len();
         let mut graph = CallGraph {
             definitions: Vec::new(),
-            calls: vec![Vec::new(); files],
-            file_definitions: vec![Vec::new(); files],
+            calls: BTreeMap::new(),
+            file_definitions: vec![0..0; files],
             by_key: HashIndex::default(),
             by_method: HashIndex::default(),
         };
@@ -697,9 +698,8 @@ impl CallGraph {
             let Some(found) = found else { continue };
             if let Some(drafts) = found.drafts {
                 included[i] = true;
+                let start = self.definitions.len() as u32;
                 for draft in drafts {
-                    let id = self.definitions.len();
-                    self.file_definitions[i].push(id);
                     self.definitions.push(Definition {
                         file: i,
                         function: draft.function,
@@ -708,9 +708,10 @@ impl CallGraph {
                         is_route: draft.is_route,
                     });
                 }
+                self.file_definitions[i] = start..self.definitions.len() as u32;
             }
             if !found.sites.is_empty() {
-                let calls = &mut self.calls[i];
+                let calls = self.calls.entry(i).or_default();
                 calls.extend(found.sites);
                 // In the file's order: by calling function, then by place.
                 calls.sort_by_key(|s| (s.caller, s.range.start));
@@ -768,7 +769,13 @@ impl CallGraph {
 
     /// The definition that makes call `site` of file `file`.
     pub fn caller(&self, file: usize, site: &Site) -> Option<usize> {
-        site.caller.and_then(|i| self.file_definitions[file].get(i).copied())
+        let ids = &self.file_definitions[file];
+        site.caller.and_then(|i| (ids.start as usize..ids.end as usize).nth(i))
+    }
+
+    /// The call sites of file `file`.
+    pub fn calls_of(&self, file: usize) -> &[Site] {
+        self.calls.get(&file).map_or(&[], Vec::as_slice)
     }
 
     /// Whether a call passing `arguments` passes the user parameter `user` of `callee`.
@@ -797,7 +804,7 @@ impl CallGraph {
         let settings = &workspace.config.settings;
         for _ in 0..8 {
             let mut changes = Vec::new();
-            for (file, sites) in self.calls.iter().enumerate() {
+            for (&file, sites) in &self.calls {
                 for site in sites {
                     let (Some(callee), Some(caller)) = (self.callee(workspace, site), self.caller(file, site)) else {
                         continue;
@@ -828,7 +835,7 @@ impl CallGraph {
     }
 
     fn called_with_user(&self, workspace: &Workspace, target: usize) -> bool {
-        self.calls.iter().enumerate().any(|(file, sites)| {
+        self.calls.iter().any(|(&file, sites)| {
             sites.iter().any(|s| {
                 self.callee(workspace, s) == Some(target)
                     && self.caller(file, s).is_some_and(|c| {
@@ -1008,7 +1015,10 @@ impl<'a> CallerChecker<'a> {
         if d.facade_user().is_some() {
             // Forward it to every call that drops it.
             let workspace = self.workspace;
-            let sites = graph.calls[file].iter().filter(|s| graph.caller(file, s) == Some(def));
+            let sites = graph
+                .calls_of(file)
+                .iter()
+                .filter(|s| graph.caller(file, s) == Some(def));
             for site in sites {
                 let Some(callee) = graph.callee(workspace, site) else {
                     continue;
@@ -1068,7 +1078,7 @@ pub fn check(
     // The files with calls, in runs of neighbours checked in parallel, each
     // run by its own checker (its parsed files and texts freed after it);
     // the findings keep the files' order.
-    let with_calls: Vec<usize> = (0..graph.calls.len()).filter(|f| !graph.calls[*f].is_empty()).collect();
+    let with_calls: Vec<usize> = graph.calls.keys().copied().collect();
     let run = (with_calls.len() / (rayon::current_num_threads() * 8)).max(1);
     let parts: Vec<(Vec<CallerFinding>, Vec<String>)> = with_calls
         .par_chunks(run)
