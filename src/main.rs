@@ -13,7 +13,36 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// jemalloc's options (its `malloc_conf`, a C string): pages freed are
+/// returned within a second rather than ten. A run frees most of what it
+/// allocates (each file's text and tree) within a few seconds; measured on
+/// a 250 MB tree, peak RSS 61 to 55 MB at the same speed.
+/// `_RJEM_MALLOC_CONF` in the environment still overrides it.
+#[cfg(all(not(target_env = "msvc"), not(target_os = "windows")))]
+#[export_name = "_rjem_malloc_conf"]
+pub static MALLOC_CONF: &[u8; 20] = b"dirty_decay_ms:1000\0";
+
+/// Tree-sitter allocates its trees and parse stacks with C's `malloc`:
+/// route it to jemalloc too, so that memory a tree frees serves the next
+/// allocation of either side (two allocators each keep their own freed
+/// pages: 7 MB more peak RSS on a 250 MB tree).
+fn share_the_allocator_with_tree_sitter() {
+    #[cfg(all(not(target_env = "msvc"), not(target_os = "windows")))]
+    // SAFETY: called first thing in `main`, once, before any tree-sitter
+    // object exists; the four functions are jemalloc's, a complete set.
+    unsafe {
+        use tikv_jemalloc_sys as je;
+        tree_sitter::set_allocator(Some(tree_sitter::Allocator {
+            malloc: je::malloc,
+            calloc: je::calloc,
+            realloc: je::realloc,
+            free: je::free,
+        }));
+    }
+}
+
 fn main() -> ExitCode {
+    share_the_allocator_with_tree_sitter();
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();

@@ -493,3 +493,19 @@ fn a_mixin_without_the_setters_is_said_once_and_no_setter_is_injected() {
     let out = auditfix(dir.path(), &["fix", "--unsafe"]);
     assert!(!stdout(&out).contains("set_created_by"), "{}", stdout(&out));
 }
+
+/// The allocator reads the options the binary sets (a renamed symbol would
+/// leave jemalloc's defaults, and ten seconds of freed pages resident).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_allocator_returns_freed_pages_within_a_second() {
+    let dir = repo();
+    let output = Command::new(env!("CARGO_BIN_EXE_auditfix"))
+        .args(["check", "."])
+        .current_dir(dir.path())
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .output()
+        .unwrap();
+    let stats = stderr(&output);
+    assert!(stats.contains("opt.dirty_decay_ms: 1000"), "{stats}");
+}
