@@ -822,12 +822,18 @@ fn converge(
     let mut rejected: Vec<(Rule, usize, usize)> = Vec::new();
     let mut remaining = Vec::new();
     let mut settled = false;
+    // The text of the next pass, parsed when its syntax was checked.
+    let mut next: Option<SourceFile> = None;
     for pass in 0..MAX_PASSES {
         let reparsed;
         let (source, module) = if pass == 0 {
             (first, first_module)
         } else {
-            let Ok(source) = SourceFile::parse(text.clone(), file.bom) else {
+            let parsed = match next.take() {
+                Some(source) => Ok(source),
+                None => SourceFile::parse(text.clone(), file.bom),
+            };
+            let Ok(source) = parsed else {
                 // Cannot happen: every accepted pass re-parsed cleanly.
                 problems.push("internal error: a fixed text failed to parse; its fixes were not kept".into());
                 text = original.clone();
@@ -867,7 +873,15 @@ fn converge(
         } else {
             outcome.output
         };
-        if breaks_syntax(&new_text) {
+        if new_text == text {
+            for i in outcome.applied {
+                applied.push(ordered[i].clone());
+            }
+            settled = true;
+            break;
+        }
+        // Parsed once: to tell whether it broke the syntax, and for the next pass.
+        let Ok(parsed) = SourceFile::parse(new_text, file.bom) else {
             // Find the fixes that break the syntax on their own, drop them, retry.
             let mut culprits = 0;
             for d in &ordered {
@@ -891,15 +905,12 @@ fn converge(
                 problems.push("fixes that are valid alone broke the syntax together; applied one at a time".into());
             }
             continue;
-        }
+        };
         for i in outcome.applied {
             applied.push(ordered[i].clone());
         }
-        if new_text == text {
-            settled = true;
-            break;
-        }
-        text = new_text;
+        text = parsed.text.clone();
+        next = Some(parsed);
     }
     if !settled {
         problems.push(format!(
