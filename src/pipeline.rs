@@ -575,13 +575,26 @@ impl Workspace {
     /// at all. Files that cannot change (context of the project, files no
     /// rule can find anything in) are not listed.
     pub fn fix(&self, unsafe_fixes: bool) -> Vec<FixedFile> {
+        self.fix_reporting(unsafe_fixes, true)
+    }
+
+    /// [`Workspace::fix`]; without `unchanged_texts`, a file no fix changed
+    /// keeps no text (its `original` and `fixed` are empty), for output
+    /// that shows changes only: the results of a large repository then do
+    /// not hold a copy of every candidate file.
+    pub fn fix_reporting(&self, unsafe_fixes: bool, unchanged_texts: bool) -> Vec<FixedFile> {
         let mut fixed: Vec<FixedFile> = self
             .files
             .par_iter()
             .filter(|file| file.target && file.candidate)
             .filter_map(|file| {
                 let enabled = self.enabled(&file.display);
-                fix_file(file, self, &enabled, unsafe_fixes)
+                let fixed = fix_file(file, self, &enabled, unsafe_fixes)?;
+                Some(if unchanged_texts {
+                    fixed
+                } else {
+                    fixed.texts_if_changed()
+                })
             })
             .collect();
         if unsafe_fixes {
@@ -663,23 +676,29 @@ impl Workspace {
         let mut position: std::collections::HashMap<usize, usize> =
             fixed.iter().enumerate().map(|(k, f)| (f.id, k)).collect();
         let mut slot = |fixed: &mut Vec<FixedFile>, id: usize| -> usize {
-            *position.entry(id).or_insert_with(|| {
+            let k = *position.entry(id).or_insert_with(|| {
                 let file = &after.files[id];
-                let original = texts.get(&id).cloned().unwrap_or_default();
                 fixed.push(FixedFile {
                     id,
                     path: file.path.to_path_buf(),
                     display: file.display.to_path_buf(),
-                    original_bytes: SourceFile::to_bytes(&original, file.bom),
-                    fixed: original.clone(),
-                    original,
+                    original: String::new(),
+                    fixed: String::new(),
                     bom: file.bom,
                     applied: Vec::new(),
                     remaining: Vec::new(),
                     problems: Vec::new(),
                 });
                 fixed.len() - 1
-            })
+            });
+            // A file the per-file fixes left unchanged (and, maybe, without
+            // its text): the text the callers' fixes were computed on.
+            if !fixed[k].changed() && fixed[k].original.is_empty() {
+                let original = texts.get(&id).cloned().unwrap_or_default();
+                fixed[k].fixed = original.clone();
+                fixed[k].original = original;
+            }
+            k
         };
         for i in &broken {
             let k = slot(fixed, *i);
@@ -767,7 +786,8 @@ pub struct FixedFile {
     pub id: usize,
     pub path: PathBuf,
     pub display: PathBuf,
-    pub original_bytes: Vec<u8>,
+    /// The text as read, and as fixed (both empty when no fix changed the
+    /// file and [`Workspace::fix_reporting`] was asked to keep no text).
     pub original: String,
     pub fixed: String,
     pub bom: bool,
@@ -783,6 +803,20 @@ pub struct FixedFile {
 impl FixedFile {
     pub fn changed(&self) -> bool {
         self.original != self.fixed
+    }
+
+    /// The bytes read, which the file must still hold when it is written.
+    pub fn original_bytes(&self) -> Vec<u8> {
+        SourceFile::to_bytes(&self.original, self.bom)
+    }
+
+    /// Without the texts when nothing changed (see [`FixedFile::original`]).
+    fn texts_if_changed(mut self) -> FixedFile {
+        if !self.changed() {
+            self.original = String::new();
+            self.fixed = String::new();
+        }
+        self
     }
 
     /// The bytes to write (the BOM restored).
@@ -921,7 +955,6 @@ fn converge(
         id: file.id,
         path: file.path.to_path_buf(),
         display: file.display.to_path_buf(),
-        original_bytes: SourceFile::to_bytes(&original, file.bom),
         original,
         fixed: text,
         bom: file.bom,
@@ -1005,6 +1038,35 @@ pub fn apply_selected(text: &str, fixes: &[&auditfix_transforms::Fix]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fix_keeping_no_unchanged_text_changes_the_same_files_alike() {
+        let paths = vec![PathBuf::from("examples/audit_app")];
+        let config = crate::config::load(&paths, &crate::config::Overrides::default()).unwrap();
+        let workspace = Workspace::load(&paths, config);
+        for unsafe_fixes in [false, true] {
+            let full = workspace.fix_reporting(unsafe_fixes, true);
+            let lean = workspace.fix_reporting(unsafe_fixes, false);
+            assert_eq!(full.len(), lean.len());
+            let mut unchanged = 0;
+            for (f, l) in full.iter().zip(&lean) {
+                assert_eq!((&f.path, f.changed()), (&l.path, l.changed()));
+                let codes = |d: &[Diagnostic]| d.iter().map(|d| (d.rule, d.range.clone())).collect::<Vec<_>>();
+                assert_eq!(codes(&f.applied), codes(&l.applied));
+                assert_eq!(codes(&f.remaining), codes(&l.remaining));
+                assert_eq!(f.problems, l.problems);
+                if f.changed() {
+                    assert_eq!((&f.original, &f.fixed), (&l.original, &l.fixed));
+                    assert_eq!(f.original_bytes(), l.original_bytes());
+                } else {
+                    unchanged += 1;
+                    assert!(!f.original.is_empty() && f.original == f.fixed);
+                    assert!(l.original.is_empty() && l.fixed.is_empty());
+                }
+            }
+            assert!(unchanged > 0 && full.iter().any(FixedFile::changed), "{unsafe_fixes}");
+        }
+    }
 
     #[test]
     fn a_report_without_edits_keeps_every_finding_and_its_applicability() {

@@ -28,7 +28,8 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     if args.interactive {
         return super::interactive::run(args, &workspace, stdout, stderr);
     }
-    let fixed = workspace.fix(args.unsafe_fixes);
+    // Only the changes are shown or written: unchanged files keep no text.
+    let fixed = workspace.fix_reporting(args.unsafe_fixes, false);
     // Files found unreadable or unparsable only when the fixes needed them.
     for error in workspace.late_errors() {
         writeln!(stderr, "error: {}: {}", error.path.display(), error.message)?;
@@ -132,7 +133,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     let mut written = 0;
     let mut fixed_count = 0;
     for file in &changed {
-        match writer.write(&file.path, &file.original_bytes, &file.fixed_bytes()) {
+        match writer.write(&file.path, &file.original_bytes(), &file.fixed_bytes()) {
             Ok(()) => {
                 written += 1;
                 fixed_count += file.applied.len();
