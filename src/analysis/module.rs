@@ -75,41 +75,33 @@ impl<V> std::ops::Index<&str> for NameMap<V> {
 
 /// A set of names, kept as one sorted vector (see [`NameMap`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NameSet {
-    names: Vec<String>,
-}
+pub struct NameSet(NameMap<()>);
 
 impl NameSet {
     /// Add `name`; `false` when it was there.
     pub fn insert(&mut self, name: String) -> bool {
-        match self.names.binary_search(&name) {
-            Ok(_) => false,
-            Err(i) => {
-                self.names.insert(i, name);
-                true
-            }
-        }
+        self.0.insert(name, ()).is_none()
     }
 
     pub fn contains(&self, name: &str) -> bool {
-        self.names.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+        self.0.contains_key(name)
     }
 
     /// The names, in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, String> {
-        self.names.iter()
+    pub fn iter(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(name, _)| name)
     }
 
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.0.is_empty()
     }
 
     fn shrink_to_fit(&mut self) {
-        self.names.shrink_to_fit();
+        self.0.shrink_to_fit();
     }
 }
 
