@@ -236,3 +236,65 @@ pub fn check_file(
         needs_user,
     }
 }
+
+/// The write methods of one file as the analysis sees them, one line each,
+/// for tests and `--explain`-style debugging:
+/// `Class.method <kind> session=<expr>(<sync|async|unknown>) <var>=<Model>(<new|loaded>) ...`
+/// (`-` when no entity is proven). Functions that are not write methods
+/// are not listed.
+pub fn describe_file(
+    text: &str,
+    root: Node<'_>,
+    module: &ModuleFacts,
+    index: &RepoIndex,
+    settings: &Settings,
+) -> Vec<String> {
+    let checker = Checker {
+        text,
+        root,
+        module,
+        index,
+        settings,
+        stylist: std::cell::OnceCell::new(),
+        lines: std::cell::OnceCell::new(),
+        imports: std::cell::RefCell::default(),
+        mixin_fits: true,
+        enabled: &|_| true,
+        diagnostics: Vec::new(),
+    };
+    let is_model = |name: &str| checker.is_model(name);
+    functions(root, text)
+        .into_iter()
+        .filter(|f| f.class.as_deref() != Some(settings.mixin_class.as_str()))
+        .filter_map(|f| write_method(f, text, settings, module, &is_model))
+        .map(|m| {
+            let kind = match (m.kind, m.hard_delete) {
+                (Kind::Create, _) => "create",
+                (Kind::Update, _) => "update",
+                (Kind::Delete, false) => "delete",
+                (Kind::Delete, true) => "hard-delete",
+            };
+            let entities: Vec<String> = m
+                .entities
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}={}({})",
+                        e.variable,
+                        e.model.as_deref().unwrap_or("?"),
+                        if e.constructor.is_some() { "new" } else { "loaded" }
+                    )
+                })
+                .collect();
+            let entities = if entities.is_empty() {
+                "-".to_string()
+            } else {
+                entities.join(" ")
+            };
+            format!(
+                "{} {kind} session={}(unknown) {entities}",
+                m.function.qualified, m.session
+            )
+        })
+        .collect()
+}

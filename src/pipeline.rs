@@ -757,6 +757,31 @@ impl Workspace {
             .unzip()
     }
 
+    /// What the analysis sees in each target file: its write methods, as
+    /// [`crate::checker::describe_file`] renders them, by display path.
+    pub fn describe(&self) -> Vec<(PathBuf, Vec<String>)> {
+        self.files
+            .iter()
+            .filter(|f| f.target)
+            .filter_map(|file| {
+                file.with_source(|source| {
+                    let module = self.module_of(file, source)?;
+                    Some((
+                        file.display.to_path_buf(),
+                        crate::checker::describe_file(
+                            &source.text,
+                            source.root(),
+                            module,
+                            &self.index,
+                            &self.config.settings,
+                        ),
+                    ))
+                })
+                .flatten()
+            })
+            .collect()
+    }
+
     /// The module facts of `file`, parsed as `source`.
     pub fn module_of(&self, file: &LoadedFile, source: &SourceFile) -> Option<&ModuleFacts> {
         self.index.facts_or(file.id, || {
