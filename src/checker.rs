@@ -130,8 +130,13 @@ impl<'a> Checker<'a> {
         self.index.inherits(model, &self.settings.mixin_class)
     }
 
+    /// Whether `name` is a mapped class of the repository: it maps a table
+    /// (`__tablename__`, `table=True`), or it or its bases map columns, or
+    /// it inherits the mixin.
     pub fn is_model(&self, name: &str) -> bool {
-        self.index.columns(name).is_some_and(|c| !c.is_empty()) || self.has_mixin(name)
+        self.index.class(name).is_some_and(|c| c.mapped)
+            || self.index.columns(name).is_some_and(|c| !c.is_empty())
+            || self.has_mixin(name)
     }
 }
 
@@ -204,7 +209,7 @@ pub fn check_file(
         .into_iter()
         // The mixin's own definition is never rewritten.
         .filter(|f| f.class.as_deref() != Some(settings.mixin_class.as_str()))
-        .filter_map(|f| write_method(f, text, settings, module, &is_model))
+        .filter_map(|f| write_method(f, text, settings, module, index, &is_model))
         .collect();
 
     for method in &methods {
@@ -266,7 +271,7 @@ pub fn describe_file(
     functions(root, text)
         .into_iter()
         .filter(|f| f.class.as_deref() != Some(settings.mixin_class.as_str()))
-        .filter_map(|f| write_method(f, text, settings, module, &is_model))
+        .filter_map(|f| write_method(f, text, settings, module, index, &is_model))
         .map(|m| {
             let kind = match (m.kind, m.hard_delete) {
                 (Kind::Create, _) => "create",
@@ -282,7 +287,7 @@ pub fn describe_file(
                         "{}={}({})",
                         e.variable,
                         e.model.as_deref().unwrap_or("?"),
-                        if e.constructor.is_some() { "new" } else { "loaded" }
+                        if e.new { "new" } else { "loaded" }
                     )
                 })
                 .collect();

@@ -12,8 +12,6 @@
 //! `callee: None`; nothing downstream guesses.
 
 use super::functions::{Function, ParamKind};
-use super::index::RepoIndex;
-use super::module::{Binding, ModuleFacts};
 use super::source::{dotted_name, scope_descendants, statements};
 use crate::settings::Settings;
 use std::collections::HashMap;
@@ -108,101 +106,7 @@ impl<'t> CallSite<'t> {
     }
 }
 
-/// Resolves names and expressions of one module to classes and functions.
-pub struct Resolver<'a> {
-    pub index: &'a RepoIndex,
-    pub module: &'a ModuleFacts,
-}
-
-impl Resolver<'_> {
-    /// The class a name denotes in this module.
-    pub fn class(&self, name: &str) -> Option<ClassRef> {
-        resolve_in(self.index, self.module, name, 0).and_then(|r| match r {
-            Resolved::Class(c) => Some(c),
-            Resolved::Function(_) => None,
-        })
-    }
-
-    /// The module-level function a name denotes in this module.
-    pub fn function(&self, name: &str) -> Option<DefRef> {
-        resolve_in(self.index, self.module, name, 0).and_then(|r| match r {
-            Resolved::Function(f) => Some(f),
-            Resolved::Class(_) => None,
-        })
-    }
-
-    /// The class a dotted expression (`svc.UserService`) denotes.
-    pub fn dotted_class(&self, dotted: &str) -> Option<ClassRef> {
-        match dotted.rsplit_once('.') {
-            None => self.class(dotted),
-            Some((head, last)) => {
-                let first = head.split('.').next()?;
-                let Binding::Module { module } = self.module.bindings.get(first)? else {
-                    return None;
-                };
-                let rest = &head[first.len()..];
-                let target = self.index.module(&format!("{module}{rest}"))?;
-                target.classes.iter().any(|c| c.name == last).then(|| ClassRef {
-                    module: target.name.clone(),
-                    name: last.into(),
-                })
-            }
-        }
-    }
-
-    /// The first class among the capitalized names of an annotation.
-    pub fn class_in_annotation(&self, annotation: &str) -> Option<ClassRef> {
-        annotation
-            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-            .filter(|w| {
-                w.rsplit('.')
-                    .next()
-                    .is_some_and(|l| l.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
-            })
-            .find_map(|w| self.dotted_class(w))
-    }
-}
-
-enum Resolved {
-    Class(ClassRef),
-    Function(DefRef),
-}
-
-fn resolve_in(index: &RepoIndex, module: &ModuleFacts, name: &str, depth: usize) -> Option<Resolved> {
-    if depth > 8 {
-        return None;
-    }
-    match module.bindings.get(name) {
-        Some(Binding::Local) => {
-            if module.classes.iter().any(|c| c.name == name) {
-                Some(Resolved::Class(ClassRef {
-                    module: module.name.clone(),
-                    name: name.into(),
-                }))
-            } else {
-                Some(Resolved::Function(DefRef {
-                    module: module.name.as_str().into(),
-                    class: None,
-                    name: name.into(),
-                }))
-            }
-        }
-        Some(Binding::From {
-            module: from,
-            name: imported,
-        }) => {
-            let target = index.module(from)?;
-            resolve_in(index, target, imported, depth + 1)
-        }
-        Some(Binding::Module { .. }) => None,
-        None => module
-            .star_imports
-            .iter()
-            .filter_map(|m| index.module(m))
-            .filter(|t| t.all.as_ref().is_none_or(|all| all.iter().any(|n| n == name)))
-            .find_map(|t| resolve_in(index, t, name, depth + 1)),
-    }
-}
+pub use super::resolve::Resolver;
 
 /// What an expression is evaluated in: the function, its class, and the
 /// classes of `self.<attr>` from `__init__`.

@@ -9,8 +9,11 @@
 //! writes and the `try` statements around the writes. No rule logic: what
 //! is *wrong* is for `rules/` to say.
 
-use super::module::{ClassFacts, ModuleFacts};
+use super::index::RepoIndex;
+use super::module::ModuleFacts;
+use super::resolve::Resolver;
 use super::source::{contains, dotted_name, enclosing_statement, scope_descendants, statements};
+use super::values::{self, EventKind, FunctionValues, SessionKind, Slot, Value};
 use crate::settings::{Kind, Settings};
 use tree_sitter::Node;
 
@@ -104,6 +107,11 @@ pub struct Entity<'t> {
     pub variable: String,
     /// The model class, when it can be told.
     pub model: Option<String>,
+    /// What happens to this row: created (constructed here), updated, or
+    /// deleted. A row loaded in a create method is updated.
+    pub kind: Kind,
+    /// Constructed in this function (only such rows get `created_at`).
+    pub new: bool,
     /// The statement that binds the variable (`user = User(...)`), if any
     /// (an entity can be a parameter).
     pub binding: Option<Node<'t>>,
@@ -162,9 +170,15 @@ pub struct WriteMethod<'t> {
     pub hard_delete: bool,
     /// The session expression (`self.db`).
     pub session: String,
+    /// Whether the session is sync or async, as proven by its type or by
+    /// how its coroutine methods are called; never from `async def`.
+    pub session_kind: SessionKind,
     pub session_calls: Vec<SessionCall<'t>>,
     pub entities: Vec<Entity<'t>>,
     pub context: Option<ContextAssignment<'t>>,
+    /// The function binds the context variable's name to something that is
+    /// not an audit context: adding one would overwrite it.
+    pub context_conflict: bool,
     /// Every node of the body in document order (nested scopes excluded),
     /// computed once for all rules.
     pub nodes: Vec<Node<'t>>,
@@ -375,11 +389,18 @@ impl Prefilter {
 const SESSION_WRITES: &[&str] = &[".add(", ".add_all(", ".flush(", ".commit(", ".delete(", ".merge("];
 
 /// Analyse `function` as a write method; `None` when it is not one.
+///
+/// A write method adds, deletes or changes (attribute writes, `setattr`,
+/// the mixin's setters) a value the value model proves to be an instance
+/// of a mapped class, through a session. Every such instance is an entity.
+/// A function that only calls services and commits writes no instance of
+/// its own: it is a caller, not a write method.
 pub fn write_method<'t>(
     function: Function<'t>,
     text: &str,
     settings: &Settings,
     module: &ModuleFacts,
+    index: &RepoIndex,
     is_model: &dyn Fn(&str) -> bool,
 ) -> Option<WriteMethod<'t>> {
     // Most functions never call a session method: tell from the bytes
@@ -388,112 +409,295 @@ pub fn write_method<'t>(
     if !SESSION_WRITES.iter().any(|needle| body.contains(needle)) {
         return None;
     }
-    let nodes = scope_descendants(function.body);
-    let session_calls = session_calls(&nodes, text, settings, &function);
-    if !session_calls.iter().any(SessionCall::is_write) {
-        return None;
-    }
-    let session = session_calls
-        .first()
-        .map(|c| session_of(c.call, text))
-        .unwrap_or_default();
-    let assignments = assignments(&nodes, text);
-    let hard_delete = session_calls.iter().any(|c| c.method == "delete");
-
-    let added: Vec<&SessionCall> = session_calls
-        .iter()
-        .filter(|c| c.method == "add" && c.argument.is_some())
-        .collect();
     let class = function
         .class
         .as_deref()
         .and_then(|c| module.classes.iter().find(|k| k.name == c));
+    let resolver = Resolver { index, module };
+    let cx = values::Context {
+        text,
+        resolver: &resolver,
+        class,
+        is_model,
+        session_expressions: &settings.session_expressions,
+    };
+    let values = values::analyse(&function, &cx);
+    let session_calls: Vec<SessionCall<'t>> = values
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::SessionCall { method, .. } => Some(SessionCall {
+                method: method.clone(),
+                call: e.call?,
+                statement: e.statement,
+                argument: e.argument.as_ref().map(|(name, _)| name.clone()),
+            }),
+            _ => None,
+        })
+        .collect();
+    let first_write = session_calls.iter().find(|c| c.is_write())?;
+    let session = session_of(first_write.call, text);
+    let session_kind = values.session_kind(&session);
+
+    let instance_argument = |e: &values::Event<'t>, method: &str| -> Option<(String, Slot)> {
+        match &e.kind {
+            EventKind::SessionCall { method: m, .. } if m == method => {}
+            _ => return None,
+        }
+        let (name, slot) = e.argument.as_ref()?;
+        let slot = slot.as_ref()?;
+        slot.value.instance_model()?;
+        Some((name.clone(), slot.clone()))
+    };
+    let hard_delete = values.events.iter().any(|e| instance_argument(e, "delete").is_some());
+    let created = values.events.iter().any(|e| {
+        instance_argument(e, "add").is_some_and(|(_, s)| matches!(s.value, Value::Instance { new: true, .. }))
+    });
 
     // The kind: from the name, else from the body.
-    let name_kind = settings.kind_from_name(&function.name);
-    let kind = match name_kind {
+    let kind = match settings.kind_from_name(&function.name) {
         Some(kind) => kind,
         None if hard_delete => Kind::Delete,
-        None if added.iter().any(|c| {
-            let var = c.argument.as_deref().unwrap_or_default();
-            constructed_model(&assignments, var, c.call.start_byte(), text).is_some_and(|m| is_model(&m))
-        }) =>
-        {
-            Kind::Create
-        }
+        None if created => Kind::Create,
         None => return None,
     };
 
-    let mut entities = Vec::new();
-    if kind == Kind::Create {
-        for call in &added {
-            let var = call.argument.clone().unwrap_or_default();
-            let Some((binding, ctor)) = last_assignment(&assignments, &var, call.call.start_byte()) else {
-                continue;
-            };
-            let Some(model) = constructor_name(ctor, text) else {
-                continue;
-            };
-            if entities.iter().any(|e: &Entity| e.variable == var) {
+    let mut entities: Vec<Entity<'t>> = Vec::new();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for event in &values.events {
+        // The instance the event is about, and whether the event changes it.
+        let (variable, slot, change) = match &event.kind {
+            EventKind::SessionCall { method, .. } if method == "add" || method == "delete" => {
+                match instance_argument(event, method) {
+                    Some((name, slot)) => (name, slot, true),
+                    None => continue,
+                }
+            }
+            EventKind::AttributeWrite { .. } | EventKind::Setattr | EventKind::MethodCall { .. } => {
+                let Some(model) = event.receiver_value.instance_model() else {
+                    continue;
+                };
+                if !is_identifier(&event.receiver) || event.receiver == "self" {
+                    continue;
+                }
+                let slot = values
+                    .before(event.statement)
+                    .and_then(|env| env.get(&event.receiver))
+                    .cloned()
+                    .unwrap_or(Slot {
+                        value: Value::Instance {
+                            model: model.to_string(),
+                            optional: false,
+                            new: false,
+                        },
+                        definitely_bound: false,
+                        binding: None,
+                    });
+                let change = match &event.kind {
+                    EventKind::MethodCall { method } => Kind::ALL.iter().any(|k| settings.setters.get(*k) == method),
+                    _ => true,
+                };
+                (event.receiver.clone(), slot, change)
+            }
+            _ => continue,
+        };
+        if !change {
+            continue;
+        }
+        let Value::Instance { model, new, .. } = &slot.value else {
+            continue;
+        };
+        let key = (variable.clone(), model.clone());
+        if seen.contains(&key) {
+            continue;
+        }
+        // In a hard delete only the deleted rows are entities; a row
+        // constructed here is one only when it is added.
+        let deleted = instance_argument(event, "delete").is_some();
+        if hard_delete && !deleted {
+            continue;
+        }
+        if *new && instance_argument(event, "add").is_none() {
+            // Changes to a new row before it is added: the add makes it an entity.
+            let added = values.events.iter().any(|e| {
+                instance_argument(e, "add")
+                    .is_some_and(|(n, s)| n == variable && s.value.instance_model() == Some(model))
+            });
+            if !added {
                 continue;
             }
-            let mut entity = Entity {
-                variable: var.clone(),
-                model: Some(model),
-                binding: Some(binding),
-                constructor: Some(ctor),
-                anchor: Some(call.statement),
-                context_anchor: Some(binding),
-                attribute_writes: Vec::new(),
-                method_calls: Vec::new(),
-            };
-            fill_uses(&mut entity, &nodes, text);
-            entities.push(entity);
         }
-    }
-    if hard_delete {
-        for call in session_calls.iter().filter(|c| c.method == "delete") {
-            let Some(var) = call.argument.clone() else {
-                continue;
-            };
-            let binding = last_assignment(&assignments, &var, call.call.start_byte()).map(|(s, _)| s);
-            let model = binding.and_then(|b| loaded_model(b, text, class, is_model));
-            let mut entity = Entity {
-                variable: var,
-                model,
-                binding,
-                constructor: None,
-                anchor: None,
-                context_anchor: None,
-                attribute_writes: Vec::new(),
-                method_calls: Vec::new(),
-            };
-            fill_uses(&mut entity, &nodes, text);
-            entities.push(entity);
-        }
-    } else if entities.is_empty() {
-        entities.extend(loaded_entities(
-            &function,
-            &nodes,
-            &assignments,
+        seen.push(key);
+        entities.push(entity(
+            &values,
             &session_calls,
+            &variable,
+            model,
+            *new,
+            kind,
+            deleted,
             text,
-            class,
-            is_model,
         ));
     }
-
+    if entities.is_empty() {
+        return None;
+    }
+    let nodes = scope_descendants(function.body);
     let context = context_assignment(&nodes, text, settings);
+    let context_conflict = context.is_none() && binds_name(&nodes, text, &settings.context_variable);
     Some(WriteMethod {
         function,
         kind,
         hard_delete,
         session,
+        session_kind,
         session_calls,
         entities,
         context,
+        context_conflict,
         nodes,
     })
+}
+
+fn is_identifier(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Whether the function assigns `name` anywhere (a local of that name).
+fn binds_name(nodes: &[Node<'_>], text: &str, name: &str) -> bool {
+    nodes.iter().any(|n| {
+        matches!(n.kind(), "assignment" | "named_expression" | "for_statement")
+            && n.child_by_field_name("left")
+                .or_else(|| n.child_by_field_name("name"))
+                .is_some_and(|l| l.kind() == "identifier" && &text[l.byte_range()] == name)
+    })
+}
+
+/// The entity `variable` holding an instance of `model`, with where its
+/// audit lines can go: only at a statement where the value model proves it
+/// bound, an instance, and not `None`.
+#[allow(clippy::too_many_arguments)]
+fn entity<'t>(
+    values: &FunctionValues<'t>,
+    session_calls: &[SessionCall<'t>],
+    variable: &str,
+    model: &str,
+    new: bool,
+    method_kind: Kind,
+    deleted: bool,
+    text: &str,
+) -> Entity<'t> {
+    let holds = |stmt: Node<'_>| {
+        values
+            .before(stmt)
+            .and_then(|env| env.get(variable))
+            .is_some_and(|slot| {
+                slot.definitely_bound
+                    && matches!(&slot.value, Value::Instance { model: m, optional: false, .. } if m == model)
+            })
+    };
+    let mut attribute_writes = Vec::new();
+    let mut method_calls = Vec::new();
+    let mut binding_id = None;
+    for event in &values.events {
+        if event.receiver != variable || event.receiver_value.instance_model() != Some(model) {
+            continue;
+        }
+        match &event.kind {
+            EventKind::AttributeWrite {
+                attribute,
+                target,
+                value,
+            } => attribute_writes.push(AttributeWrite {
+                attribute: attribute.clone(),
+                target: *target,
+                value: *value,
+                statement: event.statement,
+            }),
+            EventKind::MethodCall { method } => method_calls.push((method.clone(), event.statement)),
+            _ => {}
+        }
+        if binding_id.is_none() {
+            binding_id = values
+                .before(event.statement)
+                .and_then(|env| env.get(variable))
+                .and_then(|s| s.binding);
+        }
+    }
+    // The add of the variable, for created rows.
+    let add = session_calls
+        .iter()
+        .find(|c| c.method == "add" && c.argument.as_deref() == Some(variable) && holds(c.statement));
+    if binding_id.is_none() {
+        binding_id = session_calls
+            .iter()
+            .filter(|c| c.argument.as_deref() == Some(variable))
+            .find_map(|c| values.before(c.statement)?.get(variable)?.binding);
+    }
+    let binding = binding_id.and_then(|id| values.statement(id));
+    let constructor = if new {
+        binding.and_then(|b| constructor_call(b, variable, text))
+    } else {
+        None
+    };
+    let kind = if deleted {
+        Kind::Delete
+    } else if new {
+        Kind::Create
+    } else if method_kind == Kind::Create {
+        Kind::Update
+    } else {
+        method_kind
+    };
+    let anchor = if new {
+        add.map(|c| c.statement)
+    } else {
+        let last_change = attribute_writes
+            .iter()
+            .map(|w| w.statement.start_byte())
+            .chain(method_calls.iter().map(|(_, s)| s.start_byte()))
+            .max()
+            .unwrap_or(0)
+            .max(binding.map_or(0, |b| b.end_byte()));
+        session_calls
+            .iter()
+            .filter(|c| c.is_flush() || (c.method == "add" && c.argument.as_deref() == Some(variable)))
+            .find(|c| c.statement.start_byte() > last_change)
+            .map(|c| c.statement)
+            .filter(|s| holds(*s))
+    };
+    let context_anchor = if new {
+        binding
+    } else {
+        binding.and_then(|b| statement_after_guards(b, variable, text))
+    };
+    Entity {
+        variable: variable.to_string(),
+        model: Some(model.to_string()),
+        kind,
+        new,
+        binding,
+        constructor,
+        anchor,
+        context_anchor,
+        attribute_writes,
+        method_calls,
+    }
+}
+
+/// The `Model(...)` call of `x = Model(...)` (parentheses allowed).
+fn constructor_call<'t>(binding: Node<'t>, variable: &str, text: &str) -> Option<Node<'t>> {
+    let mut cursor = binding.walk();
+    let assignment = binding.named_children(&mut cursor).find(|n| n.kind() == "assignment")?;
+    let left = assignment.child_by_field_name("left")?;
+    if &text[left.byte_range()] != variable {
+        return None;
+    }
+    let mut value = assignment.child_by_field_name("right")?;
+    while value.kind() == "parenthesized_expression" {
+        value = value.named_child(0)?;
+    }
+    (value.kind() == "call").then_some(value)
 }
 
 fn session_of(call: Node<'_>, text: &str) -> String {
@@ -501,317 +705,6 @@ fn session_of(call: Node<'_>, text: &str) -> String {
         .and_then(|f| f.child_by_field_name("object"))
         .and_then(|o| dotted_name(o, text))
         .unwrap_or_default()
-}
-
-fn session_calls<'t>(
-    nodes: &[Node<'t>],
-    text: &str,
-    settings: &Settings,
-    function: &Function<'t>,
-) -> Vec<SessionCall<'t>> {
-    let mut out = Vec::new();
-    for node in nodes {
-        if node.kind() != "call" {
-            continue;
-        }
-        let Some(f) = node.child_by_field_name("function") else {
-            continue;
-        };
-        if f.kind() != "attribute" {
-            continue;
-        }
-        let (Some(object), Some(attr)) = (f.child_by_field_name("object"), f.child_by_field_name("attribute")) else {
-            continue;
-        };
-        let Some(receiver) = dotted_name(object, text) else {
-            continue;
-        };
-        let is_session = settings
-            .session_expressions
-            .iter()
-            .any(|s| *s == receiver && (s.contains('.') || function.param(s).is_some() || !receiver.contains('.')));
-        if !is_session {
-            continue;
-        }
-        let method = text[attr.byte_range()].to_string();
-        let argument = node
-            .child_by_field_name("arguments")
-            .and_then(|a| {
-                let mut c = a.walk();
-                let first = a.named_children(&mut c).next();
-                first
-            })
-            .filter(|a| a.kind() == "identifier")
-            .map(|a| text[a.byte_range()].to_string());
-        let Some(statement) = enclosing_statement(*node) else {
-            continue;
-        };
-        out.push(SessionCall {
-            method,
-            call: *node,
-            statement,
-            argument,
-        });
-    }
-    out
-}
-
-/// `(variable, statement, value)` of every plain-name assignment in scope.
-fn assignments<'t>(nodes: &[Node<'t>], text: &str) -> Vec<(String, Node<'t>, Node<'t>)> {
-    let mut out = Vec::new();
-    for node in nodes {
-        if node.kind() != "assignment" {
-            continue;
-        }
-        let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else {
-            continue;
-        };
-        if left.kind() != "identifier" {
-            continue;
-        }
-        let Some(statement) = enclosing_statement(*node) else {
-            continue;
-        };
-        out.push((text[left.byte_range()].to_string(), statement, right));
-    }
-    out
-}
-
-/// The last assignment to `var` before byte `before`: statement and value.
-fn last_assignment<'t>(
-    assignments: &[(String, Node<'t>, Node<'t>)],
-    var: &str,
-    before: usize,
-) -> Option<(Node<'t>, Node<'t>)> {
-    assignments
-        .iter()
-        .filter(|(name, stmt, _)| name == var && stmt.start_byte() < before)
-        .max_by_key(|(_, stmt, _)| stmt.start_byte())
-        .map(|(_, stmt, value)| (*stmt, *value))
-}
-
-fn constructed_model(
-    assignments: &[(String, Node<'_>, Node<'_>)],
-    var: &str,
-    before: usize,
-    text: &str,
-) -> Option<String> {
-    let (_, value) = last_assignment(assignments, var, before)?;
-    constructor_name(value, text)
-}
-
-/// `Model` for a value `Model(...)` / `models.Model(...)` with a capitalized name.
-fn constructor_name(value: Node<'_>, text: &str) -> Option<String> {
-    if value.kind() != "call" {
-        return None;
-    }
-    let f = dotted_name(value.child_by_field_name("function")?, text)?;
-    let last = f.rsplit('.').next()?.to_string();
-    last.chars().next().filter(|c| c.is_ascii_uppercase()).map(|_| last)
-}
-
-/// The model an update or delete loads, from the value bound to the entity:
-/// `get_by_id(Model, ...)`, `session.get(Model, ...)`, `select(Model)`, a
-/// method of the class annotated `-> Model`, or the service's own
-/// `BaseService[Model]`.
-fn loaded_model(
-    binding: Node<'_>,
-    text: &str,
-    class: Option<&ClassFacts>,
-    is_model: &dyn Fn(&str) -> bool,
-) -> Option<String> {
-    // An annotated assignment names the type.
-    let mut cursor = binding.walk();
-    let assignment = binding.named_children(&mut cursor).find(|n| n.kind() == "assignment");
-    if let Some(ty) = assignment.and_then(|a| a.child_by_field_name("type")) {
-        if let Some(m) = capitalized_names(&text[ty.byte_range()])
-            .into_iter()
-            .find(|n| is_model(n))
-        {
-            return Some(m);
-        }
-    }
-    let value = assignment.and_then(|a| a.child_by_field_name("right"))?;
-    for node in std::iter::once(value).chain(scope_descendants(value)) {
-        if node.kind() == "identifier" {
-            let name = &text[node.byte_range()];
-            if is_model(name) && node.parent().is_some_and(|p| p.kind() == "argument_list") {
-                return Some(name.to_string());
-            }
-        }
-        if node.kind() == "call" {
-            if let Some(f) = node.child_by_field_name("function").and_then(|f| dotted_name(f, text)) {
-                if let (Some(method), Some(class)) = (f.strip_prefix("self."), class) {
-                    if let Some(ret) = class.return_annotations.get(method) {
-                        if let Some(m) = capitalized_names(ret).into_iter().find(|n| is_model(n)) {
-                            return Some(m);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    class.and_then(|c| c.base_type_arguments.iter().find(|n| is_model(n)).cloned())
-}
-
-fn capitalized_names(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Record the entity's attribute writes and method calls.
-fn fill_uses<'t>(entity: &mut Entity<'t>, nodes: &[Node<'t>], text: &str) {
-    for node in nodes {
-        match node.kind() {
-            "assignment" => {
-                let Some((object, attr, _)) = super::source::attribute_assignment(*node) else {
-                    continue;
-                };
-                let Some(left) = attr.parent() else { continue };
-                if object.kind() != "identifier" || text[object.byte_range()] != entity.variable {
-                    continue;
-                }
-                let (Some(value), Some(statement)) = (node.child_by_field_name("right"), enclosing_statement(*node))
-                else {
-                    continue;
-                };
-                entity.attribute_writes.push(AttributeWrite {
-                    attribute: text[attr.byte_range()].to_string(),
-                    target: left,
-                    value,
-                    statement,
-                });
-            }
-            "call" => {
-                let Some(f) = node.child_by_field_name("function") else {
-                    continue;
-                };
-                if f.kind() != "attribute" {
-                    continue;
-                }
-                let (Some(object), Some(attr)) = (f.child_by_field_name("object"), f.child_by_field_name("attribute"))
-                else {
-                    continue;
-                };
-                if object.kind() == "identifier" && text[object.byte_range()] == entity.variable {
-                    if let Some(stmt) = enclosing_statement(*node) {
-                        entity.method_calls.push((text[attr.byte_range()].to_string(), stmt));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Entities of an update or soft delete: variables loaded in the method (or
-/// parameters) that the method then changes (attribute writes, `setattr`,
-/// passed to a helper or refreshed) before a flush.
-fn loaded_entities<'t>(
-    function: &Function<'t>,
-    nodes: &[Node<'t>],
-    assignments: &[(String, Node<'t>, Node<'t>)],
-    session_calls: &[SessionCall<'t>],
-    text: &str,
-    class: Option<&ClassFacts>,
-    is_model: &dyn Fn(&str) -> bool,
-) -> Vec<Entity<'t>> {
-    // Candidate variables, in order of first binding.
-    let mut candidates: Vec<String> = Vec::new();
-    for (name, _, value) in assignments {
-        let value_kind = value.kind();
-        let loads = matches!(value_kind, "await" | "call" | "subscript" | "attribute");
-        if loads && !candidates.contains(name) && constructor_name(*value, text).is_none_or(|m| !is_model(&m)) {
-            candidates.push(name.clone());
-        }
-    }
-    for p in &function.params {
-        if p.annotation
-            .as_deref()
-            .is_some_and(|a| capitalized_names(a).iter().any(|n| is_model(n)))
-            && !candidates.contains(&p.name)
-        {
-            candidates.push(p.name.clone());
-        }
-    }
-
-    let mut out = Vec::new();
-    for var in candidates {
-        let mut entity = Entity {
-            variable: var.clone(),
-            model: None,
-            binding: None,
-            constructor: None,
-            anchor: None,
-            context_anchor: None,
-            attribute_writes: Vec::new(),
-            method_calls: Vec::new(),
-        };
-        fill_uses(&mut entity, nodes, text);
-        let changed_by_setattr = nodes.iter().any(|n| {
-            n.kind() == "call"
-                && n.child_by_field_name("function")
-                    .is_some_and(|f| &text[f.byte_range()] == "setattr")
-                && first_argument_is(*n, &var, text)
-        });
-        let refreshed = session_calls
-            .iter()
-            .any(|c| c.argument.as_deref() == Some(var.as_str()) && c.method != "delete");
-        let passed_to_helper = nodes.iter().any(|n| {
-            n.kind() == "call"
-                && n.child_by_field_name("function")
-                    .and_then(|f| dotted_name(f, text))
-                    .is_some_and(|f| f.starts_with("self._"))
-                && first_argument_is(*n, &var, text)
-        });
-        let evidence = !entity.attribute_writes.is_empty() || changed_by_setattr || !entity.method_calls.is_empty();
-        if !(evidence || (refreshed && passed_to_helper)) {
-            continue;
-        }
-        // Drop candidates whose only "writes" are on plain data (a dict, a
-        // response) rather than a model: require a model or a flush after.
-        let binding = last_assignment(assignments, &var, function.body.end_byte()).map(|(s, _)| s);
-        entity.binding = binding;
-        entity.model = match binding {
-            Some(b) => loaded_model(b, text, class, is_model),
-            None => function
-                .param(&var)
-                .and_then(|p| p.annotation.as_deref())
-                .and_then(|a| capitalized_names(a).into_iter().find(|n| is_model(n))),
-        };
-        let last_change = entity
-            .attribute_writes
-            .iter()
-            .map(|w| w.statement.start_byte())
-            .chain(entity.method_calls.iter().map(|(_, s)| s.start_byte()))
-            .max()
-            .unwrap_or(0)
-            .max(binding.map_or(0, |b| b.end_byte()));
-        entity.anchor = session_calls
-            .iter()
-            .filter(|c| c.is_flush() && c.statement.start_byte() > last_change)
-            .map(|c| c.statement)
-            .next();
-        if entity.anchor.is_none() && entity.model.is_none() {
-            continue;
-        }
-        entity.context_anchor = binding.and_then(|b| statement_after_guards(b, &var, text));
-        out.push(entity);
-        break;
-    }
-    out
-}
-
-fn first_argument_is(call: Node<'_>, var: &str, text: &str) -> bool {
-    call.child_by_field_name("arguments")
-        .and_then(|a| {
-            let mut c = a.walk();
-            let first = a.named_children(&mut c).next();
-            first
-        })
-        .is_some_and(|a| a.kind() == "identifier" && &text[a.byte_range()] == var)
 }
 
 /// The statement after `binding` in its block, skipping `if not x:` /
@@ -849,13 +742,23 @@ fn context_assignment<'t>(nodes: &[Node<'t>], text: &str, settings: &Settings) -
         if left.kind() != "identifier" {
             continue;
         }
+        // Formatted code wraps the value in parentheses.
+        let mut right = right;
+        while right.kind() == "parenthesized_expression" {
+            match right.named_child(0) {
+                Some(inner) => right = inner,
+                None => break,
+            }
+        }
         let value = &text[right.byte_range()];
         let prefix = format!("{}.", settings.context_class);
-        if value.starts_with(&prefix) || (right.kind() == "conditional_expression" && value.contains(&prefix)) {
+        let conditional = right.kind() == "conditional_expression";
+        let starts = value.starts_with(&prefix) || value.starts_with(&format!("{}(", settings.context_class));
+        if starts || (conditional && value.contains(&prefix)) {
             return Some(ContextAssignment {
                 variable: text[left.byte_range()].to_string(),
                 statement: enclosing_statement(*node)?,
-                conditional: right.kind() == "conditional_expression",
+                conditional,
             });
         }
     }

@@ -392,7 +392,25 @@ impl RepoIndex {
     /// The binding of `name` in `module`, following star imports.
     pub fn binding<'a>(&'a self, module: &'a ModuleFacts, name: &str) -> Option<&'a Binding> {
         let mut seen = HashSet::new();
-        self.binding_in(module, name, &mut seen)
+        self.binding_in(module, name, &mut seen, false)
+    }
+
+    /// [`Self::binding`] for annotations: names imported under
+    /// `if TYPE_CHECKING:` count too.
+    pub fn type_binding<'a>(&'a self, module: &'a ModuleFacts, name: &str) -> Option<(&'a ModuleFacts, &'a Binding)> {
+        let mut seen = HashSet::new();
+        self.binding_with_module(module, name, &mut seen, true)
+    }
+
+    /// The binding of `name` in `module` at run time, with the module
+    /// that binds it (star imports followed).
+    pub fn runtime_binding<'a>(
+        &'a self,
+        module: &'a ModuleFacts,
+        name: &str,
+    ) -> Option<(&'a ModuleFacts, &'a Binding)> {
+        let mut seen = HashSet::new();
+        self.binding_with_module(module, name, &mut seen, false)
     }
 
     fn binding_in<'a>(
@@ -400,12 +418,25 @@ impl RepoIndex {
         module: &'a ModuleFacts,
         name: &str,
         seen: &mut HashSet<String>,
+        types: bool,
     ) -> Option<&'a Binding> {
+        self.binding_with_module(module, name, seen, types).map(|(_, b)| b)
+    }
+
+    fn binding_with_module<'a>(
+        &'a self,
+        module: &'a ModuleFacts,
+        name: &str,
+        seen: &mut HashSet<String>,
+        types: bool,
+    ) -> Option<(&'a ModuleFacts, &'a Binding)> {
         if !seen.insert(module.name.clone()) {
             return None;
         }
         if let Some(b) = module.bindings.get(name) {
-            return Some(b);
+            if types || !module.type_only.contains(name) {
+                return Some((module, b));
+            }
         }
         for star in &module.star_imports {
             let Some(target) = self.module(star) else {
@@ -418,8 +449,8 @@ impl RepoIndex {
             } else if name.starts_with('_') {
                 continue;
             }
-            if let Some(b) = self.binding_in(target, name, seen) {
-                return Some(b);
+            if let Some(found) = self.binding_with_module(target, name, seen, types) {
+                return Some(found);
             }
         }
         None

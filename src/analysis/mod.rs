@@ -7,4 +7,6 @@ pub mod functions;
 pub mod indentation;
 pub mod index;
 pub mod module;
+pub mod resolve;
 pub mod source;
+pub mod values;

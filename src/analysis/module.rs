@@ -43,6 +43,11 @@ impl<V> NameMap<V> {
         self.find(name).ok().map(|i| &self.entries[i].1)
     }
 
+    /// Unbind `name`, returning what it had.
+    pub fn remove(&mut self, name: &str) -> Option<V> {
+        self.find(name).ok().map(|i| self.entries.remove(i).1)
+    }
+
     pub fn contains_key(&self, name: &str) -> bool {
         self.find(name).is_ok()
     }
@@ -85,6 +90,11 @@ impl NameSet {
 
     pub fn contains(&self, name: &str) -> bool {
         self.0.contains_key(name)
+    }
+
+    /// Take `name` out; `true` when it was there.
+    pub fn remove(&mut self, name: &str) -> bool {
+        self.0.remove(name).is_some()
     }
 
     /// The names, in order.
@@ -132,6 +142,13 @@ pub struct ClassFacts {
     pub methods: NameSet,
     /// Return annotations of methods, as text (`get_plan` → `Optional[ContentPlan]`).
     pub return_annotations: NameMap<String>,
+    /// Whether the class body maps a table itself: `__tablename__`,
+    /// `__table__`, or `table=True` (SQLModel).
+    pub mapped: bool,
+    /// Annotations of instance attributes, as text: class-level
+    /// `db: AsyncSession`, and `self.db = db` in `__init__` from a parameter
+    /// annotated `AsyncSession` (also `self.db: AsyncSession = ...`).
+    pub attributes: NameMap<String>,
     pub line: usize,
 }
 
@@ -146,6 +163,12 @@ pub struct ModuleFacts {
     /// `__all__` when it is a literal list or tuple of strings.
     pub all: Option<Vec<String>>,
     pub classes: Vec<ClassFacts>,
+    /// Names bound only for the type checker (imported under
+    /// `if TYPE_CHECKING:` or `if False:`): they resolve in annotations
+    /// but are not bound when the code runs.
+    pub type_only: NameSet,
+    /// Module-level type aliases, as text: `SessionDep = Annotated[Session, Depends(get_db)]`.
+    pub aliases: NameMap<String>,
 }
 
 /// Dotted module name for a path: its components without `.py`, `__init__`
@@ -175,7 +198,7 @@ impl ModuleFacts {
             name,
             ..Default::default()
         };
-        facts.collect_block(root, text);
+        facts.collect_block(root, text, false);
         facts.collect_classes(root, text);
         facts.bindings.shrink_to_fit();
         facts.star_imports.shrink_to_fit();
@@ -192,21 +215,41 @@ impl ModuleFacts {
 
     /// Module-level statements, descending into `if`/`try`/`with` blocks
     /// (conditional imports still bind) but not into defs or classes.
-    fn collect_block(&mut self, block: Node<'_>, text: &str) {
+    fn collect_block(&mut self, block: Node<'_>, text: &str, type_only: bool) {
         for stmt in statements(block) {
+            self.statement(stmt, text, type_only);
+        }
+    }
+
+    /// Bind `name` at module level, for the type checker only or not.
+    fn bind(&mut self, name: String, binding: Binding, type_only: bool) {
+        if type_only {
+            if !self.bindings.contains_key(&name) || self.type_only.contains(&name) {
+                self.type_only.insert(name.clone());
+                self.bindings.insert(name, binding);
+            }
+        } else {
+            self.type_only.remove(&name);
+            self.bindings.insert(name, binding);
+        }
+    }
+
+    fn statement(&mut self, stmt: Node<'_>, text: &str, type_only: bool) {
+        {
+            #[allow(clippy::match_same_arms)]
             match stmt.kind() {
-                "import_statement" => self.import(stmt, text),
-                "import_from_statement" => self.import_from(stmt, text),
+                "import_statement" => self.import(stmt, text, type_only),
+                "import_from_statement" => self.import_from(stmt, text, type_only),
                 "future_import_statement" => {}
                 "function_definition" | "class_definition" => {
                     if let Some(n) = stmt.child_by_field_name("name") {
-                        self.bindings.insert(text[n.byte_range()].to_string(), Binding::Local);
+                        self.bind(text[n.byte_range()].to_string(), Binding::Local, type_only);
                     }
                 }
                 "decorated_definition" => {
                     if let Some(def) = stmt.child_by_field_name("definition") {
                         if let Some(n) = def.child_by_field_name("name") {
-                            self.bindings.insert(text[n.byte_range()].to_string(), Binding::Local);
+                            self.bind(text[n.byte_range()].to_string(), Binding::Local, type_only);
                         }
                     }
                 }
@@ -214,7 +257,27 @@ impl ModuleFacts {
                     let mut cursor = stmt.walk();
                     for child in stmt.named_children(&mut cursor) {
                         if child.kind() == "assignment" {
-                            self.assignment(child, text);
+                            self.assignment(child, text, type_only);
+                        }
+                    }
+                }
+                "if_statement" if is_type_checking_guard(stmt, text) => {
+                    // The `if TYPE_CHECKING:` body binds for annotations only;
+                    // its `else` binds at run time.
+                    let mut cursor = stmt.walk();
+                    let kids: Vec<Node> = stmt.named_children(&mut cursor).collect();
+                    for kid in kids {
+                        match kid.kind() {
+                            "block" => self.collect_block(kid, text, true),
+                            "elif_clause" | "else_clause" => {
+                                let mut c2 = kid.walk();
+                                let blocks: Vec<Node> =
+                                    kid.named_children(&mut c2).filter(|n| n.kind() == "block").collect();
+                                for b in blocks {
+                                    self.collect_block(b, text, type_only);
+                                }
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -223,13 +286,13 @@ impl ModuleFacts {
                     let kids: Vec<Node> = stmt.named_children(&mut cursor).collect();
                     for kid in kids {
                         match kid.kind() {
-                            "block" => self.collect_block(kid, text),
+                            "block" => self.collect_block(kid, text, type_only),
                             "elif_clause" | "else_clause" | "except_clause" | "finally_clause" => {
                                 let mut c2 = kid.walk();
                                 let blocks: Vec<Node> =
                                     kid.named_children(&mut c2).filter(|n| n.kind() == "block").collect();
                                 for b in blocks {
-                                    self.collect_block(b, text);
+                                    self.collect_block(b, text, type_only);
                                 }
                             }
                             _ => {}
@@ -241,10 +304,23 @@ impl ModuleFacts {
         }
     }
 
-    fn assignment(&mut self, assignment: Node<'_>, text: &str) {
+    fn assignment(&mut self, assignment: Node<'_>, text: &str, type_only: bool) {
         let Some(left) = assignment.child_by_field_name("left") else {
             return;
         };
+        // A type alias: `SessionDep = Annotated[Session, Depends(get_db)]`.
+        if left.kind() == "identifier" {
+            if let Some(right) = assignment.child_by_field_name("right") {
+                let value = &text[right.byte_range()];
+                let aliased = assignment
+                    .child_by_field_name("type")
+                    .is_some_and(|t| text[t.byte_range()].contains("TypeAlias"));
+                if (right.kind() == "subscript" || aliased) && value.len() < 400 {
+                    self.aliases
+                        .insert(text[left.byte_range()].to_string(), value.to_string());
+                }
+            }
+        }
         let mut targets = vec![left];
         while let Some(t) = targets.pop() {
             match t.kind() {
@@ -255,7 +331,7 @@ impl ModuleFacts {
                             self.all = string_list(right, text);
                         }
                     }
-                    self.bindings.insert(name, Binding::Local);
+                    self.bind(name, Binding::Local, type_only);
                 }
                 "pattern_list" | "tuple_pattern" | "list_pattern" => {
                     let mut cursor = t.walk();
@@ -267,12 +343,12 @@ impl ModuleFacts {
         // Chained assignment `a = b = 1`: the right side is another assignment.
         if let Some(right) = assignment.child_by_field_name("right") {
             if right.kind() == "assignment" {
-                self.assignment(right, text);
+                self.assignment(right, text, type_only);
             }
         }
     }
 
-    fn import(&mut self, stmt: Node<'_>, text: &str) {
+    fn import(&mut self, stmt: Node<'_>, text: &str, type_only: bool) {
         let mut cursor = stmt.walk();
         for name in stmt.children_by_field_name("name", &mut cursor) {
             match name.kind() {
@@ -285,18 +361,19 @@ impl ModuleFacts {
                     } else {
                         module.clone()
                     };
-                    self.bindings.insert(first, Binding::Module { module: bound });
+                    self.bind(first, Binding::Module { module: bound }, type_only);
                 }
                 "aliased_import" => {
                     let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias"))
                     else {
                         continue;
                     };
-                    self.bindings.insert(
+                    self.bind(
                         text[alias.byte_range()].to_string(),
                         Binding::Module {
                             module: text[n.byte_range()].to_string(),
                         },
+                        type_only,
                     );
                 }
                 _ => {}
@@ -304,7 +381,7 @@ impl ModuleFacts {
         }
     }
 
-    fn import_from(&mut self, stmt: Node<'_>, text: &str) {
+    fn import_from(&mut self, stmt: Node<'_>, text: &str, type_only: bool) {
         let Some(module_node) = stmt.child_by_field_name("module_name") else {
             return;
         };
@@ -316,12 +393,13 @@ impl ModuleFacts {
             match name.kind() {
                 "dotted_name" => {
                     let n = text[name.byte_range()].to_string();
-                    self.bindings.insert(
+                    self.bind(
                         n.clone(),
                         Binding::From {
                             module: module.clone(),
                             name: n,
                         },
+                        type_only,
                     );
                 }
                 "aliased_import" => {
@@ -329,12 +407,13 @@ impl ModuleFacts {
                     else {
                         continue;
                     };
-                    self.bindings.insert(
+                    self.bind(
                         text[alias.byte_range()].to_string(),
                         Binding::From {
                             module: module.clone(),
                             name: text[n.byte_range()].to_string(),
                         },
+                        type_only,
                     );
                 }
                 _ => {}
@@ -342,7 +421,7 @@ impl ModuleFacts {
         }
         if !had_names {
             let mut cursor = stmt.walk();
-            if stmt.named_children(&mut cursor).any(|c| c.kind() == "wildcard_import") {
+            if !type_only && stmt.named_children(&mut cursor).any(|c| c.kind() == "wildcard_import") {
                 self.star_imports.push(module);
             }
         }
@@ -388,6 +467,13 @@ impl ModuleFacts {
     }
 }
 
+/// `if TYPE_CHECKING:` (also `typing.TYPE_CHECKING`) or `if False:`.
+fn is_type_checking_guard(stmt: Node<'_>, text: &str) -> bool {
+    stmt.child_by_field_name("condition")
+        .and_then(|c| dotted_name(c, text).or_else(|| (c.kind() == "false").then(|| "False".to_string())))
+        .is_some_and(|c| c == "TYPE_CHECKING" || c.ends_with(".TYPE_CHECKING") || c == "False")
+}
+
 fn string_list(node: Node<'_>, text: &str) -> Option<Vec<String>> {
     if !matches!(node.kind(), "list" | "tuple") {
         return None;
@@ -427,6 +513,14 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
     if let Some(args) = class.child_by_field_name("superclasses") {
         let mut cursor = args.walk();
         for base in args.named_children(&mut cursor) {
+            if base.kind() == "keyword_argument"
+                && base
+                    .child_by_field_name("name")
+                    .is_some_and(|n| &text[n.byte_range()] == "table")
+                && base.child_by_field_name("value").is_some_and(|v| v.kind() == "true")
+            {
+                facts.mapped = true;
+            }
             match base.kind() {
                 "identifier" | "attribute" => {
                     if let Some(d) = dotted_name(base, text) {
@@ -489,6 +583,9 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
                 .return_annotations
                 .insert(name.clone(), text[ret.byte_range()].to_string());
         }
+        if name == "__init__" {
+            init_attributes(&mut facts, def, text);
+        }
         facts.methods.insert(name);
     }
     facts
@@ -502,6 +599,22 @@ fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
         return;
     }
     let name = text[left.byte_range()].to_string();
+    if matches!(name.as_str(), "__tablename__" | "__table__") {
+        facts.mapped = true;
+    }
+    let annotation = assignment
+        .child_by_field_name("type")
+        .map(|t| text[t.byte_range()].to_string());
+    // SQLModel: every annotated field of a `table=True` class is a column.
+    if facts.mapped && annotation.is_some() && !name.starts_with("__") {
+        let is_class_var = annotation.as_deref().is_some_and(|a| a.contains("ClassVar"));
+        if !is_class_var {
+            facts.columns.insert(name.clone());
+        }
+    }
+    if let Some(annotation) = annotation {
+        facts.attributes.insert(name.clone(), annotation);
+    }
     let annotated_mapped = assignment
         .child_by_field_name("type")
         .is_some_and(|t| text[t.byte_range()].trim_start().starts_with("Mapped"));
@@ -513,6 +626,71 @@ fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
     });
     if annotated_mapped || mapped_call {
         facts.columns.insert(name);
+    }
+}
+
+/// `self.x = x` in `__init__` from an annotated parameter, and
+/// `self.x: T = ...`: the attribute's annotation.
+fn init_attributes(facts: &mut ClassFacts, def: Node<'_>, text: &str) {
+    let mut annotations: Vec<(String, String)> = Vec::new();
+    if let Some(params) = def.child_by_field_name("parameters") {
+        let mut cursor = params.walk();
+        for p in params.named_children(&mut cursor) {
+            if !matches!(p.kind(), "typed_parameter" | "typed_default_parameter") {
+                continue;
+            }
+            let name = p
+                .child_by_field_name("name")
+                .or_else(|| p.named_child(0).filter(|n| n.kind() == "identifier"));
+            if let (Some(name), Some(ty)) = (name, p.child_by_field_name("type")) {
+                annotations.push((text[name.byte_range()].to_string(), text[ty.byte_range()].to_string()));
+            }
+        }
+    }
+    let Some(body) = def.child_by_field_name("body") else {
+        return;
+    };
+    for stmt in statements(body) {
+        if stmt.kind() != "expression_statement" {
+            continue;
+        }
+        let Some(assignment) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else {
+            continue;
+        };
+        let Some(left) = assignment
+            .child_by_field_name("left")
+            .filter(|l| l.kind() == "attribute")
+        else {
+            continue;
+        };
+        let (Some(object), Some(attr)) = (
+            left.child_by_field_name("object"),
+            left.child_by_field_name("attribute"),
+        ) else {
+            continue;
+        };
+        if &text[object.byte_range()] != "self" {
+            continue;
+        }
+        let attr = text[attr.byte_range()].to_string();
+        let annotation = match assignment.child_by_field_name("type") {
+            Some(t) => Some(text[t.byte_range()].to_string()),
+            None => assignment
+                .child_by_field_name("right")
+                .filter(|r| r.kind() == "identifier")
+                .and_then(|r| annotations.iter().find(|(n, _)| *n == text[r.byte_range()]))
+                .map(|(_, t)| t.clone()),
+        };
+        match annotation {
+            Some(a) => {
+                facts.attributes.insert(attr, a);
+            }
+            // Assigned something else: whatever a class-level annotation said
+            // no longer holds for certain.
+            None => {
+                facts.attributes.remove(&attr);
+            }
+        }
     }
 }
 

@@ -154,7 +154,7 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
             };
             let text = &source.text;
             for function in functions(source.root(), text) {
-                let Some(method) = write_method(function, text, settings, module, &is_model) else {
+                let Some(method) = write_method(function, text, settings, module, index, &is_model) else {
                     continue;
                 };
                 let audited = !method.hard_delete

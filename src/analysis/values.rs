@@ -1,0 +1,1715 @@
+//! The value model: what every local and parameter of a function holds at
+//! each statement, computed by one forward pass over the function's body.
+//!
+//! A value is a point of a small lattice ([`Value`]): a model instance of a
+//! mapped class of the repository (maybe `None`, constructed here or
+//! loaded), a collection of instances, a `select(...)` / `query(...)`
+//! chain, a query `Result` or `ScalarResult`, a session (sync or async), a
+//! model class, an instance of another class (a service, a schema), plain
+//! data, or nothing known. Branches and loops join: different values give
+//! [`Value::Unknown`], a name bound on one path only is maybe-unbound.
+//!
+//! What SQLAlchemy's methods return is one table ([`method_result`]): for
+//! 1.4 and 2.0 as real code calls them (`session.get(M, id)`,
+//! `session.execute(select(M)).scalar_one_or_none()`, `.scalars().all()`,
+//! `session.query(M).filter(...).first()` ...). Names resolve through the
+//! module's imports ([`Resolver`]), never by their spelling.
+//!
+//! Along the way the pass records *events*: attribute writes, `setattr`,
+//! method calls, and session calls (with whether they are awaited), each
+//! with the values of the names it involves at that point. Write methods
+//! and their entities are queries over those events (`functions.rs`);
+//! nothing here knows the audit standard.
+
+use super::functions::Function;
+use super::module::ClassFacts;
+use super::resolve::Resolver;
+use super::source::dotted_name;
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+/// Whether a session is synchronous (`Session`) or asynchronous
+/// (`AsyncSession`), as far as it is proven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    Sync,
+    Async,
+    Unknown,
+}
+
+/// What a name or expression holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// An instance of the mapped class `model`.
+    Instance {
+        model: String,
+        /// It may be `None` (`scalar_one_or_none()`, `session.get`,
+        /// `Optional[M]`) and no guard has narrowed it.
+        optional: bool,
+        /// Constructed in this function (`M(...)`), not loaded or received.
+        new: bool,
+    },
+    /// A collection of instances of `model` (`.scalars().all()`, `list[M]`).
+    Instances(String),
+    /// A `select(M)` statement or a legacy `query(M)` chain.
+    Select(String),
+    /// The `Result` of executing a `select(M)`.
+    Result(String),
+    /// A `ScalarResult` of `M` (`result.scalars()`, `session.scalars(...)`).
+    Scalars(String),
+    Session(SessionKind),
+    /// The mapped class itself.
+    Class(String),
+    /// An instance of a repository class that is not mapped (a service, a
+    /// repository, a schema), by class name.
+    Object(String),
+    /// Plain data: literals, strings, numbers, dicts, lists, f-strings.
+    Data,
+    Unknown,
+}
+
+impl Value {
+    fn join(&self, other: &Value) -> Value {
+        match (self, other) {
+            (a, b) if a == b => a.clone(),
+            (
+                Value::Instance {
+                    model: a,
+                    optional: oa,
+                    new: na,
+                },
+                Value::Instance {
+                    model: b,
+                    optional: ob,
+                    new: nb,
+                },
+            ) if a == b => Value::Instance {
+                model: a.clone(),
+                optional: *oa || *ob,
+                new: *na && *nb,
+            },
+            (Value::Session(a), Value::Session(b)) if a != b => Value::Session(SessionKind::Unknown),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// The model, when this is an instance.
+    pub fn instance_model(&self) -> Option<&str> {
+        match self {
+            Value::Instance { model, .. } => Some(model),
+            _ => None,
+        }
+    }
+}
+
+/// A name's value at one point, and whether it is bound on every path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub value: Value,
+    pub definitely_bound: bool,
+    /// The statement that bound it (`None` for parameters).
+    pub binding: Option<usize>,
+}
+
+/// The names bound at one point of a function.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Env {
+    names: HashMap<String, Slot>,
+}
+
+impl Env {
+    pub fn get(&self, name: &str) -> Option<&Slot> {
+        self.names.get(name)
+    }
+
+    fn bind(&mut self, name: &str, value: Value, binding: Option<usize>) {
+        self.names.insert(
+            name.to_string(),
+            Slot {
+                value,
+                definitely_bound: true,
+                binding,
+            },
+        );
+    }
+
+    fn join(&self, other: &Env) -> Env {
+        let mut names = HashMap::new();
+        for (name, a) in &self.names {
+            match other.names.get(name) {
+                Some(b) => {
+                    names.insert(
+                        name.clone(),
+                        Slot {
+                            value: a.value.join(&b.value),
+                            definitely_bound: a.definitely_bound && b.definitely_bound,
+                            binding: if a.binding == b.binding { a.binding } else { None },
+                        },
+                    );
+                }
+                None => {
+                    names.insert(
+                        name.clone(),
+                        Slot {
+                            definitely_bound: false,
+                            ..a.clone()
+                        },
+                    );
+                }
+            }
+        }
+        for (name, b) in &other.names {
+            names.entry(name.clone()).or_insert_with(|| Slot {
+                definitely_bound: false,
+                ..b.clone()
+            });
+        }
+        Env { names }
+    }
+
+    /// `name` is known not to be `None` from here on.
+    fn narrow(&mut self, name: &str) {
+        if let Some(slot) = self.names.get_mut(name) {
+            if let Value::Instance { optional, .. } = &mut slot.value {
+                *optional = false;
+            }
+        }
+    }
+}
+
+/// Joins the environments of the paths that reach a point; `None` when none does.
+fn join_all(envs: impl IntoIterator<Item = Option<Env>>) -> Option<Env> {
+    envs.into_iter().flatten().reduce(|a, b| a.join(&b))
+}
+
+/// One thing the function does to a value.
+#[derive(Clone, Debug)]
+pub enum EventKind<'t> {
+    /// `x.attr = value` (also `x.attr += value`): the attribute node on the
+    /// left, and the value.
+    AttributeWrite {
+        attribute: String,
+        target: Node<'t>,
+        value: Node<'t>,
+    },
+    /// `setattr(x, ...)`.
+    Setattr,
+    /// `x.method(...)`.
+    MethodCall { method: String },
+    /// `session.method(x, ...)`: `x` is the first argument's name, if any.
+    SessionCall { method: String, awaited: bool },
+}
+
+/// An event at one statement, with the values involved there.
+#[derive(Clone, Debug)]
+pub struct Event<'t> {
+    pub kind: EventKind<'t>,
+    /// The statement (direct child of a block) the event is in.
+    pub statement: Node<'t>,
+    /// The call, for calls.
+    pub call: Option<Node<'t>>,
+    /// The receiver's text (`self.db`, `user`).
+    pub receiver: String,
+    /// The value of the receiver there.
+    pub receiver_value: Value,
+    /// For session calls: the first argument when it is a plain name, and
+    /// its slot there.
+    pub argument: Option<(String, Option<Slot>)>,
+    /// For session calls: the first argument's node.
+    pub argument_node: Option<Node<'t>>,
+}
+
+/// The result of the pass over one function.
+pub struct FunctionValues<'t> {
+    /// The environment before each statement, by node id.
+    before: HashMap<usize, Env>,
+    pub events: Vec<Event<'t>>,
+    /// Every statement node by id, for lookups.
+    statements: HashMap<usize, Node<'t>>,
+}
+
+impl<'t> FunctionValues<'t> {
+    /// The environment before `statement` (a direct child of a block of
+    /// the function); `None` when the statement is unreachable or unknown.
+    pub fn before(&self, statement: Node<'_>) -> Option<&Env> {
+        self.before.get(&statement.id())
+    }
+
+    /// The statement node with id `id`.
+    pub fn statement(&self, id: usize) -> Option<Node<'t>> {
+        self.statements.get(&id).copied()
+    }
+
+    /// The session kind of the receiver spelled `receiver`: its value's
+    /// kind when proven by a type, else from how its coroutine methods are
+    /// called (all awaited: async; none awaited: sync).
+    pub fn session_kind(&self, receiver: &str) -> SessionKind {
+        let mut typed = None;
+        let (mut awaited, mut plain) = (false, false);
+        for event in &self.events {
+            if event.receiver != receiver {
+                continue;
+            }
+            if let Value::Session(kind) = event.receiver_value {
+                if kind != SessionKind::Unknown {
+                    typed = Some(kind);
+                }
+            }
+            if let EventKind::SessionCall { method, awaited: a } = &event.kind {
+                if COROUTINE_METHODS.contains(&method.as_str()) {
+                    if *a {
+                        awaited = true;
+                    } else {
+                        plain = true;
+                    }
+                }
+            }
+        }
+        match (typed, awaited, plain) {
+            (Some(kind), _, _) => kind,
+            (None, true, false) => SessionKind::Async,
+            (None, false, true) => SessionKind::Sync,
+            _ => SessionKind::Unknown,
+        }
+    }
+}
+
+/// Methods that are coroutines on `AsyncSession` and plain on `Session`.
+const COROUTINE_METHODS: &[&str] = &[
+    "commit", "flush", "rollback", "execute", "refresh", "delete", "get", "scalar", "scalars", "merge", "close",
+];
+
+/// Methods of sessions whose calls the pass records.
+const SESSION_METHODS: &[&str] = &[
+    "add",
+    "add_all",
+    "flush",
+    "commit",
+    "delete",
+    "merge",
+    "refresh",
+    "rollback",
+    "execute",
+    "get",
+    "scalar",
+    "scalars",
+    "query",
+    "expunge",
+    "begin",
+    "begin_nested",
+];
+
+/// What the pass needs to know besides the tree.
+pub struct Context<'a> {
+    pub text: &'a str,
+    pub resolver: &'a Resolver<'a>,
+    /// The class of the function, when a method.
+    pub class: Option<&'a ClassFacts>,
+    /// Whether a mapped class is called `name` in the repository (after
+    /// resolution): the caller's definition of "model".
+    pub is_model: &'a dyn Fn(&str) -> bool,
+    /// Receivers configured as sessions (`self.db`, `db`, `session`).
+    pub session_expressions: &'a [String],
+}
+
+/// Run the pass over `function`.
+pub fn analyse<'t>(function: &Function<'t>, cx: &Context<'_>) -> FunctionValues<'t> {
+    let mut pass = Pass {
+        cx,
+        before: HashMap::new(),
+        events: Vec::new(),
+        statements: HashMap::new(),
+    };
+    let mut env = Env::default();
+    for p in &function.params {
+        let value = if p.name == "self" && function.class.is_some() {
+            match cx.class {
+                Some(class) if (cx.is_model)(&class.name) => Value::Instance {
+                    model: class.name.clone(),
+                    optional: false,
+                    new: false,
+                },
+                Some(class) => Value::Object(class.name.clone()),
+                None => Value::Unknown,
+            }
+        } else {
+            match &p.annotation {
+                Some(a) => pass.annotation_value(a, cx.resolver),
+                None => Value::Unknown,
+            }
+        };
+        // A parameter configured as the session, with no type that says
+        // otherwise, is the session (of a kind its calls may prove).
+        let value = if value == Value::Unknown && cx.session_expressions.iter().any(|s| *s == p.name) {
+            Value::Session(SessionKind::Unknown)
+        } else {
+            value
+        };
+        env.bind(&p.name, value, None);
+    }
+    pass.block(function.body, Some(env));
+    FunctionValues {
+        before: pass.before,
+        events: pass.events,
+        statements: pass.statements,
+    }
+}
+
+struct Pass<'a, 'c, 't> {
+    cx: &'c Context<'a>,
+    before: HashMap<usize, Env>,
+    events: Vec<Event<'t>>,
+    statements: HashMap<usize, Node<'t>>,
+}
+
+/// How a block ends: the environment that falls through (`None` when
+/// every path returns or raises), and those leaving by `break`/`continue`.
+struct Flow {
+    next: Option<Env>,
+    breaks: Vec<Env>,
+}
+
+impl<'t> Pass<'_, '_, 't> {
+    fn text(&self, node: Node<'_>) -> &str {
+        &self.cx.text[node.byte_range()]
+    }
+
+    fn block(&mut self, block: Node<'t>, env: Option<Env>) -> Flow {
+        let mut env = env;
+        let mut breaks = Vec::new();
+        let mut cursor = block.walk();
+        let stmts: Vec<Node<'t>> = block
+            .named_children(&mut cursor)
+            .filter(|n| n.kind() != "comment")
+            .collect();
+        for stmt in stmts {
+            let Some(current) = env.take() else {
+                break;
+            };
+            self.before.insert(stmt.id(), current.clone());
+            self.statements.insert(stmt.id(), stmt);
+            let flow = self.statement(stmt, current);
+            breaks.extend(flow.breaks);
+            env = flow.next;
+        }
+        Flow { next: env, breaks }
+    }
+
+    fn statement(&mut self, stmt: Node<'t>, mut env: Env) -> Flow {
+        let through = |env: Env| Flow {
+            next: Some(env),
+            breaks: Vec::new(),
+        };
+        match stmt.kind() {
+            "expression_statement" => {
+                self.events_in(stmt, stmt, &env);
+                let mut cursor = stmt.walk();
+                let kids: Vec<Node<'t>> = stmt.named_children(&mut cursor).collect();
+                for kid in kids {
+                    self.walrus(kid, &mut env, stmt);
+                    match kid.kind() {
+                        "assignment" => self.assignment(kid, &mut env, stmt),
+                        "augmented_assignment" => {
+                            if let Some(left) = kid.child_by_field_name("left") {
+                                if left.kind() == "identifier" {
+                                    let name = self.text(left).to_string();
+                                    env.bind(&name, Value::Unknown, Some(stmt.id()));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                through(env)
+            }
+            "return_statement" | "raise_statement" => {
+                self.events_in(stmt, stmt, &env);
+                Flow {
+                    next: None,
+                    breaks: Vec::new(),
+                }
+            }
+            "break_statement" | "continue_statement" => Flow {
+                next: None,
+                breaks: vec![env],
+            },
+            "assert_statement" => {
+                self.events_in(stmt, stmt, &env);
+                if let Some(cond) = stmt.named_child(0) {
+                    self.narrow(cond, true, &mut env);
+                }
+                through(env)
+            }
+            "delete_statement" => {
+                let mut cursor = stmt.walk();
+                for target in stmt.named_children(&mut cursor) {
+                    if target.kind() == "identifier" {
+                        env.names.remove(self.text(target));
+                    }
+                }
+                through(env)
+            }
+            "if_statement" => self.if_statement(stmt, env),
+            "for_statement" => self.for_statement(stmt, env),
+            "while_statement" => {
+                let cond = stmt.child_by_field_name("condition");
+                if let Some(c) = cond {
+                    self.events_in(c, stmt, &env);
+                    self.walrus(c, &mut env, stmt);
+                }
+                let body = stmt.child_by_field_name("body");
+                let flow = match body {
+                    Some(b) => self.block(b, Some(env.clone())),
+                    None => Flow {
+                        next: None,
+                        breaks: Vec::new(),
+                    },
+                };
+                let mut ends = vec![Some(env)];
+                ends.push(flow.next);
+                ends.extend(flow.breaks.into_iter().map(Some));
+                if let Some(alt) = stmt.child_by_field_name("alternative") {
+                    return self.clauses_after(alt, join_all(ends));
+                }
+                Flow {
+                    next: join_all(ends),
+                    breaks: Vec::new(),
+                }
+            }
+            "try_statement" => self.try_statement(stmt, env),
+            "with_statement" => {
+                let mut cursor = stmt.walk();
+                let kids: Vec<Node<'t>> = stmt.named_children(&mut cursor).collect();
+                for kid in &kids {
+                    if kid.kind() == "with_clause" {
+                        self.events_in(*kid, stmt, &env);
+                        self.with_clause(*kid, &mut env, stmt);
+                    }
+                }
+                match stmt.child_by_field_name("body") {
+                    Some(body) => self.block(body, Some(env)),
+                    None => through(env),
+                }
+            }
+            "match_statement" => {
+                if let Some(subject) = stmt.child_by_field_name("subject") {
+                    self.events_in(subject, stmt, &env);
+                }
+                let mut ends = vec![Some(env.clone())];
+                let mut breaks = Vec::new();
+                if let Some(body) = stmt.child_by_field_name("body") {
+                    let mut cursor = body.walk();
+                    let cases: Vec<Node<'t>> = body.named_children(&mut cursor).collect();
+                    for case in cases {
+                        if let Some(block) = case.child_by_field_name("consequence") {
+                            let flow = self.block(block, Some(self.unbind_patterns(case, env.clone())));
+                            ends.push(flow.next);
+                            breaks.extend(flow.breaks);
+                        }
+                    }
+                }
+                Flow {
+                    next: join_all(ends),
+                    breaks,
+                }
+            }
+            "function_definition" | "class_definition" | "decorated_definition" => {
+                let def = if stmt.kind() == "decorated_definition" {
+                    stmt.child_by_field_name("definition")
+                } else {
+                    Some(stmt)
+                };
+                if let Some(name) = def.and_then(|d| d.child_by_field_name("name")) {
+                    let name = self.text(name).to_string();
+                    env.bind(&name, Value::Unknown, Some(stmt.id()));
+                }
+                through(env)
+            }
+            "import_statement" | "import_from_statement" => {
+                let mut cursor = stmt.walk();
+                let names: Vec<Node<'t>> = stmt.children_by_field_name("name", &mut cursor).collect();
+                for name in names {
+                    let bound = match name.kind() {
+                        "aliased_import" => name.child_by_field_name("alias"),
+                        _ => Some(name),
+                    };
+                    if let Some(bound) = bound {
+                        let text = self.text(bound);
+                        let first = text.split('.').next().unwrap_or(text).to_string();
+                        env.bind(&first, Value::Unknown, Some(stmt.id()));
+                    }
+                }
+                through(env)
+            }
+            _ => {
+                self.events_in(stmt, stmt, &env);
+                through(env)
+            }
+        }
+    }
+
+    /// Names bound by a `case` pattern are not known.
+    fn unbind_patterns(&self, case: Node<'t>, mut env: Env) -> Env {
+        let mut stack = vec![case];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "block" {
+                continue;
+            }
+            if n.kind() == "identifier" {
+                let name = self.text(n).to_string();
+                env.bind(&name, Value::Unknown, None);
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        env
+    }
+
+    fn if_statement(&mut self, stmt: Node<'t>, mut env: Env) -> Flow {
+        let mut ends = Vec::new();
+        let mut breaks = Vec::new();
+        let cond = stmt.child_by_field_name("condition");
+        if let Some(c) = cond {
+            self.events_in(c, stmt, &env);
+            self.walrus(c, &mut env, stmt);
+        }
+        let mut then_env = env.clone();
+        let mut else_env = env;
+        if let Some(c) = cond {
+            self.narrow(c, true, &mut then_env);
+            self.narrow(c, false, &mut else_env);
+        }
+        if let Some(body) = stmt.child_by_field_name("consequence") {
+            let flow = self.block(body, Some(then_env));
+            ends.push(flow.next);
+            breaks.extend(flow.breaks);
+        }
+        let mut rest = Some(else_env);
+        let mut cursor = stmt.walk();
+        let alternatives: Vec<Node<'t>> = stmt.children_by_field_name("alternative", &mut cursor).collect();
+        for alt in alternatives {
+            let Some(mut current) = rest.take() else {
+                break;
+            };
+            match alt.kind() {
+                "elif_clause" => {
+                    let cond = alt.child_by_field_name("condition");
+                    if let Some(c) = cond {
+                        self.events_in(c, stmt, &current);
+                        self.walrus(c, &mut current, stmt);
+                    }
+                    let mut then_env = current.clone();
+                    if let Some(c) = cond {
+                        self.narrow(c, true, &mut then_env);
+                        self.narrow(c, false, &mut current);
+                    }
+                    if let Some(body) = alt.child_by_field_name("consequence") {
+                        let flow = self.block(body, Some(then_env));
+                        ends.push(flow.next);
+                        breaks.extend(flow.breaks);
+                    }
+                    rest = Some(current);
+                }
+                "else_clause" => {
+                    if let Some(body) = alt.child_by_field_name("body") {
+                        let flow = self.block(body, Some(current));
+                        ends.push(flow.next);
+                        breaks.extend(flow.breaks);
+                    }
+                }
+                _ => rest = Some(current),
+            }
+        }
+        ends.push(rest);
+        Flow {
+            next: join_all(ends),
+            breaks,
+        }
+    }
+
+    fn for_statement(&mut self, stmt: Node<'t>, env: Env) -> Flow {
+        let iterable = stmt.child_by_field_name("right");
+        if let Some(it) = iterable {
+            self.events_in(it, stmt, &env);
+        }
+        let element = match iterable.map(|it| self.value(it, &env)) {
+            Some(Value::Instances(model)) | Some(Value::Scalars(model)) => Value::Instance {
+                model,
+                optional: false,
+                new: false,
+            },
+            _ => Value::Unknown,
+        };
+        let mut body_env = env.clone();
+        if let Some(left) = stmt.child_by_field_name("left") {
+            if left.kind() == "identifier" {
+                let name = self.text(left).to_string();
+                body_env.bind(&name, element, Some(stmt.id()));
+            } else {
+                for name in self.pattern_names(left) {
+                    body_env.bind(&name, Value::Unknown, Some(stmt.id()));
+                }
+            }
+        }
+        let flow = match stmt.child_by_field_name("body") {
+            Some(b) => self.block(b, Some(body_env)),
+            None => Flow {
+                next: None,
+                breaks: Vec::new(),
+            },
+        };
+        // Zero iterations, the end of the last one, or a `break`.
+        let mut ends = vec![Some(env)];
+        ends.push(flow.next);
+        ends.extend(flow.breaks.into_iter().map(Some));
+        let after = join_all(ends);
+        if let Some(alt) = stmt.child_by_field_name("alternative") {
+            return self.clauses_after(alt, after);
+        }
+        Flow {
+            next: after,
+            breaks: Vec::new(),
+        }
+    }
+
+    /// The `else:` of a loop.
+    fn clauses_after(&mut self, alt: Node<'t>, env: Option<Env>) -> Flow {
+        match alt.child_by_field_name("body") {
+            Some(body) => self.block(body, env),
+            None => Flow {
+                next: env,
+                breaks: Vec::new(),
+            },
+        }
+    }
+
+    fn try_statement(&mut self, stmt: Node<'t>, env: Env) -> Flow {
+        let mut breaks = Vec::new();
+        let body = match stmt.child_by_field_name("body") {
+            Some(b) => self.block(b, Some(env.clone())),
+            None => Flow {
+                next: Some(env.clone()),
+                breaks: Vec::new(),
+            },
+        };
+        breaks.extend(body.breaks);
+        // A handler starts from anywhere in the body: what the body binds is
+        // maybe-unbound there.
+        let handler_start = join_all([Some(env.clone()), body.next.clone()]).unwrap_or(env.clone());
+        let mut ends = Vec::new();
+        let mut after_body = body.next;
+        let mut finally = None;
+        let mut cursor = stmt.walk();
+        let clauses: Vec<Node<'t>> = stmt.named_children(&mut cursor).collect();
+        for clause in clauses {
+            match clause.kind() {
+                "except_clause" | "except_group_clause" => {
+                    let mut start = handler_start.clone();
+                    // `except E as e:` binds `e`.
+                    let mut c2 = clause.walk();
+                    for kid in clause.named_children(&mut c2) {
+                        if kid.kind() == "as_pattern" {
+                            if let Some(alias) = kid.child_by_field_name("alias") {
+                                let name = self.text(alias).to_string();
+                                start.bind(&name, Value::Unknown, Some(stmt.id()));
+                            }
+                        }
+                    }
+                    let block = {
+                        let mut c3 = clause.walk();
+                        let b = clause.named_children(&mut c3).find(|n| n.kind() == "block");
+                        b
+                    };
+                    if let Some(block) = block {
+                        let flow = self.block(block, Some(start));
+                        ends.push(flow.next);
+                        breaks.extend(flow.breaks);
+                    }
+                }
+                "else_clause" => {
+                    if let Some(b) = clause.child_by_field_name("body") {
+                        let flow = self.block(b, after_body.take());
+                        after_body = flow.next;
+                        breaks.extend(flow.breaks);
+                    }
+                }
+                "finally_clause" => finally = Some(clause),
+                _ => {}
+            }
+        }
+        ends.push(after_body);
+        let next = join_all(ends);
+        match finally {
+            Some(clause) => {
+                let block = {
+                    let mut c = clause.walk();
+                    let b = clause.named_children(&mut c).find(|n| n.kind() == "block");
+                    b
+                };
+                match block {
+                    // The `finally` runs on every path; what falls through
+                    // after it is the paths that fell through before it.
+                    Some(b) => {
+                        let start = next.clone().unwrap_or(handler_start);
+                        let flow = self.block(b, Some(start));
+                        breaks.extend(flow.breaks);
+                        Flow {
+                            next: if next.is_some() { flow.next } else { None },
+                            breaks,
+                        }
+                    }
+                    None => Flow { next, breaks },
+                }
+            }
+            None => Flow { next, breaks },
+        }
+    }
+
+    fn with_clause(&mut self, clause: Node<'t>, env: &mut Env, stmt: Node<'t>) {
+        let mut cursor = clause.walk();
+        let items: Vec<Node<'t>> = clause.named_children(&mut cursor).collect();
+        for item in items {
+            let Some(value) = item.child_by_field_name("value") else {
+                continue;
+            };
+            // `with X as y`: tree-sitter puts it as an `as_pattern`.
+            if value.kind() == "as_pattern" {
+                let inner = value.named_child(0);
+                let alias = value.child_by_field_name("alias");
+                if let (Some(inner), Some(alias)) = (inner, alias) {
+                    let target = alias.named_child(0).unwrap_or(alias);
+                    let v = self.context_value(inner, env);
+                    if target.kind() == "identifier" {
+                        let name = self.text(target).to_string();
+                        env.bind(&name, v, Some(stmt.id()));
+                    } else {
+                        for name in self.pattern_names(target) {
+                            env.bind(&name, Value::Unknown, Some(stmt.id()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// What `with X as y` binds to `y`: a session for `Session(engine)` /
+    /// `AsyncSession(engine)`, and for a configured session's `begin()`
+    /// nothing known.
+    fn context_value(&self, expr: Node<'_>, env: &Env) -> Value {
+        match self.value(expr, env) {
+            Value::Session(kind) => Value::Session(kind),
+            _ => Value::Unknown,
+        }
+    }
+
+    fn pattern_names(&self, pattern: Node<'_>) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![pattern];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "identifier" => out.push(self.text(n).to_string()),
+                "attribute" | "subscript" => {}
+                _ => {
+                    let mut cursor = n.walk();
+                    stack.extend(n.named_children(&mut cursor));
+                }
+            }
+        }
+        out
+    }
+
+    fn assignment(&mut self, assignment: Node<'t>, env: &mut Env, stmt: Node<'t>) {
+        let (Some(left), right) = (
+            assignment.child_by_field_name("left"),
+            assignment.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        // `a = b = value`: the right side is another assignment.
+        let (value_node, chained) = match right {
+            Some(r) if r.kind() == "assignment" => {
+                let mut inner = r;
+                let mut targets = vec![left];
+                while inner.kind() == "assignment" {
+                    if let Some(l) = inner.child_by_field_name("left") {
+                        targets.push(l);
+                    }
+                    match inner.child_by_field_name("right") {
+                        Some(next) => inner = next,
+                        None => break,
+                    }
+                }
+                (Some(inner), targets)
+            }
+            r => (r, vec![left]),
+        };
+        let annotated = assignment
+            .child_by_field_name("type")
+            .map(|t| self.annotation_value(self.text(t), self.cx.resolver))
+            .filter(|v| *v != Value::Unknown);
+        let value = match (&annotated, value_node) {
+            (Some(v), _) => v.clone(),
+            (None, Some(v)) => self.value(v, env),
+            // `x: int` alone binds nothing.
+            (None, None) => return,
+        };
+        for target in chained {
+            match target.kind() {
+                "identifier" => {
+                    let name = self.text(target).to_string();
+                    env.bind(&name, value.clone(), Some(stmt.id()));
+                }
+                "attribute" => {}
+                _ => {
+                    for name in self.pattern_names(target) {
+                        env.bind(&name, Value::Unknown, Some(stmt.id()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bind the names of walrus expressions (`(x := ...)`) within `node`.
+    fn walrus(&mut self, node: Node<'t>, env: &mut Env, stmt: Node<'t>) {
+        let mut stack = vec![node];
+        let mut found = Vec::new();
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "named_expression" => found.push(n),
+                "lambda" | "function_definition" | "class_definition" | "block" => continue,
+                _ => {}
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        found.sort_by_key(|n| n.start_byte());
+        for n in found {
+            let (Some(name), Some(value)) = (n.child_by_field_name("name"), n.child_by_field_name("value")) else {
+                continue;
+            };
+            let v = self.value(value, env);
+            let name = self.text(name).to_string();
+            env.bind(&name, v, Some(stmt.id()));
+        }
+    }
+
+    /// Narrow `env` for the branch where `cond` is `truthy`.
+    fn narrow(&self, cond: Node<'_>, truthy: bool, env: &mut Env) {
+        let cond = unparen(cond);
+        match cond.kind() {
+            "not_operator" => {
+                if let Some(arg) = cond.child_by_field_name("argument") {
+                    self.narrow(arg, !truthy, env);
+                }
+            }
+            "identifier" | "named_expression" if truthy => {
+                if let Some(name) = self.subject_name(cond) {
+                    env.narrow(&name);
+                }
+            }
+            "comparison_operator" => {
+                // `x is None` / `x is not None` / `x == None` / `x != None`.
+                let mut cursor = cond.walk();
+                let kids: Vec<Node<'_>> = cond.children(&mut cursor).collect();
+                if kids.len() != 3 || kids[2].kind() != "none" {
+                    // `x is not None` has 4 children: x, is, not, None.
+                    if kids.len() == 4 && kids[3].kind() == "none" && truthy {
+                        if let Some(name) = self.subject_name(kids[0]) {
+                            env.narrow(&name);
+                        }
+                    }
+                    return;
+                }
+                let op = self.text(kids[1]);
+                let is_none = op == "is" || op == "==";
+                let not_none = op == "!=" || op == "is not";
+                if (is_none && !truthy) || (not_none && truthy) {
+                    if let Some(name) = self.subject_name(kids[0]) {
+                        env.narrow(&name);
+                    }
+                }
+            }
+            "boolean_operator" => {
+                // `a and b` true: both true; `a or b` false: both false.
+                let op = cond.child_by_field_name("operator").map(|o| self.text(o).to_string());
+                let both = match op.as_deref() {
+                    Some("and") => truthy,
+                    Some("or") => !truthy,
+                    _ => false,
+                };
+                if both {
+                    if let Some(l) = cond.child_by_field_name("left") {
+                        self.narrow(l, truthy, env);
+                    }
+                    if let Some(r) = cond.child_by_field_name("right") {
+                        self.narrow(r, truthy, env);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn subject_name(&self, node: Node<'_>) -> Option<String> {
+        let node = unparen(node);
+        match node.kind() {
+            "identifier" => Some(self.text(node).to_string()),
+            "named_expression" => node.child_by_field_name("name").map(|n| self.text(n).to_string()),
+            _ => None,
+        }
+    }
+
+    /// Record the events of the expressions in `node` (not descending into
+    /// blocks, nested definitions or lambdas), evaluated in `env`.
+    fn events_in(&mut self, node: Node<'t>, stmt: Node<'t>, env: &Env) {
+        let mut stack = vec![node];
+        let mut nodes = Vec::new();
+        while let Some(n) = stack.pop() {
+            if n.id() != node.id()
+                && matches!(
+                    n.kind(),
+                    "block" | "lambda" | "function_definition" | "class_definition" | "decorated_definition"
+                )
+            {
+                continue;
+            }
+            nodes.push(n);
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        nodes.sort_by_key(|n| n.start_byte());
+        for n in nodes {
+            match n.kind() {
+                "assignment" | "augmented_assignment" => self.attribute_write(n, stmt, env),
+                "call" => self.call_event(n, stmt, env),
+                _ => {}
+            }
+        }
+    }
+
+    fn attribute_write(&mut self, assignment: Node<'t>, stmt: Node<'t>, env: &Env) {
+        let (Some(left), Some(right)) = (
+            assignment.child_by_field_name("left"),
+            assignment.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        if left.kind() != "attribute" {
+            return;
+        }
+        let (Some(object), Some(attr)) = (
+            left.child_by_field_name("object"),
+            left.child_by_field_name("attribute"),
+        ) else {
+            return;
+        };
+        let receiver_value = self.value(object, env);
+        self.events.push(Event {
+            kind: EventKind::AttributeWrite {
+                attribute: self.text(attr).to_string(),
+                target: left,
+                value: right,
+            },
+            statement: stmt,
+            call: None,
+            receiver: self.text(object).to_string(),
+            receiver_value,
+            argument: None,
+            argument_node: None,
+        });
+    }
+
+    fn call_event(&mut self, call: Node<'t>, stmt: Node<'t>, env: &Env) {
+        let Some(f) = call.child_by_field_name("function") else {
+            return;
+        };
+        let first = call.child_by_field_name("arguments").and_then(|a| {
+            let mut c = a.walk();
+            let first = a.named_children(&mut c).find(|n| n.kind() != "comment");
+            first
+        });
+        let argument = first.filter(|a| a.kind() == "identifier").map(|a| {
+            let name = self.text(a).to_string();
+            let slot = env.get(&name).cloned();
+            (name, slot)
+        });
+        match f.kind() {
+            "identifier" if self.text(f) == "setattr" && !env.names.contains_key("setattr") => {
+                let Some(target) = first else { return };
+                let receiver_value = self.value(target, env);
+                self.events.push(Event {
+                    kind: EventKind::Setattr,
+                    statement: stmt,
+                    call: Some(call),
+                    receiver: self.text(target).to_string(),
+                    receiver_value,
+                    argument: None,
+                    argument_node: None,
+                });
+            }
+            "attribute" => {
+                let (Some(object), Some(attr)) = (f.child_by_field_name("object"), f.child_by_field_name("attribute"))
+                else {
+                    return;
+                };
+                let method = self.text(attr).to_string();
+                let receiver_value = self.value(object, env);
+                let awaited = call.parent().is_some_and(|p| p.kind() == "await");
+                let kind = match receiver_value {
+                    Value::Session(_) if SESSION_METHODS.contains(&method.as_str()) => {
+                        EventKind::SessionCall { method, awaited }
+                    }
+                    _ => EventKind::MethodCall { method },
+                };
+                self.events.push(Event {
+                    kind,
+                    statement: stmt,
+                    call: Some(call),
+                    receiver: self.text(object).to_string(),
+                    receiver_value,
+                    argument,
+                    argument_node: first,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// The value of an expression in `env`.
+    fn value(&self, expr: Node<'_>, env: &Env) -> Value {
+        self.value_at(expr, env, 0)
+    }
+
+    fn value_at(&self, expr: Node<'_>, env: &Env, depth: usize) -> Value {
+        if depth > 24 {
+            return Value::Unknown;
+        }
+        match expr.kind() {
+            "parenthesized_expression" => match expr.named_child(0) {
+                Some(inner) => self.value_at(inner, env, depth + 1),
+                None => Value::Data,
+            },
+            "await" => match expr.named_child(0) {
+                Some(inner) => self.value_at(inner, env, depth + 1),
+                None => Value::Unknown,
+            },
+            "named_expression" => match expr.child_by_field_name("value") {
+                Some(v) => self.value_at(v, env, depth + 1),
+                None => Value::Unknown,
+            },
+            "identifier" => {
+                let name = self.text(expr);
+                if let Some(slot) = env.get(name) {
+                    return slot.value.clone();
+                }
+                self.global_value(name)
+            }
+            "attribute" => {
+                let Some(object) = expr.child_by_field_name("object") else {
+                    return Value::Unknown;
+                };
+                let Some(attr) = expr.child_by_field_name("attribute") else {
+                    return Value::Unknown;
+                };
+                let attr = self.text(attr);
+                // `self.db`: the class's annotation of the attribute, else
+                // the configured session spelling.
+                if object.kind() == "identifier" && self.text(object) == "self" && env.get("self").is_some() {
+                    if let Some(class) = self.cx.class {
+                        if let Some(annotation) = class.attributes.get(attr) {
+                            let v = self.annotation_value(annotation, self.cx.resolver);
+                            if v != Value::Unknown {
+                                return v;
+                            }
+                        }
+                    }
+                    let spelled = format!("self.{attr}");
+                    if self.cx.session_expressions.iter().any(|s| *s == spelled) {
+                        return Value::Session(SessionKind::Unknown);
+                    }
+                    return Value::Unknown;
+                }
+                // A dotted name not shadowed by a local: a class of a module.
+                if let Some(dotted) = dotted_name(expr, self.cx.text) {
+                    let head = dotted.split('.').next().unwrap_or("");
+                    if env.get(head).is_none() {
+                        return self.global_value(&dotted);
+                    }
+                }
+                Value::Unknown
+            }
+            "call" => self.call_value(expr, env, depth),
+            "conditional_expression" => {
+                let mut cursor = expr.walk();
+                let kids: Vec<Node<'_>> = expr.named_children(&mut cursor).collect();
+                match (kids.first(), kids.get(2)) {
+                    (Some(a), Some(b)) => {
+                        let (a, b) = (self.value_at(*a, env, depth + 1), self.value_at(*b, env, depth + 1));
+                        // `x if c else None`: an optional x.
+                        if kids[2].kind() == "none" {
+                            if let Value::Instance { model, new, .. } = a {
+                                return Value::Instance {
+                                    model,
+                                    optional: true,
+                                    new,
+                                };
+                            }
+                        }
+                        a.join(&b)
+                    }
+                    _ => Value::Unknown,
+                }
+            }
+            "subscript" => match expr
+                .child_by_field_name("value")
+                .map(|v| self.value_at(v, env, depth + 1))
+            {
+                Some(Value::Instances(model)) => Value::Instance {
+                    model,
+                    optional: false,
+                    new: false,
+                },
+                _ => Value::Unknown,
+            },
+            "string"
+            | "concatenated_string"
+            | "integer"
+            | "float"
+            | "true"
+            | "false"
+            | "none"
+            | "dictionary"
+            | "list"
+            | "set"
+            | "tuple"
+            | "list_comprehension"
+            | "dictionary_comprehension"
+            | "set_comprehension"
+            | "generator_expression"
+            | "binary_operator"
+            | "unary_operator"
+            | "comparison_operator" => Value::Data,
+            _ => Value::Unknown,
+        }
+    }
+
+    /// The value of a module-level name (or dotted name) at run time.
+    fn global_value(&self, dotted: &str) -> Value {
+        if let Some((class, facts)) = self.cx.resolver.class_facts(dotted) {
+            let _ = facts;
+            return if (self.cx.is_model)(&class.name) {
+                Value::Class(class.name)
+            } else {
+                Value::Unknown
+            };
+        }
+        Value::Unknown
+    }
+
+    fn call_value(&self, call: Node<'_>, env: &Env, depth: usize) -> Value {
+        let Some(f) = call.child_by_field_name("function") else {
+            return Value::Unknown;
+        };
+        let args: Vec<Node<'_>> = call
+            .child_by_field_name("arguments")
+            .map(|a| {
+                let mut c = a.walk();
+                a.named_children(&mut c)
+                    .filter(|n| !matches!(n.kind(), "comment" | "keyword_argument"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let arg_value = |i: usize| args.get(i).map(|a| self.value_at(*a, env, depth + 1));
+        // A call of a name or dotted name not shadowed: a class or a known function.
+        let shadowed = dotted_name(f, self.cx.text)
+            .map(|d| env.get(d.split('.').next().unwrap_or("")).is_some())
+            .unwrap_or(true);
+        if !shadowed {
+            if let Some(dotted) = dotted_name(f, self.cx.text) {
+                if let Some((class, _)) = self.cx.resolver.class_facts(&dotted) {
+                    return if (self.cx.is_model)(&class.name) {
+                        Value::Instance {
+                            model: class.name,
+                            optional: false,
+                            new: true,
+                        }
+                    } else {
+                        Value::Object(class.name)
+                    };
+                }
+                if let Some(q) = self.cx.resolver.qualified(&dotted) {
+                    if let Some(v) = function_result(&q, arg_value(0)) {
+                        return v;
+                    }
+                }
+            }
+        }
+        if f.kind() != "attribute" {
+            return Value::Unknown;
+        }
+        let (Some(object), Some(attr)) = (f.child_by_field_name("object"), f.child_by_field_name("attribute")) else {
+            return Value::Unknown;
+        };
+        let method = self.text(attr);
+        let receiver = self.value_at(object, env, depth + 1);
+        if let Some(v) = method_result(&receiver, method, arg_value(0)) {
+            return v;
+        }
+        // The service's own loaders: `self.get_thing(...)` annotated to
+        // return a model; `self.get(...)` of a `BaseService[M]`.
+        if object.kind() == "identifier" && self.text(object) == "self" {
+            if let Some(class) = self.cx.class {
+                if let Some(ret) = class.return_annotations.get(method) {
+                    let v = self.annotation_value(ret, self.cx.resolver);
+                    if v != Value::Unknown {
+                        return v;
+                    }
+                }
+                if !class.methods.contains(method) && is_loader_name(method) {
+                    // `self.get_by_id(Model, id)`.
+                    if let Some(Value::Class(model)) = arg_value(0) {
+                        return Value::Instance {
+                            model,
+                            optional: true,
+                            new: false,
+                        };
+                    }
+                    let models: Vec<&String> = class
+                        .base_type_arguments
+                        .iter()
+                        .filter(|m| (self.cx.is_model)(m))
+                        .collect();
+                    if let [model] = models.as_slice() {
+                        return Value::Instance {
+                            model: (*model).clone(),
+                            optional: true,
+                            new: false,
+                        };
+                    }
+                }
+            }
+        }
+        Value::Unknown
+    }
+
+    /// The value an annotation promises.
+    fn annotation_value(&self, annotation: &str, resolver: &Resolver<'_>) -> Value {
+        annotation_value_in(annotation, resolver, self.cx.is_model, 0)
+    }
+}
+
+fn unparen(node: Node<'_>) -> Node<'_> {
+    let mut n = node;
+    while n.kind() == "parenthesized_expression" {
+        match n.named_child(0) {
+            Some(inner) => n = inner,
+            None => break,
+        }
+    }
+    n
+}
+
+fn is_loader_name(method: &str) -> bool {
+    let m = method.trim_start_matches('_');
+    ["get", "load", "fetch", "find", "retrieve", "read"]
+        .iter()
+        .any(|p| m == *p || m.starts_with(&format!("{p}_")))
+}
+
+/// Split `Outer[a, b]` into `("Outer", ["a", "b"])` at the top level.
+fn generic(annotation: &str) -> Option<(&str, Vec<&str>)> {
+    let open = annotation.find('[')?;
+    if !annotation.ends_with(']') {
+        return None;
+    }
+    let head = annotation[..open].trim();
+    let inner = &annotation[open + 1..annotation.len() - 1];
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(inner[start..].trim());
+    Some((head, parts))
+}
+
+/// Split `A | B` at the top level.
+fn union_parts(annotation: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in annotation.char_indices() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = depth.saturating_sub(1),
+            '|' if depth == 0 => {
+                parts.push(annotation[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(annotation[start..].trim());
+    parts
+}
+
+/// The value an annotation (as text) promises, resolved in `resolver`'s module.
+pub fn annotation_value_in(
+    annotation: &str,
+    resolver: &Resolver<'_>,
+    is_model: &dyn Fn(&str) -> bool,
+    depth: usize,
+) -> Value {
+    if depth > 8 {
+        return Value::Unknown;
+    }
+    let a = annotation.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    let optional = |v: Value| match v {
+        Value::Instance { model, new, .. } => Value::Instance {
+            model,
+            optional: true,
+            new,
+        },
+        other => other,
+    };
+    let parts = union_parts(a);
+    if parts.len() > 1 {
+        let real: Vec<&str> = parts.iter().copied().filter(|p| *p != "None").collect();
+        let has_none = real.len() < parts.len();
+        if let [one] = real.as_slice() {
+            let v = annotation_value_in(one, resolver, is_model, depth + 1);
+            return if has_none { optional(v) } else { v };
+        }
+        return Value::Unknown;
+    }
+    if let Some((head, args)) = generic(a) {
+        let head_q = resolver.qualified_type(head).unwrap_or_default();
+        let last = head.rsplit('.').next().unwrap_or(head);
+        match last {
+            "Annotated"
+                if head_q.starts_with("typing") || head_q.starts_with("typing_extensions") || head_q.is_empty() =>
+            {
+                return args.first().map_or(Value::Unknown, |t| {
+                    annotation_value_in(t, resolver, is_model, depth + 1)
+                });
+            }
+            "Optional" => {
+                return args.first().map_or(Value::Unknown, |t| {
+                    optional(annotation_value_in(t, resolver, is_model, depth + 1))
+                });
+            }
+            "Union" => {
+                let real: Vec<&str> = args.iter().copied().filter(|p| *p != "None").collect();
+                if let [one] = real.as_slice() {
+                    let v = annotation_value_in(one, resolver, is_model, depth + 1);
+                    return if real.len() < args.len() { optional(v) } else { v };
+                }
+                return Value::Unknown;
+            }
+            "list" | "List" | "Sequence" | "Iterable" | "set" | "Set" | "tuple" | "Tuple" => {
+                return match args
+                    .first()
+                    .map(|t| annotation_value_in(t, resolver, is_model, depth + 1))
+                {
+                    Some(Value::Instance { model, .. }) => Value::Instances(model),
+                    _ => Value::Data,
+                };
+            }
+            "dict" | "Dict" | "Mapping" => return Value::Data,
+            _ => return Value::Unknown,
+        }
+    }
+    if matches!(
+        a,
+        "str" | "int" | "float" | "bool" | "bytes" | "dict" | "list" | "None" | "UUID" | "uuid.UUID"
+    ) {
+        return Value::Data;
+    }
+    // A type alias of the repository (`SessionDep = Annotated[...]`).
+    if !a.contains('.') {
+        if let Some((module, text)) = resolver.alias(a) {
+            let inner = Resolver {
+                index: resolver.index,
+                module,
+            };
+            return annotation_value_in(text, &inner, is_model, depth + 1);
+        }
+    }
+    if let Some((class, _)) = resolver.class_facts(a) {
+        return if is_model(&class.name) {
+            Value::Instance {
+                model: class.name,
+                optional: false,
+                new: false,
+            }
+        } else {
+            Value::Object(class.name)
+        };
+    }
+    match resolver.qualified_type(a) {
+        Some(q) => session_type(&q).map_or(Value::Unknown, Value::Session),
+        None => Value::Unknown,
+    }
+}
+
+/// The session kind a qualified type name denotes.
+fn session_type(qualified: &str) -> Option<SessionKind> {
+    let top = qualified.split('.').next().unwrap_or("");
+    if !matches!(top, "sqlalchemy" | "sqlmodel") {
+        return None;
+    }
+    let last = qualified.rsplit('.').next().unwrap_or("");
+    match last {
+        "AsyncSession" | "async_scoped_session" => Some(SessionKind::Async),
+        "Session" | "scoped_session" => Some(SessionKind::Sync),
+        _ => None,
+    }
+}
+
+/// What a call of the function `qualified` returns, given its first argument.
+fn function_result(qualified: &str, first: Option<Value>) -> Option<Value> {
+    let top = qualified.split('.').next().unwrap_or("");
+    let last = qualified.rsplit('.').next().unwrap_or("");
+    if matches!(top, "sqlalchemy" | "sqlmodel") {
+        return match (last, first) {
+            ("select", Some(Value::Class(model))) => Some(Value::Select(model)),
+            ("select" | "update" | "delete" | "insert", _) => Some(Value::Data),
+            ("Session", _) => Some(Value::Session(SessionKind::Sync)),
+            ("AsyncSession", _) => Some(Value::Session(SessionKind::Async)),
+            _ => None,
+        };
+    }
+    match qualified {
+        "builtins.dict" | "builtins.list" | "builtins.str" | "builtins.int" | "builtins.len" | "builtins.float"
+        | "builtins.bool" | "builtins.sorted" | "builtins.set" | "builtins.tuple" => Some(Value::Data),
+        _ => None,
+    }
+}
+
+/// What a method returns, by the receiver's value: SQLAlchemy's API as
+/// real code uses it. `None` when the table does not say.
+pub fn method_result(receiver: &Value, method: &str, first: Option<Value>) -> Option<Value> {
+    let one = |model: &String, optional: bool| {
+        Some(Value::Instance {
+            model: model.clone(),
+            optional,
+            new: false,
+        })
+    };
+    match receiver {
+        Value::Session(_) => match (method, first) {
+            ("get" | "get_one", Some(Value::Class(model))) => one(&model, method == "get"),
+            ("execute", Some(Value::Select(model))) => Some(Value::Result(model)),
+            ("scalar", Some(Value::Select(model))) => one(&model, true),
+            ("scalars", Some(Value::Select(model))) => Some(Value::Scalars(model)),
+            ("query", Some(Value::Class(model))) => Some(Value::Select(model)),
+            ("merge", Some(Value::Instance { model, .. })) => one(&model, false),
+            ("execute" | "scalar" | "scalars" | "query" | "get" | "merge", _) => Some(Value::Unknown),
+            _ => None,
+        },
+        Value::Select(model) => match method {
+            "where" | "filter" | "filter_by" | "order_by" | "options" | "join" | "outerjoin" | "limit" | "offset"
+            | "group_by" | "having" | "distinct" | "execution_options" | "with_for_update" | "select_from"
+            | "join_from" | "populate_existing" | "params" | "enable_eagerloads" => Some(Value::Select(model.clone())),
+            "first" | "one_or_none" | "get" => one(model, true),
+            "one" => one(model, false),
+            "all" => Some(Value::Instances(model.clone())),
+            _ => Some(Value::Unknown),
+        },
+        Value::Result(model) => match method {
+            "scalar_one_or_none" | "scalar" => one(model, true),
+            "scalar_one" => one(model, false),
+            "scalars" => Some(Value::Scalars(model.clone())),
+            "unique" => Some(Value::Result(model.clone())),
+            _ => Some(Value::Unknown),
+        },
+        Value::Scalars(model) => match method {
+            "first" | "one_or_none" => one(model, true),
+            "one" => one(model, false),
+            "all" | "fetchall" => Some(Value::Instances(model.clone())),
+            "unique" => Some(Value::Scalars(model.clone())),
+            _ => Some(Value::Unknown),
+        },
+        Value::Data => Some(Value::Unknown),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inst(m: &str, optional: bool) -> Value {
+        Value::Instance {
+            model: m.into(),
+            optional,
+            new: false,
+        }
+    }
+
+    #[test]
+    fn the_table_follows_sqlalchemy() {
+        let class = || Some(Value::Class("User".into()));
+        let session = Value::Session(SessionKind::Async);
+        let rows = [
+            (session.clone(), "get", class(), Some(inst("User", true))),
+            (session.clone(), "get_one", class(), Some(inst("User", false))),
+            (session.clone(), "query", class(), Some(Value::Select("User".into()))),
+            (
+                session.clone(),
+                "execute",
+                Some(Value::Select("User".into())),
+                Some(Value::Result("User".into())),
+            ),
+            (
+                session.clone(),
+                "scalar",
+                Some(Value::Select("User".into())),
+                Some(inst("User", true)),
+            ),
+            (
+                session.clone(),
+                "scalars",
+                Some(Value::Select("User".into())),
+                Some(Value::Scalars("User".into())),
+            ),
+            (
+                session.clone(),
+                "merge",
+                Some(inst("User", true)),
+                Some(inst("User", false)),
+            ),
+            (session.clone(), "execute", Some(Value::Data), Some(Value::Unknown)),
+            (
+                Value::Select("User".into()),
+                "where",
+                None,
+                Some(Value::Select("User".into())),
+            ),
+            (
+                Value::Select("User".into()),
+                "filter_by",
+                None,
+                Some(Value::Select("User".into())),
+            ),
+            (Value::Select("User".into()), "first", None, Some(inst("User", true))),
+            (Value::Select("User".into()), "one", None, Some(inst("User", false))),
+            (
+                Value::Select("User".into()),
+                "all",
+                None,
+                Some(Value::Instances("User".into())),
+            ),
+            (Value::Select("User".into()), "count", None, Some(Value::Unknown)),
+            (
+                Value::Result("User".into()),
+                "scalar_one_or_none",
+                None,
+                Some(inst("User", true)),
+            ),
+            (
+                Value::Result("User".into()),
+                "scalar_one",
+                None,
+                Some(inst("User", false)),
+            ),
+            (
+                Value::Result("User".into()),
+                "scalars",
+                None,
+                Some(Value::Scalars("User".into())),
+            ),
+            (
+                Value::Result("User".into()),
+                "unique",
+                None,
+                Some(Value::Result("User".into())),
+            ),
+            (Value::Result("User".into()), "first", None, Some(Value::Unknown)),
+            (Value::Result("User".into()), "all", None, Some(Value::Unknown)),
+            (Value::Scalars("User".into()), "first", None, Some(inst("User", true))),
+            (Value::Scalars("User".into()), "one", None, Some(inst("User", false))),
+            (
+                Value::Scalars("User".into()),
+                "all",
+                None,
+                Some(Value::Instances("User".into())),
+            ),
+            (
+                Value::Scalars("User".into()),
+                "unique",
+                None,
+                Some(Value::Scalars("User".into())),
+            ),
+            (Value::Data, "get", None, Some(Value::Unknown)),
+            (Value::Object("UserService".into()), "update_user", None, None),
+        ];
+        for (receiver, method, first, expected) in rows {
+            assert_eq!(
+                method_result(&receiver, method, first.clone()),
+                expected,
+                "{receiver:?}.{method}({first:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn joins_lose_what_the_paths_disagree_on() {
+        let a = Value::Instance {
+            model: "User".into(),
+            optional: false,
+            new: true,
+        };
+        assert_eq!(a.join(&a), a);
+        assert_eq!(
+            a.join(&inst("User", true)),
+            Value::Instance {
+                model: "User".into(),
+                optional: true,
+                new: false
+            }
+        );
+        assert_eq!(a.join(&inst("Tenant", false)), Value::Unknown);
+        assert_eq!(a.join(&Value::Data), Value::Unknown);
+        assert_eq!(
+            Value::Session(SessionKind::Sync).join(&Value::Session(SessionKind::Async)),
+            Value::Session(SessionKind::Unknown)
+        );
+        let mut one = Env::default();
+        one.bind("x", a.clone(), Some(1));
+        one.bind("y", Value::Data, Some(2));
+        let mut two = Env::default();
+        two.bind("x", a.clone(), Some(1));
+        let joined = one.join(&two);
+        assert!(joined.get("x").unwrap().definitely_bound);
+        assert!(!joined.get("y").unwrap().definitely_bound);
+    }
+
+    #[test]
+    fn annotations_split_at_the_top_level() {
+        assert_eq!(
+            generic("Optional[Dict[str, int]]"),
+            Some(("Optional", vec!["Dict[str, int]"]))
+        );
+        assert_eq!(
+            generic("Annotated[Session, Depends(get_db)]"),
+            Some(("Annotated", vec!["Session", "Depends(get_db)"]))
+        );
+        assert_eq!(union_parts("User | None"), vec!["User", "None"]);
+        assert_eq!(union_parts("dict[str, A | B]"), vec!["dict[str, A | B]"]);
+        assert_eq!(
+            session_type("sqlalchemy.ext.asyncio.AsyncSession"),
+            Some(SessionKind::Async)
+        );
+        assert_eq!(session_type("sqlalchemy.orm.Session"), Some(SessionKind::Sync));
+        assert_eq!(session_type("sqlmodel.Session"), Some(SessionKind::Sync));
+        assert_eq!(session_type("app.db.Session"), None);
+    }
+}
