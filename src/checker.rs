@@ -134,9 +134,7 @@ impl<'a> Checker<'a> {
     /// (`__tablename__`, `table=True`), or it or its bases map columns, or
     /// it inherits the mixin.
     pub fn is_model(&self, name: &str) -> bool {
-        self.index.class(name).is_some_and(|c| c.mapped)
-            || self.index.columns(name).is_some_and(|c| !c.is_empty())
-            || self.has_mixin(name)
+        is_mapped(self.index, self.settings, name)
     }
 }
 
@@ -204,13 +202,13 @@ pub fn check_file(
         enabled,
         diagnostics: Vec::new(),
     };
+    // Tests, fixtures, migrations, seeds and scripts are no service code,
+    // and the mixin's own module is never rewritten.
+    if !holds_service_code(module, settings) {
+        return FileCheck::default();
+    }
     let is_model = |name: &str| checker.is_model(name);
-    let methods: Vec<WriteMethod> = functions(root, text)
-        .into_iter()
-        // The mixin's own definition is never rewritten.
-        .filter(|f| f.class.as_deref() != Some(settings.mixin_class.as_str()))
-        .filter_map(|f| write_method(f, text, settings, module, index, &is_model))
-        .collect();
+    let methods = write_methods(root, text, module, index, settings, &is_model);
 
     for method in &methods {
         rules::missing_user_parameter::check(&mut checker, method);
@@ -242,6 +240,41 @@ pub fn check_file(
     }
 }
 
+/// Whether `name` is a mapped class of the repository (see [`Checker::is_model`]).
+pub fn is_mapped(index: &RepoIndex, settings: &Settings, name: &str) -> bool {
+    index.class(name).is_some_and(|c| c.mapped)
+        || index.columns(name).is_some_and(|c| !c.is_empty())
+        || index.inherits(name, &settings.mixin_class)
+}
+
+/// Whether a module can hold write methods: it is no test, fixture,
+/// migration, seed or script module, and it does not define the mixin.
+pub fn holds_service_code(module: &ModuleFacts, settings: &Settings) -> bool {
+    !settings.is_script_module(&module.name) && !module.classes.iter().any(|c| c.name == settings.mixin_class)
+}
+
+/// The write methods of a file: its functions' that the value model
+/// proves to write rows. A model's own methods (`self` is the row) are not
+/// service code.
+pub fn write_methods<'t>(
+    root: Node<'t>,
+    text: &str,
+    module: &ModuleFacts,
+    index: &RepoIndex,
+    settings: &Settings,
+    is_model: &dyn Fn(&str) -> bool,
+) -> Vec<WriteMethod<'t>> {
+    functions(root, text)
+        .into_iter()
+        .filter(|f| {
+            f.class
+                .as_deref()
+                .is_none_or(|c| c != settings.mixin_class && !is_model(c))
+        })
+        .filter_map(|f| write_method(f, text, settings, module, index, is_model))
+        .collect()
+}
+
 /// The write methods of one file as the analysis sees them, one line each,
 /// for tests and `--explain`-style debugging:
 /// `Class.method <kind> session=<expr>(<sync|async|unknown>) <var>=<Model>(<new|loaded>) ...`
@@ -267,11 +300,12 @@ pub fn describe_file(
         enabled: &|_| true,
         diagnostics: Vec::new(),
     };
+    if !holds_service_code(module, settings) {
+        return Vec::new();
+    }
     let is_model = |name: &str| checker.is_model(name);
-    functions(root, text)
+    write_methods(root, text, module, index, settings, &is_model)
         .into_iter()
-        .filter(|f| f.class.as_deref() != Some(settings.mixin_class.as_str()))
-        .filter_map(|f| write_method(f, text, settings, module, index, &is_model))
         .map(|m| {
             let kind = match (m.kind, m.hard_delete) {
                 (Kind::Create, _) => "create",

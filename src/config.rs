@@ -592,6 +592,9 @@ pub struct Options {
     /// `user-dependencies = ["get_current_user"]`: FastAPI dependencies that
     /// provide the acting user (`Depends(get_current_user)`).
     pub user_dependencies: Option<Vec<String>>,
+    /// `script-paths = ["tests", "test_*", "scripts", ...]`: folder and file
+    /// names (globs, no `.py`) of modules that hold no service code.
+    pub script_paths: Option<Vec<String>>,
 
     /// The file's text, for line numbers of validation errors.
     #[serde(skip)]
@@ -663,6 +666,7 @@ impl Options {
             (&self.exempt_models, &mut settings.exempt_models),
             (&self.current_user_names, &mut settings.current_user_names),
             (&self.user_dependencies, &mut settings.user_dependencies),
+            (&self.script_paths, &mut settings.script_paths),
         ];
         for (value, target) in lists {
             if let Some(value) = value {

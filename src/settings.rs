@@ -89,6 +89,10 @@ pub struct Settings {
     pub current_user_names: Vec<String>,
     /// Dependency functions that provide the acting user (`get_current_user`).
     pub user_dependencies: Vec<String>,
+    /// Folder and file names (globs, without `.py`) of modules that are no
+    /// service code: tests, fixtures, migrations, seeds and scripts. Their
+    /// functions are never write methods (their calls are still callers).
+    pub script_paths: Vec<String>,
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -133,6 +137,21 @@ impl Default for Settings {
             integrity_error: "IntegrityError".into(),
             integrity_error_module: "sqlalchemy.exc".into(),
             exempt_models: Vec::new(),
+            script_paths: strings(&[
+                "tests",
+                "test",
+                "testing",
+                "fixtures",
+                "migrations",
+                "alembic",
+                "seeds",
+                "seed",
+                "scripts",
+                "conftest",
+                "test_*",
+                "*_test",
+                "seed_*",
+            ]),
             current_user_names: strings(&["current_user"]),
             user_dependencies: strings(&["get_current_user"]),
         }
@@ -142,6 +161,14 @@ impl Default for Settings {
 impl Settings {
     /// The kind a method name announces, if any (first matching pattern wins,
     /// kinds tried in the order create, update, delete).
+    /// Whether the module `dotted` (named from its path) is a test, fixture,
+    /// migration, seed or script module by [`Settings::script_paths`].
+    pub fn is_script_module(&self, dotted: &str) -> bool {
+        dotted
+            .split('.')
+            .any(|part| self.script_paths.iter().any(|p| glob_match(p, part)))
+    }
+
     pub fn kind_from_name(&self, name: &str) -> Option<Kind> {
         Kind::ALL
             .into_iter()

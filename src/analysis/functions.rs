@@ -122,6 +122,9 @@ pub struct Entity<'t> {
     pub anchor: Option<Node<'t>>,
     /// Where the audit context goes: before this statement.
     pub context_anchor: Option<Node<'t>>,
+    /// Why no anchor could be proven (the row may be `None` there, or
+    /// unbound on some path, or nothing flushes it), for messages.
+    pub unplaced: Option<String>,
     pub attribute_writes: Vec<AttributeWrite<'t>>,
     /// `entity.set_*(...)` calls: method name and statement.
     pub method_calls: Vec<(String, Node<'t>)>,
@@ -649,7 +652,29 @@ fn entity<'t>(
     } else {
         method_kind
     };
+    // Why a statement cannot take the entity's audit lines.
+    let refusal = |stmt: Node<'_>| -> String {
+        let what = &text[stmt.byte_range()];
+        let what = what.lines().next().unwrap_or("").trim();
+        match values.before(stmt).and_then(|env| env.get(variable)) {
+            None => format!("`{variable}` is not bound at `{what}`"),
+            Some(slot) if !slot.definitely_bound => {
+                format!("`{variable}` is not bound on every path to `{what}`")
+            }
+            Some(slot) if matches!(slot.value, Value::Instance { optional: true, .. }) => format!(
+                "`{variable}` may be `None` at `{what}` (nothing like `if {variable} is None: raise ...` rules it out)"
+            ),
+            Some(_) => format!("`{variable}` does not hold one `{model}` on every path to `{what}`"),
+        }
+    };
+    let mut unplaced = None;
     let anchor = if new {
+        if add.is_none() {
+            unplaced = session_calls
+                .iter()
+                .find(|c| c.method == "add" && c.argument.as_deref() == Some(variable))
+                .map(|c| refusal(c.statement));
+        }
         add.map(|c| c.statement)
     } else {
         let last_change = attribute_writes
@@ -659,12 +684,22 @@ fn entity<'t>(
             .max()
             .unwrap_or(0)
             .max(binding.map_or(0, |b| b.end_byte()));
-        session_calls
+        let next = session_calls
             .iter()
             .filter(|c| c.is_flush() || (c.method == "add" && c.argument.as_deref() == Some(variable)))
             .find(|c| c.statement.start_byte() > last_change)
-            .map(|c| c.statement)
-            .filter(|s| holds(*s))
+            .map(|c| c.statement);
+        match next {
+            Some(s) if holds(s) => Some(s),
+            Some(s) => {
+                unplaced = Some(refusal(s));
+                None
+            }
+            None => {
+                unplaced = Some(format!("nothing adds or flushes `{variable}` after its changes"));
+                None
+            }
+        }
     };
     let context_anchor = if new {
         binding
@@ -680,6 +715,7 @@ fn entity<'t>(
         constructor,
         anchor,
         context_anchor,
+        unplaced,
         attribute_writes,
         method_calls,
     }

@@ -18,7 +18,6 @@
 //! other file before exiting 2).
 
 use super::{load_config, paths, ExitStatus};
-use crate::analysis::functions::{functions, write_method};
 use crate::analysis::index::MixinFit;
 use crate::cli::ReportArgs;
 use crate::pipeline::{display_path, Workspace};
@@ -141,8 +140,7 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
                 .or_insert((class.bases.as_slice(), &*file.display));
         }
     }
-    let is_model =
-        |name: &str| index.columns(name).is_some_and(|c| !c.is_empty()) || index.inherits(name, &settings.mixin_class);
+    let is_model = |name: &str| crate::checker::is_mapped(index, settings, name);
     let mut out = BTreeMap::new();
     for file in workspace.files.iter().filter(|f| f.target) {
         // Parsed for the moment: a tree kept per file would not fit a large repository.
@@ -153,10 +151,12 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
                 ..FileFacts::default()
             };
             let text = &source.text;
-            for function in functions(source.root(), text) {
-                let Some(method) = write_method(function, text, settings, module, index, &is_model) else {
-                    continue;
-                };
+            let methods = if crate::checker::holds_service_code(module, settings) {
+                crate::checker::write_methods(source.root(), text, module, index, settings, &is_model)
+            } else {
+                Vec::new()
+            };
+            for method in methods {
                 let audited = !method.hard_delete
                     && mixin_fits
                     && method.entities.iter().any(|entity| {

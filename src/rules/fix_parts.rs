@@ -117,17 +117,36 @@ pub fn add_user_parameter(
     Some(edits)
 }
 
-/// The entity whose context anchor places the method's audit context: the
-/// first one that needs auditing.
+/// Where the method's audit context goes: before the first audited
+/// entity's context anchor, when that statement stands before every
+/// setter the method gets, in a block that holds them all; else before
+/// the statement of the function body that holds the first setter. The
+/// context is then bound on every path to every setter.
 fn context_anchor<'t>(checker: &Checker<'_>, method: &WriteMethod<'t>) -> Option<Node<'t>> {
-    let entity = method.entities.iter().find(|e| checker.needs_audit(method, e))?;
-    let anchor = entity.context_anchor.or(entity.anchor)?;
-    // The context must be visible where the setter goes: keep it in a block
-    // that encloses the setter's anchor, else put it right before the setter.
-    match (anchor.parent(), entity.anchor) {
-        (Some(block), Some(setter)) if !contains(block, setter) => Some(setter),
-        _ => Some(anchor),
+    let audited: Vec<&Entity<'t>> = method
+        .entities
+        .iter()
+        .filter(|e| checker.needs_audit(method, e))
+        .collect();
+    let entity = audited.first()?;
+    let setters: Vec<Node<'t>> = audited.iter().filter_map(|e| e.anchor).collect();
+    let first_setter = *setters.iter().min_by_key(|s| s.start_byte())?;
+    let candidate = entity.context_anchor.or(entity.anchor)?;
+    let encloses_all = candidate
+        .parent()
+        .is_some_and(|block| setters.iter().all(|s| contains(block, *s)));
+    if encloses_all && candidate.start_byte() <= first_setter.start_byte() {
+        return Some(candidate);
     }
+    // The top-level statement that holds the first setter.
+    let mut top = first_setter;
+    while let Some(parent) = top.parent() {
+        if parent.id() == method.function.body.id() {
+            return Some(top);
+        }
+        top = parent;
+    }
+    None
 }
 
 /// The audit context line (with the user parameter and the context import)
@@ -135,6 +154,10 @@ fn context_anchor<'t>(checker: &Checker<'_>, method: &WriteMethod<'t>) -> Option
 pub fn audit_context(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option<Vec<Edit>> {
     if method.context.is_some() {
         return Some(Vec::new());
+    }
+    // A local of the context's name that holds something else: never overwrite it.
+    if method.context_conflict {
+        return None;
     }
     let settings = checker.settings;
     let user = method.user_parameter(settings);
@@ -194,9 +217,71 @@ pub fn setter(checker: &Checker<'_>, method: &WriteMethod<'_>, entity: &Entity<'
     Some(edits)
 }
 
+/// Whether the function binds `name` itself (a parameter or a local), so
+/// that a module-level `datetime` is not what the name means there.
+pub fn shadows(method: &WriteMethod<'_>, name: &str, text: &str) -> bool {
+    shadows_in(&method.function, &method.nodes, name, text)
+}
+
+/// [`shadows`] for any function, given its body's nodes.
+pub fn shadows_in(
+    function: &crate::analysis::functions::Function<'_>,
+    nodes: &[Node<'_>],
+    name: &str,
+    text: &str,
+) -> bool {
+    function.param(name).is_some()
+        || nodes.iter().any(|n| {
+            let target = match n.kind() {
+                "assignment" | "for_statement" | "augmented_assignment" => n.child_by_field_name("left"),
+                "named_expression" => n.child_by_field_name("name"),
+                "as_pattern_target" => n.named_child(0),
+                "import_from_statement" | "import_statement" | "aliased_import" => None,
+                _ => None,
+            };
+            let bound = target.is_some_and(|t| {
+                let mut stack = vec![t];
+                while let Some(x) = stack.pop() {
+                    if x.kind() == "identifier" && &text[x.byte_range()] == name {
+                        return true;
+                    }
+                    if matches!(x.kind(), "pattern_list" | "tuple_pattern" | "list_pattern") {
+                        let mut c = x.walk();
+                        stack.extend(x.named_children(&mut c));
+                    }
+                }
+                false
+            });
+            // A local import of the name binds it too.
+            bound
+                || (matches!(n.kind(), "import_from_statement" | "import_statement")
+                    && text[n.byte_range()]
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .any(|w| w == name))
+        })
+}
+
+/// Why the setter and timestamps of `entity` cannot be placed, for the
+/// message of a finding left without a fix.
+pub fn why_not(entity: &Entity<'_>) -> String {
+    match &entity.unplaced {
+        Some(reason) => format!("; not fixed: {reason}"),
+        None => String::new(),
+    }
+}
+
 /// Assignments of `fields` on `entity` before its anchor, with the import.
-pub fn timestamps(checker: &Checker<'_>, entity: &Entity<'_>, fields: &[&str]) -> Option<Vec<Edit>> {
+pub fn timestamps(
+    checker: &Checker<'_>,
+    method: &WriteMethod<'_>,
+    entity: &Entity<'_>,
+    fields: &[&str],
+) -> Option<Vec<Edit>> {
     let anchor = entity.anchor?;
+    // A parameter or local named `datetime` (or `timezone`) is not the module's.
+    if shadows(method, "datetime", checker.text) || shadows(method, "timezone", checker.text) {
+        return None;
+    }
     let (now, mut edits) = timestamp(checker)?;
     let text: String = fields
         .iter()
@@ -253,11 +338,24 @@ pub fn clause_catches(clause: Node<'_>, text: &str, name: &str) -> bool {
     })
 }
 
-/// Whether an except clause is broad: bare `except:`, `Exception` or `BaseException`.
+/// Whether an except clause catches the integrity error before a clause
+/// for it could: bare `except:`, `Exception`, `BaseException`, or one of
+/// `IntegrityError`'s bases in SQLAlchemy (`SQLAlchemyError`, `DBAPIError`,
+/// `DatabaseError`, `StatementError`).
 pub fn is_broad_clause(clause: Node<'_>, text: &str) -> bool {
     let mut cursor = clause.walk();
     let has_value = clause.children_by_field_name("value", &mut cursor).next().is_some();
-    !has_value || clause_catches(clause, text, "Exception") || clause_catches(clause, text, "BaseException")
+    !has_value
+        || [
+            "Exception",
+            "BaseException",
+            "SQLAlchemyError",
+            "DBAPIError",
+            "DatabaseError",
+            "StatementError",
+        ]
+        .iter()
+        .any(|name| clause_catches(clause, text, name))
 }
 
 /// The `except` clauses of a `try` statement, in order.

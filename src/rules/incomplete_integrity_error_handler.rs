@@ -90,15 +90,12 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
                         .is_some_and(|f| f.ends_with(".rollback"))
             });
             if !rolls_back {
-                let text = snippets::render(
-                    snippets::ROLLBACK,
-                    &[
-                        ("await", if method.function.is_async { "await " } else { "" }),
-                        ("session", &method.session),
-                    ],
-                );
-                let fix = insert_statements::insert_at_block_start(checker.text, block, &text, checker.stylist())
-                    .map(Fix::safe_edit);
+                let fix = crate::rules::missing_integrity_error_handler::await_prefix(method).and_then(|awaited| {
+                    let text =
+                        snippets::render(snippets::ROLLBACK, &[("await", awaited), ("session", &method.session)]);
+                    insert_statements::insert_at_block_start(checker.text, block, &text, checker.stylist())
+                        .map(Fix::safe_edit)
+                });
                 let message = format!(
                     "`except {}` in `{}` does not roll back `{}`: the session stays unusable after the failed flush",
                     settings.integrity_error, method.function.qualified, method.session,

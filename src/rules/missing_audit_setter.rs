@@ -34,8 +34,8 @@ use crate::rules::{fix_parts, Rule};
 use auditfix_transforms::{Applicability, Fix};
 
 pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
-    let setter = checker.settings.setters.get(method.kind).clone();
     for entity in &method.entities {
+        let setter = checker.settings.setters.get(entity.kind).clone();
         // Verify that the entity is audited by the standard.
         if !checker.needs_audit(method, entity) {
             continue;
@@ -44,16 +44,25 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         if entity.calls_method(&setter) {
             continue;
         }
-        let prefix = checker.settings.audit_column_prefixes.get(method.kind);
-        let message = format!(
+        let prefix = checker.settings.audit_column_prefixes.get(entity.kind);
+        let mut message = format!(
             "`{}` {} `{}` without `{}.{setter}(...)`: `{prefix}_*` stay empty",
             method.function.qualified,
             fix_parts::kind_verb(method),
             entity.model.as_deref().unwrap_or(&entity.variable),
             entity.variable,
         );
-        let fix = fix_parts::setter(checker, method, entity, method.kind)
+        let fix = fix_parts::setter(checker, method, entity, entity.kind)
             .and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
+        if fix.is_none() {
+            message.push_str(&fix_parts::why_not(entity));
+            if entity.unplaced.is_none() && method.context_conflict {
+                message.push_str(&format!(
+                    "; not fixed: `{}` is already a local of another kind here",
+                    checker.settings.context_variable
+                ));
+            }
+        }
         checker.report(
             Rule::MissingAuditSetter,
             fix_parts::entity_range(method, entity),

@@ -41,20 +41,24 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         return;
     }
     for entity in &method.entities {
-        // Verify which timestamp columns the model has (all, when unknown).
-        let columns = entity
+        // Verify which timestamp columns the model has: those it maps (with
+        // its bases and mixins); when a base lies outside the repository, a
+        // field it does not show may exist but cannot be proven.
+        let complete = entity
             .model
             .as_deref()
-            .filter(|m| checker.index.columns_are_complete(m))
-            .and_then(|m| checker.index.columns(m));
+            .is_some_and(|m| checker.index.columns_are_complete(m));
+        let columns = entity.model.as_deref().and_then(|m| checker.index.columns(m));
+        let has = |field: &str| columns.as_ref().is_some_and(|c| c.contains(field));
         let keywords = entity.constructor_keywords(checker.text);
+        // `created_at` only on rows this function constructs.
         let missing: Vec<&str> = checker
             .settings
             .timestamp_fields
-            .get(method.kind)
+            .get(entity.kind)
             .iter()
             .map(String::as_str)
-            .filter(|field| columns.as_ref().is_none_or(|c| c.contains(*field)))
+            .filter(|field| has(field) || !complete)
             .filter(|field| !entity.attribute_writes.iter().any(|w| w.attribute == *field))
             .filter(|field| !keywords.iter().any(|(k, _)| k == field))
             .collect();
@@ -62,19 +66,37 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         if missing.is_empty() {
             continue;
         }
+        let unproven: Vec<&str> = missing.iter().copied().filter(|f| !has(f)).collect();
         let list = missing
             .iter()
             .map(|f| format!("`{}.{f}`", entity.variable))
             .collect::<Vec<_>>()
             .join(" and ");
-        let message = format!(
+        let mut message = format!(
             "`{}` {} `{}` without setting {list} explicitly",
             method.function.qualified,
             fix_parts::kind_verb(method),
             entity.model.as_deref().unwrap_or(&entity.variable),
         );
-        let fix = fix_parts::timestamps(checker, entity, &missing)
-            .and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
+        let fix = if unproven.is_empty() {
+            fix_parts::timestamps(checker, method, entity, &missing)
+                .and_then(|edits| Fix::from_edits(edits, Applicability::Safe))
+        } else {
+            None
+        };
+        if fix.is_none() {
+            if !unproven.is_empty() {
+                message.push_str(&format!(
+                    "; not fixed: `{}` shows no column `{}` (a base class is defined outside the repository)",
+                    entity.model.as_deref().unwrap_or_default(),
+                    unproven.join("`, `"),
+                ));
+            } else if entity.unplaced.is_some() {
+                message.push_str(&fix_parts::why_not(entity));
+            } else if fix_parts::shadows(method, "datetime", checker.text) {
+                message.push_str("; not fixed: `datetime` is a local name here, not the module's");
+            }
+        }
         checker.report(
             Rule::MissingExplicitTimestamp,
             fix_parts::entity_range(method, entity),

@@ -39,6 +39,7 @@
 
 use crate::analysis::functions::WriteMethod;
 use crate::analysis::source::contains;
+use crate::analysis::values::SessionKind;
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
 use auditfix_transforms::{add_except_clause, snippets, wrap_in_try, Applicability, Fix};
@@ -70,15 +71,16 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         return;
     };
     let clause = handler(checker, method);
-    let fix = match method.enclosing_try() {
-        Some(try_statement) => {
+    let fix = match (clause, method.enclosing_try()) {
+        (None, _) => None,
+        (Some(clause), Some(try_statement)) => {
             let before = fix_parts::except_clauses(try_statement)
                 .into_iter()
                 .find(|c| fix_parts::is_broad_clause(*c, checker.text));
             add_except_clause::add_except_clause(checker.text, try_statement, before, &clause, checker.stylist())
                 .and_then(|edit| with_import(checker, edit, Applicability::Safe))
         }
-        None => {
+        (Some(clause), None) => {
             let stmts = fix_parts::body_statements(method.function.body);
             match (stmts.first(), stmts.last()) {
                 (Some(first), Some(last)) => {
@@ -89,10 +91,16 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             }
         }
     };
-    let message = format!(
+    let mut message = format!(
         "`{}` writes through `{}` but has no `except {}` clause: a constraint violation escapes unhandled and the session is not rolled back",
         method.function.qualified, method.session, settings.integrity_error,
     );
+    if fix.is_none() && method.session_kind == SessionKind::Unknown {
+        message.push_str(&format!(
+            "; not fixed: whether `{}` is a sync or an async session is not proven (annotate it `Session` or `AsyncSession`)",
+            method.session
+        ));
+    }
     checker.report(
         Rule::MissingIntegrityErrorHandler,
         name.byte_range(),
@@ -112,8 +120,21 @@ fn with_import(checker: &Checker<'_>, edit: auditfix_transforms::Edit, applicabi
     Fix::from_edits(edits, applicability)
 }
 
-/// The `except IntegrityError as e:` clause for this method.
-pub fn handler(checker: &Checker<'_>, method: &WriteMethod<'_>) -> String {
+/// `await ` for an async session, nothing for a sync one; `None` when the
+/// session's kind is not proven (a rollback that is awaited on a sync
+/// session, or not awaited on an async one, fails when the constraint fires).
+pub fn await_prefix(method: &WriteMethod<'_>) -> Option<&'static str> {
+    match method.session_kind {
+        SessionKind::Async => Some("await "),
+        SessionKind::Sync => Some(""),
+        SessionKind::Unknown => None,
+    }
+}
+
+/// The `except IntegrityError as e:` clause for this method; `None` when
+/// the session's kind is not proven.
+pub fn handler(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option<String> {
+    let awaited = await_prefix(method)?;
     let log = if checker.index.is_bound(checker.module, "logger") {
         format!(
             "logger.error(f\"Failed to {} - IntegrityError: {{e}}\")",
@@ -122,13 +143,13 @@ pub fn handler(checker: &Checker<'_>, method: &WriteMethod<'_>) -> String {
     } else {
         String::new()
     };
-    snippets::render(
+    Some(snippets::render(
         snippets::INTEGRITY_HANDLER,
         &[
             ("integrity_error", &checker.settings.integrity_error),
-            ("await", if method.function.is_async { "await " } else { "" }),
+            ("await", awaited),
             ("session", &method.session),
             ("log", &log),
         ],
-    )
+    ))
 }

@@ -35,9 +35,23 @@ pub fn check(checker: &mut Checker<'_>) {
     if !checker.text.contains("func.now") {
         return;
     }
-    let mut found: Vec<(Node, (String, usize), String)> = Vec::new();
+    let mut found: Vec<(Node, (String, usize), String, bool)> = Vec::new();
+    if !crate::checker::holds_service_code(checker.module, checker.settings) {
+        return;
+    }
     for function in crate::analysis::functions::functions(checker.root, checker.text) {
-        for node in scope_descendants(function.body) {
+        // A model's own methods (the mixin's above all) are not rewritten.
+        if function
+            .class
+            .as_deref()
+            .is_some_and(|c| c == checker.settings.mixin_class || checker.is_model(c))
+        {
+            continue;
+        }
+        let nodes = scope_descendants(function.body);
+        let shadowed = fix_parts::shadows_in(&function, &nodes, "datetime", checker.text)
+            || fix_parts::shadows_in(&function, &nodes, "timezone", checker.text);
+        for node in nodes {
             match node.kind() {
                 // Verify that an attribute is assigned `func.now()`.
                 "assignment" => {
@@ -51,6 +65,7 @@ pub fn check(checker: &mut Checker<'_>) {
                             right,
                             (function.qualified.clone(), function.line()),
                             format!("{} = {}", checker.text_of(left), checker.text_of(right)),
+                            shadowed,
                         ));
                     }
                 }
@@ -72,6 +87,7 @@ pub fn check(checker: &mut Checker<'_>) {
                             value,
                             (function.qualified.clone(), function.line()),
                             format!("{}={}", checker.text_of(name), checker.text_of(value)),
+                            shadowed,
                         ));
                     }
                 }
@@ -79,11 +95,14 @@ pub fn check(checker: &mut Checker<'_>) {
             }
         }
     }
-    for (value, function, target) in found {
-        let fix = fix_parts::timestamp(checker).and_then(|(now, mut edits)| {
-            edits.push(replace_node(value, &now));
-            Fix::from_edits(edits, Applicability::Safe)
-        });
+    for (value, function, target, shadowed) in found {
+        let fix = (!shadowed)
+            .then(|| fix_parts::timestamp(checker))
+            .flatten()
+            .and_then(|(now, mut edits)| {
+                edits.push(replace_node(value, &now));
+                Fix::from_edits(edits, Applicability::Safe)
+            });
         let message = format!(
             "`{target}` assigns a SQL expression from Python: the attribute holds no time until the row is refreshed; use the configured timestamp"
         );

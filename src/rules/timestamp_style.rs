@@ -33,9 +33,33 @@ use auditfix_transforms::{arguments::replace_node, Applicability, Fix};
 
 pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     let aware = checker.settings.timestamp_style == TimestampStyle::Aware;
+    // Only the audit timestamps of proven rows: a `datetime.now(UTC)` used
+    // as a query cutoff or a deadline is not ours to change.
+    let fields: Vec<&String> = crate::settings::Kind::ALL
+        .iter()
+        .flat_map(|k| checker.settings.timestamp_fields.get(*k))
+        .collect();
+    let mut stamps: Vec<usize> = Vec::new();
+    for entity in &method.entities {
+        for w in &entity.attribute_writes {
+            if fields.iter().any(|f| **f == w.attribute) {
+                stamps.push(w.value.id());
+            }
+        }
+        for (name, keyword) in entity.constructor_keywords(checker.text) {
+            if fields.iter().any(|f| **f == name) {
+                if let Some(value) = keyword.child_by_field_name("value") {
+                    stamps.push(value.id());
+                }
+            }
+        }
+    }
+    if fix_parts::shadows(method, "datetime", checker.text) {
+        return;
+    }
     for node in method.nodes.iter().copied() {
         // Verify that the node calls `datetime.now` / `datetime.utcnow`.
-        if node.kind() != "call" {
+        if node.kind() != "call" || !stamps.contains(&node.id()) {
             continue;
         }
         let Some(callee) = node
