@@ -38,6 +38,10 @@ fn sources() -> Vec<(PathBuf, String)> {
 fn config() -> Config {
     Config {
         select: ["AUD001", "AUD012", "AUD013", "AUD014"].map(String::from).to_vec(),
+        settings: auditfix::settings::Settings {
+            script_paths: Vec::new(),
+            ..auditfix::settings::Settings::default()
+        },
         ..Config::default()
     }
 }

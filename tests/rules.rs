@@ -32,6 +32,10 @@ fn common_sources() -> Vec<(PathBuf, String)> {
 fn config_for(rule: Rule) -> Config {
     Config {
         select: vec![rule.code().to_string()],
+        settings: auditfix::settings::Settings {
+            script_paths: Vec::new(),
+            ..auditfix::settings::Settings::default()
+        },
         ..Config::default()
     }
 }

@@ -287,11 +287,27 @@ fn assert_python_compiles(name: &str, bytes: &[u8]) {
     }
 }
 
+/// The fixtures live under `tests/fixtures/`, which by default holds no
+/// service code: their harness audits them as if they were the app's.
+fn fixture_settings() -> auditfix::settings::Settings {
+    auditfix::settings::Settings {
+        script_paths: Vec::new(),
+        ..auditfix::settings::Settings::default()
+    }
+}
+
+fn fixture_config() -> Config {
+    Config {
+        settings: fixture_settings(),
+        ..Config::default()
+    }
+}
+
 fn aware() -> Config {
     Config {
         settings: Settings {
             timestamp_style: TimestampStyle::Aware,
-            ..Settings::default()
+            ..fixture_settings()
         },
         ..Config::default()
     }
@@ -300,25 +316,25 @@ fn aware() -> Config {
 #[test]
 fn tabs() {
     let style = Style { indent: "\t", ..SPACES };
-    check_style("tabs", style, Config::default());
+    check_style("tabs", style, fixture_config());
 }
 
 #[test]
 fn two_spaces() {
     let style = Style { indent: "  ", ..SPACES };
-    check_style("two_spaces", style, Config::default());
+    check_style("two_spaces", style, fixture_config());
 }
 
 #[test]
 fn crlf() {
     let style = Style { crlf: true, ..SPACES };
-    check_style("crlf", style, Config::default());
+    check_style("crlf", style, fixture_config());
 }
 
 #[test]
 fn bom() {
     let style = Style { bom: true, ..SPACES };
-    check_style("bom", style, Config::default());
+    check_style("bom", style, fixture_config());
 }
 
 #[test]
@@ -327,52 +343,52 @@ fn no_final_newline() {
         final_newline: false,
         ..SPACES
     };
-    check_style("no_final_newline", style, Config::default());
+    check_style("no_final_newline", style, fixture_config());
 }
 
 #[test]
 fn comments_between_statements() {
-    check_style("comments_between_statements", SPACES, Config::default());
+    check_style("comments_between_statements", SPACES, fixture_config());
 }
 
 #[test]
 fn decorators() {
-    check_style("decorators", SPACES, Config::default());
+    check_style("decorators", SPACES, fixture_config());
 }
 
 #[test]
 fn nested_classes() {
-    check_style("nested_classes", SPACES, Config::default());
+    check_style("nested_classes", SPACES, fixture_config());
 }
 
 #[test]
 fn multiline_signatures() {
-    check_style("multiline_signatures", SPACES, Config::default());
+    check_style("multiline_signatures", SPACES, fixture_config());
 }
 
 #[test]
 fn no_try() {
-    check_style("no_try", SPACES, Config::default());
+    check_style("no_try", SPACES, fixture_config());
 }
 
 #[test]
 fn sync_methods() {
-    check_style("sync_methods", SPACES, Config::default());
+    check_style("sync_methods", SPACES, fixture_config());
 }
 
 #[test]
 fn self_session() {
-    check_style("self_session", SPACES, Config::default());
+    check_style("self_session", SPACES, fixture_config());
 }
 
 #[test]
 fn module_functions() {
-    check_style("module_functions", SPACES, Config::default());
+    check_style("module_functions", SPACES, fixture_config());
 }
 
 #[test]
 fn import_datetime_module() {
-    check_style("import_datetime_module", SPACES, Config::default());
+    check_style("import_datetime_module", SPACES, fixture_config());
 }
 
 #[test]
@@ -385,7 +401,7 @@ fn aware_timestamps() {
 /// statement's comment into the `try`.
 #[test]
 fn comments_above_anchors() {
-    check_expected("comments_above_anchors", SPACES, Config::default());
+    check_expected("comments_above_anchors", SPACES, fixture_config());
 }
 
 /// `datetime` and `timezone` imported in the same pass belong in one
