@@ -10,9 +10,17 @@ use std::process::{Command, Output};
 const SERVICE: &str = "\
 from datetime import datetime, timezone
 
+from sqlalchemy import Column, DateTime, String
+
+
+class Thing:
+    __tablename__ = \"things\"
+    name = Column(String)
+    updated_at = Column(DateTime)
+
 
 class ThingService:
-    async def update_thing(self, thing, name, updated_by_user=None):
+    async def update_thing(self, thing: Thing, name, updated_by_user=None):
         thing.name = name
         thing.updated_at = datetime.now(timezone.utc)
         await self.db.flush()

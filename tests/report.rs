@@ -270,7 +270,7 @@ fn files_that_do_not_parse_are_listed_as_not_audited() {
     fs::create_dir_all(&services).unwrap();
     fs::write(
         services.join("plans.py"),
-        "class PlanService:\n    async def create_plan(self, title):\n        plan = Plan(title=title)\n        self.db.add(plan)\n        await self.db.flush()\n        return plan\n",
+        "from models import Plan\n\n\nclass PlanService:\n    async def create_plan(self, title):\n        plan = Plan(title=title)\n        self.db.add(plan)\n        await self.db.flush()\n        return plan\n",
     )
     .unwrap();
     fs::write(
