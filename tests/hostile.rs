@@ -117,8 +117,9 @@ fn a_symlink_leading_outside_the_tree_is_not_written() {
     assert_eq!(fs::read_to_string(outside.path().join("pkg/more.py")).unwrap(), SERVICE);
     assert_service_fixed(dir.path(), &stderr);
 
-    // Given the outside path itself, it is fixed there.
-    let (code, stderr) = run(dir.path(), &[theirs.to_str().unwrap()]);
+    // Given the outside path itself (with the app whose models prove what
+    // it writes), it is fixed there.
+    let (code, stderr) = run(dir.path(), &[theirs.to_str().unwrap(), "app/features"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_ne!(fs::read_to_string(&theirs).unwrap(), SERVICE);
 }

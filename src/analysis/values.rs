@@ -340,7 +340,7 @@ pub fn analyse<'t>(function: &Function<'t>, cx: &Context<'_>) -> FunctionValues<
         };
         // A parameter configured as the session, with no type that says
         // otherwise, is the session (of a kind its calls may prove).
-        let value = if value == Value::Unknown && cx.session_expressions.iter().any(|s| *s == p.name) {
+        let value = if value == Value::Unknown && cx.session_expressions.contains(&p.name) {
             Value::Session(SessionKind::Unknown)
         } else {
             value
@@ -1124,7 +1124,7 @@ impl<'t> Pass<'_, '_, 't> {
                         }
                     }
                     let spelled = format!("self.{attr}");
-                    if self.cx.session_expressions.iter().any(|s| *s == spelled) {
+                    if self.cx.session_expressions.contains(&spelled) {
                         return Value::Session(SessionKind::Unknown);
                     }
                     return Value::Unknown;

@@ -343,7 +343,10 @@ mod tests {
             PathBuf::from("tests/fixtures/interactive/app/services/widgets.py"),
             service.to_string(),
         ));
-        let workspace = Workspace::from_memory(sources, Config::default());
+        // The fixture lies under `tests/`: audit it as the app's service code.
+        let mut config = Config::default();
+        config.settings.script_paths.clear();
+        let workspace = Workspace::from_memory(sources, config);
         assert!(workspace.errors.is_empty(), "{:?}", workspace.errors);
         workspace
     }
