@@ -496,8 +496,12 @@ pub fn write_method<'t>(
                         definitely_bound: false,
                         binding: None,
                     });
+                // A method call changes the row when it is a setter, or a
+                // method of the model that assigns its attributes.
                 let change = match &event.kind {
-                    EventKind::MethodCall { method } => Kind::ALL.iter().any(|k| settings.setters.get(*k) == method),
+                    EventKind::MethodCall { method } => {
+                        Kind::ALL.iter().any(|k| settings.setters.get(*k) == method) || index.mutates(model, method)
+                    }
                     _ => true,
                 };
                 (event.receiver.clone(), slot, change)

@@ -351,6 +351,28 @@ impl RepoIndex {
         true
     }
 
+    /// Whether `method` of class `name` (or of a base in the repository)
+    /// assigns attributes of `self`.
+    pub fn mutates(&self, name: &str, method: &str) -> bool {
+        let mut seen = HashSet::new();
+        let mut stack = vec![name.to_string()];
+        while let Some(current) = stack.pop() {
+            if !seen.insert(current.clone()) {
+                continue;
+            }
+            if let Some(class) = self.class(&current) {
+                if class.mutators.contains(method) {
+                    return true;
+                }
+                if class.methods.contains(method) {
+                    return false;
+                }
+                stack.extend(class.bases.iter().cloned());
+            }
+        }
+        false
+    }
+
     /// How the repository's mixin fits the configured setters.
     pub fn mixin_fit(&self, mixin: &str, setters: &[&str]) -> MixinFit {
         if self.class(mixin).is_none() {

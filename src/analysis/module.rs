@@ -149,6 +149,9 @@ pub struct ClassFacts {
     /// `db: AsyncSession`, and `self.db = db` in `__init__` from a parameter
     /// annotated `AsyncSession` (also `self.db: AsyncSession = ...`).
     pub attributes: NameMap<String>,
+    /// Methods whose body assigns an attribute of `self` (`mark_deleted`
+    /// setting `self.deleted_at`): calling one changes the row.
+    pub mutators: NameSet,
     pub line: usize,
 }
 
@@ -585,6 +588,15 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
         }
         if name == "__init__" {
             init_attributes(&mut facts, def, text);
+        }
+        let writes_self = def.child_by_field_name("body").is_some_and(|body| {
+            super::source::scope_descendants(body).iter().any(|n| {
+                super::source::attribute_assignment(*n)
+                    .is_some_and(|(object, _, _)| object.kind() == "identifier" && &text[object.byte_range()] == "self")
+            })
+        });
+        if writes_self {
+            facts.mutators.insert(name.clone());
         }
         facts.methods.insert(name);
     }
