@@ -288,6 +288,19 @@ impl RepoIndex {
             .find_map(|m| m.classes.iter().find(|c| c.name == name))
     }
 
+    /// The name of the module that defines class `name` (the first, as
+    /// [`Self::class`] finds it).
+    pub fn class_module(&self, name: &str) -> Option<&str> {
+        let hash = class_hash(name);
+        let start = self.classes.partition_point(|(h, _)| *h < hash);
+        self.classes[start..]
+            .iter()
+            .take_while(|(h, _)| *h == hash)
+            .filter_map(|(_, i)| self.facts(*i as usize))
+            .find(|m| m.classes.iter().any(|c| c.name == name))
+            .map(|m| m.name.as_str())
+    }
+
     /// Whether class `name` is, or inherits from, `ancestor` (through classes
     /// of the repository; the ancestor itself need not be defined here).
     pub fn inherits(&self, name: &str, ancestor: &str) -> bool {

@@ -178,8 +178,30 @@ pub fn audit_context(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option<
         &line,
         checker.stylist(),
     )?);
-    edits.extend(import(checker, &settings.context_module, &settings.context_class)?);
+    edits.extend(import(checker, &context_module(checker)?, &settings.context_class)?);
     Some(edits)
+}
+
+/// The module the context class is imported from: the configured one when
+/// the repository defines the class there (or the class is not in the
+/// repository at all, as an installed package), else the module of the
+/// repository that does define it. Never a first-party module that does
+/// not exist.
+fn context_module(checker: &Checker<'_>) -> Option<String> {
+    let settings = checker.settings;
+    let configured = checker.index.module(&settings.context_module);
+    if configured.is_some_and(|m| {
+        m.classes.iter().any(|c| c.name == settings.context_class) || m.bindings.contains_key(&settings.context_class)
+    }) {
+        return Some(settings.context_module.clone());
+    }
+    if let Some(found) = checker.index.class_module(&settings.context_class) {
+        return Some(found.to_string());
+    }
+    // Neither here nor anywhere in the repository: a package's, by the
+    // configuration, unless its first segment is a package of the repository.
+    let top = settings.context_module.split('.').next().unwrap_or_default();
+    (checker.index.module(top).is_none()).then(|| settings.context_module.clone())
 }
 
 /// The context variable's name and whether uses must be guarded.
