@@ -187,7 +187,7 @@ pub fn audit_context(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option<
 /// repository at all, as an installed package), else the module of the
 /// repository that does define it. Never a first-party module that does
 /// not exist.
-fn context_module(checker: &Checker<'_>) -> Option<String> {
+pub fn context_module(checker: &Checker<'_>) -> Option<String> {
     let settings = checker.settings;
     let configured = checker.index.module(&settings.context_module);
     if configured.is_some_and(|m| {

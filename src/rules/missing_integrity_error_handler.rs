@@ -70,7 +70,11 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     let Some(name) = method.function.node.child_by_field_name("name") else {
         return;
     };
-    let clause = handler(checker, method);
+    // The handler names the session: it must be bound before any statement
+    // of the body runs (a parameter or `self`), not only inside a `with`.
+    let head = method.session.split('.').next().unwrap_or_default();
+    let session_bound = head == "self" || method.function.param(head).is_some();
+    let clause = handler(checker, method).filter(|_| session_bound);
     let fix = match (clause, method.enclosing_try()) {
         (None, _) => None,
         (Some(clause), Some(try_statement)) => {
@@ -95,7 +99,12 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         "`{}` writes through `{}` but has no `except {}` clause: a constraint violation escapes unhandled and the session is not rolled back",
         method.function.qualified, method.session, settings.integrity_error,
     );
-    if fix.is_none() && method.session_kind == SessionKind::Unknown {
+    if fix.is_none() && !session_bound {
+        message.push_str(&format!(
+            "; not fixed: `{}` is bound inside the body, so a handler around it could not roll it back",
+            method.session
+        ));
+    } else if fix.is_none() && method.session_kind == SessionKind::Unknown {
         message.push_str(&format!(
             "; not fixed: whether `{}` is a sync or an async session is not proven (annotate it `Session` or `AsyncSession`)",
             method.session

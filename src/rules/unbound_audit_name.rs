@@ -41,7 +41,10 @@ pub fn check(checker: &mut Checker<'_>, methods: &[WriteMethod<'_>]) {
             settings.integrity_error_module.clone(),
         ),
         ("datetime".to_string(), "datetime".to_string()),
-        (settings.context_class.clone(), settings.context_module.clone()),
+        (
+            settings.context_class.clone(),
+            fix_parts::context_module(checker).unwrap_or_else(|| settings.context_module.clone()),
+        ),
         ("timezone".to_string(), "datetime".to_string()),
     ];
     // `timezone` is a name of the standard in aware mode; in naive mode a

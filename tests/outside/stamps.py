@@ -725,6 +725,15 @@ class Flow:
             return frozenset([("other", f"a {type(node).__name__.lower()}")])
         if isinstance(node, ast.Lambda):
             return frozenset([("other", "a lambda")])
+        # Walrus expressions inside comparisons and operators still bind.
+        if isinstance(node, ast.Compare):
+            for part in [node.left, *node.comparators]:
+                self.eval(part, env)
+            return frozenset([("other", "a comparison")])
+        if isinstance(node, (ast.UnaryOp, ast.BinOp)):
+            for part in ([node.operand] if isinstance(node, ast.UnaryOp) else [node.left, node.right]):
+                self.eval(part, env)
+            return frozenset([("other", f"an operation `{unparse(node, 30)}`")])
         return frozenset([("unknown", f"`{unparse(node)}`")])
 
     def is_session(self, recv_node, vals):
