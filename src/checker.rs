@@ -330,8 +330,13 @@ pub fn describe_file(
             } else {
                 entities.join(" ")
             };
+            let session_kind = match m.session_kind {
+                crate::analysis::values::SessionKind::Sync => "sync",
+                crate::analysis::values::SessionKind::Async => "async",
+                crate::analysis::values::SessionKind::Unknown => "unknown",
+            };
             format!(
-                "{} {kind} session={}(unknown) {entities}",
+                "{} {kind} session={}({session_kind}) {entities}",
                 m.function.qualified, m.session
             )
         })

@@ -129,6 +129,27 @@ fn without_session_kind(line: &str) -> String {
         .join(" ")
 }
 
+/// The fixture's `# gap: <why>` line: the analysis does not reach its
+/// expectation yet (see [`covered`]).
+fn fixture_gap(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().find_map(|l| l.strip_prefix("# gap: ")).map(str::to_string)
+}
+
+/// Whether the described line `actual` says no more than `expected`: the
+/// same function and kind, the same session kind or `unknown`, and a
+/// subset of its entities.
+fn covered(actual: &str, expected: &str) -> bool {
+    let a: Vec<&str> = actual.split(' ').collect();
+    let e: Vec<&str> = expected.split(' ').collect();
+    if a.len() < 3 || e.len() < 3 || a[0] != e[0] || a[1] != e[1] {
+        return false;
+    }
+    let session = |w: &str| w.split('(').next().unwrap_or(w).to_string();
+    let same_session = a[2] == e[2] || (session(a[2]) == session(e[2]) && a[2].ends_with("(unknown)"));
+    same_session && a[3..].iter().all(|x| *x == "-" || e[3..].contains(x))
+}
+
 fn render(lines: &[String]) -> String {
     if lines.is_empty() {
         "        nothing\n".to_string()
@@ -150,7 +171,19 @@ fn every_idiom_is_described_as_expected() {
                 continue;
             }
         };
+        let gap = fixture_gap(&Path::new("tests/fixtures/idioms").join(format!("{}.py", fixture.stem)));
         if actual == fixture.expected {
+            if let Some(gap) = gap {
+                mismatches.push(format!(
+                    "{}: described as expected, so its `# gap: {gap}` line must go\n",
+                    fixture.stem
+                ));
+            }
+            continue;
+        }
+        // A known gap: the analysis may find less than the fixture expects
+        // (a missed fix), never more or other (a wrong one).
+        if gap.is_some() && actual.iter().all(|a| fixture.expected.iter().any(|e| covered(a, e))) {
             continue;
         }
         let strip = |lines: &[String]| lines.iter().map(|l| without_session_kind(l)).collect::<Vec<_>>();
