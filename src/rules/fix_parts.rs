@@ -182,6 +182,26 @@ pub fn audit_context(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option<
     Some(edits)
 }
 
+/// `found` (a module name made from its path, maybe with folders above
+/// the import root: `backend.app.core.audit`) as this module's imports
+/// spell first-party modules (`app.core.audit`): cut before the first part
+/// that begins one of its `from x import` lines. `None` when none does.
+fn importable(checker: &Checker<'_>, found: &str) -> Option<String> {
+    let parts: Vec<&str> = found.split('.').collect();
+    let roots: Vec<&str> = checker
+        .module
+        .bindings
+        .iter()
+        .filter_map(|(_, b)| match b {
+            Binding::From { module, .. } => module.split('.').next(),
+            _ => None,
+        })
+        .collect();
+    (0..parts.len())
+        .find(|i| roots.contains(&parts[*i]))
+        .map(|i| parts[i..].join("."))
+}
+
 /// The module the context class is imported from: the configured one when
 /// the repository defines the class there (or the class is not in the
 /// repository at all, as an installed package), else the module of the
@@ -196,7 +216,7 @@ pub fn context_module(checker: &Checker<'_>) -> Option<String> {
         return Some(settings.context_module.clone());
     }
     if let Some(found) = checker.index.class_module(&settings.context_class) {
-        return Some(found.to_string());
+        return importable(checker, found);
     }
     // Neither here nor anywhere in the repository: a package's, by the
     // configuration, unless its first segment is a package of the repository.
