@@ -42,6 +42,12 @@ class AuditMixin:
         pass
 
 
+class AuditContext:
+    @classmethod
+    def from_user(cls, user):
+        return cls()
+
+
 class User(Base, AuditMixin):
     __tablename__ = "users"
     email: Mapped[str] = mapped_column()
