@@ -239,7 +239,6 @@ impl ModuleFacts {
 
     fn statement(&mut self, stmt: Node<'_>, text: &str, type_only: bool) {
         {
-            #[allow(clippy::match_same_arms)]
             match stmt.kind() {
                 "import_statement" => self.import(stmt, text, type_only),
                 "import_from_statement" => self.import_from(stmt, text, type_only),

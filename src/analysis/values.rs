@@ -1195,8 +1195,7 @@ impl<'t> Pass<'_, '_, 't> {
 
     /// The value of a module-level name (or dotted name) at run time.
     fn global_value(&self, dotted: &str) -> Value {
-        if let Some((class, facts)) = self.cx.resolver.class_facts(dotted) {
-            let _ = facts;
+        if let Some((class, _)) = self.cx.resolver.class_facts(dotted) {
             return if (self.cx.is_model)(&class.name) {
                 Value::Class(class.name)
             } else {
@@ -1324,39 +1323,31 @@ fn generic(annotation: &str) -> Option<(&str, Vec<&str>)> {
     }
     let head = annotation[..open].trim();
     let inner = &annotation[open + 1..annotation.len() - 1];
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0usize, 0usize);
-    for (i, c) in inner.char_indices() {
-        match c {
-            '[' | '(' => depth += 1,
-            ']' | ')' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                parts.push(inner[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(inner[start..].trim());
+    let parts = split_top_level(inner, ',');
     Some((head, parts))
 }
 
 /// Split `A | B` at the top level.
 fn union_parts(annotation: &str) -> Vec<&str> {
+    split_top_level(annotation, '|')
+}
+
+/// Split `text` at each `separator` outside brackets and parentheses.
+fn split_top_level(text: &str, separator: char) -> Vec<&str> {
     let mut parts = Vec::new();
     let (mut depth, mut start) = (0usize, 0usize);
-    for (i, c) in annotation.char_indices() {
+    for (i, c) in text.char_indices() {
         match c {
             '[' | '(' => depth += 1,
             ']' | ')' => depth = depth.saturating_sub(1),
-            '|' if depth == 0 => {
-                parts.push(annotation[start..i].trim());
+            c if c == separator && depth == 0 => {
+                parts.push(text[start..i].trim());
                 start = i + 1;
             }
             _ => {}
         }
     }
-    parts.push(annotation[start..].trim());
+    parts.push(text[start..].trim());
     parts
 }
 

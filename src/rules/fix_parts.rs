@@ -278,7 +278,6 @@ pub fn shadows_in(
                 "assignment" | "for_statement" | "augmented_assignment" => n.child_by_field_name("left"),
                 "named_expression" => n.child_by_field_name("name"),
                 "as_pattern_target" => n.named_child(0),
-                "import_from_statement" | "import_statement" | "aliased_import" => None,
                 _ => None,
             };
             let bound = target.is_some_and(|t| {
