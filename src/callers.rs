@@ -14,7 +14,7 @@
 //! sites as plain data, and again, one file at a time, when a rule builds a
 //! fix there (the nodes are found again by their byte ranges).
 
-use crate::analysis::calls::{call_sites, is_route, user_in_scope, CallSite, ClassRef, DefRef, Resolver};
+use crate::analysis::calls::{call_sites, is_route, user_in_scope, CallSite, ClassRef, DefRef, Evaluation, Resolver};
 use crate::analysis::functions::{functions, Function, Param, ParamKind};
 use crate::analysis::source::SourceFile;
 use crate::checker::suppressed;
@@ -330,6 +330,10 @@ fn drafts(
     needs_user: Option<&Vec<(usize, String)>>,
 ) -> Vec<Draft> {
     let settings = &workspace.config.settings;
+    let resolver = Resolver {
+        index: &workspace.index,
+        module,
+    };
     let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
     // The file's definitions share one copy of the module's name and of
     // each class's.
@@ -354,7 +358,7 @@ fn drafts(
                     .and_then(|n| n.iter().find(|(start, _)| *start == function.node.start_byte()))
                     .map(|(_, p)| p.as_str().into()),
                 facade: None,
-                in_scope: user_in_scope(function, text, settings).map(String::into_boxed_str),
+                in_scope: user_in_scope(function, text, settings, &resolver).map(String::into_boxed_str),
             }
             .boxed(),
             is_route: is_route(function, text),
@@ -460,7 +464,13 @@ fn yield_of(
             index: &workspace.index,
             module,
         };
-        let sites = call_sites(&resolver, &funcs, text, wanted)
+        let settings = &workspace.config.settings;
+        let is_model = |name: &str| crate::checker::is_mapped(&workspace.index, settings, name);
+        let evaluation = Evaluation {
+            is_model: &is_model,
+            session_expressions: &settings.session_expressions,
+        };
+        let sites = call_sites(&resolver, &funcs, text, wanted, &evaluation)
             .iter()
             .filter(|site| dynamic || site.dynamic.is_none())
             .map(|site| Site::of(site, text))

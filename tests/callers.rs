@@ -90,6 +90,28 @@ fn callers_across_the_repository() {
         "the aliased import:\n{findings}"
     );
     assert!(
+        has(Rule::CallerDropsUser, "routes/users.py", 78),
+        "the service on both paths:\n{findings}"
+    );
+    assert!(
+        has(Rule::CallerDropsUser, "routes/users.py", 88),
+        "the user through a `CurrentUser` alias of `Annotated[..., Depends(...)]`:\n{findings}"
+    );
+    assert!(
+        has(Rule::CallerDropsUser, "routes/users.py", 101),
+        "a `Depends(...)` spread over lines:\n{findings}"
+    );
+    // A receiver that holds different classes on different paths, or a
+    // comprehension's own variable, reaches no definition: never fixed.
+    assert!(
+        !has(Rule::CallerDropsUser, "routes/users.py", 61) && !has(Rule::CallerDropsUser, "routes/users.py", 68),
+        "an unproven receiver was resolved:\n{findings}"
+    );
+    assert!(
+        findings.contains("users.py:61: `target.create_user(data)` cannot be resolved"),
+        "the unresolved call is a note:\n{findings}"
+    );
+    assert!(
         has(Rule::CallerDropsUser, "services/facade.py", 12),
         "the facade:\n{findings}"
     );
@@ -143,6 +165,10 @@ fn callers_across_the_repository() {
         .find(|f| f.display.ends_with("app/routes/users.py"))
         .unwrap();
     assert!(routes.fixed.contains("return await getattr(crud, method)(\"id-1\")"));
+    assert!(routes.fixed.contains("    return await target.create_user(data)\n"));
+    assert!(routes
+        .fixed
+        .contains("[await crud.create_user(row) for crud in exporters for row in rows]"));
 
     // Afterwards: nothing shifts, every route passes the user, nothing is left to fix.
     let again = Workspace::from_memory(after.clone(), config());

@@ -13,8 +13,8 @@
 
 use super::functions::{Function, ParamKind};
 use super::source::{dotted_name, scope_descendants, statements};
+use super::values::{self, Value};
 use crate::settings::Settings;
-use std::collections::HashMap;
 use std::sync::Arc;
 use tree_sitter::Node;
 
@@ -108,156 +108,119 @@ impl<'t> CallSite<'t> {
 
 pub use super::resolve::Resolver;
 
-/// What an expression is evaluated in: the function, its class, and the
-/// classes of `self.<attr>` from `__init__`.
-pub struct Scope<'a, 't> {
-    pub resolver: &'a Resolver<'a>,
-    pub text: &'a str,
-    pub function: &'a Function<'t>,
-    pub self_class: Option<&'a ClassRef>,
-    pub attributes: &'a HashMap<String, ClassRef>,
-    /// The function body's nodes, computed once.
-    pub nodes: &'a [Node<'t>],
+/// What the value model needs to evaluate a file's expressions.
+pub struct Evaluation<'a> {
+    /// Whether a mapped class is called `name` in the repository.
+    pub is_model: &'a dyn Fn(&str) -> bool,
+    /// Receivers configured as sessions.
+    pub session_expressions: &'a [String],
 }
 
-/// The class of the instance an expression evaluates to, when it can be told.
-pub fn instance_class(scope: &Scope<'_, '_>, expr: Node<'_>, before: usize, depth: usize) -> Option<ClassRef> {
-    let Scope {
-        resolver,
-        text,
-        function,
-        self_class,
-        attributes,
-        nodes,
-    } = *scope;
-    if depth > 4 {
-        return None;
-    }
-    match expr.kind() {
-        "identifier" => {
-            let name = &text[expr.byte_range()];
-            if name == "self" {
-                return self_class.cloned();
-            }
-            // The last assignment before the use.
-            let assigned = nodes
-                .iter()
-                .copied()
-                .filter(|n| n.kind() == "assignment" && n.end_byte() <= before)
-                .filter(|n| {
-                    n.child_by_field_name("left")
-                        .is_some_and(|l| l.kind() == "identifier" && &text[l.byte_range()] == name)
-                })
-                .max_by_key(|n| n.start_byte());
-            if let Some(assignment) = assigned {
-                if let Some(ty) = assignment.child_by_field_name("type") {
-                    if let Some(c) = resolver.class_in_annotation(&text[ty.byte_range()]) {
-                        return Some(c);
-                    }
-                }
-                let value = assignment.child_by_field_name("right")?;
-                return instance_class(scope, value, before, depth + 1);
-            }
-            let param = function.param(name)?;
-            if let Some(annotation) = &param.annotation {
-                if let Some(c) = resolver.class_in_annotation(annotation) {
-                    return Some(c);
-                }
-            }
-            None
-        }
-        "attribute" => {
-            let object = expr.child_by_field_name("object")?;
-            let attr = &text[expr.child_by_field_name("attribute")?.byte_range()];
-            if object.kind() == "identifier" && &text[object.byte_range()] == "self" {
-                return attributes.get(attr).cloned();
-            }
-            None
-        }
-        "call" => {
-            let f = expr.child_by_field_name("function")?;
-            let dotted = dotted_name(f, text)?;
-            resolver.dotted_class(&dotted)
-        }
-        "parenthesized_expression" => {
-            let inner = expr.named_child(0)?;
-            instance_class(scope, inner, before, depth + 1)
-        }
+/// The class of the instance a value is, when it is one.
+fn value_class(resolver: &Resolver<'_>, value: &Value) -> Option<ClassRef> {
+    match value {
+        Value::Object(class) => Some(class.clone()),
+        // A model by the name the module binds it under.
+        Value::Instance { model, .. } => resolver.class(model).filter(|c| c.name == *model),
         _ => None,
     }
 }
 
-/// `self.attr` types of a class, from assignments in its `__init__`.
-pub fn attribute_classes(
-    resolver: &Resolver<'_>,
-    functions: &[Function<'_>],
-    class: &str,
-    text: &str,
-) -> HashMap<String, ClassRef> {
-    let mut out = HashMap::new();
-    let Some(init) = functions
-        .iter()
-        .find(|f| f.class.as_deref() == Some(class) && f.name == "__init__")
-    else {
-        return out;
-    };
-    let init_nodes = scope_descendants(init.body);
-    for &node in &init_nodes {
-        let Some((object, attr, _)) = super::source::attribute_assignment(node) else {
-            continue;
-        };
-        if &text[object.byte_range()] != "self" {
-            continue;
+/// The statement (a direct child of a block) that holds `node`.
+fn statement_of(node: Node<'_>) -> Option<Node<'_>> {
+    let mut n = node;
+    loop {
+        let parent = n.parent()?;
+        if parent.kind() == "block" {
+            return Some(n);
         }
-        let ty = node
-            .child_by_field_name("type")
-            .and_then(|t| resolver.class_in_annotation(&text[t.byte_range()]))
-            .or_else(|| {
-                let value = node.child_by_field_name("right")?;
-                let empty = HashMap::new();
-                let scope = Scope {
-                    resolver,
-                    text,
-                    function: init,
-                    self_class: None,
-                    attributes: &empty,
-                    nodes: &init_nodes,
-                };
-                instance_class(&scope, value, node.start_byte(), 0)
-            });
-        if let Some(ty) = ty {
-            out.insert(text[attr.byte_range()].to_string(), ty);
+        n = parent;
+    }
+}
+
+/// Whether `name` is bound by a comprehension between `node` and
+/// `statement` (then the function's value of `name` is not its value).
+fn comprehension_binds(node: Node<'_>, statement: Node<'_>, name: &str, text: &str) -> bool {
+    let mut n = node;
+    while n.id() != statement.id() {
+        if matches!(
+            n.kind(),
+            "list_comprehension" | "set_comprehension" | "dictionary_comprehension" | "generator_expression"
+        ) {
+            let mut cursor = n.walk();
+            let binds = n
+                .named_children(&mut cursor)
+                .filter(|c| c.kind() == "for_in_clause")
+                .filter_map(|c| c.child_by_field_name("left"))
+                .any(|left| {
+                    let mut names = vec![left];
+                    let mut found = false;
+                    while let Some(x) = names.pop() {
+                        if x.kind() == "identifier" && &text[x.byte_range()] == name {
+                            found = true;
+                        }
+                        let mut c = x.walk();
+                        names.extend(x.named_children(&mut c));
+                    }
+                    found
+                });
+            if binds {
+                return true;
+            }
+        }
+        match n.parent() {
+            Some(p) => n = p,
+            None => return false,
         }
     }
-    out
+    false
 }
 
 /// The calls of every function of a file whose called name is `wanted`
 /// (and every `getattr(...)(...)`), resolved where possible.
+///
+/// A method call's receiver is resolved by the value model
+/// ([`values::analyse`]): its value before the call's statement, with
+/// branches joined, so `service.create()` reaches `Service.create` only
+/// when `service` holds a `Service` on every path there.
 pub fn call_sites<'t>(
     resolver: &Resolver<'_>,
     functions: &[Function<'t>],
     text: &str,
     wanted: &dyn Fn(&str) -> bool,
+    evaluation: &Evaluation<'_>,
 ) -> Vec<CallSite<'t>> {
-    let mut attributes_by_class: HashMap<String, HashMap<String, ClassRef>> = HashMap::new();
     let mut out = Vec::new();
     for (i, function) in functions.iter().enumerate() {
-        let self_class = function.class.as_ref().map(|c| ClassRef {
-            module: resolver.module.name.clone(),
-            name: c.clone(),
-        });
-        let attributes = match &function.class {
-            Some(c) => attributes_by_class
-                .entry(c.clone())
-                .or_insert_with(|| attribute_classes(resolver, functions, c, text))
-                .clone(),
-            None => HashMap::new(),
-        };
         let body = &text[function.body.byte_range()];
         if !body.contains('(') {
             continue;
         }
+        let class = function
+            .class
+            .as_deref()
+            .and_then(|c| resolver.module.classes.iter().find(|k| k.name == c));
+        let cx = values::Context {
+            text,
+            resolver,
+            class,
+            is_model: evaluation.is_model,
+            session_expressions: evaluation.session_expressions,
+        };
+        // The pass runs once per function, when a call needs a receiver.
+        let mut pass: Option<values::FunctionValues<'t>> = None;
+        let mut receiver_class = |object: Node<'t>, call: Node<'t>| -> Option<ClassRef> {
+            let statement = statement_of(call)?;
+            if let Some(head) = dotted_name(object, text) {
+                let head = head.split('.').next().unwrap_or("").to_string();
+                if comprehension_binds(call, statement, &head, text) {
+                    return None;
+                }
+            }
+            let pass = pass.get_or_insert_with(|| values::analyse(function, &cx));
+            let env = pass.before(statement)?;
+            value_class(resolver, &values::evaluate(&cx, object, env))
+        };
         let nodes = scope_descendants(function.body);
         for node in nodes.iter().copied() {
             if node.kind() != "call" {
@@ -292,16 +255,7 @@ pub fn call_sites<'t>(
                         continue;
                     }
                     let name = text[attr.byte_range()].to_string();
-                    let scope = Scope {
-                        resolver,
-                        text,
-                        function,
-                        self_class: self_class.as_ref(),
-                        attributes: &attributes,
-                        nodes: &nodes,
-                    };
-                    let class = instance_class(&scope, object, node.start_byte(), 0);
-                    let callee = class.map(|c| DefRef {
+                    let callee = receiver_class(object, node).map(|c| DefRef {
                         module: c.module.into(),
                         class: Some(c.name.into()),
                         name: name.as_str().into(),
@@ -324,15 +278,7 @@ pub fn call_sites<'t>(
                         continue;
                     }
                     let object = f.child_by_field_name("arguments").and_then(|a| a.named_child(0));
-                    let scope = Scope {
-                        resolver,
-                        text,
-                        function,
-                        self_class: self_class.as_ref(),
-                        attributes: &attributes,
-                        nodes: &nodes,
-                    };
-                    let class = object.and_then(|o| instance_class(&scope, o, node.start_byte(), 0));
+                    let class = object.and_then(|o| receiver_class(o, node));
                     out.push(CallSite {
                         call: node,
                         name: "getattr".into(),
@@ -350,18 +296,36 @@ pub fn call_sites<'t>(
 }
 
 /// The name of the user a function holds, if any: a parameter whose
-/// default or annotation is `Depends(<user dependency>)`, a parameter or
-/// variable named like the current user, or its own user parameter.
-pub fn user_in_scope(function: &Function<'_>, text: &str, settings: &Settings) -> Option<String> {
+/// default or annotation calls FastAPI's `Depends`/`Security` with a user
+/// dependency (also through a type alias such as `CurrentUser =
+/// Annotated[User, Depends(get_current_user)]`), a parameter or variable
+/// named like the current user, or its own user parameter.
+pub fn user_in_scope(
+    function: &Function<'_>,
+    text: &str,
+    settings: &Settings,
+    resolver: &Resolver<'_>,
+) -> Option<String> {
     let params = function.node.child_by_field_name("parameters")?;
     let mut cursor = params.walk();
     for p in params.named_children(&mut cursor) {
-        let source = &text[p.byte_range()];
-        if settings
-            .user_dependencies
-            .iter()
-            .any(|d| source.contains(&format!("Depends({d})")))
-        {
+        let through_alias = || {
+            let annotation = p.child_by_field_name("type")?;
+            let name = dotted_name(annotation.named_child(0).unwrap_or(annotation), text)?;
+            let (module, alias) = resolver.alias(&name)?;
+            let inner = Resolver {
+                index: resolver.index,
+                module,
+            };
+            let tree = super::source::parse(alias);
+            Some(depends_on_user(
+                tree.root_node(),
+                alias,
+                &inner,
+                &settings.user_dependencies,
+            ))
+        };
+        if depends_on_user(p, text, resolver, &settings.user_dependencies) || through_alias() == Some(true) {
             let name_node = p.child_by_field_name("name").or_else(|| p.named_child(0))?;
             return Some(text[name_node.byte_range()].to_string());
         }
@@ -394,7 +358,66 @@ pub fn user_in_scope(function: &Function<'_>, text: &str, settings: &Settings) -
         .cloned()
 }
 
-/// Whether a function is a route handler (decorated with `@router.<verb>`/`@app.<verb>`).
+/// Whether `node` holds a call of FastAPI's `Depends` or `Security` (by
+/// qualified name) whose dependency is one of `dependencies` (by its last
+/// name: `deps.get_current_user` is `get_current_user`).
+fn depends_on_user(node: Node<'_>, text: &str, resolver: &Resolver<'_>, dependencies: &[String]) -> bool {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+        if n.kind() != "call" {
+            continue;
+        }
+        let is_depends = n
+            .child_by_field_name("function")
+            .and_then(|f| dotted_name(f, text))
+            .and_then(|d| resolver.qualified(&d))
+            .is_some_and(|q| {
+                q.split('.').next() == Some("fastapi") && matches!(q.rsplit('.').next(), Some("Depends" | "Security"))
+            });
+        if !is_depends {
+            continue;
+        }
+        let Some(args) = n.child_by_field_name("arguments") else {
+            continue;
+        };
+        let mut c = args.walk();
+        let dependency = args.named_children(&mut c).find_map(|a| match a.kind() {
+            "keyword_argument" => a
+                .child_by_field_name("name")
+                .filter(|k| &text[k.byte_range()] == "dependency")
+                .and_then(|_| a.child_by_field_name("value")),
+            "comment" => None,
+            _ => Some(a),
+        });
+        let named = dependency
+            .and_then(|d| dotted_name(d, text))
+            .is_some_and(|d| dependencies.iter().any(|u| d.rsplit('.').next() == Some(u.as_str())));
+        if named {
+            return true;
+        }
+    }
+    false
+}
+
+/// HTTP and websocket verbs of FastAPI's and Starlette's route decorators.
+const ROUTE_VERBS: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "trace",
+    "api_route",
+    "route",
+    "websocket",
+];
+
+/// Whether a function is a route handler: decorated with a call of a
+/// route verb on an object (`@router.post(...)`, `@app.get(...)`).
 pub fn is_route(function: &Function<'_>, text: &str) -> bool {
     let Some(parent) = function.node.parent() else {
         return false;
@@ -406,12 +429,10 @@ pub fn is_route(function: &Function<'_>, text: &str) -> bool {
     let routed = parent
         .named_children(&mut cursor)
         .filter(|d| d.kind() == "decorator")
-        .any(|d| {
-            let t = &text[d.byte_range()];
-            [".get(", ".post(", ".put(", ".patch(", ".delete(", ".api_route("]
-                .iter()
-                .any(|v| t.contains(v))
-        });
+        .filter_map(|d| d.named_child(0).filter(|c| c.kind() == "call"))
+        .filter_map(|call| call.child_by_field_name("function").filter(|f| f.kind() == "attribute"))
+        .filter_map(|f| f.child_by_field_name("attribute"))
+        .any(|verb| ROUTE_VERBS.contains(&&text[verb.byte_range()]));
     routed
 }
 

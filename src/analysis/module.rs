@@ -686,11 +686,16 @@ fn init_attributes(facts: &mut ClassFacts, def: Node<'_>, text: &str) {
         let attr = text[attr.byte_range()].to_string();
         let annotation = match assignment.child_by_field_name("type") {
             Some(t) => Some(text[t.byte_range()].to_string()),
-            None => assignment
-                .child_by_field_name("right")
-                .filter(|r| r.kind() == "identifier")
-                .and_then(|r| annotations.iter().find(|(n, _)| *n == text[r.byte_range()]))
-                .map(|(_, t)| t.clone()),
+            None => assignment.child_by_field_name("right").and_then(|r| match r.kind() {
+                "identifier" => annotations
+                    .iter()
+                    .find(|(n, _)| *n == text[r.byte_range()])
+                    .map(|(_, t)| t.clone()),
+                // `self.repo = UserRepository(db)`: an instance of what the
+                // call names, if that is a class (resolved where it is used).
+                "call" => r.child_by_field_name("function").and_then(|f| dotted_name(f, text)),
+                _ => None,
+            }),
         };
         match annotation {
             Some(a) => {

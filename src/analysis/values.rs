@@ -21,6 +21,7 @@
 //! and their entities are queries over those events (`functions.rs`);
 //! nothing here knows the audit standard.
 
+use super::calls::ClassRef;
 use super::functions::Function;
 use super::module::ClassFacts;
 use super::resolve::Resolver;
@@ -61,8 +62,8 @@ pub enum Value {
     /// The mapped class itself.
     Class(String),
     /// An instance of a repository class that is not mapped (a service, a
-    /// repository, a schema), by class name.
-    Object(String),
+    /// repository, a schema), by where the class is defined.
+    Object(ClassRef),
     /// Plain data: literals, strings, numbers, dicts, lists, f-strings.
     Data,
     Unknown,
@@ -312,6 +313,17 @@ pub struct Context<'a> {
     pub session_expressions: &'a [String],
 }
 
+/// The value of `expr` in `env` (an environment of [`FunctionValues::before`]).
+pub fn evaluate(cx: &Context<'_>, expr: Node<'_>, env: &Env) -> Value {
+    let pass = Pass {
+        cx,
+        before: HashMap::new(),
+        events: Vec::new(),
+        statements: HashMap::new(),
+    };
+    pass.value(expr, env)
+}
+
 /// Run the pass over `function`.
 pub fn analyse<'t>(function: &Function<'t>, cx: &Context<'_>) -> FunctionValues<'t> {
     let mut pass = Pass {
@@ -329,7 +341,10 @@ pub fn analyse<'t>(function: &Function<'t>, cx: &Context<'_>) -> FunctionValues<
                     optional: false,
                     new: false,
                 },
-                Some(class) => Value::Object(class.name.clone()),
+                Some(class) => Value::Object(ClassRef {
+                    module: cx.resolver.module.name.clone(),
+                    name: class.name.clone(),
+                }),
                 None => Value::Unknown,
             }
         } else {
@@ -1233,7 +1248,7 @@ impl<'t> Pass<'_, '_, 't> {
                             new: true,
                         }
                     } else {
-                        Value::Object(class.name)
+                        Value::Object(class)
                     };
                 }
                 if let Some(q) = self.cx.resolver.qualified(&dotted) {
@@ -1441,7 +1456,7 @@ pub fn annotation_value_in(
                 new: false,
             }
         } else {
-            Value::Object(class.name)
+            Value::Object(class)
         };
     }
     match resolver.qualified_type(a) {
@@ -1640,7 +1655,15 @@ mod tests {
                 Some(Value::Scalars("User".into())),
             ),
             (Value::Data, "get", None, Some(Value::Unknown)),
-            (Value::Object("UserService".into()), "update_user", None, None),
+            (
+                Value::Object(ClassRef {
+                    module: "app.services".into(),
+                    name: "UserService".into(),
+                }),
+                "update_user",
+                None,
+                None,
+            ),
         ];
         for (receiver, method, first, expected) in rows {
             assert_eq!(
