@@ -453,9 +453,21 @@ pub fn write_method<'t>(
         Some((name.clone(), slot.clone()))
     };
     let hard_delete = values.events.iter().any(|e| instance_argument(e, "delete").is_some());
-    let created = values.events.iter().any(|e| {
-        instance_argument(e, "add").is_some_and(|(_, s)| matches!(s.value, Value::Instance { new: true, .. }))
+    // A row constructed inline (`db.add(Model(...))`) is written too,
+    // though it has no name to stamp.
+    let inline_add = values.events.iter().any(|e| {
+        matches!(&e.kind, EventKind::SessionCall { method, .. } if method == "add")
+            && e.argument.is_none()
+            && e.argument_node.is_some_and(|node| {
+                values
+                    .before(e.statement)
+                    .is_some_and(|env| matches!(values::evaluate(&cx, node, env), Value::Instance { new: true, .. }))
+            })
     });
+    let created = inline_add
+        || values.events.iter().any(|e| {
+            instance_argument(e, "add").is_some_and(|(_, s)| matches!(s.value, Value::Instance { new: true, .. }))
+        });
 
     // The kind: from the name, else from the body.
     let kind = match settings.kind_from_name(&function.name) {
@@ -546,7 +558,7 @@ pub fn write_method<'t>(
             text,
         ));
     }
-    if entities.is_empty() {
+    if entities.is_empty() && !inline_add {
         return None;
     }
     let nodes = scope_descendants(function.body);

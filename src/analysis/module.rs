@@ -43,6 +43,13 @@ impl<V> NameMap<V> {
         self.find(name).ok().map(|i| &self.entries[i].1)
     }
 
+    /// The stored name and its value.
+    pub fn get_key_value(&self, name: &str) -> Option<(&str, &V)> {
+        self.find(name)
+            .ok()
+            .map(|i| (self.entries[i].0.as_str(), &self.entries[i].1))
+    }
+
     /// Unbind `name`, returning what it had.
     pub fn remove(&mut self, name: &str) -> Option<V> {
         self.find(name).ok().map(|i| self.entries.remove(i).1)
@@ -172,7 +179,31 @@ pub struct ModuleFacts {
     pub type_only: NameSet,
     /// Module-level type aliases, as text: `SessionDep = Annotated[Session, Depends(get_db)]`.
     pub aliases: NameMap<String>,
+    /// Module-level names that open or are sessions, as written (resolved
+    /// where they are used): session factories and session dependencies.
+    pub sessions: NameMap<SessionSource>,
 }
+
+/// How a module-level name gives sessions, as written in its module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionSource {
+    /// `SessionLocal = sessionmaker(...)`, `async_session =
+    /// async_sessionmaker(...)`, `db_session = scoped_session(...)`: the
+    /// called function's dotted name and the `class_=` keyword's, if any.
+    Factory { function: String, class: Option<String> },
+    /// `def get_db() -> Iterator[Session]`: a function whose return
+    /// annotation names a session (a FastAPI dependency), as text.
+    Returns(String),
+}
+
+/// The functions whose module-level results are session factories or
+/// sessions, by their last name (resolved by qualified name where used).
+const SESSION_FACTORIES: &[&str] = &[
+    "sessionmaker",
+    "async_sessionmaker",
+    "scoped_session",
+    "async_scoped_session",
+];
 
 /// Dotted module name for a path: its components without `.py`, `__init__`
 /// dropped (`a/b/__init__.py` is `a.b`).
@@ -205,6 +236,7 @@ impl ModuleFacts {
         facts.collect_classes(root, text);
         facts.bindings.shrink_to_fit();
         facts.star_imports.shrink_to_fit();
+        facts.sessions.shrink_to_fit();
         facts.classes.shrink_to_fit();
         for class in &mut facts.classes {
             class.bases.shrink_to_fit();
@@ -246,12 +278,14 @@ impl ModuleFacts {
                 "function_definition" | "class_definition" => {
                     if let Some(n) = stmt.child_by_field_name("name") {
                         self.bind(text[n.byte_range()].to_string(), Binding::Local, type_only);
+                        self.session_dependency(stmt, text);
                     }
                 }
                 "decorated_definition" => {
                     if let Some(def) = stmt.child_by_field_name("definition") {
                         if let Some(n) = def.child_by_field_name("name") {
                             self.bind(text[n.byte_range()].to_string(), Binding::Local, type_only);
+                            self.session_dependency(def, text);
                         }
                     }
                 }
@@ -306,10 +340,62 @@ impl ModuleFacts {
         }
     }
 
+    /// Record a function whose return annotation names a session.
+    fn session_dependency(&mut self, def: Node<'_>, text: &str) {
+        if def.kind() != "function_definition" {
+            return;
+        }
+        let (Some(name), Some(returns)) = (def.child_by_field_name("name"), def.child_by_field_name("return_type"))
+        else {
+            return;
+        };
+        let returns = &text[returns.byte_range()];
+        if returns.contains("Session") && returns.len() < 200 {
+            self.sessions.insert(
+                text[name.byte_range()].to_string(),
+                SessionSource::Returns(returns.to_string()),
+            );
+        }
+    }
+
+    /// Record `name = sessionmaker(...)` and its kin.
+    fn session_factory(&mut self, left: Node<'_>, right: Node<'_>, text: &str) {
+        let Some(function) = right.child_by_field_name("function").and_then(|f| dotted_name(f, text)) else {
+            return;
+        };
+        if !SESSION_FACTORIES.contains(&function.rsplit('.').next().unwrap_or("")) {
+            return;
+        }
+        let class = right.child_by_field_name("arguments").and_then(|args| {
+            let mut cursor = args.walk();
+            let keyword = args
+                .named_children(&mut cursor)
+                .filter(|a| a.kind() == "keyword_argument")
+                .find(|a| {
+                    a.child_by_field_name("name")
+                        .is_some_and(|n| &text[n.byte_range()] == "class_")
+                })?;
+            keyword
+                .child_by_field_name("value")
+                .and_then(|v| dotted_name(v, text))
+                // A class the name cannot say: no kind is proven.
+                .or_else(|| Some("?".to_string()))
+        });
+        self.sessions.insert(
+            text[left.byte_range()].to_string(),
+            SessionSource::Factory { function, class },
+        );
+    }
+
     fn assignment(&mut self, assignment: Node<'_>, text: &str, type_only: bool) {
         let Some(left) = assignment.child_by_field_name("left") else {
             return;
         };
+        if let (Some(right), "identifier") = (assignment.child_by_field_name("right"), left.kind()) {
+            if right.kind() == "call" {
+                self.session_factory(left, right, text);
+            }
+        }
         // A type alias: `SessionDep = Annotated[Session, Depends(get_db)]`.
         if left.kind() == "identifier" {
             if let Some(right) = assignment.child_by_field_name("right") {

@@ -53,6 +53,12 @@ impl<'a> Resolver<'a> {
         alias_in(self.index, self.module, name, 0)
     }
 
+    /// The module that defines the module-level name `name` denotes here
+    /// (through imports, re-exports and star imports), and its name there.
+    pub fn definition(&self, name: &str) -> Option<(&'a ModuleFacts, &'a str)> {
+        definition_in(self.index, self.module, name, 0)
+    }
+
     /// The class a name denotes in this module.
     pub fn class(&self, name: &str) -> Option<ClassRef> {
         resolve_in(self.index, self.module, name, 0).and_then(|r| match r {
@@ -75,8 +81,16 @@ impl<'a> Resolver<'a> {
             None => self.class(dotted),
             Some((head, last)) => {
                 let first = head.split('.').next()?;
-                let Binding::Module { module } = self.module.bindings.get(first)? else {
-                    return None;
+                // `import app.models as models`, or `from app import models`
+                // when `app.models` is a module of the repository.
+                let module = match self.module.bindings.get(first)? {
+                    Binding::Module { module } => module.clone(),
+                    Binding::From { module, name } => {
+                        let submodule = format!("{module}.{name}");
+                        self.index.module(&submodule)?;
+                        submodule
+                    }
+                    Binding::Local => return None,
                 };
                 let rest = &head[first.len()..];
                 let target = self.index.module(&format!("{module}{rest}"))?;
@@ -139,6 +153,34 @@ fn resolve_in(index: &RepoIndex, module: &ModuleFacts, name: &str, depth: usize)
             .filter_map(|m| index.module(m))
             .filter(|t| t.all.as_ref().is_none_or(|all| all.iter().any(|n| n == name)))
             .find_map(|t| resolve_in(index, t, name, depth + 1)),
+    }
+}
+
+fn definition_in<'a>(
+    index: &'a RepoIndex,
+    module: &'a ModuleFacts,
+    name: &str,
+    depth: usize,
+) -> Option<(&'a ModuleFacts, &'a str)> {
+    if depth > 8 {
+        return None;
+    }
+    match module.bindings.get_key_value(name) {
+        Some((key, Binding::Local)) => Some((module, key)),
+        Some((
+            _,
+            Binding::From {
+                module: from,
+                name: imported,
+            },
+        )) => definition_in(index, index.module(from)?, imported, depth + 1),
+        Some((_, Binding::Module { .. })) => None,
+        None => module
+            .star_imports
+            .iter()
+            .filter_map(|m| index.module(m))
+            .filter(|t| t.all.as_ref().is_none_or(|all| all.iter().any(|n| n == name)))
+            .find_map(|t| definition_in(index, t, name, depth + 1)),
     }
 }
 

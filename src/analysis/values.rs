@@ -23,7 +23,7 @@
 
 use super::calls::ClassRef;
 use super::functions::Function;
-use super::module::ClassFacts;
+use super::module::{ClassFacts, SessionSource};
 use super::resolve::Resolver;
 use super::source::dotted_name;
 use std::collections::HashMap;
@@ -59,6 +59,9 @@ pub enum Value {
     /// A `ScalarResult` of `M` (`result.scalars()`, `session.scalars(...)`).
     Scalars(String),
     Session(SessionKind),
+    /// A session factory (`sessionmaker(...)`, `async_sessionmaker(...)`):
+    /// calling it opens a session of its kind.
+    Factory(SessionKind),
     /// The mapped class itself.
     Class(String),
     /// An instance of a repository class that is not mapped (a service, a
@@ -277,7 +280,21 @@ impl<'t> FunctionValues<'t> {
 
 /// Methods that are coroutines on `AsyncSession` and plain on `Session`.
 const COROUTINE_METHODS: &[&str] = &[
-    "commit", "flush", "rollback", "execute", "refresh", "delete", "get", "scalar", "scalars", "merge", "close",
+    "commit",
+    "flush",
+    "rollback",
+    "execute",
+    "refresh",
+    "delete",
+    "get",
+    "scalar",
+    "scalars",
+    "merge",
+    "close",
+    "exec",
+    // Entered by `async with` on an `AsyncSession`, by `with` on a `Session`.
+    "begin",
+    "begin_nested",
 ];
 
 /// Methods of sessions whose calls the pass records.
@@ -298,6 +315,7 @@ const SESSION_METHODS: &[&str] = &[
     "expunge",
     "begin",
     "begin_nested",
+    "exec",
 ];
 
 /// What the pass needs to know besides the tree.
@@ -352,6 +370,13 @@ pub fn analyse<'t>(function: &Function<'t>, cx: &Context<'_>) -> FunctionValues<
                 Some(a) => pass.annotation_value(a, cx.resolver),
                 None => Value::Unknown,
             }
+        };
+        // `db=Depends(get_db)`: the session the dependency is annotated to give.
+        let value = match value {
+            Value::Unknown => param_default(function, &p.name, cx.text).map_or(Value::Unknown, |d| {
+                dependency_value(cx.resolver, d, cx.text, cx.is_model)
+            }),
+            v => v,
         };
         // A parameter configured as the session, with no type that says
         // otherwise, is the session (of a kind its calls may prove).
@@ -1069,14 +1094,16 @@ impl<'t> Pass<'_, '_, 't> {
                 };
                 let method = self.text(attr).to_string();
                 let receiver_value = self.value(object, env);
-                let awaited = call.parent().is_some_and(|p| p.kind() == "await");
+                let awaited = is_awaited(call);
+                let is_session = matches!(receiver_value, Value::Session(_));
                 let kind = match receiver_value {
                     Value::Session(_) if SESSION_METHODS.contains(&method.as_str()) => {
                         EventKind::SessionCall { method, awaited }
                     }
                     _ => EventKind::MethodCall { method },
                 };
-                self.events.push(Event {
+                let add_all = matches!(&kind, EventKind::SessionCall { method, .. } if method == "add_all");
+                let event = Event {
                     kind,
                     statement: stmt,
                     call: Some(call),
@@ -1084,7 +1111,32 @@ impl<'t> Pass<'_, '_, 't> {
                     receiver_value,
                     argument,
                     argument_node: first,
-                });
+                };
+                // `session.add_all([a, b])` adds each named element: one
+                // `add` event per name, at the same call.
+                let elements: Vec<Node<'t>> = match first.map(unparen) {
+                    Some(list) if add_all && is_session && matches!(list.kind(), "list" | "tuple") => {
+                        let mut c = list.walk();
+                        list.named_children(&mut c)
+                            .filter(|n| n.kind() == "identifier")
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
+                self.events.push(event.clone());
+                for element in elements {
+                    let name = self.text(element).to_string();
+                    let slot = env.get(&name).cloned();
+                    self.events.push(Event {
+                        kind: EventKind::SessionCall {
+                            method: "add".to_string(),
+                            awaited,
+                        },
+                        argument: Some((name, slot)),
+                        argument_node: Some(element),
+                        ..event.clone()
+                    });
+                }
             }
             _ => {}
         }
@@ -1211,11 +1263,16 @@ impl<'t> Pass<'_, '_, 't> {
     /// The value of a module-level name (or dotted name) at run time.
     fn global_value(&self, dotted: &str) -> Value {
         if let Some((class, _)) = self.cx.resolver.class_facts(dotted) {
-            return if (self.cx.is_model)(&class.name) {
+            return if mapped(self.cx.resolver, self.cx.is_model, &class) {
                 Value::Class(class.name)
             } else {
                 Value::Unknown
             };
+        }
+        if !dotted.contains('.') {
+            if let Some((resolver, source @ SessionSource::Factory { .. })) = session_source(self.cx.resolver, dotted) {
+                return factory_value(&resolver, source);
+            }
         }
         Value::Unknown
     }
@@ -1241,7 +1298,7 @@ impl<'t> Pass<'_, '_, 't> {
         if !shadowed {
             if let Some(dotted) = dotted_name(f, self.cx.text) {
                 if let Some((class, _)) = self.cx.resolver.class_facts(&dotted) {
-                    return if (self.cx.is_model)(&class.name) {
+                    return if mapped(self.cx.resolver, self.cx.is_model, &class) {
                         Value::Instance {
                             model: class.name,
                             optional: false,
@@ -1252,10 +1309,27 @@ impl<'t> Pass<'_, '_, 't> {
                     };
                 }
                 if let Some(q) = self.cx.resolver.qualified(&dotted) {
-                    if let Some(v) = function_result(&q, arg_value(0)) {
-                        return v;
+                    // `select(A, B)` selects rows of two entities: it
+                    // proves no single model, so its first is not taken.
+                    let first = if args.len() > 1 {
+                        Some(Value::Data)
+                    } else {
+                        arg_value(0)
+                    };
+                    if let Some(v) = function_result(&q, first) {
+                        return match v {
+                            Value::Factory(kind) => Value::Factory(self.factory_class(call, kind, self.cx.resolver)),
+                            v => v,
+                        };
                     }
                 }
+            }
+        }
+        // Calling a session factory opens a session of its kind
+        // (`SessionLocal()`, `async_sessionmaker(engine)()`).
+        if matches!(f.kind(), "identifier" | "call" | "parenthesized_expression") {
+            if let Value::Factory(kind) = self.value_at(f, env, depth + 1) {
+                return Value::Session(kind);
             }
         }
         if f.kind() != "attribute" {
@@ -1306,10 +1380,54 @@ impl<'t> Pass<'_, '_, 't> {
         Value::Unknown
     }
 
+    /// The session kind a factory call makes, given the kind its function
+    /// makes by default: a `class_=` keyword names another class (an
+    /// `AsyncSession`, a `Session`, or a subclass nothing here can tell).
+    fn factory_class(&self, call: Node<'_>, kind: SessionKind, resolver: &Resolver<'_>) -> SessionKind {
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return kind;
+        };
+        let mut cursor = args.walk();
+        let class = args
+            .named_children(&mut cursor)
+            .filter(|a| a.kind() == "keyword_argument")
+            .find(|a| a.child_by_field_name("name").is_some_and(|n| self.text(n) == "class_"))
+            .and_then(|a| a.child_by_field_name("value"));
+        match class {
+            None => kind,
+            Some(class) => dotted_name(class, self.cx.text)
+                .and_then(|d| resolver.qualified(&d))
+                .and_then(|q| session_type(&q))
+                .unwrap_or(SessionKind::Unknown),
+        }
+    }
+
     /// The value an annotation promises.
     fn annotation_value(&self, annotation: &str, resolver: &Resolver<'_>) -> Value {
         annotation_value_in(annotation, resolver, self.cx.is_model, 0)
     }
+}
+
+/// Whether a call's result is awaited: `await x.m()`, or entered by
+/// `async with x.m():` (only an async context manager can be).
+fn is_awaited(call: Node<'_>) -> bool {
+    let Some(parent) = call.parent() else {
+        return false;
+    };
+    if parent.kind() == "await" {
+        return true;
+    }
+    let item = if parent.kind() == "as_pattern" {
+        parent.parent()
+    } else {
+        Some(parent)
+    };
+    let statement = item
+        .filter(|i| i.kind() == "with_item")
+        .and_then(|i| i.parent())
+        .filter(|c| c.kind() == "with_clause")
+        .and_then(|c| c.parent());
+    statement.is_some_and(|w| w.child(0).is_some_and(|first| first.kind() == "async"))
 }
 
 fn unparen(node: Node<'_>) -> Node<'_> {
@@ -1449,7 +1567,7 @@ pub fn annotation_value_in(
         }
     }
     if let Some((class, _)) = resolver.class_facts(a) {
-        return if is_model(&class.name) {
+        return if mapped(resolver, is_model, &class) {
             Value::Instance {
                 model: class.name,
                 optional: false,
@@ -1463,6 +1581,119 @@ pub fn annotation_value_in(
         Some(q) => session_type(&q).map_or(Value::Unknown, Value::Session),
         None => Value::Unknown,
     }
+}
+
+/// Whether the class `class` (resolved through imports) is a mapped model
+/// the rest of the analysis can ask about by name: models are known by
+/// their class name, so when the repository has another class of the same
+/// name that the name would find instead (a `User` schema beside the `User`
+/// model, two `Team` models of two apps), nothing is proven.
+fn mapped(resolver: &Resolver<'_>, is_model: &dyn Fn(&str) -> bool, class: &ClassRef) -> bool {
+    is_model(&class.name) && resolver.index.class_module(&class.name) == Some(class.module.as_str())
+}
+
+/// The module-level session source a name denotes, with a resolver of
+/// the module that defines it.
+fn session_source<'a>(resolver: &Resolver<'a>, name: &str) -> Option<(Resolver<'a>, &'a SessionSource)> {
+    let (module, local) = resolver.definition(name)?;
+    let source = module.sessions.get(local)?;
+    Some((
+        Resolver {
+            index: resolver.index,
+            module,
+        },
+        source,
+    ))
+}
+
+/// What a session factory's name holds: a factory of its kind, or, for a
+/// `scoped_session` registry, the session itself.
+fn factory_value(resolver: &Resolver<'_>, source: &SessionSource) -> Value {
+    let SessionSource::Factory { function, class } = source else {
+        return Value::Unknown;
+    };
+    let Some(v) = resolver.qualified(function).and_then(|q| function_result(&q, None)) else {
+        return Value::Unknown;
+    };
+    let class = class.as_ref().map(|c| {
+        resolver
+            .qualified(c)
+            .and_then(|q| session_type(&q))
+            .unwrap_or(SessionKind::Unknown)
+    });
+    match (v, class) {
+        (Value::Factory(kind), None) => Value::Factory(kind),
+        (Value::Factory(_), Some(kind)) => Value::Factory(kind),
+        (Value::Session(kind), _) => Value::Session(kind),
+        _ => Value::Unknown,
+    }
+}
+
+/// The session a FastAPI dependency provides: `Depends(get_db)` (also
+/// `Security`, `dependency=`) where `get_db` is annotated to return or
+/// yield a session (`-> Session`, `-> Iterator[Session]`,
+/// `-> AsyncGenerator[AsyncSession, None]`).
+fn dependency_value(resolver: &Resolver<'_>, default: Node<'_>, text: &str, is_model: &dyn Fn(&str) -> bool) -> Value {
+    let default = unparen(default);
+    if default.kind() != "call" {
+        return Value::Unknown;
+    }
+    let is_depends = default
+        .child_by_field_name("function")
+        .and_then(|f| dotted_name(f, text))
+        .and_then(|d| resolver.qualified(&d))
+        .is_some_and(|q| q.starts_with("fastapi.") && matches!(q.rsplit('.').next(), Some("Depends" | "Security")));
+    if !is_depends {
+        return Value::Unknown;
+    }
+    let Some(args) = default.child_by_field_name("arguments") else {
+        return Value::Unknown;
+    };
+    let mut cursor = args.walk();
+    let dependency = args.named_children(&mut cursor).find_map(|a| match a.kind() {
+        "keyword_argument" => a
+            .child_by_field_name("name")
+            .filter(|k| &text[k.byte_range()] == "dependency")
+            .and_then(|_| a.child_by_field_name("value")),
+        "comment" => None,
+        _ => Some(a),
+    });
+    let Some(name) = dependency.and_then(|d| dotted_name(d, text)) else {
+        return Value::Unknown;
+    };
+    let Some((inner, SessionSource::Returns(returns))) = session_source(resolver, &name) else {
+        return Value::Unknown;
+    };
+    // A generator dependency yields its first type argument.
+    let returns = match generic(returns) {
+        Some((head, args))
+            if matches!(
+                head.rsplit('.').next(),
+                Some("Iterator" | "Generator" | "AsyncIterator" | "AsyncGenerator")
+            ) =>
+        {
+            args.first().copied().unwrap_or("")
+        }
+        _ => returns.as_str(),
+    };
+    match annotation_value_in(returns, &inner, is_model, 0) {
+        session @ Value::Session(_) => session,
+        _ => Value::Unknown,
+    }
+}
+
+/// The default value's node of parameter `name` of `function`.
+fn param_default<'t>(function: &Function<'t>, name: &str, text: &str) -> Option<Node<'t>> {
+    let params = function.node.child_by_field_name("parameters")?;
+    let mut cursor = params.walk();
+    let found = params
+        .named_children(&mut cursor)
+        .filter(|p| matches!(p.kind(), "default_parameter" | "typed_default_parameter"))
+        .find(|p| {
+            p.child_by_field_name("name")
+                .is_some_and(|n| &text[n.byte_range()] == name)
+        })?;
+    found.child_by_field_name("value")
 }
 
 /// The session kind a qualified type name denotes.
@@ -1489,6 +1720,12 @@ fn function_result(qualified: &str, first: Option<Value>) -> Option<Value> {
             ("select" | "update" | "delete" | "insert", _) => Some(Value::Data),
             ("Session", _) => Some(Value::Session(SessionKind::Sync)),
             ("AsyncSession", _) => Some(Value::Session(SessionKind::Async)),
+            // A factory: calling it opens a session of its kind.
+            ("sessionmaker", _) => Some(Value::Factory(SessionKind::Sync)),
+            ("async_sessionmaker", _) => Some(Value::Factory(SessionKind::Async)),
+            // A registry that is itself used as the session.
+            ("scoped_session", _) => Some(Value::Session(SessionKind::Sync)),
+            ("async_scoped_session", _) => Some(Value::Session(SessionKind::Async)),
             _ => None,
         };
     }
@@ -1517,7 +1754,9 @@ pub fn method_result(receiver: &Value, method: &str, first: Option<Value>) -> Op
             ("scalars", Some(Value::Select(model))) => Some(Value::Scalars(model)),
             ("query", Some(Value::Class(model))) => Some(Value::Select(model)),
             ("merge", Some(Value::Instance { model, .. })) => one(&model, false),
-            ("execute" | "scalar" | "scalars" | "query" | "get" | "merge", _) => Some(Value::Unknown),
+            // SQLModel's `session.exec(select(M))`: a `ScalarResult` of M.
+            ("exec", Some(Value::Select(model))) => Some(Value::Scalars(model)),
+            ("execute" | "scalar" | "scalars" | "query" | "get" | "merge" | "exec", _) => Some(Value::Unknown),
             _ => None,
         },
         Value::Select(model) => match method {
@@ -1542,6 +1781,20 @@ pub fn method_result(receiver: &Value, method: &str, first: Option<Value>) -> Op
             "all" | "fetchall" => Some(Value::Instances(model.clone())),
             "unique" => Some(Value::Scalars(model.clone())),
             _ => Some(Value::Unknown),
+        },
+        // SQLModel's `M.model_validate(data)` constructs a new row.
+        Value::Class(model) => match method {
+            "model_validate" => Some(Value::Instance {
+                model: model.clone(),
+                optional: false,
+                new: true,
+            }),
+            _ => None,
+        },
+        Value::Factory(kind) => match method {
+            // `factory.begin()`: a session in a transaction, as a context manager.
+            "begin" => Some(Value::Session(*kind)),
+            _ => None,
         },
         Value::Data => Some(Value::Unknown),
         _ => None,
@@ -1592,6 +1845,35 @@ mod tests {
                 Some(inst("User", true)),
                 Some(inst("User", false)),
             ),
+            // SQLModel: `session.exec(select(M))` is a `ScalarResult` of M;
+            // `exec` of anything else proves nothing.
+            (
+                session.clone(),
+                "exec",
+                Some(Value::Select("User".into())),
+                Some(Value::Scalars("User".into())),
+            ),
+            (session.clone(), "exec", Some(Value::Data), Some(Value::Unknown)),
+            // `M.model_validate(data)` constructs a row; other class methods say nothing.
+            (
+                Value::Class("User".into()),
+                "model_validate",
+                None,
+                Some(Value::Instance {
+                    model: "User".into(),
+                    optional: false,
+                    new: true,
+                }),
+            ),
+            (Value::Class("User".into()), "where", None, None),
+            // A factory's `begin()` opens a session of its kind.
+            (
+                Value::Factory(SessionKind::Sync),
+                "begin",
+                None,
+                Some(Value::Session(SessionKind::Sync)),
+            ),
+            (Value::Factory(SessionKind::Async), "configure", None, None),
             (session.clone(), "execute", Some(Value::Data), Some(Value::Unknown)),
             (
                 Value::Select("User".into()),
@@ -1670,6 +1952,48 @@ mod tests {
                 method_result(&receiver, method, first.clone()),
                 expected,
                 "{receiver:?}.{method}({first:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn factories_and_statements_by_qualified_name() {
+        let rows = [
+            (
+                "sqlalchemy.orm.sessionmaker",
+                None,
+                Some(Value::Factory(SessionKind::Sync)),
+            ),
+            (
+                "sqlalchemy.ext.asyncio.async_sessionmaker",
+                None,
+                Some(Value::Factory(SessionKind::Async)),
+            ),
+            (
+                "sqlalchemy.orm.scoped_session",
+                None,
+                Some(Value::Session(SessionKind::Sync)),
+            ),
+            (
+                "sqlalchemy.ext.asyncio.async_scoped_session",
+                None,
+                Some(Value::Session(SessionKind::Async)),
+            ),
+            // A select of two entities (passed as `Data`) proves no model.
+            ("sqlalchemy.select", Some(Value::Data), Some(Value::Data)),
+            (
+                "sqlmodel.select",
+                Some(Value::Class("User".into())),
+                Some(Value::Select("User".into())),
+            ),
+            // Not SQLAlchemy's: nothing known.
+            ("app.db.sessionmaker", None, None),
+        ];
+        for (qualified, first, expected) in rows {
+            assert_eq!(
+                function_result(qualified, first.clone()),
+                expected,
+                "{qualified}({first:?})"
             );
         }
     }

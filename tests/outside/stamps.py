@@ -779,6 +779,9 @@ class Flow:
                 out.add(self.session_call(node, meth, argv))
             elif k == "select" and meth in SELECT_CHAIN:
                 out.add(("select", r[1]))
+            elif k == "class" and meth == "model_validate":
+                # SQLModel: `M.model_validate(data)` builds a new instance of the table class M.
+                out.add(("inst", r[1]))
             elif k == "result":
                 out.add({"scalar_one_or_none": ("inst", r[1]), "scalar_one": ("inst", r[1]), "scalar": ("inst", r[1]),
                          "scalars": ("scalars", r[1]), "unique": ("result", r[1])}.get(
@@ -811,7 +814,8 @@ class Flow:
             return ("inst", one[1])
         if meth == "execute" and one and one[0] == "select":
             return ("result", one[1])
-        if meth == "scalars" and one and one[0] == "select":
+        if meth in ("scalars", "exec") and one and one[0] == "select":
+            # SQLModel's `session.exec(select(M))` is a ScalarResult of M, as `scalars` is.
             return ("scalars", one[1])
         if meth == "scalar" and one and one[0] == "select":
             return ("inst", one[1])
