@@ -133,6 +133,14 @@ impl<'a> Checker<'a> {
     /// Whether `name` is a mapped class of the repository: it maps a table
     /// (`__tablename__`, `table=True`), or it or its bases map columns, or
     /// it inherits the mixin.
+    /// Names of this file, resolved through its imports.
+    pub fn resolver(&self) -> crate::analysis::resolve::Resolver<'a> {
+        crate::analysis::resolve::Resolver {
+            index: self.index,
+            module: self.module,
+        }
+    }
+
     pub fn is_model(&self, name: &str) -> bool {
         is_mapped(self.index, self.settings, name)
     }

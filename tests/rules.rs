@@ -136,3 +136,70 @@ rule_tests! {
     model_without_audit_mixin => Rule::ModelWithoutAuditMixin;
     unmapped_audit_attribute => Rule::UnmappedAuditAttribute;
 }
+
+/// The names the fixes rely on are resolved through imports: an alias of
+/// SQLAlchemy's `func` is `func`, another library's `func` is not, and a
+/// `datetime` or `timezone` bound to another library's object is not the
+/// standard library's (a fix spelled with it would raise at run time).
+#[test]
+fn fixes_resolve_the_names_they_rely_on() {
+    let path = PathBuf::from("app/services/qualified_names.py");
+
+    // `sa_func.now()` after `from sqlalchemy import func as sa_func` is
+    // SQLAlchemy's; `func.now()` of a local module named `func` is not.
+    let aliased = "from sqlalchemy import func as sa_func\n\nfrom app.models import User\n\n\nclass Service:\n    def __init__(self, db):\n        self.db = db\n\n    async def update_user(self, user_id, updated_by_user=None):\n        user = await self.db.get(User, user_id)\n        if user is None:\n            raise LookupError(user_id)\n        user.updated_at = sa_func.now()\n        await self.db.flush()\n";
+    let (findings, fixed) = run(Rule::ServerSideTimestampAssignment, &path, aliased);
+    assert!(findings.contains("AUD005 [safe]"), "{findings}");
+    assert!(fixed.contains("user.updated_at = datetime.now()"), "{fixed}");
+    let other = aliased.replace(
+        "from sqlalchemy import func as sa_func",
+        "from app.core import logging as sa_func",
+    );
+    let (findings, fixed) = run(Rule::ServerSideTimestampAssignment, &path, &other);
+    assert_eq!(findings, "", "another module's `now()` is no server-side timestamp");
+    assert_eq!(fixed, other);
+
+    // Aware style with `timezone` bound to pytz's function: the fix would
+    // call `.utc` on a function, so there is none; the finding stays.
+    let aware = Config {
+        select: vec![Rule::TimestampStyle.code().to_string()],
+        settings: auditfix::settings::Settings {
+            script_paths: Vec::new(),
+            timestamp_style: auditfix::settings::TimestampStyle::Aware,
+            ..auditfix::settings::Settings::default()
+        },
+        ..Config::default()
+    };
+    let pytz = "from datetime import datetime\n\nfrom pytz import timezone\n\nfrom app.models import User\n\n\nclass Service:\n    def __init__(self, db):\n        self.db = db\n\n    async def update_user(self, user_id, updated_by_user=None):\n        user = await self.db.get(User, user_id)\n        if user is None:\n            raise LookupError(user_id)\n        user.updated_at = datetime.now()\n        await self.db.flush()\n";
+    let fix_with = |text: &str| {
+        let mut sources = common_sources();
+        sources.push((path.clone(), text.to_string()));
+        let workspace = Workspace::from_memory(sources, aware.clone());
+        let rendered: Vec<String> = workspace
+            .check()
+            .diagnostics()
+            .map(|(_, d)| format!("{} [{}]", d.rule.code(), d.fix_applicability()))
+            .collect();
+        let fixed = workspace.fix(true);
+        let file = fixed.iter().find(|f| f.display == path).unwrap();
+        (rendered, file.fixed.clone())
+    };
+    let (findings, fixed) = fix_with(pytz);
+    assert_eq!(findings, vec!["AUD006 [none]".to_string()], "{fixed}");
+    assert_eq!(fixed, pytz);
+
+    // `import datetime as dt`: `dt.datetime.now()` is the standard
+    // library's, rewritten with the same alias.
+    let aliased_module = pytz
+        .replace(
+            "from datetime import datetime\n\nfrom pytz import timezone\n",
+            "import datetime as dt\n",
+        )
+        .replace("datetime.now()", "dt.datetime.now()");
+    let (findings, fixed) = fix_with(&aliased_module);
+    assert_eq!(findings, vec!["AUD006 [safe]".to_string()], "{fixed}");
+    assert!(
+        fixed.contains("user.updated_at = dt.datetime.now(dt.timezone.utc)"),
+        "{fixed}"
+    );
+}

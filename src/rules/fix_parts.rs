@@ -22,6 +22,12 @@ use tree_sitter::Node;
 /// already bound (directly or through a star import of the repository).
 pub fn import(checker: &Checker<'_>, module: &str, name: &str) -> Option<Vec<Edit>> {
     if checker.index.is_bound(checker.module, name) {
+        // A standard-library name bound to something else (`from pytz
+        // import timezone`) cannot stand for it: no fix.
+        if module == "datetime" {
+            let wanted = format!("{module}.{name}");
+            return (checker.resolver().qualified(name).as_deref() == Some(wanted.as_str())).then(Vec::new);
+        }
         return Some(Vec::new());
     }
     checker.import_edit(module, name).map(|e| vec![e])
@@ -35,12 +41,18 @@ enum DatetimeForm {
     Module,
     /// Not bound: importing the class is needed.
     Unbound,
+    /// Bound to something else (`from pendulum import datetime`, a
+    /// module-level variable): the standard library's cannot be spelled.
+    Other,
 }
 
 fn datetime_form(checker: &Checker<'_>) -> DatetimeForm {
     match checker.index.binding(checker.module, "datetime") {
         Some(Binding::Module { module }) if module == "datetime" => DatetimeForm::Module,
-        Some(_) => DatetimeForm::Class,
+        Some(_) if checker.resolver().qualified("datetime").as_deref() == Some("datetime.datetime") => {
+            DatetimeForm::Class
+        }
+        Some(_) => DatetimeForm::Other,
         None => DatetimeForm::Unbound,
     }
 }
@@ -69,6 +81,7 @@ pub fn timestamp(checker: &Checker<'_>) -> Option<(String, Vec<Edit>)> {
             )?;
             Some(("datetime.now(timezone.utc)".to_string(), vec![edit]))
         }
+        DatetimeForm::Other => None,
         form => {
             let mut edits = match form {
                 DatetimeForm::Unbound => import(checker, "datetime", "datetime")?,
@@ -342,17 +355,20 @@ pub fn timestamps(
     Some(edits)
 }
 
-/// Whether an expression is `func.now()` (also `sa.func.now()`,
-/// `sqlalchemy.func.now()`).
-pub fn is_func_now(node: Node<'_>, text: &str) -> bool {
+/// Whether an expression calls SQLAlchemy's `func.now()`, by qualified
+/// name: `func.now()`, `sa.func.now()`, `sa_func.now()` after `from
+/// sqlalchemy import func as sa_func`; not a `func` of another library or
+/// a local.
+pub fn is_func_now(node: Node<'_>, checker: &Checker<'_>) -> bool {
     node.kind() == "call"
         && node
             .child_by_field_name("arguments")
             .is_some_and(|a| a.named_child_count() == 0)
         && node
             .child_by_field_name("function")
-            .and_then(|f| dotted_name(f, text))
-            .is_some_and(|f| f == "func.now" || f.ends_with(".func.now"))
+            .and_then(|f| dotted_name(f, checker.text))
+            .and_then(|f| checker.resolver().qualified(&f))
+            .is_some_and(|q| matches!(q.split('.').next(), Some("sqlalchemy" | "sqlmodel")) && q.ends_with(".func.now"))
 }
 
 /// Whether an except clause catches `name` (alone, in a tuple, or dotted).

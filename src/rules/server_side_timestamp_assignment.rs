@@ -60,7 +60,7 @@ pub fn check(checker: &mut Checker<'_>) {
                     else {
                         continue;
                     };
-                    if left.kind() == "attribute" && fix_parts::is_func_now(right, checker.text) {
+                    if left.kind() == "attribute" && fix_parts::is_func_now(right, checker) {
                         found.push((
                             right,
                             (function.qualified.clone(), function.line()),
@@ -82,7 +82,7 @@ pub fn check(checker: &mut Checker<'_>) {
                         .and_then(|call| call.child_by_field_name("function"))
                         .and_then(|f| dotted_name(f, checker.text))
                         .map(|f| f.rsplit('.').next().unwrap_or_default().to_string());
-                    if callee.is_some_and(|c| checker.is_model(&c)) && fix_parts::is_func_now(value, checker.text) {
+                    if callee.is_some_and(|c| checker.is_model(&c)) && fix_parts::is_func_now(value, checker) {
                         found.push((
                             value,
                             (function.qualified.clone(), function.line()),

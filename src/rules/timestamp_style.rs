@@ -71,9 +71,18 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         let Some((prefix, method_name)) = callee.rsplit_once('.') else {
             continue;
         };
-        if !(prefix == "datetime" || prefix == "datetime.datetime") || !matches!(method_name, "now" | "utcnow") {
+        // Verify that it is the standard library's (`datetime.now`,
+        // `datetime.datetime.now`, `dt.datetime.now` after `import datetime
+        // as dt`), by qualified name.
+        let qualified = checker.resolver().qualified(&callee);
+        if !matches!(
+            qualified.as_deref(),
+            Some("datetime.datetime.now" | "datetime.datetime.utcnow")
+        ) {
             continue;
         }
+        // `X.datetime.now`: the module is bound as `X`, and so is its `timezone`.
+        let module_alias = prefix.strip_suffix(".datetime");
         let has_arguments = node
             .child_by_field_name("arguments")
             .is_some_and(|a| a.named_child_count() > 0);
@@ -83,14 +92,11 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             continue;
         }
         let (replacement, imports) = if aware {
-            if prefix == "datetime.datetime" {
-                (
-                    "datetime.datetime.now(datetime.timezone.utc)".to_string(),
-                    Some(Vec::new()),
-                )
+            if let Some(module) = module_alias {
+                (format!("{prefix}.now({module}.timezone.utc)"), Some(Vec::new()))
             } else {
                 (
-                    "datetime.now(timezone.utc)".to_string(),
+                    format!("{prefix}.now(timezone.utc)"),
                     fix_parts::import(checker, "datetime", "timezone"),
                 )
             }
