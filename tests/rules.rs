@@ -203,3 +203,40 @@ fn fixes_resolve_the_names_they_rely_on() {
         "{fixed}"
     );
 }
+
+/// Each column's own clock decides the timestamp a fix writes and the one
+/// AUD006 enforces; the configured style only where a column says nothing.
+#[test]
+fn timestamps_follow_each_columns_clock() {
+    let path = PathBuf::from("tests/fixtures/rules/column_clocks.py");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (findings, fixed) = run(Rule::MissingExplicitTimestamp, &path, &text);
+    assert!(findings.contains("AUD004 [safe]"), "{findings}");
+    for line in [
+        "    incident.created_at = datetime.now(timezone.utc)\n    incident.updated_at = datetime.now(timezone.utc)\n    db.add(incident)",
+        "    ticket.created_at = datetime.utcnow()\n    ticket.updated_at = datetime.utcnow()\n    db.add(ticket)",
+    ] {
+        assert!(fixed.contains(line), "missing {line:?} in:\n{fixed}");
+    }
+    assert!(!fixed.contains("= datetime.now()\n    db.add"), "{fixed}");
+
+    let (findings, fixed) = run(Rule::TimestampStyle, &path, &text);
+    assert_eq!(
+        findings.lines().count(),
+        1,
+        "only the naive time in the aware column:\n{findings}"
+    );
+    assert!(
+        findings.contains("`datetime.now()` in `update_note`: `updated_at` holds aware UTC time"),
+        "{findings}"
+    );
+    assert!(
+        fixed.contains("    note.updated_at = datetime.now(timezone.utc)\n"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains("    incident.updated_at = datetime.now(timezone.utc)\n"),
+        "{fixed}"
+    );
+    assert_python_parses("column_clocks", &fixed);
+}

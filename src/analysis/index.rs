@@ -339,6 +339,27 @@ impl RepoIndex {
         Some(out)
     }
 
+    /// The clock of column `column` of class `name`, from the first
+    /// definition of it among the class and its bases (in method
+    /// resolution order, near enough: the class, then its bases left to
+    /// right) that tells one.
+    pub fn clock(&self, name: &str, column: &str) -> Option<super::module::Clock> {
+        let mut seen = HashSet::new();
+        let mut queue = std::collections::VecDeque::from([name.to_string()]);
+        while let Some(current) = queue.pop_front() {
+            if !seen.insert(current.clone()) {
+                continue;
+            }
+            if let Some(class) = self.class(&current) {
+                if let Some(clock) = class.clocks.get(column) {
+                    return Some(*clock);
+                }
+                queue.extend(class.bases.iter().cloned());
+            }
+        }
+        None
+    }
+
     /// Whether every base of `name`, transitively, is defined in the
     /// repository or is a known declarative root, so that [`Self::columns`]
     /// is the complete set.

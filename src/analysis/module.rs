@@ -159,7 +159,61 @@ pub struct ClassFacts {
     /// Methods whose body assigns an attribute of `self` (`mark_deleted`
     /// setting `self.deleted_at`): calling one changes the row.
     pub mutators: NameSet,
+    /// The clock of each timestamp column whose definition tells it.
+    pub clocks: NameMap<Clock>,
     pub line: usize,
+}
+
+/// What time a timestamp column holds, as its definition says: its type's
+/// timezone flag, else what its Python default or `onupdate` computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// Aware UTC: `DateTime(timezone=True)`, or a default of
+    /// `datetime.now(timezone.utc)` / `datetime.now(UTC)`.
+    AwareUtc,
+    /// Naive UTC: a default of `datetime.utcnow`.
+    NaiveUtc,
+    /// Naive local time: a default of `datetime.now`.
+    NaiveLocal,
+}
+
+/// The clock a column definition (`mapped_column(...)`, `Column(...)`,
+/// SQLModel's `Field(...)`) tells, if any.
+fn column_clock(definition: Node<'_>, text: &str) -> Option<Clock> {
+    let mut stack = vec![definition];
+    let mut from_default = None;
+    while let Some(n) = stack.pop() {
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+        if n.kind() != "keyword_argument" {
+            continue;
+        }
+        let (Some(name), Some(value)) = (n.child_by_field_name("name"), n.child_by_field_name("value")) else {
+            continue;
+        };
+        match &text[name.byte_range()] {
+            // The type's flag decides: an aware column takes aware values.
+            "timezone" if value.kind() == "true" => return Some(Clock::AwareUtc),
+            "default" | "default_factory" | "onupdate" | "insert_default" => {
+                let code = &text[value.byte_range()];
+                // `func.now()` is the database's clock, not Python's.
+                let clock = if code.contains("func.") {
+                    None
+                } else if code.contains("utcnow") {
+                    Some(Clock::NaiveUtc)
+                } else if code.contains("now(") && (code.contains("utc") || code.contains("UTC")) {
+                    Some(Clock::AwareUtc)
+                } else if (code.contains("datetime.now") && !code.contains("now(")) || code.contains("now()") {
+                    Some(Clock::NaiveLocal)
+                } else {
+                    None
+                };
+                from_default = from_default.or(clock);
+            }
+            _ => {}
+        }
+    }
+    from_default
 }
 
 /// Module-level facts of one file.
@@ -244,6 +298,7 @@ impl ModuleFacts {
             class.columns.shrink_to_fit();
             class.methods.shrink_to_fit();
             class.return_annotations.shrink_to_fit();
+            class.clocks.shrink_to_fit();
         }
         facts
     }
@@ -721,6 +776,15 @@ fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
                 .and_then(|f| dotted_name(f, text))
                 .is_some_and(|f| MAPPED_CALLS.contains(&f.rsplit('.').next().unwrap_or(&f)))
     });
+    let column = annotated_mapped || mapped_call || (facts.mapped && assignment.child_by_field_name("type").is_some());
+    if column {
+        if let Some(clock) = assignment
+            .child_by_field_name("right")
+            .and_then(|r| column_clock(r, text))
+        {
+            facts.clocks.insert(name.clone(), clock);
+        }
+    }
     if annotated_mapped || mapped_call {
         facts.columns.insert(name);
     }

@@ -11,7 +11,7 @@
 //! then reports without a fix.
 
 use crate::analysis::functions::{Entity, WriteMethod};
-use crate::analysis::module::Binding;
+use crate::analysis::module::{Binding, Clock};
 use crate::analysis::source::{contains, dotted_name, statements};
 use crate::checker::Checker;
 use crate::settings::{Kind, TimestampStyle};
@@ -57,18 +57,40 @@ fn datetime_form(checker: &Checker<'_>) -> DatetimeForm {
     }
 }
 
-/// The configured timestamp expression as this module can spell it, and
+/// The clock a timestamp written to `column` of `model` must read: the
+/// column's own (its `timezone=True`, or what its Python default computes),
+/// else the configured style. One column never gets two clocks.
+pub fn clock_for(checker: &Checker<'_>, model: Option<&str>, column: &str) -> Clock {
+    model
+        .and_then(|m| checker.index.clock(m, column))
+        .unwrap_or(match checker.settings.timestamp_style {
+            TimestampStyle::Aware => Clock::AwareUtc,
+            TimestampStyle::Naive => Clock::NaiveLocal,
+        })
+}
+
+/// How a clock is spelled, in words, for messages.
+pub fn clock_words(clock: Clock) -> &'static str {
+    match clock {
+        Clock::AwareUtc => "aware UTC",
+        Clock::NaiveUtc => "naive UTC",
+        Clock::NaiveLocal => "naive local",
+    }
+}
+
+/// The timestamp expression of `clock` as this module can spell it, and
 /// the import edits it needs.
-pub fn timestamp(checker: &Checker<'_>) -> Option<(String, Vec<Edit>)> {
-    let aware = checker.settings.timestamp_style == TimestampStyle::Aware;
+pub fn timestamp(checker: &Checker<'_>, clock: Clock) -> Option<(String, Vec<Edit>)> {
+    let aware = clock == Clock::AwareUtc;
+    let now = if clock == Clock::NaiveUtc { "utcnow" } else { "now" };
     match datetime_form(checker) {
         DatetimeForm::Module => {
             let expr = if aware {
-                "datetime.datetime.now(datetime.timezone.utc)"
+                "datetime.datetime.now(datetime.timezone.utc)".to_string()
             } else {
-                "datetime.datetime.now()"
+                format!("datetime.datetime.{now}()")
             };
-            Some((expr.to_string(), Vec::new()))
+            Some((expr, Vec::new()))
         }
         DatetimeForm::Unbound if aware && !checker.index.is_bound(checker.module, "timezone") => {
             // Both names in one import line, as a person would write it.
@@ -91,7 +113,7 @@ pub fn timestamp(checker: &Checker<'_>) -> Option<(String, Vec<Edit>)> {
                 edits.extend(import(checker, "datetime", "timezone")?);
                 Some(("datetime.now(timezone.utc)".to_string(), edits))
             } else {
-                Some(("datetime.now()".to_string(), edits))
+                Some((format!("datetime.{now}()"), edits))
             }
         }
     }
@@ -336,16 +358,20 @@ pub fn timestamps(
     if shadows(method, "datetime", checker.text) || shadows(method, "timezone", checker.text) {
         return None;
     }
-    let (now, mut edits) = timestamp(checker)?;
-    let text: String = fields
-        .iter()
-        .map(|field| {
-            snippets::render(
-                snippets::TIMESTAMP,
-                &[("entity", &entity.variable), ("field", field), ("now", &now)],
-            )
-        })
-        .collect();
+    let mut edits = Vec::new();
+    let mut text = String::new();
+    for field in fields {
+        let (now, imports) = timestamp(checker, clock_for(checker, entity.model.as_deref(), field))?;
+        for edit in imports {
+            if !edits.contains(&edit) {
+                edits.push(edit);
+            }
+        }
+        text.push_str(&snippets::render(
+            snippets::TIMESTAMP,
+            &[("entity", &entity.variable), ("field", field), ("now", &now)],
+        ));
+    }
     edits.push(insert_statements::insert_above_comments(
         checker.text,
         anchor,

@@ -35,7 +35,9 @@ pub fn check(checker: &mut Checker<'_>) {
     if !checker.text.contains("func.now") {
         return;
     }
-    let mut found: Vec<(Node, (String, usize), String, bool)> = Vec::new();
+    // (value, function, what is assigned, shadowed, the model and column written).
+    #[allow(clippy::type_complexity)]
+    let mut found: Vec<(Node, (String, usize), String, bool, Option<String>, String)> = Vec::new();
     if !crate::checker::holds_service_code(checker.module, checker.settings) {
         return;
     }
@@ -61,11 +63,17 @@ pub fn check(checker: &mut Checker<'_>) {
                         continue;
                     };
                     if left.kind() == "attribute" && fix_parts::is_func_now(right, checker) {
+                        let column = left
+                            .child_by_field_name("attribute")
+                            .map(|a| checker.text_of(a).to_string())
+                            .unwrap_or_default();
                         found.push((
                             right,
                             (function.qualified.clone(), function.line()),
                             format!("{} = {}", checker.text_of(left), checker.text_of(right)),
                             shadowed,
+                            None,
+                            column,
                         ));
                     }
                 }
@@ -82,12 +90,17 @@ pub fn check(checker: &mut Checker<'_>) {
                         .and_then(|call| call.child_by_field_name("function"))
                         .and_then(|f| dotted_name(f, checker.text))
                         .map(|f| f.rsplit('.').next().unwrap_or_default().to_string());
-                    if callee.is_some_and(|c| checker.is_model(&c)) && fix_parts::is_func_now(value, checker) {
+                    let Some(model) = callee.filter(|c| checker.is_model(c)) else {
+                        continue;
+                    };
+                    if fix_parts::is_func_now(value, checker) {
                         found.push((
                             value,
                             (function.qualified.clone(), function.line()),
                             format!("{}={}", checker.text_of(name), checker.text_of(value)),
                             shadowed,
+                            Some(model),
+                            checker.text_of(name).to_string(),
                         ));
                     }
                 }
@@ -95,9 +108,9 @@ pub fn check(checker: &mut Checker<'_>) {
             }
         }
     }
-    for (value, function, target, shadowed) in found {
+    for (value, function, target, shadowed, model, column) in found {
         let fix = (!shadowed)
-            .then(|| fix_parts::timestamp(checker))
+            .then(|| fix_parts::timestamp(checker, fix_parts::clock_for(checker, model.as_deref(), &column)))
             .flatten()
             .and_then(|(now, mut edits)| {
                 edits.push(replace_node(value, &now));

@@ -25,31 +25,36 @@
 //! by the rewrite (`timezone`) is removed.
 
 use crate::analysis::functions::WriteMethod;
+use crate::analysis::module::Clock;
 use crate::analysis::source::dotted_name;
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
-use crate::settings::TimestampStyle;
 use auditfix_transforms::{arguments::replace_node, Applicability, Fix};
 
 pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
-    let aware = checker.settings.timestamp_style == TimestampStyle::Aware;
     // Only the audit timestamps of proven rows: a `datetime.now(UTC)` used
-    // as a query cutoff or a deadline is not ours to change.
+    // as a query cutoff or a deadline is not ours to change. Each with the
+    // clock its column wants.
     let fields: Vec<&String> = crate::settings::Kind::ALL
         .iter()
         .flat_map(|k| checker.settings.timestamp_fields.get(*k))
         .collect();
-    let mut stamps: Vec<usize> = Vec::new();
+    let mut stamps: Vec<(usize, Clock, &str)> = Vec::new();
     for entity in &method.entities {
+        let model = entity.model.as_deref();
         for w in &entity.attribute_writes {
             if fields.iter().any(|f| **f == w.attribute) {
-                stamps.push(w.value.id());
+                stamps.push((
+                    w.value.id(),
+                    fix_parts::clock_for(checker, model, &w.attribute),
+                    &w.attribute,
+                ));
             }
         }
         for (name, keyword) in entity.constructor_keywords(checker.text) {
-            if fields.iter().any(|f| **f == name) {
+            if let Some(field) = fields.iter().find(|f| ***f == name) {
                 if let Some(value) = keyword.child_by_field_name("value") {
-                    stamps.push(value.id());
+                    stamps.push((value.id(), fix_parts::clock_for(checker, model, &name), field.as_str()));
                 }
             }
         }
@@ -58,8 +63,16 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         return;
     }
     for node in method.nodes.iter().copied() {
-        // Verify that the node calls `datetime.now` / `datetime.utcnow`.
-        if node.kind() != "call" || !stamps.contains(&node.id()) {
+        // Verify that the node is a stamp of a proven row.
+        let Some((wanted, column)) = stamps
+            .iter()
+            .find(|(id, _, _)| *id == node.id())
+            .map(|(_, c, f)| (*c, *f))
+        else {
+            continue;
+        };
+        // Verify that it calls `datetime.now` / `datetime.utcnow`.
+        if node.kind() != "call" {
             continue;
         }
         let Some(callee) = node
@@ -86,28 +99,32 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         let has_arguments = node
             .child_by_field_name("arguments")
             .is_some_and(|a| a.named_child_count() > 0);
-        // Verify that it is in the other style than the configured one.
-        let call_is_aware = method_name == "now" && has_arguments;
-        if call_is_aware == aware && method_name == "now" {
+        // Verify that it reads another clock than its column's. An aware
+        // time in any zone is the same instant as the UTC one: left alone.
+        let clock = match (method_name, has_arguments) {
+            ("utcnow", _) => Clock::NaiveUtc,
+            (_, true) => Clock::AwareUtc,
+            (_, false) => Clock::NaiveLocal,
+        };
+        if clock == wanted {
             continue;
         }
-        let (replacement, imports) = if aware {
-            if let Some(module) = module_alias {
-                (format!("{prefix}.now({module}.timezone.utc)"), Some(Vec::new()))
-            } else {
-                (
+        let (replacement, imports) = match wanted {
+            Clock::AwareUtc => match module_alias {
+                Some(module) => (format!("{prefix}.now({module}.timezone.utc)"), Some(Vec::new())),
+                None => (
                     format!("{prefix}.now(timezone.utc)"),
                     fix_parts::import(checker, "datetime", "timezone"),
-                )
-            }
-        } else {
-            (format!("{prefix}.now()"), Some(Vec::new()))
+                ),
+            },
+            Clock::NaiveUtc => (format!("{prefix}.utcnow()"), Some(Vec::new())),
+            Clock::NaiveLocal => (format!("{prefix}.now()"), Some(Vec::new())),
         };
-        let style = if aware { "aware" } else { "naive" };
         let message = format!(
-            "`{}` in `{}`: the project's timestamps are {style} (`{replacement}`)",
+            "`{}` in `{}`: `{column}` holds {} time: `{replacement}`",
             checker.text_of(node),
             method.function.qualified,
+            fix_parts::clock_words(wanted),
         );
         let fix = imports.and_then(|mut edits| {
             edits.push(replace_node(node, &replacement));
