@@ -469,11 +469,36 @@ pub fn write_method<'t>(
             instance_argument(e, "add").is_some_and(|(_, s)| matches!(s.value, Value::Instance { new: true, .. }))
         });
 
-    // The kind: from the name, else from the body.
+    // A loaded row changed (attribute written, `setattr`, a setter or a
+    // method of the model that assigns its attributes), and whether one of
+    // the changes writes a delete timestamp (a soft delete).
+    let changes = |e: &values::Event<'t>| match &e.kind {
+        EventKind::AttributeWrite { .. } | EventKind::Setattr => true,
+        EventKind::MethodCall { method } => {
+            let model = e.receiver_value.instance_model().unwrap_or("");
+            Kind::ALL.iter().any(|k| settings.setters.get(*k) == method) || index.mutates(model, method)
+        }
+        _ => false,
+    };
+    let loaded_changes: Vec<&values::Event<'t>> = values
+        .events
+        .iter()
+        .filter(|e| matches!(e.receiver_value, Value::Instance { new: false, .. }) && e.receiver != "self")
+        .filter(|e| changes(e))
+        .collect();
+    let soft_delete = loaded_changes.iter().any(|e| match &e.kind {
+        EventKind::AttributeWrite { attribute, .. } => settings.timestamp_fields.get(Kind::Delete).contains(attribute),
+        EventKind::MethodCall { method } => settings.setters.get(Kind::Delete) == method,
+        _ => false,
+    });
+
+    // The kind: from the name, else from what the body does to rows,
+    // whatever the function is called.
     let kind = match settings.kind_from_name(&function.name) {
         Some(kind) => kind,
-        None if hard_delete => Kind::Delete,
+        None if hard_delete || soft_delete => Kind::Delete,
         None if created => Kind::Create,
+        None if !loaded_changes.is_empty() => Kind::Update,
         None => return None,
     };
 
