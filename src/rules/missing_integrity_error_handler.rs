@@ -38,7 +38,7 @@
 //! exception now get a `ValueError`.
 
 use crate::analysis::functions::WriteMethod;
-use crate::analysis::source::contains;
+use crate::analysis::source::{contains, scope_descendants};
 use crate::analysis::values::SessionKind;
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
@@ -74,7 +74,15 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     // of the body runs (a parameter or `self`), not only inside a `with`.
     let head = method.session.split('.').next().unwrap_or_default();
     let session_bound = head == "self" || method.function.param(head).is_some();
-    let clause = handler(checker, method).filter(|_| session_bound);
+    // A generator (a FastAPI dependency, a context manager) hands control
+    // to its consumer at each `yield`: a handler around one would catch
+    // what the consumer raises, too.
+    let around = method
+        .enclosing_try()
+        .and_then(|t| t.child_by_field_name("body"))
+        .unwrap_or(method.function.body);
+    let yields = scope_descendants(around).iter().any(|n| n.kind() == "yield");
+    let clause = handler(checker, method).filter(|_| session_bound && !yields);
     let fix = match (clause, method.enclosing_try()) {
         (None, _) => None,
         (Some(clause), Some(try_statement)) => {
@@ -99,7 +107,11 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         "`{}` writes through `{}` but has no `except {}` clause: a constraint violation escapes unhandled and the session is not rolled back",
         method.function.qualified, method.session, settings.integrity_error,
     );
-    if fix.is_none() && !session_bound {
+    if fix.is_none() && yields {
+        message.push_str(
+            "; not fixed: the code it would guard yields, so the handler would also catch what the generator's consumer raises",
+        );
+    } else if fix.is_none() && !session_bound {
         message.push_str(&format!(
             "; not fixed: `{}` is bound inside the body, so a handler around it could not roll it back",
             method.session
