@@ -272,6 +272,7 @@ pub fn write_methods<'t>(
     settings: &Settings,
     is_model: &dyn Fn(&str) -> bool,
 ) -> Vec<WriteMethod<'t>> {
+    let globals = crate::analysis::values::Globals::default();
     functions(root, text)
         .into_iter()
         .filter(|f| {
@@ -279,7 +280,7 @@ pub fn write_methods<'t>(
                 .as_deref()
                 .is_none_or(|c| c != settings.mixin_class && !is_model(c))
         })
-        .filter_map(|f| write_method(f, text, settings, module, index, is_model))
+        .filter_map(|f| write_method(f, text, settings, module, index, is_model, &globals))
         .collect()
 }
 

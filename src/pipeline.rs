@@ -7,7 +7,7 @@
 //! Files are processed in parallel (rayon); nothing here prints or writes
 //! files: the command layer does that with what this returns.
 
-use crate::analysis::index::{class_keys, keys_of, MixinFit, Origin, RepoIndex, Slot};
+use crate::analysis::index::{class_keys, facts_keys, MixinFit, Origin, RepoIndex, Slot};
 use crate::analysis::module::{module_name, Binding, ModuleFacts};
 use crate::analysis::source::{load_counts, SourceFile};
 use crate::checker::check_file;
@@ -205,7 +205,7 @@ impl Loaded {
         // in memory).
         let text = Some(Arc::from(source.text));
         let mut file = LoadedFile::new(path, display, target, candidate, bom, text);
-        file.classes = keys_of(facts.classes.iter().map(|c| c.name.as_str()));
+        file.classes = facts_keys(&facts);
         Ok(Loaded {
             file,
             facts: Some(facts),

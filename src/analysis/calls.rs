@@ -191,6 +191,7 @@ pub fn call_sites<'t>(
     evaluation: &Evaluation<'_>,
 ) -> Vec<CallSite<'t>> {
     let mut out = Vec::new();
+    let globals = values::Globals::default();
     for (i, function) in functions.iter().enumerate() {
         let body = &text[function.body.byte_range()];
         if !body.contains('(') {
@@ -206,6 +207,7 @@ pub fn call_sites<'t>(
             class,
             is_model: evaluation.is_model,
             session_expressions: evaluation.session_expressions,
+            globals: &globals,
         };
         // The pass runs once per function, when a call needs a receiver.
         let mut pass: Option<values::FunctionValues<'t>> = None;

@@ -405,6 +405,7 @@ pub fn write_method<'t>(
     module: &ModuleFacts,
     index: &RepoIndex,
     is_model: &dyn Fn(&str) -> bool,
+    globals: &values::Globals,
 ) -> Option<WriteMethod<'t>> {
     // Most functions never call a session method: tell from the bytes
     // before walking the tree.
@@ -423,6 +424,7 @@ pub fn write_method<'t>(
         class,
         is_model,
         session_expressions: &settings.session_expressions,
+        globals,
     };
     let values = values::analyse(&function, &cx);
     let session_calls: Vec<SessionCall<'t>> = values

@@ -5,7 +5,8 @@
 //! `datetime`? Does the repository's own mixin define the setters?
 //!
 //! The index knows every module's name from its path and, from a byte scan,
-//! which classes each module may define; a module's facts are parsed the
+//! which classes (and session factories and dependencies) each module may
+//! define; a module's facts are parsed the
 //! first time a question needs them (thread-safe, once), so that a run
 //! parses only the modules its candidate files reach. The byte scan finds
 //! a superset of the classes (a `class Name` in a string counts too), and a
@@ -126,11 +127,68 @@ pub fn class_names(text: &str) -> Vec<String> {
     out
 }
 
-/// The classes `text` may define, as the keys [`RepoIndex::lazy`] takes:
-/// the hashes of [`class_names`], each once (a file of a large repository
-/// keeps these, not the names).
+/// The classes and session sources `text` may define, as the keys
+/// [`RepoIndex::lazy`] takes: the hashes of [`class_names`] and
+/// [`session_source_names`], each once (a file of a large repository keeps
+/// these, not the names).
 pub fn class_keys(text: &str) -> Box<[u32]> {
-    keys_of(class_names(text).iter().map(String::as_str))
+    let classes = class_names(text);
+    let sessions = session_source_names(text);
+    keys_of(classes.iter().chain(sessions.iter()).map(String::as_str))
+}
+
+/// The keys of what parsed facts define (classes and session sources), as
+/// [`class_keys`] finds them in a text.
+pub fn facts_keys(facts: &ModuleFacts) -> Box<[u32]> {
+    let sessions = facts.sessions.iter().map(|(name, _)| name.as_str());
+    keys_of(facts.classes.iter().map(|c| c.name.as_str()).chain(sessions))
+}
+
+/// The module-level names `text` may bind to a session source, found
+/// without parsing (a superset): `NAME = sessionmaker(` and its kin
+/// (`async_sessionmaker`, `scoped_session`, `async_scoped_session`), and
+/// functions whose return annotation names a `Session`.
+pub fn session_source_names(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let line_start = |at: usize| bytes[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |name: &str| {
+        if !name.is_empty() && !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    };
+    for needle in [&b"sessionmaker("[..], b"scoped_session("] {
+        for at in memchr::memmem::find_iter(bytes, needle) {
+            // `NAME = ...sessionmaker(`: the first word of the line.
+            let start = line_start(at);
+            let line = &text[start..at];
+            if let Some((left, _)) = line.split_once('=') {
+                push(left.trim());
+            }
+        }
+    }
+    // `def NAME(...) -> Iterator[Session]:`, the arrow on the def's line or
+    // a later one: the nearest `def` before the arrow.
+    for at in memchr::memmem::find_iter(bytes, b"Session") {
+        let start = line_start(at);
+        if !text[start..at].contains("->") {
+            continue;
+        }
+        let Some(def) = memchr::memmem::rfind(&bytes[..at], b"def ") else {
+            continue;
+        };
+        let mut i = def + 4;
+        while i < bytes.len() && bytes[i] == b' ' {
+            i += 1;
+        }
+        let name_start = i;
+        while i < bytes.len() && is_ident(bytes[i]) {
+            i += 1;
+        }
+        push(&text[name_start..i]);
+    }
+    out
 }
 
 /// The hashes of `names`, each once, in order.
@@ -178,10 +236,7 @@ pub enum MixinFit {
 impl RepoIndex {
     /// An index over modules parsed up front.
     pub fn new(modules: Vec<ModuleFacts>) -> RepoIndex {
-        let classes: Vec<Box<[u32]>> = modules
-            .iter()
-            .map(|m| keys_of(m.classes.iter().map(|c| c.name.as_str())))
-            .collect();
+        let classes: Vec<Box<[u32]>> = modules.iter().map(facts_keys).collect();
         RepoIndex::lazy(modules.into_iter().map(Slot::ready).collect(), classes)
     }
 
@@ -274,6 +329,14 @@ impl RepoIndex {
         let start = self.by_suffix.partition_point(|i| cmp(name(i)) == Ordering::Less);
         let end = start + self.by_suffix[start..].partition_point(|i| cmp(name(i)) == Ordering::Equal);
         start..end
+    }
+
+    /// Whether some module may define a class or a session source called
+    /// `name` (by the byte scan; no module is parsed to answer).
+    pub fn may_define(&self, name: &str) -> bool {
+        let hash = class_hash(name);
+        let start = self.classes.partition_point(|(h, _)| *h < hash);
+        self.classes.get(start).is_some_and(|(h, _)| *h == hash)
     }
 
     /// The class called `name`. With several of that name, the first in
@@ -580,6 +643,28 @@ mod tests {
             MixinFit::LacksSetters(vec!["set_deleted_by".into()])
         );
         assert_eq!(idx.mixin_fit("OtherMixin", &["x"]), MixinFit::NotInRepository);
+    }
+
+    #[test]
+    fn session_sources_are_found_without_parsing() {
+        let src = "SessionLocal = sessionmaker(bind=engine)\n\
+                   async_session = async_sessionmaker(engine)\n\
+                   db_session = scoped_session(sessionmaker(bind=engine))\n\
+                   def get_db() -> Iterator[Session]:\n    yield SessionLocal()\n\
+                   async def get_async_db(\n    x: int,\n) -> AsyncGenerator[AsyncSession, None]:\n    yield x\n\
+                   def unrelated(session: Session) -> int:\n    return 1\n";
+        let names = session_source_names(src);
+        for name in ["SessionLocal", "async_session", "db_session", "get_db", "get_async_db"] {
+            assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+        }
+        assert!(
+            !names.iter().any(|n| n == "unrelated"),
+            "a session parameter is no source: {names:?}"
+        );
+        // Each found name is a key of the module, so the index can say a
+        // name may be defined without parsing anything.
+        let keys = class_keys(src);
+        assert!(keys_of(["SessionLocal"].into_iter()).iter().all(|k| keys.contains(k)));
     }
 
     #[test]

@@ -729,18 +729,56 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
         if name == "__init__" {
             init_attributes(&mut facts, def, text);
         }
-        let writes_self = def.child_by_field_name("body").is_some_and(|body| {
-            super::source::scope_descendants(body).iter().any(|n| {
-                super::source::attribute_assignment(*n)
-                    .is_some_and(|(object, _, _)| object.kind() == "identifier" && &text[object.byte_range()] == "self")
-            })
-        });
+        let writes_self = def
+            .child_by_field_name("body")
+            .is_some_and(|body| text[body.byte_range()].contains("self.") && assigns_self_attribute(body, text));
         if writes_self {
             facts.mutators.insert(name.clone());
         }
         facts.methods.insert(name);
     }
     facts
+}
+
+/// Whether a method body assigns an attribute of `self` (`self.x = ...`),
+/// outside nested definitions. Only statements are visited, not the
+/// expressions within them: every class of every parsed module asks this.
+fn assigns_self_attribute(body: Node<'_>, text: &str) -> bool {
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "expression_statement" => {
+                let mut cursor = n.walk();
+                let assigns = n.named_children(&mut cursor).any(|child| {
+                    super::source::attribute_assignment(child).is_some_and(|(object, _, _)| {
+                        object.kind() == "identifier" && &text[object.byte_range()] == "self"
+                    })
+                });
+                if assigns {
+                    return true;
+                }
+            }
+            "function_definition" | "class_definition" | "decorated_definition" => {}
+            "block"
+            | "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "for_statement"
+            | "while_statement"
+            | "try_statement"
+            | "except_clause"
+            | "except_group_clause"
+            | "finally_clause"
+            | "with_statement"
+            | "match_statement"
+            | "case_clause" => {
+                let mut cursor = n.walk();
+                stack.extend(n.named_children(&mut cursor));
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {

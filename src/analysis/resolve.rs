@@ -53,6 +53,21 @@ impl<'a> Resolver<'a> {
         alias_in(self.index, self.module, name, 0)
     }
 
+    /// Whether `dotted` may denote a class or a session source of the
+    /// repository, by the index's byte scan of the name it was defined
+    /// under (`User` for `UserModel` after `from app.models import User as
+    /// UserModel`): when not, no module need be parsed to tell.
+    pub fn may_be_defined(&self, dotted: &str) -> bool {
+        let defined = match dotted.rsplit_once('.') {
+            Some((_, last)) => last,
+            None => match self.module.bindings.get(dotted) {
+                Some(Binding::From { name, .. }) => name.as_str(),
+                _ => dotted,
+            },
+        };
+        self.index.may_define(defined)
+    }
+
     /// The module that defines the module-level name `name` denotes here
     /// (through imports, re-exports and star imports), and its name there.
     pub fn definition(&self, name: &str) -> Option<(&'a ModuleFacts, &'a str)> {

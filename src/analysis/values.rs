@@ -329,6 +329,31 @@ pub struct Context<'a> {
     pub is_model: &'a dyn Fn(&str) -> bool,
     /// Receivers configured as sessions (`self.db`, `db`, `session`).
     pub session_expressions: &'a [String],
+    /// What the module's global names resolve to, shared by the passes of
+    /// one module's functions: the same few names (`select`, `User`,
+    /// `datetime`) are resolved through imports once, not at every use.
+    pub globals: &'a Globals,
+}
+
+/// The module-level names of one module, resolved once each (see
+/// [`Context::globals`]).
+#[derive(Default)]
+pub struct Globals {
+    names: std::cell::RefCell<HashMap<String, Global>>,
+    /// The value each annotation (as written) promises.
+    annotations: std::cell::RefCell<HashMap<String, Value>>,
+}
+
+/// What a global (dotted) name denotes.
+#[derive(Clone)]
+struct Global {
+    /// A class of the repository, and whether it is a mapped model the
+    /// analysis can name.
+    class: Option<(ClassRef, bool)>,
+    /// Its qualified name, when no class of the repository.
+    qualified: Option<String>,
+    /// A session factory or registry (`SessionLocal`, `db_session`).
+    session: Option<Value>,
 }
 
 /// The value of `expr` in `env` (an environment of [`FunctionValues::before`]).
@@ -1262,19 +1287,52 @@ impl<'t> Pass<'_, '_, 't> {
 
     /// The value of a module-level name (or dotted name) at run time.
     fn global_value(&self, dotted: &str) -> Value {
-        if let Some((class, _)) = self.cx.resolver.class_facts(dotted) {
-            return if mapped(self.cx.resolver, self.cx.is_model, &class) {
-                Value::Class(class.name)
-            } else {
-                Value::Unknown
-            };
+        let global = self.global(dotted);
+        match (global.class, global.session) {
+            (Some((class, true)), _) => Value::Class(class.name),
+            (Some(_), _) => Value::Unknown,
+            (None, Some(session)) => session,
+            (None, None) => Value::Unknown,
         }
-        if !dotted.contains('.') {
-            if let Some((resolver, source @ SessionSource::Factory { .. })) = session_source(self.cx.resolver, dotted) {
-                return factory_value(&resolver, source);
-            }
+    }
+
+    /// What the global (dotted) name `dotted` denotes, resolved once per
+    /// module.
+    fn global(&self, dotted: &str) -> Global {
+        if let Some(known) = self.cx.globals.names.borrow().get(dotted) {
+            return known.clone();
         }
-        Value::Unknown
+        let resolver = self.cx.resolver;
+        let defined = resolver.may_be_defined(dotted);
+        let class = defined
+            .then(|| resolver.class_facts(dotted))
+            .flatten()
+            .map(|(class, _)| {
+                let is_mapped = mapped(resolver, self.cx.is_model, &class);
+                (class, is_mapped)
+            });
+        let qualified = match class {
+            Some(_) => None,
+            None => resolver.qualified(dotted),
+        };
+        let session = match (&class, dotted.contains('.')) {
+            (None, false) if defined => match session_source(resolver, dotted) {
+                Some((inner, source @ SessionSource::Factory { .. })) => Some(factory_value(&inner, source)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let global = Global {
+            class,
+            qualified,
+            session,
+        };
+        self.cx
+            .globals
+            .names
+            .borrow_mut()
+            .insert(dotted.to_string(), global.clone());
+        global
     }
 
     fn call_value(&self, call: Node<'_>, env: &Env, depth: usize) -> Value {
@@ -1297,8 +1355,9 @@ impl<'t> Pass<'_, '_, 't> {
             .unwrap_or(true);
         if !shadowed {
             if let Some(dotted) = dotted_name(f, self.cx.text) {
-                if let Some((class, _)) = self.cx.resolver.class_facts(&dotted) {
-                    return if mapped(self.cx.resolver, self.cx.is_model, &class) {
+                let global = self.global(&dotted);
+                if let Some((class, is_mapped)) = global.class {
+                    return if is_mapped {
                         Value::Instance {
                             model: class.name,
                             optional: false,
@@ -1308,7 +1367,7 @@ impl<'t> Pass<'_, '_, 't> {
                         Value::Object(class)
                     };
                 }
-                if let Some(q) = self.cx.resolver.qualified(&dotted) {
+                if let Some(q) = global.qualified {
                     // `select(A, B)` selects rows of two entities: it
                     // proves no single model, so its first is not taken.
                     let first = if args.len() > 1 {
@@ -1404,7 +1463,16 @@ impl<'t> Pass<'_, '_, 't> {
 
     /// The value an annotation promises.
     fn annotation_value(&self, annotation: &str, resolver: &Resolver<'_>) -> Value {
-        annotation_value_in(annotation, resolver, self.cx.is_model, 0)
+        if let Some(known) = self.cx.globals.annotations.borrow().get(annotation) {
+            return known.clone();
+        }
+        let value = annotation_value_in(annotation, resolver, self.cx.is_model, 0);
+        self.cx
+            .globals
+            .annotations
+            .borrow_mut()
+            .insert(annotation.to_string(), value.clone());
+        value
     }
 }
 
