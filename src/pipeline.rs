@@ -157,6 +157,8 @@ impl LoadedFile {
 struct Loaded {
     file: LoadedFile,
     facts: Option<ModuleFacts>,
+    /// Its dotted module name (see [`module_path`]).
+    module: String,
 }
 
 impl Loaded {
@@ -164,6 +166,7 @@ impl Loaded {
     /// the text is kept only when `keep` (a text that is not on disk);
     /// every step that needs it later reads it again, so that a run over a
     /// large repository holds no file's text longer than it works on it.
+    #[allow(clippy::too_many_arguments)]
     fn scanned(
         path: Arc<Path>,
         display: Arc<Path>,
@@ -172,6 +175,7 @@ impl Loaded {
         text: &str,
         filter: &crate::analysis::functions::Prefilter,
         keep: bool,
+        module: String,
     ) -> Loaded {
         let candidate = filter.may_hold_findings(text);
         let classes = class_keys(text);
@@ -180,7 +184,11 @@ impl Loaded {
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
         file.classes = classes;
         file.names_user = Some(names_user);
-        Loaded { file, facts: None }
+        Loaded {
+            file,
+            facts: None,
+            module,
+        }
     }
 
     /// Every file a candidate (no prefilter).
@@ -197,9 +205,10 @@ impl Loaded {
         bom: bool,
         text: String,
         candidate: bool,
+        module: String,
     ) -> Result<Loaded, String> {
         let source = SourceFile::parse(text, bom)?;
-        let facts = ModuleFacts::collect(module_name(&display), source.root(), &source.text);
+        let facts = ModuleFacts::collect(module.clone(), source.root(), &source.text);
         // Only the text is kept: each step parses it again for the moment
         // it needs a tree (every tree of a large repository would not fit
         // in memory).
@@ -209,6 +218,7 @@ impl Loaded {
         Ok(Loaded {
             file,
             facts: Some(facts),
+            module,
         })
     }
 }
@@ -278,6 +288,38 @@ fn project_root(paths: &[PathBuf]) -> Option<PathBuf> {
     }
 }
 
+/// The path a file's module name is made from: relative to the project
+/// root when the file lies below it, so that a module is called the same
+/// (`app.core.audit`) from any working directory; else the displayed path.
+fn module_path(path: &Path, display: &Path, root: Option<&Path>, cwd: Option<&Path>) -> PathBuf {
+    let absolute = match (path.is_absolute(), cwd) {
+        (true, _) => Some(path.to_path_buf()),
+        (false, Some(cwd)) => Some(cwd.join(path)),
+        (false, None) => None,
+    };
+    // `.` and `..` taken out by the text, as the walk spells paths.
+    let normal = absolute.map(|p| {
+        let mut out = PathBuf::new();
+        for part in p.components() {
+            match part {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    });
+    match (normal, root) {
+        (Some(normal), Some(root)) => match normal.strip_prefix(root) {
+            Ok(relative) => relative.to_path_buf(),
+            Err(_) => display.to_path_buf(),
+        },
+        _ => display.to_path_buf(),
+    }
+}
+
 /// Whether two paths name the same file or folder.
 fn same_path(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
@@ -326,10 +368,12 @@ impl Workspace {
     pub fn load_with(paths: &[PathBuf], config: Config, prefilter: bool) -> Workspace {
         let (found, mut errors) = crate::walk::discover(paths, &config);
         let mut all: Vec<(PathBuf, bool)> = found.iter().map(|p| (p.clone(), true)).collect();
-        if let Some(root) = project_root(paths) {
-            let covered = paths.iter().any(|p| same_path(p, &root));
+        let root = project_root(paths);
+        let cwd = std::env::current_dir().ok();
+        if let Some(root) = &root {
+            let covered = paths.iter().any(|p| same_path(p, root));
             if !covered {
-                let (context, _) = crate::walk::discover(std::slice::from_ref(&root), &config);
+                let (context, _) = crate::walk::discover(std::slice::from_ref(root), &config);
                 let targets: std::collections::HashSet<PathBuf> =
                     found.iter().filter_map(|p| p.canonicalize().ok()).collect();
                 all.extend(
@@ -347,16 +391,28 @@ impl Workspace {
             .progress_with(progress.clone())
             .filter_map(|(path, target)| {
                 let (path, display) = shared_paths(path);
+                let module = module_name(&module_path(&path, &display, root.as_deref(), cwd.as_deref()));
                 let loaded = if prefilter {
                     // Searched in this thread's buffer, not kept.
                     crate::analysis::source::with_file_text(&path, |text, bom| {
-                        Loaded::scanned(path.clone(), display.clone(), *target, bom, text, &filter, false)
+                        Loaded::scanned(
+                            path.clone(),
+                            display.clone(),
+                            *target,
+                            bom,
+                            text,
+                            &filter,
+                            false,
+                            module,
+                        )
                     })
                 } else {
                     std::fs::read(&path)
                         .map_err(|e| crate::analysis::source::io_reason(&e))
                         .and_then(crate::analysis::source::decode_owned)
-                        .and_then(|(text, bom)| Loaded::parsed(path.clone(), display.clone(), *target, bom, text, true))
+                        .and_then(|(text, bom)| {
+                            Loaded::parsed(path.clone(), display.clone(), *target, bom, text, true, module)
+                        })
                 };
                 match loaded {
                     Ok(file) => Some(Ok(file)),
@@ -386,11 +442,19 @@ impl Workspace {
         let mut files = Vec::with_capacity(loaded.len());
         let mut slots = Vec::with_capacity(loaded.len());
         let mut classes = Vec::with_capacity(loaded.len());
-        for (id, Loaded { mut file, facts }) in loaded.into_iter().enumerate() {
+        for (
+            id,
+            Loaded {
+                mut file,
+                facts,
+                module,
+            },
+        ) in loaded.into_iter().enumerate()
+        {
             file.id = id;
             slots.push(match facts {
                 Some(facts) => Slot::ready(facts),
-                None => Slot::lazy(module_name(&file.display), file.origin()),
+                None => Slot::lazy(module, file.origin()),
             });
             classes.push(file.classes.clone());
             files.push(file);
@@ -428,7 +492,8 @@ impl Workspace {
             let (path, display) = shared_paths(&path);
             let parsed = crate::analysis::source::decode(text.as_bytes()).and_then(|(text, bom)| {
                 let candidate = filter.may_hold_findings(&text);
-                Loaded::parsed(path, display.clone(), true, bom, text, candidate)
+                let module = module_name(&display);
+                Loaded::parsed(path, display.clone(), true, bom, text, candidate, module)
             });
             match parsed {
                 Ok(file) => files.push(file),
@@ -457,6 +522,7 @@ impl Workspace {
                     text,
                     &filter,
                     true,
+                    self.module_name_of(file),
                 )
                 .all_candidates(!self.prefilter),
                 None => {
@@ -476,6 +542,7 @@ impl Workspace {
                     Loaded {
                         file: copy,
                         facts: None,
+                        module: self.module_name_of(file),
                     }
                 }
             })
@@ -782,10 +849,17 @@ impl Workspace {
             .collect()
     }
 
+    /// The dotted module name of `file` (see [`module_path`]).
+    pub fn module_name_of(&self, file: &LoadedFile) -> String {
+        self.index
+            .module_name(file.id)
+            .map_or_else(|| module_name(&file.display), str::to_string)
+    }
+
     /// The module facts of `file`, parsed as `source`.
     pub fn module_of(&self, file: &LoadedFile, source: &SourceFile) -> Option<&ModuleFacts> {
         self.index.facts_or(file.id, || {
-            ModuleFacts::collect(module_name(&file.display), source.root(), &source.text)
+            ModuleFacts::collect(self.module_name_of(file), source.root(), &source.text)
         })
     }
 }

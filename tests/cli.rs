@@ -515,3 +515,56 @@ fn the_allocator_returns_freed_pages_within_a_second() {
     let stats = stderr(&output);
     assert!(stats.contains("opt.dirty_decay_ms: 1000"), "{stats}");
 }
+
+/// The project root and every module name derived from it are the same
+/// from any working directory: checking a folder of the example app from
+/// inside it finds what checking the whole app finds there (a star-imported
+/// `datetime` stays bound, the models and the mixin stay resolved).
+#[test]
+fn findings_do_not_depend_on_the_working_directory() {
+    let app = fs::canonicalize("examples/audit_app").unwrap();
+    let findings = |dir: &Path, path: &str| -> Vec<(String, String, u64, String)> {
+        let out = auditfix(dir, &["check", "--format", "json", "--exit-zero", path]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let mut found: Vec<_> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                // The path as seen from the app's folder.
+                let path = dir.join(f["path"].as_str().unwrap());
+                let path = fs::canonicalize(&path).unwrap();
+                let relative = path.strip_prefix(&app).unwrap().to_string_lossy().to_string();
+                (
+                    relative,
+                    f["code"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let whole = findings(&app, ".");
+    assert!(whole.len() > 20, "the example app has findings: {whole:?}");
+    for sub in ["app", "app/features", "app/features/connectors", "app/api"] {
+        let within: Vec<_> = whole
+            .iter()
+            .filter(|f| f.0.starts_with(&format!("{sub}/")))
+            .cloned()
+            .collect();
+        assert!(!within.is_empty(), "{sub} has findings");
+        // From inside the folder, and from the app's folder naming it.
+        assert_eq!(findings(&app.join(sub), "."), within, "checked from inside {sub}");
+        assert_eq!(findings(&app, sub), within, "checked as {sub} from the app");
+    }
+    // From elsewhere, by an absolute path.
+    let elsewhere = tempfile::tempdir().unwrap();
+    assert_eq!(
+        findings(elsewhere.path(), app.to_str().unwrap()),
+        whole,
+        "checked from elsewhere"
+    );
+}

@@ -267,6 +267,11 @@ impl RepoIndex {
         }
     }
 
+    /// The dotted name of module `i`.
+    pub fn module_name(&self, i: usize) -> Option<&str> {
+        self.slots.get(i).map(|slot| slot.name.as_str())
+    }
+
     /// The facts of module `i`, parsed on first use; `None` when it does
     /// not read or parse.
     pub fn facts(&self, i: usize) -> Option<&ModuleFacts> {

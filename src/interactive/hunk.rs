@@ -88,7 +88,7 @@ pub struct FileReview {
 impl FileReview {
     /// The review of `file` for the fixable ones of `diagnostics` (the
     /// findings of a check of the file as read).
-    pub fn build(file: &LoadedFile, diagnostics: &[Diagnostic], unsafe_fixes: bool) -> FileReview {
+    pub fn build(file: &LoadedFile, module: String, diagnostics: &[Diagnostic], unsafe_fixes: bool) -> FileReview {
         let mut fixable: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.is_fixable_with(unsafe_fixes)).collect();
         fixable.sort_by_key(|d| (d.rule, d.range.start));
         let mut offers: Vec<Offer> = Vec::new();
@@ -129,7 +129,7 @@ impl FileReview {
             original_bytes: SourceFile::to_bytes(&original, file.bom),
             original,
             bom: file.bom,
-            module: crate::analysis::module::module_name(&file.display),
+            module,
             offers,
             hunks: Vec::new(),
             problems: Vec::new(),
@@ -197,7 +197,9 @@ impl FileReview {
             .collect();
         targets
             .into_par_iter()
-            .map(|(file, report)| FileReview::build(file, &report.diagnostics, unsafe_fixes))
+            .map(|(file, report)| {
+                FileReview::build(file, workspace.module_name_of(file), &report.diagnostics, unsafe_fixes)
+            })
             .collect()
     }
 
@@ -359,7 +361,12 @@ mod tests {
             .enumerate()
             .find(|(_, f)| f.path.ends_with("widgets.py"))
             .unwrap();
-        FileReview::build(&workspace.files[i], &report.diagnostics, unsafe_fixes)
+        FileReview::build(
+            &workspace.files[i],
+            workspace.module_name_of(&workspace.files[i]),
+            &report.diagnostics,
+            unsafe_fixes,
+        )
     }
 
     fn functions(review: &FileReview) -> Vec<String> {
