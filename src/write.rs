@@ -6,7 +6,9 @@
 //! read-only, is refused), [`Writer`] (the same, confined to the paths a run
 //! was given, plus the clean-up of temporary files an interrupted run left)
 //! and [`dirty_files`] (which files have uncommitted changes in a git work
-//! tree, for `fix`'s refusal without `--allow-dirty`, as `cargo fix` does).
+//! tree, for `fix`'s refusal without `--allow-dirty`, as `cargo fix` does;
+//! git runs there with every command the repository could configure turned
+//! off, since opening an untrusted checkout must not run its owner's code).
 //! What does not: deciding what to write (the pipeline) or asking the user
 //! (the interactive printer).
 //!
@@ -356,11 +358,37 @@ fn work_tree_root(path: &Path) -> Option<PathBuf> {
 
 /// The paths (relative to `root`) that `git status` reports as changed;
 /// `None` when git is not installed or `root` is no work tree after all.
+///
+/// The repository is not trusted: a checkout's `.git/config` can name
+/// commands that a plain `git status` runs (a `core.fsmonitor` hook, a
+/// `filter.<driver>.clean` or `.process` command for the files whose
+/// attributes name that driver, a `post-index-change` hook when the index
+/// is refreshed). None of them runs here: see [`git_without_commands`].
 fn git_status(root: &Path) -> Result<Option<Vec<PathBuf>>, String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(root)
+    let filters = match configured_filters(root) {
+        Ok(filters) => filters,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(format!("cannot run git: {}", io_reason(&err))),
+    };
+    if let Some(odd) = filters.iter().find(|f| f.contains('=')) {
+        // `-c name=value` splits at the first `=`: it could not be turned off.
+        return Err(format!(
+            "{} configures a filter driver named `{odd}`, which git status would run; not checked (remove it, or pass --allow-dirty)",
+            root.display()
+        ));
+    }
+    let mut command = git_without_commands(root);
+    for filter in &filters {
+        // An empty command is no filter; a required one would then fail.
+        for (key, value) in [("clean", ""), ("smudge", ""), ("process", ""), ("required", "false")] {
+            command.arg("-c").arg(format!("filter.{filter}.{key}={value}"));
+        }
+    }
+    let output = command
         .args(["status", "--porcelain", "-z", "--untracked-files=all"])
+        // A submodule is its own work tree (its files are grouped under
+        // it), and recursing would run git with its configuration.
+        .arg("--ignore-submodules=all")
         .output();
     let output = match output {
         Ok(output) => output,
@@ -380,6 +408,46 @@ fn git_status(root: &Path) -> Result<Option<Vec<PathBuf>>, String> {
         return Err(format!("git status failed in {}: {reason}", root.display()));
     }
     Ok(Some(parse_porcelain(&output.stdout)))
+}
+
+/// `git -C root`, set so that no command named by the repository's
+/// configuration runs: the file system monitor off (`core.fsmonitor` empty
+/// means off, for old and new git alike; `core.untrackedCache` off with it),
+/// hooks pointed at nothing, the index never rewritten (so no
+/// `post-index-change` hook and no lock taken on the user's index), no
+/// pager, and no lazy fetch of missing objects in a partial clone (which
+/// would run a transport). Filter drivers are the caller's: their names are
+/// the repository's own ([`configured_filters`]).
+fn git_without_commands(root: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
+        .env_remove("GIT_TEST_FSMONITOR")
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .args(["--no-pager", "--no-optional-locks"])
+        .args(["-c", "core.fsmonitor=", "-c", "core.untrackedCache=false"])
+        .args(["-c", "core.hooksPath=/dev/null"])
+        .arg("-C")
+        .arg(root);
+    command
+}
+
+/// The names of the filter drivers configured for `root` (`filter.<name>.*`
+/// keys), read without running anything: `git config` only reads files.
+fn configured_filters(root: &Path) -> std::io::Result<BTreeSet<String>> {
+    let output = git_without_commands(root)
+        .args(["config", "-z", "--name-only", "--get-regexp", r"^filter\."])
+        .output()?;
+    // Exit 1 means no such key; anything else is left to `git status`.
+    let names = output.stdout.split(|b| *b == 0).filter(|n| !n.is_empty());
+    Ok(names
+        .filter_map(|name| {
+            let name = String::from_utf8_lossy(name);
+            let driver = name.strip_prefix("filter.")?.rsplit_once('.')?.0;
+            Some(driver.to_string())
+        })
+        .collect())
 }
 
 /// The paths of `git status --porcelain -z`: `XY path\0`, with the original

@@ -316,6 +316,89 @@ fn fix_dry_run_shows_a_diff_and_changes_nothing() {
     );
 }
 
+/// Issue 17, item 8: the dirty-tree check opens an untrusted checkout. Its
+/// `.git/config` names commands that a plain `git status` runs (a
+/// `core.fsmonitor` hook, a clean filter for the files whose attributes
+/// name it, a `post-index-change` hook on an index refresh): none of them
+/// may run, and the dirty file is still found.
+#[cfg(unix)]
+#[test]
+fn the_dirty_check_runs_no_command_from_the_repository() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = repo();
+    let markers = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir.path()).output().unwrap();
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("skipped: git is not available");
+        return;
+    }
+    git(&["init", "-q"]);
+    fs::write(dir.path().join(".gitattributes"), "*.py filter=evil\n").unwrap();
+    git(&["add", "."]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qm",
+        "init",
+    ]);
+    let marker = |name: &str| markers.path().join(name).display().to_string();
+    git(&[
+        "config",
+        "core.fsmonitor",
+        &format!("touch '{}'; false", marker("fsmonitor")),
+    ]);
+    git(&[
+        "config",
+        "filter.evil.clean",
+        &format!("touch '{}'; cat", marker("clean")),
+    ]);
+    git(&[
+        "config",
+        "filter.evil.process",
+        &format!("touch '{}'", marker("process")),
+    ]);
+    git(&["config", "filter.evil.required", "true"]);
+    let hooks = dir.path().join(".git/hooks");
+    fs::create_dir_all(&hooks).unwrap();
+    for hook in ["post-index-change", "pre-commit", "post-checkout"] {
+        let path = hooks.join(hook);
+        fs::write(&path, format!("#!/bin/sh\ntouch '{}'\n", marker(hook))).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    git(&["config", "core.hooksPath", &hooks.display().to_string()]);
+    // Stat data that no longer matches the index: git would re-read (and
+    // filter) the files.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    for name in ["app/models.py", "app/__init__.py"] {
+        let text = fs::read(dir.path().join(name)).unwrap();
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    fs::write(dir.path().join("app/service.py"), format!("{SERVICE}\n# edited\n")).unwrap();
+
+    let out = auditfix(dir.path(), &["fix", "--apply"]);
+    let ran: Vec<String> = fs::read_dir(markers.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        ran.is_empty(),
+        "the repository's commands ran: {ran:?}\n{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("uncommitted changes") && stderr(&out).contains("  app/service.py"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(fs::read_to_string(dir.path().join("app/service.py"))
+        .unwrap()
+        .ends_with("# edited\n"));
+}
+
 #[test]
 fn fix_apply_refuses_dirty_files_and_is_idempotent() {
     let dir = repo();
