@@ -27,13 +27,16 @@
 //!   only once it is complete and on disk, right before the rename: a run
 //!   killed while writing leaves nothing behind. Elsewhere, or on a file
 //!   system without unnamed files, a named temporary file is written. Named
-//!   ones are `.auditfix-tmp-<file name>.<random>` (never `.py`, so never
-//!   walked) and locked by the run that owns them. A run killed between
-//!   naming one and renaming it (two system calls apart with `O_TMPFILE`,
-//!   the whole write without) can leave one behind: no rename-based write
-//!   can rule that out. [`Writer::remove_stale_temps`], which `fix --apply`
-//!   calls before writing, removes those in the folders of the run's files
-//!   whose owner is gone (their lock is free).
+//!   ones are `.auditfix-tmp-<file name>.<inode>-<tag>` ([`temp_name`]: never
+//!   `.py`, so never walked; the tag a hash of the name, device and inode)
+//!   and locked by the run that owns them. A run killed between naming one
+//!   and renaming it can leave one behind: no rename-based write can rule
+//!   that out. [`Writer::remove_stale_temps`], which `fix --apply` calls
+//!   before writing, removes those in the folders of the run's files whose
+//!   owner is gone (their lock is free) and only those: a regular file, not
+//!   a symlink, owned by this user (or the replaced file's owner), whose name
+//!   matches its own inode and device, in a folder within the paths given.
+//!   A user's file that merely starts with the prefix is never touched.
 //! - **Nothing outside the given paths.** A symlink found in the walk whose
 //!   target lies outside every path given on the command line is read and
 //!   checked, but [`Writer::write`] refuses to write through it.
@@ -80,13 +83,24 @@ impl Writer {
         write_atomic(path, expected, contents)
     }
 
+    /// Whether `path` (resolved) lies within the paths of the run.
+    fn confines(&self, path: &Path) -> bool {
+        self.roots.is_empty() || self.roots.iter().any(|root| path.starts_with(root))
+    }
+
     /// Remove the temporary files that an interrupted run left beside
     /// `files` (in their folders, symlinks resolved), when no live run owns
     /// them. Returns the paths removed.
+    ///
+    /// Only files this tool made are removed (see [`is_stale_temp`]), and
+    /// only in folders within the paths of the run: a file reached through
+    /// a symlink leading elsewhere is not written, and its folder is not
+    /// cleaned either.
     pub fn remove_stale_temps<'a>(&self, files: impl IntoIterator<Item = &'a Path>) -> Vec<PathBuf> {
         let folders: BTreeSet<PathBuf> = files
             .into_iter()
             .filter_map(|f| fs::canonicalize(f).ok())
+            .filter(|f| self.confines(f))
             .filter_map(|f| f.parent().map(Path::to_path_buf))
             .collect();
         let mut removed = Vec::new();
@@ -95,21 +109,122 @@ impl Writer {
                 continue;
             };
             for entry in entries.flatten() {
-                let is_temp = entry.file_name().to_str().is_some_and(|n| n.starts_with(TEMP_PREFIX));
-                if !is_temp || !entry.file_type().is_ok_and(|t| t.is_file()) {
-                    continue;
-                }
-                // A live run holds the lock on its temporary file.
-                let Ok(file) = fs::File::open(entry.path()) else {
-                    continue;
-                };
-                if file.try_lock().is_ok() && fs::remove_file(entry.path()).is_ok() {
-                    removed.push(entry.path());
+                let path = entry.path();
+                if is_stale_temp(&path) && fs::remove_file(&path).is_ok() {
+                    removed.push(path);
                 }
             }
         }
         removed
     }
+}
+
+/// Whether `path` is a temporary file that a run of this tool made and
+/// left: a regular file (not a symlink, never followed), owned by this
+/// user or by the owner of the file it was to replace, whose name is
+/// [`temp_name`] for the file it is (its own inode and device, so a user's
+/// file that merely starts with the prefix never matches), and not locked
+/// by a live run.
+#[cfg(unix)]
+fn is_stale_temp(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(name) = path.file_name() else {
+        return false;
+    };
+    if !name.as_encoded_bytes().starts_with(TEMP_PREFIX.as_bytes()) {
+        return false;
+    }
+    let Ok(metadata) = fs::symlink_metadata(path) else {
+        return false;
+    };
+    if !metadata.file_type().is_file() {
+        return false;
+    }
+    let Some(target) = replaced_by(name, &metadata) else {
+        return false;
+    };
+    let target_owner = path.with_file_name(target).metadata().ok().map(|m| m.uid());
+    if metadata.uid() != effective_uid() && Some(metadata.uid()) != target_owner {
+        return false;
+    }
+    // Still the same file once open (not replaced since), and no live run
+    // holds its lock.
+    let Ok(file) = crate::files::open_regular(path, u64::MAX) else {
+        return false;
+    };
+    let same = file
+        .metadata()
+        .is_ok_and(|open| (open.dev(), open.ino()) == (metadata.dev(), metadata.ino()));
+    same && file.try_lock().is_ok()
+}
+
+#[cfg(not(unix))]
+fn is_stale_temp(_path: &Path) -> bool {
+    false
+}
+
+#[cfg(target_os = "linux")]
+fn effective_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn effective_uid() -> u32 {
+    // Unknown here: only the owner of the file to replace counts.
+    u32::MAX
+}
+
+/// The name of a temporary file (`metadata` its own) that will replace the
+/// file named `target` in the same folder:
+/// `.auditfix-tmp-<target>.<inode>-<tag>`, the inode in hexadecimal and the
+/// tag a hash of the target's name, the device and the inode. The name
+/// thus describes the very file it is given to, which is how a later run
+/// recognizes it ([`is_stale_temp`]).
+#[cfg(unix)]
+pub fn temp_name(target: &OsStr, metadata: &fs::Metadata) -> std::ffi::OsString {
+    use std::os::unix::fs::MetadataExt;
+    let mut name = std::ffi::OsString::from(TEMP_PREFIX);
+    name.push(target);
+    name.push(format!(
+        ".{:x}-{:016x}",
+        metadata.ino(),
+        temp_tag(target, metadata.dev(), metadata.ino())
+    ));
+    name
+}
+
+/// The name of the file that a temporary file named `name`, with
+/// `metadata`, was made to replace; `None` when `name` is not the one
+/// [`temp_name`] gives that file.
+#[cfg(unix)]
+fn replaced_by<'a>(name: &'a OsStr, metadata: &fs::Metadata) -> Option<&'a OsStr> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let rest = name.as_bytes().strip_prefix(TEMP_PREFIX.as_bytes())?;
+    let dot = rest.iter().rposition(|b| *b == b'.')?;
+    let (target, suffix) = (OsStr::from_bytes(&rest[..dot]), &rest[dot + 1..]);
+    let expected = format!(
+        "{:x}-{:016x}",
+        metadata.ino(),
+        temp_tag(target, metadata.dev(), metadata.ino())
+    );
+    (!target.is_empty() && suffix == expected.as_bytes()).then_some(target)
+}
+
+/// FNV-1a (64 bits) of a fixed label, the target's name, the device and
+/// the inode: stable across runs and versions, so any run recognizes any
+/// other's temporary files.
+#[cfg(unix)]
+fn temp_tag(target: &OsStr, dev: u64, ino: u64) -> u64 {
+    use std::os::unix::ffi::OsStrExt;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let label: &[u8] = b"auditfix temporary file\0";
+    let parts: [&[u8]; 5] = [label, target.as_bytes(), b"\0", &dev.to_le_bytes(), &ino.to_le_bytes()];
+    for byte in parts.into_iter().flatten() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 /// Write `contents` to `path` atomically, after checking that the file still
@@ -152,16 +267,13 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
     }
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().unwrap_or(OsStr::new("file"));
-    let mut prefix = std::ffi::OsString::from(TEMP_PREFIX);
-    prefix.push(name);
-    prefix.push(".");
     #[cfg(target_os = "linux")]
-    let unnamed = unnamed::write(dir, &prefix, contents, &metadata, &target);
+    let unnamed = unnamed::write(dir, name, contents, &metadata, &target);
     #[cfg(not(target_os = "linux"))]
     let unnamed: Option<Result<(), String>> = None;
     match unnamed {
         Some(result) => result?,
-        None => write_named(dir, &prefix, contents, &metadata, &target)?,
+        None => write_named(dir, name, contents, &metadata, &target)?,
     }
     // Make the rename itself durable; a failure here changes nothing on disk.
     if let Ok(dir) = fs::File::open(dir) {
@@ -173,24 +285,70 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
 
 /// The new contents through a named temporary file beside the target,
 /// renamed over it (where unnamed files are not available).
+///
+/// The file is created under a provisional name and, before anything is
+/// written to it, renamed to its [`temp_name`] (which needs its inode): a
+/// run killed while writing leaves a file that a later run recognizes as
+/// its own. Only a kill between the creation and that rename, two system
+/// calls apart, leaves a provisional name behind, which is never removed
+/// (nothing proves it is ours).
 fn write_named(
     dir: &Path,
-    prefix: &OsStr,
+    name: &OsStr,
     contents: &[u8],
     original: &fs::Metadata,
     target: &Path,
 ) -> Result<(), String> {
-    // Dropping `tmp` on any early return removes the temporary file.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(prefix)
+    let mut prefix = std::ffi::OsString::from(TEMP_PREFIX);
+    prefix.push(name);
+    prefix.push(".new-");
+    // Dropping `provisional` on an early return removes the file.
+    let (mut file, provisional) = tempfile::Builder::new()
+        .prefix(&prefix)
         .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?;
+        .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?
+        .into_parts();
     // Ours while we live: a later run removes it only once this lock is free.
-    let _ = tmp.as_file().try_lock();
-    fill(tmp.as_file_mut(), contents, original)?;
-    tmp.persist(target)
-        .map_err(|e| format!("cannot replace the file: {}", io_reason(&e.error)))?;
+    let _ = file.try_lock();
+    #[cfg(unix)]
+    let named = {
+        let metadata = file
+            .metadata()
+            .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?;
+        let named = dir.join(temp_name(name, &metadata));
+        fs::rename(&provisional, &named)
+            .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?;
+        // The provisional name is gone: nothing left for it to remove.
+        let _ = provisional.keep();
+        RemovedUnlessKept(Some(named))
+    };
+    #[cfg(not(unix))]
+    let named = RemovedUnlessKept(provisional.keep().ok());
+    fill(&mut file, contents, original)?;
+    let Some(path) = named.0.as_deref() else {
+        return Err("cannot create a temporary file".into());
+    };
+    fs::rename(path, target).map_err(|e| format!("cannot replace the file: {}", io_reason(&e)))?;
+    named.keep();
     Ok(())
+}
+
+/// A temporary file's path, removed on drop unless [`kept`](Self::keep).
+struct RemovedUnlessKept(Option<PathBuf>);
+
+impl RemovedUnlessKept {
+    /// The file was renamed over its target: nothing to remove.
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for RemovedUnlessKept {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = fs::remove_file(path);
+        }
+    }
 }
 
 /// Write `contents` to the new file, flush it to disk, and give it the
@@ -219,14 +377,13 @@ mod unnamed {
     use std::ffi::OsStr;
     use std::fs;
     use std::os::fd::{AsFd, AsRawFd};
-    use std::path::{Path, PathBuf};
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::path::Path;
 
     /// `None` when the file system makes no unnamed files or cannot link
     /// them (the caller then uses a named temporary file).
     pub(super) fn write(
         dir: &Path,
-        prefix: &OsStr,
+        name: &OsStr,
         contents: &[u8],
         original: &fs::Metadata,
         target: &Path,
@@ -240,7 +397,9 @@ mod unnamed {
         if let Err(message) = fill(&mut file, contents, original) {
             return Some(Err(message));
         }
-        let named = unique_name(dir, prefix);
+        // Its name describes it (inode and device), for a later run to
+        // recognize it should this run be killed before the rename.
+        let named = dir.join(super::temp_name(name, &file.metadata().ok()?));
         let through_proc = format!("/proc/self/fd/{}", file.as_raw_fd());
         let linked = linkat(CWD, through_proc.as_str(), CWD, &named, AtFlags::SYMLINK_FOLLOW)
             .or_else(|_| linkat(file.as_fd(), "", CWD, &named, AtFlags::EMPTY_PATH));
@@ -252,20 +411,6 @@ mod unnamed {
             return Some(Err(format!("cannot replace the file: {}", io_reason(&err))));
         }
         Some(Ok(()))
-    }
-
-    fn unique_name(dir: &Path, prefix: &OsStr) -> PathBuf {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let mut name = prefix.to_os_string();
-        name.push(format!(
-            "{}-{nanos}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        dir.join(name)
     }
 }
 
@@ -620,28 +765,93 @@ mod tests {
         assert_eq!(fs::read_to_string(&target).unwrap(), "new\n");
     }
 
+    /// A temporary file as a run killed before its rename leaves it.
+    #[cfg(unix)]
+    fn left_temp(dir: &Path, target: &str, contents: &str) -> PathBuf {
+        let provisional = dir.join(format!("{TEMP_PREFIX}{target}.new-x"));
+        fs::write(&provisional, contents).unwrap();
+        let name = temp_name(OsStr::new(target), &fs::metadata(&provisional).unwrap());
+        let named = fs::canonicalize(dir).unwrap().join(name);
+        fs::rename(&provisional, &named).unwrap();
+        named
+    }
+
+    #[cfg(unix)]
     #[test]
     fn stale_temporary_files_are_removed_live_ones_kept() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.py");
         fs::write(&path, "x\n").unwrap();
-        let stale = dir.path().join(format!("{TEMP_PREFIX}a.py.abc123"));
-        fs::write(&stale, "half").unwrap();
-        let live = dir.path().join(format!("{TEMP_PREFIX}a.py.def456"));
-        fs::write(&live, "busy").unwrap();
+        let stale = left_temp(dir.path(), "a.py", "half");
+        let live = left_temp(dir.path(), "a.py", "busy");
         let owner = fs::File::open(&live).unwrap();
         let locks = owner.try_lock().is_ok();
         let removed = Writer::default().remove_stale_temps([path.as_path()]);
-        assert_eq!(
-            removed,
-            vec![fs::canonicalize(dir.path()).unwrap().join(stale.file_name().unwrap())]
-        );
+        assert_eq!(removed, vec![stale]);
         if locks {
             assert_eq!(
                 names(dir.path()),
                 vec![live.file_name().unwrap().to_str().unwrap(), "a.py"]
             );
         }
+    }
+
+    /// Issue 17, item 3: only files this tool made are removed.
+    #[cfg(unix)]
+    #[test]
+    fn files_that_only_look_like_temporary_files_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        fs::write(&path, "x\n").unwrap();
+        let ours = left_temp(dir.path(), "a.py", "half");
+        // A user's files with the prefix, one in the old naming.
+        let mut kept = vec![
+            format!("{TEMP_PREFIX}notes.txt"),
+            format!("{TEMP_PREFIX}a.py.abc123"),
+            format!("{TEMP_PREFIX}a.py.new-x"),
+        ];
+        for name in &kept {
+            fs::write(dir.path().join(name), "mine").unwrap();
+        }
+        // The right name for another file: renamed, or a copy of ours.
+        let renamed = dir.path().join("copied");
+        fs::copy(&ours, &renamed).unwrap();
+        let copy_name = ours.file_name().unwrap().to_str().unwrap().to_string();
+        // A symlink with a name made for its own inode, and one to our file.
+        let link = dir.path().join("link-tmp");
+        std::os::unix::fs::symlink(&renamed, &link).unwrap();
+        let link_name = temp_name(OsStr::new("a.py"), &fs::symlink_metadata(&link).unwrap());
+        fs::rename(&link, dir.path().join(&link_name)).unwrap();
+        kept.push(link_name.to_str().unwrap().to_string());
+        fs::remove_file(&ours).unwrap();
+        fs::rename(&renamed, dir.path().join(&copy_name)).unwrap();
+        kept.push(copy_name);
+        let removed = Writer::default().remove_stale_temps([path.as_path()]);
+        assert!(removed.is_empty(), "{removed:?}");
+        kept.push("a.py".into());
+        kept.sort();
+        assert_eq!(names(dir.path()), kept);
+    }
+
+    /// Issue 17, item 3: a file reached through a symlink leading outside
+    /// the paths of the run is not written, and its folder not cleaned.
+    #[cfg(unix)]
+    #[test]
+    fn no_cleaning_outside_the_paths_given() {
+        let tree = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let theirs = outside.path().join("theirs.py");
+        fs::write(&theirs, "x\n").unwrap();
+        let stale_outside = left_temp(outside.path(), "theirs.py", "half");
+        let link = tree.path().join("link.py");
+        std::os::unix::fs::symlink(&theirs, &link).unwrap();
+        let ours = tree.path().join("ours.py");
+        fs::write(&ours, "x\n").unwrap();
+        let stale_inside = left_temp(tree.path(), "ours.py", "half");
+        let writer = Writer::new(&[tree.path().to_path_buf()]);
+        let removed = writer.remove_stale_temps([link.as_path(), ours.as_path()]);
+        assert_eq!(removed, vec![stale_inside]);
+        assert!(stale_outside.exists());
     }
 
     #[test]

@@ -124,6 +124,58 @@ fn a_symlink_leading_outside_the_tree_is_not_written() {
     assert_ne!(fs::read_to_string(&theirs).unwrap(), SERVICE);
 }
 
+/// A temporary file as a run killed between naming it and renaming it
+/// over `target` leaves it (named for its own inode, see `temp_name`).
+fn left_temp(folder: &Path, target: &str) -> std::path::PathBuf {
+    let provisional = folder.join("provisional");
+    fs::write(&provisional, "half written").unwrap();
+    let name = auditfix::write::temp_name(std::ffi::OsStr::new(target), &fs::metadata(&provisional).unwrap());
+    let named = folder.join(name);
+    fs::rename(&provisional, &named).unwrap();
+    named
+}
+
+/// Issue 17, item 3: the clean-up of temporary files removes only what an
+/// interrupted run of ours left, and only within the paths given: a user's
+/// file that starts with the prefix, a symlink, and a leftover beside a
+/// file reached through a symlink leading outside the tree all stay.
+#[test]
+fn the_temporary_file_clean_up_touches_nothing_else() {
+    let dir = tree();
+    let app = dir.path().join("app");
+    let stale = left_temp(&app, "service.py");
+    let users = [".auditfix-tmp-notes.txt", ".auditfix-tmp-service.py.a1b2c3"];
+    for name in users {
+        fs::write(app.join(name), "mine").unwrap();
+    }
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("theirs.py"), SERVICE).unwrap();
+    let stale_outside = left_temp(outside.path(), "theirs.py");
+    symlink(outside.path().join("theirs.py"), app.join("linked.py")).unwrap();
+    symlink(&stale_outside, app.join(".auditfix-tmp-link")).unwrap();
+
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "the outside link is not written: {stderr}");
+    assert!(!stale.exists(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "note: removed {}",
+            fs::canonicalize(&app)
+                .unwrap()
+                .join(stale.file_name().unwrap())
+                .display()
+        )),
+        "{stderr}"
+    );
+    for name in users {
+        assert_eq!(fs::read_to_string(app.join(name)).unwrap(), "mine");
+    }
+    assert!(stale_outside.exists(), "cleaned outside the tree: {stderr}");
+    assert!(fs::symlink_metadata(app.join(".auditfix-tmp-link")).is_ok());
+    assert_eq!(stderr.matches("note: removed").count(), 1, "{stderr}");
+    assert_service_fixed(dir.path(), &stderr);
+}
+
 /// Make `path` and everything below it owned by `uid`.
 fn chown_tree(path: &Path, uid: u32) {
     std::os::unix::fs::lchown(path, Some(uid), Some(uid)).unwrap();
