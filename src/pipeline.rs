@@ -96,7 +96,8 @@ impl LoadedFile {
         if let Some(Some(source)) = self.source.get() {
             return Ok(source.text.clone());
         }
-        let bytes = std::fs::read(&self.path).map_err(|e| crate::analysis::source::io_reason(&e))?;
+        let bytes = crate::files::read_regular(&self.path, crate::files::SOURCE_CAP)
+            .map_err(|e| crate::analysis::source::io_reason(&e))?;
         let (text, _) = crate::analysis::source::decode_owned(bytes)?;
         Ok(text)
     }
@@ -353,7 +354,7 @@ impl Workspace {
                         Loaded::scanned(path.clone(), display.clone(), *target, bom, text, &filter, false)
                     })
                 } else {
-                    std::fs::read(&path)
+                    crate::files::read_regular(&path, crate::files::SOURCE_CAP)
                         .map_err(|e| crate::analysis::source::io_reason(&e))
                         .and_then(crate::analysis::source::decode_owned)
                         .and_then(|(text, bom)| Loaded::parsed(path.clone(), display.clone(), *target, bom, text, true))

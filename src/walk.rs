@@ -17,7 +17,13 @@
 //! - a path given on the command line is always walked, and a file given
 //!   there is always checked when it is a `.py` file, excluded or not;
 //! - symlinks are followed; a link that loops back to a folder being walked
-//!   is not walked again (its files are reached through the real path).
+//!   is not walked again (its files are reached through the real path);
+//! - only regular files are read: a `.py` path given that is a FIFO or a
+//!   device is an error, and so is an ignore file the walker would read
+//!   (`.gitignore`, `.ignore`, `.git/info/exclude`, a worktree's `.git`
+//!   file) that is not a regular file or is larger than
+//!   [`CONFIG_CAP`](crate::files::CONFIG_CAP): its folder is then not
+//!   walked, rather than wait forever on a FIFO or read `/dev/zero`.
 
 use crate::config::{io_reason, normalize, Config, PathGlobs};
 use crate::diagnostic::FileError;
@@ -47,12 +53,15 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileEr
                 path: shown,
                 message: io_reason(&err),
             }),
-            Ok(meta) if meta.is_dir() => roots.push(path.clone()),
-            Ok(_) => {
-                if is_python(path) {
-                    files.push(shown);
-                }
-            }
+            Ok(meta) if meta.is_dir() => match unreadable_ignore_file_above(path) {
+                Some(error) => errors.push(error),
+                None => roots.push(path.clone()),
+            },
+            Ok(_) if !is_python(path) => {}
+            Ok(_) => match crate::files::check_regular(path, crate::files::SOURCE_CAP) {
+                Ok(()) => files.push(shown),
+                Err(message) => errors.push(FileError { path: shown, message }),
+            },
         }
     }
     if let Some((first, rest)) = roots.split_first() {
@@ -97,7 +106,69 @@ fn walk(first: &Path, rest: &[PathBuf], filter: &Arc<Filter>) -> (Vec<PathBuf>, 
             ignore::WalkState::Continue
         })
     });
-    (into_inner(found), into_inner(failed))
+    let mut failed = into_inner(failed);
+    failed.extend(filter.take_refused());
+    (into_inner(found), failed)
+}
+
+/// The ignore files the walker reads in a folder, besides the worktree
+/// link `.git` (see [`unreadable_ignore_file`]).
+const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore", ".git/info/exclude"];
+
+/// The first ignore file in `dir` that the walker would read and that is
+/// not a regular file of at most `CONFIG_CAP` bytes, and why. A `.git` file
+/// (a worktree or submodule) names its real git folder, whose `commondir`
+/// and `info/exclude` are checked too.
+fn unreadable_ignore_file(dir: &Path) -> Option<(PathBuf, String)> {
+    use crate::files::{check_regular, read_regular, CONFIG_CAP};
+    let check = |path: PathBuf| check_regular(&path, CONFIG_CAP).err().map(|why| (path, why));
+    if let Some(refused) = IGNORE_FILES.iter().find_map(|name| check(dir.join(name))) {
+        return Some(refused);
+    }
+    let link = dir.join(".git");
+    if !std::fs::metadata(&link).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    // The first line of a file (`gitdir: <path>`; in `commondir`, a path);
+    // `None` when there is no such file or line.
+    let first_line = |path: &Path| -> Result<Option<String>, (PathBuf, String)> {
+        match read_regular(path, CONFIG_CAP) {
+            Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).lines().next().map(str::to_string)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err((path.to_path_buf(), io_reason(&err))),
+        }
+    };
+    let real = match first_line(&link) {
+        Err(refused) => return Some(refused),
+        Ok(line) => dir.join(line?.strip_prefix("gitdir: ")?),
+    };
+    let common = match first_line(&real.join("commondir")) {
+        Err(refused) => return Some(refused),
+        Ok(line) => line.map(|line| real.join(line)),
+    };
+    let common = common.unwrap_or_else(|| real.clone());
+    check(real.join("info/exclude")).or_else(|| check(common.join("info/exclude")))
+}
+
+/// A walked folder not walked because of `refused`, an ignore file in it.
+fn refused_folder(dir: &Path, (file, why): (PathBuf, String)) -> FileError {
+    FileError {
+        path: clean(&file),
+        message: format!("{why} (the folder {} is not walked)", clean(dir).display()),
+    }
+}
+
+/// [`unreadable_ignore_file`] for a path given and each folder above it
+/// (the walker reads their ignore files too).
+fn unreadable_ignore_file_above(root: &Path) -> Option<FileError> {
+    let refused = unreadable_ignore_file(root).or_else(|| {
+        let absolute = std::fs::canonicalize(root).ok()?;
+        absolute.ancestors().skip(1).find_map(unreadable_ignore_file)
+    })?;
+    Some(FileError {
+        path: clean(&refused.0),
+        message: format!("{} ({} is not walked)", refused.1, clean(root).display()),
+    })
 }
 
 fn push<T>(list: &Mutex<Vec<T>>, item: T) {
@@ -158,6 +229,9 @@ struct Filter {
     /// The non-wildcard components of the include patterns: a skipped folder
     /// whose name matches one is walked after all.
     include_names: GlobSet,
+    /// Folders not walked because an ignore file in them cannot be read
+    /// safely, and why.
+    refused: Mutex<Vec<FileError>>,
 }
 
 impl Filter {
@@ -179,6 +253,7 @@ impl Filter {
             include: PathGlobs::new(&config.include),
             exclude: PathGlobs::new(&config.exclude),
             include_names: names.build().unwrap_or_else(|_| GlobSet::empty()),
+            refused: Mutex::new(Vec::new()),
         }
     }
 
@@ -192,12 +267,30 @@ impl Filter {
         }
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
         if is_dir && is_skipped_folder(entry.path()) {
-            return entry
+            let included = entry
                 .path()
                 .file_name()
                 .is_some_and(|name| self.include_names.is_match(Path::new(name)));
+            if !included {
+                return false;
+            }
+        }
+        // The walker reads a folder's ignore files as it enters it.
+        if is_dir {
+            if let Some(refused) = unreadable_ignore_file(entry.path()) {
+                push(&self.refused, refused_folder(entry.path(), refused));
+                return false;
+            }
         }
         true
+    }
+
+    /// The folders refused by [`Filter::keep`], and why.
+    fn take_refused(&self) -> Vec<FileError> {
+        match self.refused.lock() {
+            Ok(mut guard) => std::mem::take(&mut *guard),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
     }
 
     /// Whether a Python file found by the walk is checked (`include`).
@@ -410,6 +503,36 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].path, root.join("pkg/broken.py"));
         assert_eq!(errors[0].message, "No such file or directory");
+    }
+
+    /// Issue 17, item 6: a worktree's `.git` file leads to the ignore file
+    /// the walker reads (`<common dir>/info/exclude`); a device there is
+    /// refused, a real worktree walked.
+    #[cfg(unix)]
+    #[test]
+    fn a_worktree_link_is_followed_to_its_exclude_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, "tree/a.py");
+        touch(root, "repo/.git/worktrees/tree/HEAD");
+        fs::write(root.join("repo/.git/worktrees/tree/commondir"), "../..\n").unwrap();
+        let real = root.join("repo/.git/worktrees/tree");
+        fs::write(root.join("tree/.git"), format!("gitdir: {}\n", real.display())).unwrap();
+        let (files, errors) = discover(&[root.join("tree")], &config(root));
+        assert_eq!((files.len(), errors), (1, vec![]));
+        fs::create_dir_all(root.join("repo/.git/info")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", root.join("repo/.git/info/exclude")).unwrap();
+        let (files, errors) = discover(&[root.join("tree")], &config(root));
+        assert!(files.is_empty());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, root.join("repo/.git/info/exclude"));
+        assert_eq!(
+            errors[0].message,
+            format!(
+                "is a character device, not a regular file; not read ({} is not walked)",
+                root.join("tree").display()
+            )
+        );
     }
 
     #[cfg(unix)]

@@ -236,8 +236,8 @@ fn temp_tag(target: &OsStr, dev: u64, ino: u64) -> u64 {
 /// doc).
 pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(), String> {
     let target = fs::canonicalize(path).map_err(|e| format!("cannot resolve the path: {}", io_reason(&e)))?;
-    let mut locked =
-        fs::File::open(&target).map_err(|e| format!("cannot re-read before writing: {}", io_reason(&e)))?;
+    let mut locked = crate::files::open_regular(&target, crate::files::SOURCE_CAP)
+        .map_err(|e| format!("cannot re-read before writing: {}", io_reason(&e)))?;
     match locked.try_lock() {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => {

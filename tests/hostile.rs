@@ -176,6 +176,131 @@ fn the_temporary_file_clean_up_touches_nothing_else() {
     assert_service_fixed(dir.path(), &stderr);
 }
 
+/// `run`, failed after a minute instead of hanging the test suite.
+fn run_bounded(root: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = auditfix(root, args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("auditfix {args:?} hung: {}", reader.join().unwrap());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    (status.code(), reader.join().unwrap())
+}
+
+/// A FIFO at `path`; `false` when `mkfifo` is not available.
+fn fifo(path: &Path) -> bool {
+    let made = Command::new("mkfifo").arg(path).status();
+    made.is_ok_and(|s| s.success())
+}
+
+/// Issue 17, item 6: a FIFO or a device where the walk or the run would
+/// read a file (an ignore file in a folder, one above the path given, a
+/// `.py` path given, the `--config` file) is named and not read; the run
+/// neither hangs nor grows without bound, and goes on with the rest.
+#[test]
+fn fifos_and_devices_are_named_and_never_read() {
+    let dir = tree();
+    let app = dir.path().join("app");
+    for folder in [
+        "fifo_ignore",
+        "fifo_gitignore",
+        "zero_gitignore",
+        "zero_exclude/.git/info",
+    ] {
+        fs::create_dir_all(app.join(folder)).unwrap();
+    }
+    for folder in ["fifo_ignore", "fifo_gitignore", "zero_gitignore", "zero_exclude"] {
+        fs::write(app.join(folder).join("service.py"), SERVICE).unwrap();
+    }
+    if !fifo(&app.join("fifo_ignore/.ignore")) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    assert!(fifo(&app.join("fifo_gitignore/.gitignore")));
+    symlink("/dev/zero", app.join("zero_gitignore/.gitignore")).unwrap();
+    symlink("/dev/zero", app.join("zero_exclude/.git/info/exclude")).unwrap();
+    assert!(fifo(&app.join("fifo.py")));
+    symlink("/dev/zero", app.join("zero.py")).unwrap();
+
+    let (code, stderr) = run_bounded(dir.path(), &["app", "app/fifo.py", "app/zero.py"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    for (path, what) in [
+        (
+            "app/fifo_ignore/.ignore",
+            "is a FIFO (named pipe), not a regular file; not read (the folder app/fifo_ignore is not walked)",
+        ),
+        (
+            "app/fifo_gitignore/.gitignore",
+            "is a FIFO (named pipe), not a regular file; not read (the folder app/fifo_gitignore is not walked)",
+        ),
+        (
+            "app/zero_gitignore/.gitignore",
+            "is a character device, not a regular file; not read (the folder app/zero_gitignore is not walked)",
+        ),
+        (
+            "app/zero_exclude/.git/info/exclude",
+            "is a character device, not a regular file; not read (the folder app/zero_exclude is not walked)",
+        ),
+        ("app/fifo.py", "is a FIFO (named pipe), not a regular file; not read"),
+        ("app/zero.py", "is a character device, not a regular file; not read"),
+    ] {
+        let line = format!("error: {path}: {what}");
+        assert!(stderr.lines().any(|l| l == line), "no `{line}`:\n{stderr}");
+    }
+    for folder in ["fifo_ignore", "fifo_gitignore", "zero_gitignore", "zero_exclude"] {
+        assert_eq!(
+            fs::read_to_string(app.join(folder).join("service.py")).unwrap(),
+            SERVICE
+        );
+    }
+    assert_service_fixed(dir.path(), &stderr);
+
+    // An ignore file above the path given is read too: the path is not walked.
+    let dir = tree();
+    assert!(fifo(&dir.path().join(".ignore")));
+    let (code, stderr) = run_bounded(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("/.ignore: is a FIFO (named pipe), not a regular file; not read (app is not walked)"),
+        "{stderr}"
+    );
+
+    // The configuration file: given, or found as the nearest one.
+    let dir = tree();
+    assert!(fifo(&dir.path().join("fifo.toml")));
+    let (code, stderr) = run_bounded(dir.path(), &["app", "--config", "fifo.toml"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("fifo.toml") && stderr.contains("is a FIFO (named pipe), not a regular file; not read"),
+        "{stderr}"
+    );
+    symlink("/dev/zero", dir.path().join("zero.toml")).unwrap();
+    let (code, stderr) = run_bounded(dir.path(), &["app", "--config", "zero.toml"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("is a character device, not a regular file"), "{stderr}");
+    fs::write(dir.path().join("auditfix.toml"), vec![b'#'; 5 << 20]).unwrap();
+    let (code, stderr) = run_bounded(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("is larger than 4 MB; not read"), "{stderr}");
+}
+
 /// Make `path` and everything below it owned by `uid`.
 fn chown_tree(path: &Path, uid: u32) {
     std::os::unix::fs::lchown(path, Some(uid), Some(uid)).unwrap();

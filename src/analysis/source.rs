@@ -116,7 +116,7 @@ impl SourceFile {
 
     /// Read and parse the file at `path`.
     pub fn read(path: &Path) -> Result<(Vec<u8>, SourceFile), String> {
-        let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
+        let bytes = crate::files::read_regular(path, crate::files::SOURCE_CAP).map_err(|e| io_reason(&e))?;
         let (text, bom) = decode(&bytes)?;
         let file = SourceFile::parse(text, bom)?;
         Ok((bytes, file))
@@ -147,7 +147,6 @@ impl SourceFile {
 /// most files of a repository without keeping their text, and a fresh
 /// allocation per file would leave the allocator holding many of them.
 pub fn with_file_text<R>(path: &Path, f: impl FnOnce(&str, bool) -> R) -> Result<R, String> {
-    use std::io::Read;
     thread_local! {
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
@@ -162,7 +161,7 @@ pub fn with_file_text<R>(path: &Path, f: impl FnOnce(&str, bool) -> R) -> Result
             Err(_) => &mut own,
         };
         bytes.clear();
-        let read = std::fs::File::open(path).and_then(|mut file| file.read_to_end(bytes));
+        let read = crate::files::read_regular_into(path, crate::files::SOURCE_CAP, bytes);
         let result = read
             .map_err(|e| io_reason(&e))
             .and_then(|_| decode_str(bytes).map(|(text, bom)| f(text, bom)));
