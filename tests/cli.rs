@@ -598,3 +598,75 @@ fn the_allocator_returns_freed_pages_within_a_second() {
     let stats = stderr(&output);
     assert!(stats.contains("opt.dirty_decay_ms: 1000"), "{stats}");
 }
+
+/// `auditfix <args>` in `dir` with standard output, and standard error too
+/// when `both`, going to a pipe whose reader is already gone (as in
+/// `auditfix ... 2>&1 | head -c 0`).
+#[cfg(unix)]
+fn with_closed_output(dir: &Path, args: &[&str], both: bool) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_auditfix"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(writer.try_clone().unwrap());
+    let output = if both {
+        command.stderr(writer).output().unwrap()
+    } else {
+        drop(writer);
+        command.stderr(std::process::Stdio::piped()).output().unwrap()
+    };
+    (output.status.code(), stderr(&output))
+}
+
+/// Issue 17, item 7: a reader that goes away does not turn findings into
+/// success: the exit status is the run's, for every format.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_keeps_the_exit_status() {
+    let dir = repo();
+    for format in ["text", "json", "sarif", "github", "markdown"] {
+        let (code, err) = with_closed_output(dir.path(), &["check", "--format", format], false);
+        assert_eq!(code, Some(1), "{format}: {err}");
+        assert!(err.is_empty(), "{format}: {err}");
+    }
+    let (code, _) = with_closed_output(dir.path(), &["fix"], true);
+    assert_eq!(code, Some(1), "the dry run would change something");
+    let (code, _) = with_closed_output(dir.path(), &["rules"], true);
+    assert_eq!(code, Some(0));
+}
+
+/// Issue 17, item 7: `fix --apply 2>&1 | head -n 1` writes every file it
+/// decided to write, and exits as it would have with the streams open.
+#[cfg(unix)]
+#[test]
+fn a_closed_stderr_stops_no_write() {
+    let setup = || {
+        let dir = repo();
+        for i in 0..5 {
+            fs::write(
+                dir.path().join(format!("app/service_{i}.py")),
+                SERVICE.replace("create_user", &format!("create_user_{i}")),
+            )
+            .unwrap();
+        }
+        // Named on stderr before anything is written.
+        fs::write(dir.path().join("app/broken.py"), "def f(db):\n    db.commit(\n").unwrap();
+        dir
+    };
+    let open = setup();
+    let out = auditfix(open.path(), &["fix", "--apply", "--allow-dirty"]);
+    assert!(stderr(&out).starts_with("error: app/broken.py"), "{}", stderr(&out));
+    let closed = setup();
+    let (code, _) = with_closed_output(closed.path(), &["fix", "--apply", "--allow-dirty"], true);
+    assert_eq!(code, out.status.code());
+    for i in 0..5 {
+        let name = format!("app/service_{i}.py");
+        let fixed = fs::read_to_string(open.path().join(&name)).unwrap();
+        assert!(fixed.contains("created_by_user=None"), "{fixed}");
+        assert_eq!(fs::read_to_string(closed.path().join(&name)).unwrap(), fixed, "{name}");
+    }
+}

@@ -6,6 +6,7 @@ pub mod fix;
 pub mod interactive;
 pub mod report;
 pub mod rules;
+pub mod streams;
 
 use crate::cli::{ColorChoice, CommonArgs};
 use crate::config::{self, Config, Overrides};
