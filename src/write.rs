@@ -9,8 +9,10 @@
 //! tree, for `fix`'s refusal without `--allow-dirty`, as `cargo fix` does;
 //! git runs there with every command the repository could configure turned
 //! off, since opening an untrusted checkout must not run its owner's code).
-//! What does not: deciding what to write (the pipeline) or asking the user
-//! (the interactive printer).
+//! Also [`write_output`], the `-o FILE` of `check` and `report`: atomic
+//! for a regular file, written in place for a device, a FIFO or a link to
+//! one. What does not: deciding what to write (the pipeline) or asking the
+//! user (the interactive printer).
 //!
 //! The guarantees, and how they are kept:
 //! - **Old or new, never torn.** The new contents go to a temporary file in
@@ -412,6 +414,82 @@ mod unnamed {
         }
         Some(Ok(()))
     }
+}
+
+/// Write an output file (`check -o`, `report -o`) as a shell's `>` would,
+/// but atomically where that can be done:
+/// - a regular file (a symlink to one included) is replaced by a complete
+///   new file, through a temporary file beside the file the link names (the
+///   link stays a link), keeping the old file's permissions and owner;
+/// - a new file gets the permissions the umask gives (`0666 & !umask`);
+/// - anything else (a device such as `/dev/null`, a FIFO, a terminal, a
+///   symlink to one, and every path below `/dev` or `/proc`, such as
+///   `/dev/stdout`) is opened and written in place: replacing it would
+///   turn a device into a regular file or cut a link to a pipe.
+pub fn write_output(path: &Path, contents: &[u8]) -> Result<(), String> {
+    let special = path.starts_with("/dev") || path.starts_with("/proc");
+    match fs::metadata(path) {
+        Ok(metadata) if metadata.is_dir() => Err("is a folder".into()),
+        Ok(metadata) if special || !metadata.is_file() => {
+            let mut file = fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .map_err(|e| io_reason(&e))?;
+            file.write_all(contents).map_err(|e| io_reason(&e))
+        }
+        Ok(metadata) => {
+            if metadata.permissions().readonly() {
+                return Err("is read-only; not written".into());
+            }
+            let target = fs::canonicalize(path).map_err(|e| io_reason(&e))?;
+            replace_output(&target, contents, Some(&metadata))
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            if fs::symlink_metadata(path).is_ok() {
+                return Err("is a symlink to a file that does not exist; not written".into());
+            }
+            let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+            if folder.is_some_and(|folder| !folder.is_dir()) {
+                let folder = folder.unwrap_or(Path::new("."));
+                return Err(format!("the folder {} does not exist", folder.display()));
+            }
+            replace_output(path, contents, None)
+        }
+        Err(err) => Err(io_reason(&err)),
+    }
+}
+
+/// [`write_output`] for a regular or new file: a temporary file beside
+/// it, renamed over it.
+fn replace_output(target: &Path, contents: &[u8], existing: Option<&fs::Metadata>) -> Result<(), String> {
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut prefix = std::ffi::OsString::from(TEMP_PREFIX);
+    prefix.push(target.file_name().unwrap_or(OsStr::new("output")));
+    prefix.push(".");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    // Created as `open(..., 0666)` is, so the umask applies (not 0600).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?;
+    match existing {
+        Some(original) => fill(tmp.as_file_mut(), contents, original)?,
+        None => tmp
+            .as_file_mut()
+            .write_all(contents)
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| io_reason(&e))?,
+    }
+    tmp.persist(target).map_err(|e| io_reason(&e.error))?;
+    Ok(())
 }
 
 /// Whether `open` (the metadata of an open file) is the file now at `path`.
