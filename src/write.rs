@@ -23,14 +23,20 @@
 //!   `auditfix` run that reaches the same file meanwhile skips it ("another
 //!   auditfix run is writing it"), and one that reaches it after the rename
 //!   finds it changed since it was read and skips it too. Editors do not take
-//!   the lock; against them the re-read narrows the window to the rename.
+//!   the lock; against them the file is checked again once the new version
+//!   is written, right before it replaces the file (same inode at the path,
+//!   size, times and contents), and on Linux the replacement is an exchange
+//!   of names after which the version taken out is checked once more (a
+//!   save that got in between is put back). A file that changed is left as
+//!   it is and named ("changed on disk since it was read").
 //! - **Temporary files are unnamed, recognizable and cleaned.** On Linux
 //!   the new contents go to an unnamed file (`O_TMPFILE`) that gets a name
 //!   only once it is complete and on disk, right before the rename: a run
 //!   killed while writing leaves nothing behind. Elsewhere, or on a file
 //!   system without unnamed files, a named temporary file is written. Named
-//!   ones are `.auditfix-tmp-<file name>.<inode>-<tag>` ([`temp_name`]: never
-//!   `.py`, so never walked; the tag a hash of the name, device and inode)
+//!   ones are `.auditfix-tmp-<file name>.<inode>-<inode>-<tag>` ([`temp_name`]:
+//!   never `.py`, so never walked; the inodes of the new and the replaced
+//!   version, the tag a hash of the name, device and inodes)
 //!   and locked by the run that owns them. A run killed between naming one
 //!   and renaming it can leave one behind: no rename-based write can rule
 //!   that out. [`Writer::remove_stale_temps`], which `fix --apply` calls
@@ -38,6 +44,10 @@
 //!   owner is gone (their lock is free) and only those: a regular file, not
 //!   a symlink, owned by this user (or the replaced file's owner), whose name
 //!   matches its own inode and device, in a folder within the paths given.
+//!   (On Linux a run killed between exchanging the two names and removing
+//!   the version taken out leaves that old version under the temporary
+//!   name, which names it too: a later run removes it, as a plain rename
+//!   would have.)
 //!   A user's file that merely starts with the prefix is never touched.
 //! - **Nothing outside the given paths.** A symlink found in the walk whose
 //!   target lies outside every path given on the command line is read and
@@ -176,28 +186,28 @@ fn effective_uid() -> u32 {
     u32::MAX
 }
 
-/// The name of a temporary file (`metadata` its own) that will replace the
-/// file named `target` in the same folder:
-/// `.auditfix-tmp-<target>.<inode>-<tag>`, the inode in hexadecimal and the
-/// tag a hash of the target's name, the device and the inode. The name
-/// thus describes the very file it is given to, which is how a later run
-/// recognizes it ([`is_stale_temp`]).
+/// The name of a temporary file (`temp` its own metadata) that will
+/// replace the file named `target` in the same folder (`replaced` its
+/// metadata): `.auditfix-tmp-<target>.<inode>-<replaced inode>-<tag>`, the
+/// inodes in hexadecimal and the tag a hash of the target's name, the
+/// device and both inodes. The name thus describes the file it is given to
+/// (and, once the two are exchanged, the file it replaced, which it then
+/// names until it is removed), which is how a later run recognizes it
+/// ([`is_stale_temp`]).
 #[cfg(unix)]
-pub fn temp_name(target: &OsStr, metadata: &fs::Metadata) -> std::ffi::OsString {
+pub fn temp_name(target: &OsStr, temp: &fs::Metadata, replaced: &fs::Metadata) -> std::ffi::OsString {
     use std::os::unix::fs::MetadataExt;
     let mut name = std::ffi::OsString::from(TEMP_PREFIX);
     name.push(target);
-    name.push(format!(
-        ".{:x}-{:016x}",
-        metadata.ino(),
-        temp_tag(target, metadata.dev(), metadata.ino())
-    ));
+    let (dev, new, old) = (temp.dev(), temp.ino(), replaced.ino());
+    name.push(format!(".{new:x}-{old:x}-{:016x}", temp_tag(target, dev, new, old)));
     name
 }
 
 /// The name of the file that a temporary file named `name`, with
-/// `metadata`, was made to replace; `None` when `name` is not the one
-/// [`temp_name`] gives that file.
+/// `metadata`, was made to replace; `None` when `name` is not one that
+/// [`temp_name`] gives that file (as the new version, or as the version it
+/// replaced).
 #[cfg(unix)]
 fn replaced_by<'a>(name: &'a OsStr, metadata: &fs::Metadata) -> Option<&'a OsStr> {
     use std::os::unix::ffi::OsStrExt;
@@ -205,23 +215,26 @@ fn replaced_by<'a>(name: &'a OsStr, metadata: &fs::Metadata) -> Option<&'a OsStr
     let rest = name.as_bytes().strip_prefix(TEMP_PREFIX.as_bytes())?;
     let dot = rest.iter().rposition(|b| *b == b'.')?;
     let (target, suffix) = (OsStr::from_bytes(&rest[..dot]), &rest[dot + 1..]);
-    let expected = format!(
-        "{:x}-{:016x}",
-        metadata.ino(),
-        temp_tag(target, metadata.dev(), metadata.ino())
-    );
-    (!target.is_empty() && suffix == expected.as_bytes()).then_some(target)
+    let suffix = std::str::from_utf8(suffix).ok()?;
+    let mut parts = suffix.split('-');
+    let (new, old, tag) = (parts.next()?, parts.next()?, parts.next()?);
+    let hex = |text: &str| u64::from_str_radix(text, 16).ok().filter(|n| format!("{n:x}") == text);
+    let (new, old) = (hex(new)?, hex(old)?);
+    let expected = format!("{:016x}", temp_tag(target, metadata.dev(), new, old));
+    let names_it = metadata.ino() == new || metadata.ino() == old;
+    (!target.is_empty() && parts.next().is_none() && tag == expected && names_it).then_some(target)
 }
 
 /// FNV-1a (64 bits) of a fixed label, the target's name, the device and
-/// the inode: stable across runs and versions, so any run recognizes any
-/// other's temporary files.
+/// the two inodes: stable across runs and versions, so any run recognizes
+/// any other's temporary files.
 #[cfg(unix)]
-fn temp_tag(target: &OsStr, dev: u64, ino: u64) -> u64 {
+fn temp_tag(target: &OsStr, dev: u64, new: u64, old: u64) -> u64 {
     use std::os::unix::ffi::OsStrExt;
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let label: &[u8] = b"auditfix temporary file\0";
-    let parts: [&[u8]; 5] = [label, target.as_bytes(), b"\0", &dev.to_le_bytes(), &ino.to_le_bytes()];
+    let (dev, new, old) = (dev.to_le_bytes(), new.to_le_bytes(), old.to_le_bytes());
+    let parts: [&[u8]; 6] = [label, target.as_bytes(), b"\0", &dev, &new, &old];
     for byte in parts.into_iter().flatten() {
         hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
@@ -254,15 +267,18 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
     // The file locked must still be the one at the path (not replaced
     // between the open and the lock).
     if !same_file(&metadata, &target) {
-        return Err("changed on disk since it was read; left untouched".into());
+        return Err(CHANGED.into());
     }
     let mut current = Vec::with_capacity(expected.len());
     locked
         .read_to_end(&mut current)
         .map_err(|e| format!("cannot re-read before writing: {}", io_reason(&e)))?;
     if current != expected {
-        return Err("changed on disk since it was read; left untouched".into());
+        return Err(CHANGED.into());
     }
+    // What the file was when its contents were checked: verified again
+    // right before it is replaced.
+    let baseline = Stamp::of(&metadata);
     let permissions = metadata.permissions();
     if permissions.readonly() {
         return Err("is read-only; left untouched (make it writable to fix it)".into());
@@ -270,13 +286,14 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().unwrap_or(OsStr::new("file"));
     #[cfg(target_os = "linux")]
-    let unnamed = unnamed::write(dir, name, contents, &metadata, &target);
+    let unnamed = unnamed::write(dir, name, contents, &metadata);
     #[cfg(not(target_os = "linux"))]
-    let unnamed: Option<Result<(), String>> = None;
-    match unnamed {
+    let unnamed: Option<Result<Prepared, String>> = None;
+    let prepared = match unnamed {
         Some(result) => result?,
-        None => write_named(dir, name, contents, &metadata, &target)?,
-    }
+        None => write_named(dir, name, contents, &metadata)?,
+    };
+    replace(prepared, &target, &locked, &baseline, expected, || {})?;
     // Make the rename itself durable; a failure here changes nothing on disk.
     if let Ok(dir) = fs::File::open(dir) {
         let _ = dir.sync_all();
@@ -294,13 +311,7 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
 /// its own. Only a kill between the creation and that rename, two system
 /// calls apart, leaves a provisional name behind, which is never removed
 /// (nothing proves it is ours).
-fn write_named(
-    dir: &Path,
-    name: &OsStr,
-    contents: &[u8],
-    original: &fs::Metadata,
-    target: &Path,
-) -> Result<(), String> {
+fn write_named(dir: &Path, name: &OsStr, contents: &[u8], original: &fs::Metadata) -> Result<Prepared, String> {
     let mut prefix = std::ffi::OsString::from(TEMP_PREFIX);
     prefix.push(name);
     prefix.push(".new-");
@@ -317,7 +328,7 @@ fn write_named(
         let metadata = file
             .metadata()
             .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?;
-        let named = dir.join(temp_name(name, &metadata));
+        let named = dir.join(temp_name(name, &metadata, original));
         fs::rename(&provisional, &named)
             .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?;
         // The provisional name is gone: nothing left for it to remove.
@@ -327,11 +338,172 @@ fn write_named(
     #[cfg(not(unix))]
     let named = RemovedUnlessKept(provisional.keep().ok());
     fill(&mut file, contents, original)?;
-    let Some(path) = named.0.as_deref() else {
+    Ok(Prepared { path: named, file })
+}
+
+/// The refusal of a file that changed since it was read.
+const CHANGED: &str = "changed on disk since it was read; left untouched";
+
+/// A complete temporary file, on disk under its name, ready to replace
+/// the target (removed on drop unless it did).
+struct Prepared {
+    path: RemovedUnlessKept,
+    file: fs::File,
+}
+
+/// What identifies a version of a file: device and inode, size, and the
+/// modification and change times (any write, truncation, `chmod` or
+/// rename-over changes one of them). The first two entries are the file's
+/// identity, the last two its change time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Stamp(Vec<i128>);
+
+impl Stamp {
+    /// Device and inode: which file it is.
+    fn file(&self) -> &[i128] {
+        &self.0[..2.min(self.0.len())]
+    }
+
+    /// All but the change time, which renaming the file (as the exchange
+    /// does) updates too.
+    fn contents(&self) -> &[i128] {
+        &self.0[..self.0.len().saturating_sub(2).max(self.file().len())]
+    }
+}
+
+impl Stamp {
+    #[cfg(unix)]
+    fn of(metadata: &fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp(vec![
+            i128::from(metadata.dev()),
+            i128::from(metadata.ino()),
+            i128::from(metadata.size()),
+            i128::from(metadata.mtime()),
+            i128::from(metadata.mtime_nsec()),
+            i128::from(metadata.ctime()),
+            i128::from(metadata.ctime_nsec()),
+        ])
+    }
+
+    #[cfg(not(unix))]
+    fn of(metadata: &fs::Metadata) -> Stamp {
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128);
+        Stamp(vec![i128::from(metadata.len() as i64), modified])
+    }
+}
+
+/// Whether `locked` (the target, open and locked) is still, unchanged, the
+/// file at `target`: the same stamp as when its contents were checked, the
+/// same inode at the path (not renamed over), and the same contents.
+fn unchanged(locked: &fs::File, target: &Path, baseline: &Stamp, expected: &[u8]) -> bool {
+    let stamp = |file: &fs::File| file.metadata().ok().map(|m| Stamp::of(&m));
+    if stamp(locked).as_ref() != Some(baseline) {
+        return false;
+    }
+    let same_at_path = fs::metadata(target).is_ok_and(|m| Stamp::of(&m) == *baseline);
+    // The contents too: a write within one tick of the clock that stamps
+    // modification times can leave size and times as they were.
+    same_at_path && holds(locked, expected) && stamp(locked).as_ref() == Some(baseline)
+}
+
+/// Whether `file` holds exactly `expected` (read from its start, whatever
+/// its position).
+fn holds(file: &fs::File, expected: &[u8]) -> bool {
+    let mut reader = file;
+    if std::io::Seek::rewind(&mut reader).is_err() {
+        return false;
+    }
+    let mut current = Vec::with_capacity(expected.len() + 1);
+    let limit = expected.len() as u64 + 1;
+    std::io::Read::take(reader, limit).read_to_end(&mut current).is_ok() && current == expected
+}
+
+/// Test hook: `AUDITFIX_TEST_PAUSE_BEFORE_REPLACE=<ms>` sleeps once the
+/// temporary file is complete and named, before the target is verified
+/// and replaced, so tests can change the target in that window. Unset, it
+/// does nothing.
+fn pause_before_replace() {
+    static PAUSE: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    let pause = PAUSE.get_or_init(|| {
+        std::env::var("AUDITFIX_TEST_PAUSE_BEFORE_REPLACE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    });
+    if let Some(ms) = pause {
+        std::thread::sleep(std::time::Duration::from_millis(*ms));
+    }
+}
+
+/// Replace `target` by the prepared file, if the target is still the
+/// version that was checked (`baseline`, `expected`); otherwise leave it
+/// and refuse.
+///
+/// The check runs after the temporary file is written and flushed, right
+/// before the replacement, so an editor's save during the (possibly long)
+/// write is found. On Linux the replacement is an exchange of the two
+/// names (`RENAME_EXCHANGE`), after which the file taken out is checked
+/// once more: if another save got in between the check and the exchange,
+/// the exchange is undone and nothing is lost. Elsewhere (or on a file
+/// system without exchange) a plain rename follows the check, a window of
+/// a few system calls. A writer that keeps the old file open and writes
+/// to it after the replacement writes to a file no longer at the path:
+/// no rename-based write can prevent that.
+///
+/// `between` runs between the check and the replacement (tests race
+/// another save there).
+fn replace(
+    prepared: Prepared,
+    target: &Path,
+    locked: &fs::File,
+    baseline: &Stamp,
+    expected: &[u8],
+    between: impl FnOnce(),
+) -> Result<(), String> {
+    pause_before_replace();
+    let Some(temp) = prepared.path.0.clone() else {
         return Err("cannot create a temporary file".into());
     };
-    fs::rename(path, target).map_err(|e| format!("cannot replace the file: {}", io_reason(&e)))?;
-    named.keep();
+    if !unchanged(locked, target, baseline, expected) {
+        return Err(CHANGED.into());
+    }
+    between();
+    #[cfg(target_os = "linux")]
+    match unnamed::exchange(&temp, target) {
+        Ok(true) => {
+            // `temp` now names the file that was at the target.
+            let contents = |stamp: Option<Stamp>| stamp.is_some_and(|s| s.contents() == baseline.contents());
+            let taken_out = fs::symlink_metadata(&temp).ok().map(|m| Stamp::of(&m));
+            let now = locked.metadata().ok().map(|m| Stamp::of(&m));
+            if contents(taken_out) && contents(now) {
+                // Dropping `prepared` removes the old version.
+                return Ok(());
+            }
+            // Another save got in: put it back, and remove ours only if
+            // it is ours that came back.
+            let file = |metadata: std::io::Result<fs::Metadata>| metadata.ok().map(|m| Stamp::of(&m).file().to_vec());
+            let ours = file(prepared.file.metadata());
+            let back = unnamed::exchange(&temp, target).is_ok_and(|done| done)
+                && ours.is_some()
+                && file(fs::symlink_metadata(&temp)) == ours;
+            if back {
+                return Err(CHANGED.into());
+            }
+            prepared.path.keep();
+            return Err(format!(
+                "changed on disk while it was being replaced; the new version is left at {}",
+                temp.display()
+            ));
+        }
+        Ok(false) => {}
+        Err(err) => return Err(format!("cannot replace the file: {}", io_reason(&err))),
+    }
+    fs::rename(&temp, target).map_err(|e| format!("cannot replace the file: {}", io_reason(&e)))?;
+    prepared.path.keep();
     Ok(())
 }
 
@@ -374,8 +546,8 @@ fn fill(file: &mut fs::File, contents: &[u8], original: &fs::Metadata) -> Result
 /// calls apart, can leave a named temporary file.
 #[cfg(target_os = "linux")]
 mod unnamed {
-    use super::{fill, io_reason};
-    use rustix::fs::{linkat, openat, AtFlags, Mode, OFlags, CWD};
+    use super::{fill, Prepared, RemovedUnlessKept};
+    use rustix::fs::{linkat, openat, renameat_with, AtFlags, Mode, OFlags, RenameFlags, CWD};
     use std::ffi::OsStr;
     use std::fs;
     use std::os::fd::{AsFd, AsRawFd};
@@ -388,8 +560,7 @@ mod unnamed {
         name: &OsStr,
         contents: &[u8],
         original: &fs::Metadata,
-        target: &Path,
-    ) -> Option<Result<(), String>> {
+    ) -> Option<Result<Prepared, String>> {
         let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
         let fd = openat(CWD, dir, flags, Mode::from_raw_mode(0o600)).ok()?;
         let mut file = fs::File::from(fd);
@@ -401,18 +572,27 @@ mod unnamed {
         }
         // Its name describes it (inode and device), for a later run to
         // recognize it should this run be killed before the rename.
-        let named = dir.join(super::temp_name(name, &file.metadata().ok()?));
+        let named = dir.join(super::temp_name(name, &file.metadata().ok()?, original));
         let through_proc = format!("/proc/self/fd/{}", file.as_raw_fd());
         let linked = linkat(CWD, through_proc.as_str(), CWD, &named, AtFlags::SYMLINK_FOLLOW)
             .or_else(|_| linkat(file.as_fd(), "", CWD, &named, AtFlags::EMPTY_PATH));
         if linked.is_err() {
             return None;
         }
-        if let Err(err) = fs::rename(&named, target) {
-            let _ = fs::remove_file(&named);
-            return Some(Err(format!("cannot replace the file: {}", io_reason(&err))));
+        Some(Ok(Prepared {
+            path: RemovedUnlessKept(Some(named)),
+            file,
+        }))
+    }
+
+    /// Exchange the files at `a` and `b` atomically; `Ok(false)` when the
+    /// kernel or the file system cannot (the caller renames instead).
+    pub(super) fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+        match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+            Ok(()) => Ok(true),
+            Err(err) if err == rustix::io::Errno::INVAL || err == rustix::io::Errno::NOSYS => Ok(false),
+            Err(err) => Err(err.into()),
         }
-        Some(Ok(()))
     }
 }
 
@@ -786,6 +966,46 @@ mod tests {
         assert_eq!(names(dir.path()), vec!["a.py"]);
     }
 
+    /// Issue 17, item 1: a save that lands between the last check and the
+    /// exchange (in place, or a new file renamed over the target) is found
+    /// after the exchange and put back; nothing is left behind.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_save_between_the_check_and_the_exchange_is_put_back() {
+        for over in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("a.py");
+            fs::write(&path, "old\n").unwrap();
+            fs::write(dir.path().join("probe"), "").unwrap();
+            if !unnamed::exchange(&dir.path().join("probe"), &path).is_ok_and(|done| done) {
+                eprintln!("skipped: this file system cannot exchange two names");
+                return;
+            }
+            unnamed::exchange(&dir.path().join("probe"), &path).unwrap();
+            fs::remove_file(dir.path().join("probe")).unwrap();
+            let locked = fs::File::open(&path).unwrap();
+            let baseline = Stamp::of(&locked.metadata().unwrap());
+            let prepared = unnamed::write(dir.path(), OsStr::new("a.py"), b"new\n", &locked.metadata().unwrap())
+                .unwrap()
+                .unwrap();
+            let saved = if over { "saved over\n" } else { "sav\n" };
+            let save = || {
+                if over {
+                    fs::write(dir.path().join("editor.swp"), saved).unwrap();
+                    fs::rename(dir.path().join("editor.swp"), &path).unwrap();
+                } else {
+                    // Same size, so only the times and contents tell.
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    fs::write(&path, saved).unwrap();
+                }
+            };
+            let err = replace(prepared, &path, &locked, &baseline, b"old\n", save).unwrap_err();
+            assert_eq!(err, CHANGED);
+            assert_eq!(fs::read_to_string(&path).unwrap(), saved, "over: {over}");
+            assert_eq!(names(dir.path()), vec!["a.py"]);
+        }
+    }
+
     #[test]
     fn a_read_only_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -848,7 +1068,8 @@ mod tests {
     fn left_temp(dir: &Path, target: &str, contents: &str) -> PathBuf {
         let provisional = dir.join(format!("{TEMP_PREFIX}{target}.new-x"));
         fs::write(&provisional, contents).unwrap();
-        let name = temp_name(OsStr::new(target), &fs::metadata(&provisional).unwrap());
+        let replaced = fs::metadata(dir.join(target)).unwrap();
+        let name = temp_name(OsStr::new(target), &fs::metadata(&provisional).unwrap(), &replaced);
         let named = fs::canonicalize(dir).unwrap().join(name);
         fs::rename(&provisional, &named).unwrap();
         named
@@ -872,6 +1093,31 @@ mod tests {
                 vec![live.file_name().unwrap().to_str().unwrap(), "a.py"]
             );
         }
+    }
+
+    /// A run killed between the exchange of names and the removal of the
+    /// version taken out leaves that version under the temporary name: it
+    /// is recognized (its inode is the second in the name) and removed.
+    #[cfg(unix)]
+    #[test]
+    fn the_version_taken_out_by_an_exchange_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        fs::write(&path, "old\n").unwrap();
+        let new = dir.path().join("new");
+        fs::write(&new, "new\n").unwrap();
+        let name = temp_name(
+            OsStr::new("a.py"),
+            &fs::metadata(&new).unwrap(),
+            &fs::metadata(&path).unwrap(),
+        );
+        let left = fs::canonicalize(dir.path()).unwrap().join(name);
+        fs::rename(&path, &left).unwrap();
+        fs::rename(&new, &path).unwrap();
+        let removed = Writer::default().remove_stale_temps([path.as_path()]);
+        assert_eq!(removed, vec![left]);
+        assert_eq!(names(dir.path()), vec!["a.py"]);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");
     }
 
     /// Issue 17, item 3: only files this tool made are removed.
@@ -898,7 +1144,8 @@ mod tests {
         // A symlink with a name made for its own inode, and one to our file.
         let link = dir.path().join("link-tmp");
         std::os::unix::fs::symlink(&renamed, &link).unwrap();
-        let link_name = temp_name(OsStr::new("a.py"), &fs::symlink_metadata(&link).unwrap());
+        let link_meta = fs::symlink_metadata(&link).unwrap();
+        let link_name = temp_name(OsStr::new("a.py"), &link_meta, &link_meta);
         fs::rename(&link, dir.path().join(&link_name)).unwrap();
         kept.push(link_name.to_str().unwrap().to_string());
         fs::remove_file(&ours).unwrap();

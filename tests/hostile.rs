@@ -129,7 +129,11 @@ fn a_symlink_leading_outside_the_tree_is_not_written() {
 fn left_temp(folder: &Path, target: &str) -> std::path::PathBuf {
     let provisional = folder.join("provisional");
     fs::write(&provisional, "half written").unwrap();
-    let name = auditfix::write::temp_name(std::ffi::OsStr::new(target), &fs::metadata(&provisional).unwrap());
+    let name = auditfix::write::temp_name(
+        std::ffi::OsStr::new(target),
+        &fs::metadata(&provisional).unwrap(),
+        &fs::metadata(folder.join(target)).unwrap(),
+    );
     let named = folder.join(name);
     fs::rename(&provisional, &named).unwrap();
     named
@@ -451,6 +455,63 @@ fn files_deleted_or_edited_between_scan_and_write() {
         format!("{SERVICE}# edited meanwhile\n")
     );
     assert_service_fixed(dir.path(), &seen);
+}
+
+/// Issue 17, item 1: a save by another program while the fixed version
+/// is being written (after the re-read, before the replacement), in place
+/// or as editors do (a new file renamed over it), is kept: the file is
+/// named as changed and the run exits 2.
+#[test]
+fn a_save_while_the_fix_is_written_is_kept() {
+    for how in ["in place", "renamed over"] {
+        let dir = tree();
+        let path = dir.path().join("app/service.py");
+        let child = auditfix(dir.path(), &["app"])
+            .env("AUDITFIX_TEST_PAUSE_BEFORE_REPLACE", "1500")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The temporary file appears once the fixed version is complete.
+        let started = std::time::Instant::now();
+        let temp_ready = || {
+            fs::read_dir(dir.path().join("app")).unwrap().any(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".auditfix-tmp-service.py")
+            })
+        };
+        while !temp_ready() {
+            assert!(started.elapsed().as_secs() < 60, "{how}: no temporary file appeared");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let saved = format!("{SERVICE}# saved {how}\n");
+        if how == "in place" {
+            fs::write(&path, &saved).unwrap();
+        } else {
+            let editor = dir.path().join("app/.service.py.swp");
+            fs::write(&editor, &saved).unwrap();
+            fs::rename(&editor, &path).unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            saved,
+            "{how}: the save was lost\n{stderr}"
+        );
+        assert_eq!(output.status.code(), Some(2), "{how}: {stderr}");
+        assert!(
+            stderr.contains("error: app/service.py: changed on disk since it was read; left untouched"),
+            "{how}: {stderr}"
+        );
+        let temps: Vec<String> = fs::read_dir(dir.path().join("app"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".auditfix-tmp-"))
+            .collect();
+        assert!(temps.is_empty(), "{how}: temporary files left: {temps:?}");
+    }
 }
 
 #[test]
