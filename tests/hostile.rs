@@ -305,6 +305,35 @@ fn fifos_and_devices_are_named_and_never_read() {
     assert!(stderr.contains("is larger than 4 MB; not read"), "{stderr}");
 }
 
+/// Issue 17, item 4: the same file reached twice (a symlinked folder, a
+/// path given twice) is checked and fixed once: no doubled findings, no
+/// false "changed on disk", exit 0.
+#[test]
+fn a_file_reached_twice_is_fixed_once() {
+    let dir = tree();
+    symlink("features", dir.path().join("app/features_alias")).unwrap();
+    let absolute = dir.path().join("app/service.py");
+    let args = ["app", "app/service.py", "./app/service.py", absolute.to_str().unwrap()];
+    let check = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_auditfix"))
+            .current_dir(dir.path())
+            .args(["check", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        value["findings"].as_array().unwrap().len()
+    };
+    let once = check(&["app/service.py", "app/features"]);
+    assert!(once > 0);
+    assert_eq!(check(&args), once, "doubled findings");
+    let (code, stderr) = run(dir.path(), &args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("changed on disk"), "{stderr}");
+    assert!(stderr.contains(" in 1 file;"), "{stderr}");
+    assert_service_fixed(dir.path(), &stderr);
+}
+
 /// Make `path` and everything below it owned by `uid`.
 fn chown_tree(path: &Path, uid: u32) {
     std::os::unix::fs::lchown(path, Some(uid), Some(uid)).unwrap();
