@@ -49,6 +49,11 @@
 //!   name, which names it too: a later run removes it, as a plain rename
 //!   would have.)
 //!   A user's file that merely starts with the prefix is never touched.
+//! - **Nothing else harmed.** The new file gets the old one's owner,
+//!   permissions and extended attributes (POSIX ACLs included); a file
+//!   with hard links (its other names would keep the old text) or one this
+//!   user may not write (the folder's permission alone would let the
+//!   rename through) is left untouched and named.
 //! - **Nothing outside the given paths.** A symlink found in the walk whose
 //!   target lies outside every path given on the command line is read and
 //!   checked, but [`Writer::write`] refuses to write through it.
@@ -283,15 +288,16 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
     if permissions.readonly() {
         return Err("is read-only; left untouched (make it writable to fix it)".into());
     }
+    check_replaceable(&target, &metadata)?;
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().unwrap_or(OsStr::new("file"));
     #[cfg(target_os = "linux")]
-    let unnamed = unnamed::write(dir, name, contents, &metadata);
+    let unnamed = unnamed::write(dir, name, contents, &metadata, &locked);
     #[cfg(not(target_os = "linux"))]
     let unnamed: Option<Result<Prepared, String>> = None;
     let prepared = match unnamed {
         Some(result) => result?,
-        None => write_named(dir, name, contents, &metadata)?,
+        None => write_named(dir, name, contents, &metadata, &locked)?,
     };
     replace(prepared, &target, &locked, &baseline, expected, || {})?;
     // Make the rename itself durable; a failure here changes nothing on disk.
@@ -299,6 +305,42 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
         let _ = dir.sync_all();
     }
     drop(locked);
+    Ok(())
+}
+
+/// Refuse what replacing the file would do behind the user's back:
+/// - **hard links**: a file with other names keeps the old text under
+///   them once this name is replaced (as `sed -i` does silently); such a
+///   file is left untouched and named, with its link count;
+/// - **someone else's file**: the rename needs only the right to write the
+///   folder, so a user could replace a file they may not write (a
+///   root-owned `0644` file in their folder); the write is refused unless
+///   the file itself is writable by this process.
+fn check_replaceable(target: &Path, metadata: &fs::Metadata) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if metadata.nlink() > 1 {
+            return Err(format!(
+                "has {} hard links; left untouched (replacing it would leave the other names with the old text)",
+                metadata.nlink()
+            ));
+        }
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{accessat, Access, AtFlags, CWD};
+        use std::os::unix::fs::MetadataExt;
+        if accessat(CWD, target, Access::WRITE_OK, AtFlags::EACCESS) == Err(rustix::io::Errno::ACCESS) {
+            return Err(format!(
+                "is not writable by this user (owner uid {}, mode {:o}); left untouched",
+                metadata.uid(),
+                metadata.mode() & 0o7777
+            ));
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (target, metadata);
     Ok(())
 }
 
@@ -311,7 +353,13 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
 /// its own. Only a kill between the creation and that rename, two system
 /// calls apart, leaves a provisional name behind, which is never removed
 /// (nothing proves it is ours).
-fn write_named(dir: &Path, name: &OsStr, contents: &[u8], original: &fs::Metadata) -> Result<Prepared, String> {
+fn write_named(
+    dir: &Path,
+    name: &OsStr,
+    contents: &[u8],
+    original: &fs::Metadata,
+    locked: &fs::File,
+) -> Result<Prepared, String> {
     let mut prefix = std::ffi::OsString::from(TEMP_PREFIX);
     prefix.push(name);
     prefix.push(".new-");
@@ -337,7 +385,7 @@ fn write_named(dir: &Path, name: &OsStr, contents: &[u8], original: &fs::Metadat
     };
     #[cfg(not(unix))]
     let named = RemovedUnlessKept(provisional.keep().ok());
-    fill(&mut file, contents, original)?;
+    fill(&mut file, contents, original, Some(locked))?;
     Ok(Prepared { path: named, file })
 }
 
@@ -527,16 +575,76 @@ impl Drop for RemovedUnlessKept {
 
 /// Write `contents` to the new file, flush it to disk, and give it the
 /// original's owner and permissions.
-fn fill(file: &mut fs::File, contents: &[u8], original: &fs::Metadata) -> Result<(), String> {
+///
+/// With `original_file` (the file replaced, open), its extended attributes
+/// are copied too, POSIX ACLs included (see [`keep_xattrs`]).
+fn fill(
+    file: &mut fs::File,
+    contents: &[u8],
+    original: &fs::Metadata,
+    original_file: Option<&fs::File>,
+) -> Result<(), String> {
     file.write_all(contents)
         .and_then(|()| file.flush())
         .map_err(|e| format!("cannot write the temporary file: {}", io_reason(&e)))?;
-    file.sync_all()
-        .map_err(|e| format!("cannot flush the temporary file to disk: {}", io_reason(&e)))?;
     // Owner first: changing it may clear set-user-id bits the mode restores.
     keep_owner(file, original);
     file.set_permissions(original.permissions())
-        .map_err(|e| format!("cannot copy the permissions: {}", io_reason(&e)))
+        .map_err(|e| format!("cannot copy the permissions: {}", io_reason(&e)))?;
+    // After the mode: an ACL sets the mode's group bits (its mask) itself.
+    if let Some(original_file) = original_file {
+        keep_xattrs(original_file, file)?;
+    }
+    // Last, so that the contents and all of the above are on disk.
+    file.sync_all()
+        .map_err(|e| format!("cannot flush the temporary file to disk: {}", io_reason(&e)))
+}
+
+/// Copy the extended attributes of `original` to `file`: user attributes,
+/// and POSIX ACLs, which are the attributes `system.posix_acl_access` and
+/// `system.posix_acl_default`. One that cannot be copied (a file system
+/// without them, a `security.*` label only a privileged process may set)
+/// refuses the write, unless the new file already has the same value (a
+/// label inherited from the folder): a file must not lose an ACL silently.
+#[cfg(target_os = "linux")]
+fn keep_xattrs(original: &fs::File, file: &fs::File) -> Result<(), String> {
+    use rustix::fs::{fgetxattr, fgetxattr_query, flistxattr, flistxattr_query, fsetxattr, XattrFlags};
+    let Ok(size) = flistxattr_query(original) else {
+        // No extended attributes on this file system.
+        return Ok(());
+    };
+    let mut names = vec![0u8; size];
+    let Ok(length) = flistxattr(original, &mut names[..]) else {
+        return Ok(());
+    };
+    names.truncate(length);
+    let value_of = |from: &fs::File, name: &[u8]| -> Option<Vec<u8>> {
+        let size = fgetxattr_query(from, name).ok()?;
+        let mut value = vec![0u8; size];
+        let length = fgetxattr(from, name, &mut value[..]).ok()?;
+        value.truncate(length);
+        Some(value)
+    };
+    for name in names.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let Some(value) = value_of(original, name) else {
+            continue;
+        };
+        if let Err(err) = fsetxattr(file, name, &value, XattrFlags::empty()) {
+            if value_of(file, name).as_deref() != Some(&value[..]) {
+                return Err(format!(
+                    "cannot keep its extended attribute {}: {}; left untouched",
+                    String::from_utf8_lossy(name),
+                    io_reason(&err.into())
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn keep_xattrs(_original: &fs::File, _file: &fs::File) -> Result<(), String> {
+    Ok(())
 }
 
 /// Linux: the new contents go to an unnamed file (`O_TMPFILE`) in the
@@ -560,6 +668,7 @@ mod unnamed {
         name: &OsStr,
         contents: &[u8],
         original: &fs::Metadata,
+        locked: &fs::File,
     ) -> Option<Result<Prepared, String>> {
         let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
         let fd = openat(CWD, dir, flags, Mode::from_raw_mode(0o600)).ok()?;
@@ -567,7 +676,7 @@ mod unnamed {
         // Held until the rename: a later run removes the named file only
         // once this lock is free.
         let _ = file.try_lock();
-        if let Err(message) = fill(&mut file, contents, original) {
+        if let Err(message) = fill(&mut file, contents, original, Some(locked)) {
             return Some(Err(message));
         }
         // Its name describes it (inode and device), for a later run to
@@ -661,7 +770,7 @@ fn replace_output(target: &Path, contents: &[u8], existing: Option<&fs::Metadata
         .tempfile_in(dir)
         .map_err(|e| format!("cannot create a temporary file in {}: {}", dir.display(), io_reason(&e)))?;
     match existing {
-        Some(original) => fill(tmp.as_file_mut(), contents, original)?,
+        Some(original) => fill(tmp.as_file_mut(), contents, original, None)?,
         None => tmp
             .as_file_mut()
             .write_all(contents)
@@ -985,9 +1094,15 @@ mod tests {
             fs::remove_file(dir.path().join("probe")).unwrap();
             let locked = fs::File::open(&path).unwrap();
             let baseline = Stamp::of(&locked.metadata().unwrap());
-            let prepared = unnamed::write(dir.path(), OsStr::new("a.py"), b"new\n", &locked.metadata().unwrap())
-                .unwrap()
-                .unwrap();
+            let prepared = unnamed::write(
+                dir.path(),
+                OsStr::new("a.py"),
+                b"new\n",
+                &locked.metadata().unwrap(),
+                &locked,
+            )
+            .unwrap()
+            .unwrap();
             let saved = if over { "saved over\n" } else { "sav\n" };
             let save = || {
                 if over {
@@ -1004,6 +1119,69 @@ mod tests {
             assert_eq!(fs::read_to_string(&path).unwrap(), saved, "over: {over}");
             assert_eq!(names(dir.path()), vec!["a.py"]);
         }
+    }
+
+    /// Issue 17, item 5: a file with another name (a hard link) is not
+    /// replaced, which would leave the other name with the old text.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_with_hard_links_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        fs::write(&path, "old\n").unwrap();
+        fs::hard_link(&path, dir.path().join("twin.py")).unwrap();
+        let err = write_atomic(&path, b"old\n", b"new\n").unwrap_err();
+        assert_eq!(
+            err,
+            "has 2 hard links; left untouched (replacing it would leave the other names with the old text)"
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old\n");
+        assert_eq!(names(dir.path()), vec!["a.py", "twin.py"]);
+    }
+
+    /// Issue 17, item 5: extended attributes and POSIX ACLs (stored as the
+    /// attribute `system.posix_acl_access`) are kept.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn extended_attributes_and_acls_are_kept() {
+        use rustix::fs::{getxattr, setxattr, XattrFlags};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        fs::write(&path, "old\n").unwrap();
+        // An ACL: owner rw-, user 4321 r--, group r--, mask r--, other ---
+        // (version 2, then tag, permissions and id per entry).
+        let mut acl = 2u32.to_le_bytes().to_vec();
+        for (tag, perm, id) in [
+            (0x01u16, 6u16, u32::MAX),
+            (0x02, 4, 4321),
+            (0x04, 4, u32::MAX),
+            (0x10, 4, u32::MAX),
+            (0x20, 0, u32::MAX),
+        ] {
+            acl.extend(tag.to_le_bytes());
+            acl.extend(perm.to_le_bytes());
+            acl.extend(id.to_le_bytes());
+        }
+        let attributes: Vec<(&str, Vec<u8>)> = vec![
+            ("user.auditfix-test", b"kept".to_vec()),
+            ("system.posix_acl_access", acl),
+        ];
+        let mut set = Vec::new();
+        for (name, value) in &attributes {
+            match setxattr(&path, *name, value, XattrFlags::empty()) {
+                Ok(()) => set.push((name, value)),
+                Err(err) => eprintln!("skipped {name}: {err}"),
+            }
+        }
+        let mode = fs::metadata(&path).unwrap().permissions();
+        write_atomic(&path, b"old\n", b"new\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");
+        for (name, value) in set {
+            let mut buffer = vec![0u8; 256];
+            let length = getxattr(&path, *name, &mut buffer[..]).unwrap_or_else(|e| panic!("{name} lost: {e}"));
+            assert_eq!(&buffer[..length], &value[..], "{name}");
+        }
+        assert_eq!(fs::metadata(&path).unwrap().permissions(), mode);
     }
 
     #[test]

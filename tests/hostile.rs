@@ -344,6 +344,81 @@ fn chown_tree(path: &Path, uid: u32) {
     }
 }
 
+const NOBODY: u32 = 65534;
+
+/// Set `command` to run as `nobody` on `tree`, made its own: root reads
+/// and writes anything. `false` (said on stderr) when an unprivileged user
+/// cannot reach the tree.
+fn as_nobody(command: &mut Command, tree: &Path) -> bool {
+    chown_tree(tree, NOBODY);
+    fs::set_permissions(tree, fs::Permissions::from_mode(0o755)).unwrap();
+    let mut ancestor = tree.parent();
+    while let Some(folder) = ancestor {
+        if fs::metadata(folder).unwrap().permissions().mode() & 0o001 == 0 {
+            eprintln!(
+                "skipped: {} is not searchable by an unprivileged user",
+                folder.display()
+            );
+            return false;
+        }
+        ancestor = folder.parent();
+    }
+    use std::os::unix::process::CommandExt;
+    command.uid(NOBODY).gid(NOBODY);
+    true
+}
+
+/// Issue 17, item 5: files that replacing would harm are named and left:
+/// one with a second name (a hard link, which would keep the old text),
+/// and one the user may not write, in a folder they own (the rename alone
+/// would succeed).
+#[test]
+fn hard_links_and_files_of_other_users_are_left_untouched() {
+    let dir = tree();
+    let twin = dir.path().join("app/twin.py");
+    fs::write(&twin, SERVICE).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    fs::hard_link(&twin, outside.path().join("other_name.py")).unwrap();
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: app/twin.py: has 2 hard links; left untouched"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(&twin).unwrap(), SERVICE);
+    assert_service_fixed(dir.path(), &stderr);
+
+    if !is_root() {
+        eprintln!("skipped: making a file of another user needs privileges");
+        return;
+    }
+    let dir = tree();
+    let mut command = auditfix(dir.path(), &["app"]);
+    if !as_nobody(&mut command, dir.path()) {
+        return;
+    }
+    let theirs = dir.path().join("app/root_owned.py");
+    fs::write(&theirs, SERVICE).unwrap();
+    fs::set_permissions(&theirs, fs::Permissions::from_mode(0o644)).unwrap();
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(err) => {
+            eprintln!("skipped: cannot run auditfix unprivileged: {err}");
+            return;
+        }
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr
+            .contains("error: app/root_owned.py: is not writable by this user (owner uid 0, mode 644); left untouched"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(&theirs).unwrap(), SERVICE);
+    assert_eq!(fs::metadata(&theirs).unwrap().uid(), 0);
+    assert_service_fixed(dir.path(), &stderr);
+}
+
 #[test]
 fn unreadable_files_and_folders_are_named_and_skipped() {
     let dir = tree();
@@ -351,24 +426,8 @@ fn unreadable_files_and_folders_are_named_and_skipped() {
     fs::create_dir(dir.path().join("app/locked")).unwrap();
     fs::write(dir.path().join("app/locked/hidden.py"), SERVICE).unwrap();
     let mut command = auditfix(dir.path(), &["app"]);
-    if is_root() {
-        // Root reads anything: run as `nobody` on a tree it owns.
-        const NOBODY: u32 = 65534;
-        chown_tree(dir.path(), NOBODY);
-        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
-        let mut ancestor = dir.path().parent();
-        while let Some(folder) = ancestor {
-            if fs::metadata(folder).unwrap().permissions().mode() & 0o001 == 0 {
-                eprintln!(
-                    "skipped: {} is not searchable by an unprivileged user",
-                    folder.display()
-                );
-                return;
-            }
-            ancestor = folder.parent();
-        }
-        use std::os::unix::process::CommandExt;
-        command.uid(NOBODY).gid(NOBODY);
+    if is_root() && !as_nobody(&mut command, dir.path()) {
+        return;
     }
     fs::set_permissions(dir.path().join("app/secret.py"), fs::Permissions::from_mode(0o000)).unwrap();
     fs::set_permissions(dir.path().join("app/locked"), fs::Permissions::from_mode(0o000)).unwrap();
