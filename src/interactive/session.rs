@@ -404,17 +404,33 @@ impl<'a> Session<'a> {
                 return Ok(false);
             }
         };
-        let mut tmp = tempfile::Builder::new()
+        // Every failure of the round trip is the hunk's, not the session's:
+        // it is said, with what failed, and the hunk is asked again.
+        let created = tempfile::Builder::new()
             .prefix("auditfix-hunk-")
             .suffix(".diff")
-            .tempfile()?;
-        write!(
-            tmp,
-            "# Manual hunk edit mode for {} -- see the bottom for a quick guide.\n{offered}{}",
-            slash_path(&file.display),
-            EDIT_GUIDE
-        )?;
-        tmp.flush()?;
+            .tempfile()
+            .and_then(|mut tmp| {
+                write!(
+                    tmp,
+                    "# Manual hunk edit mode for {} -- see the bottom for a quick guide.\n{offered}{}",
+                    slash_path(&file.display),
+                    EDIT_GUIDE
+                )?;
+                tmp.flush()?;
+                Ok(tmp)
+            });
+        let tmp = match created {
+            Ok(tmp) => tmp,
+            Err(e) => {
+                self.hint(&format!(
+                    "Cannot create the file to edit the hunk in (in {}): {}; the hunk is unchanged.",
+                    std::env::temp_dir().display(),
+                    crate::analysis::source::io_reason(&e)
+                ))?;
+                return Ok(false);
+            }
+        };
         self.out.flush()?;
         self.err.flush()?;
         let status = run_editor(&self.options.editor, tmp.path());
@@ -428,11 +444,32 @@ impl<'a> Session<'a> {
                 return Ok(false);
             }
         };
+        if status.code() == Some(127) {
+            self.hint(&format!(
+                "The editor `{}` was not found (the shell exited with 127); set VISUAL or EDITOR. The hunk is unchanged.",
+                self.options.editor
+            ))?;
+            return Ok(false);
+        }
         if !status.success() {
             self.hint(&format!("The editor exited with {status}; the hunk is unchanged."))?;
             return Ok(false);
         }
-        let edited = std::fs::read_to_string(tmp.path())?;
+        let edited = match std::fs::read(tmp.path()).map(String::from_utf8) {
+            Ok(Ok(edited)) => edited,
+            Ok(Err(_)) => {
+                self.hint("The edited hunk is not UTF-8 text; the hunk is unchanged.")?;
+                return Ok(false);
+            }
+            Err(e) => {
+                self.hint(&format!(
+                    "Cannot read the edited hunk back from {}: {}; the hunk is unchanged.",
+                    tmp.path().display(),
+                    crate::analysis::source::io_reason(&e)
+                ))?;
+                return Ok(false);
+            }
+        };
         let text = match apply_edited(&file.original, &offered, &edited) {
             Ok(Some(text)) => text,
             Ok(None) => {
