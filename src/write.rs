@@ -21,7 +21,8 @@
 //! - **No lost update between two runs.** The target is locked (an advisory
 //!   `flock`) from the moment it is re-read until the rename: a second
 //!   `auditfix` run that reaches the same file meanwhile skips it ("another
-//!   auditfix run is writing it"), and one that reaches it after the rename
+//!   auditfix run is writing it"; another program holding a lock is named
+//!   as such, from `/proc/locks`), and one that reaches it after the rename
 //!   finds it changed since it was read and skips it too. Editors do not take
 //!   the lock; against them the file is checked again once the new version
 //!   is written, right before it replaces the file (same inode at the path,
@@ -258,13 +259,22 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
     let target = fs::canonicalize(path).map_err(|e| format!("cannot resolve the path: {}", io_reason(&e)))?;
     let mut locked = crate::files::open_regular(&target, crate::files::SOURCE_CAP)
         .map_err(|e| format!("cannot re-read before writing: {}", io_reason(&e)))?;
-    match locked.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => {
-            return Err("another auditfix run is writing it; left untouched".into());
+    // A holder that cannot be found may have let go meanwhile: try again.
+    for attempt in 0..2 {
+        match locked.try_lock() {
+            Ok(()) => break,
+            Err(fs::TryLockError::WouldBlock) => match locked_by(&locked) {
+                Some(message) => return Err(message),
+                None if attempt == 0 => continue,
+                None => {
+                    return Err(
+                        "is locked by another process (an auditfix run or another program); left untouched".into(),
+                    )
+                }
+            },
+            // A file system without locks: the re-read below still guards.
+            Err(fs::TryLockError::Error(_)) => break,
         }
-        // A file system without locks: the re-read below still guards.
-        Err(fs::TryLockError::Error(_)) => {}
     }
     let metadata = locked
         .metadata()
@@ -306,6 +316,46 @@ pub fn write_atomic(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(),
     }
     drop(locked);
     Ok(())
+}
+
+/// Why a file whose lock is taken is left: "another auditfix run is
+/// writing it" only when the process holding the lock is one (found in
+/// `/proc/locks` on Linux); another program is named with its process id;
+/// a holder that cannot be found is said to be either (by the caller).
+/// `None` when the holder is not found.
+fn locked_by(file: &fs::File) -> Option<String> {
+    let (pid, name) = lock_holder(file)?;
+    Some(if name == "auditfix" {
+        "another auditfix run is writing it; left untouched".into()
+    } else {
+        format!("is locked by another program ({name}, pid {pid}); left untouched")
+    })
+}
+
+/// The process id and name of the process holding a `flock` on `file`.
+#[cfg(target_os = "linux")]
+fn lock_holder(file: &fs::File) -> Option<(u32, String)> {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = file.metadata().ok()?;
+    let dev = metadata.dev();
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    // `1: FLOCK  ADVISORY  WRITE 4242 fd:01:123456 0 EOF` (waiters have `->`).
+    let wanted = format!("{major:02x}:{minor:02x}:{}", metadata.ino());
+    let locks = crate::files::read_regular(Path::new("/proc/locks"), crate::files::CONFIG_CAP).ok()?;
+    let locks = String::from_utf8_lossy(&locks);
+    let pid: u32 = locks.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let is_held_flock = fields.get(1) == Some(&"FLOCK");
+        (is_held_flock && fields.get(5) == Some(&wanted.as_str())).then(|| fields.get(4)?.parse().ok())?
+    })?;
+    let name = fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some((pid, name.trim().to_string()))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lock_holder(_file: &fs::File) -> Option<(u32, String)> {
+    None
 }
 
 /// Refuse what replacing the file would do behind the user's back:
@@ -1209,7 +1259,14 @@ mod tests {
             return;
         }
         let err = write_atomic(&path, b"old\n", b"new\n").unwrap_err();
-        assert_eq!(err, "another auditfix run is writing it; left untouched");
+        // This test holds the lock: not an auditfix run, and named.
+        #[cfg(target_os = "linux")]
+        assert!(
+            err.starts_with("is locked by another program (")
+                && err.ends_with(&format!(", pid {}); left untouched", std::process::id())),
+            "{err}"
+        );
+        assert!(!err.contains("auditfix run is writing"), "{err}");
         drop(other);
         write_atomic(&path, b"old\n", b"new\n").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");

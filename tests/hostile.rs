@@ -602,6 +602,42 @@ fn a_save_while_the_fix_is_written_is_kept() {
     }
 }
 
+/// Issue 17, item 10: a file locked by another program is named as
+/// locked by that program, not by "another auditfix run".
+#[cfg(target_os = "linux")]
+#[test]
+fn a_lock_held_by_another_program_is_named_as_such() {
+    let dir = tree();
+    let path = dir.path().join("app/service.py");
+    let holder = Command::new("flock")
+        .arg(&path)
+        .args(["sleep", "30"])
+        .stdin(Stdio::null())
+        .spawn();
+    let Ok(mut holder) = holder else {
+        eprintln!("skipped: flock(1) is not available");
+        return;
+    };
+    // Wait until the lock is held.
+    let started = std::time::Instant::now();
+    while fs::File::open(&path).unwrap().try_lock().is_ok() {
+        assert!(started.elapsed().as_secs() < 10, "flock never took the lock");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let (code, stderr) = run(dir.path(), &["app"]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: app/service.py: is locked by another program (flock, pid {}); left untouched",
+            holder.id()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), SERVICE);
+}
+
 #[test]
 fn a_20_mb_file_is_fixed() {
     let megabytes = std::env::var("AUDITFIX_HOSTILE_BIG_MB")
