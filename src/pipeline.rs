@@ -378,7 +378,16 @@ impl Workspace {
                 Err(error) => errors.push(error),
             }
         }
-        Self::assemble(files, errors, config, prefilter)
+        let mut workspace = Self::assemble(files, errors, config, prefilter);
+        // A path given that is not a Python file is said, not skipped silently.
+        let skipped = crate::walk::not_python(paths).into_iter().map(|path| {
+            format!(
+                "{}: not a Python file (no .py extension); not checked",
+                crate::printer::shown_path(&path)
+            )
+        });
+        workspace.notes.splice(0..0, skipped);
+        workspace
     }
 
     fn assemble(mut loaded: Vec<Loaded>, mut errors: Vec<FileError>, config: Config, prefilter: bool) -> Workspace {

@@ -96,6 +96,17 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileEr
     (files, errors)
 }
 
+/// The paths given that name a file that is not a Python file (no `.py`
+/// extension): not checked, which the run says (ruff and ripgrep would
+/// read them; the rules only mean something in Python code).
+pub fn not_python(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter(|path| !is_python(path) && std::fs::metadata(path).is_ok_and(|m| !m.is_dir()))
+        .map(|path| clean(path))
+        .collect()
+}
+
 /// `files` (each with its real path) with one path per real file, sorted:
 /// a file reached twice (a path given twice, or spelled two ways, a
 /// symlinked folder, a symlink to a file also walked) is checked and

@@ -670,3 +670,53 @@ fn a_closed_stderr_stops_no_write() {
         assert_eq!(fs::read_to_string(closed.path().join(&name)).unwrap(), fixed, "{name}");
     }
 }
+
+/// Issue 17, item 10: messages say what happened, on one line each, and
+/// nothing from a file's name or text acts on the terminal.
+#[cfg(unix)]
+#[test]
+fn messages_name_what_happened() {
+    let dir = repo();
+    // A newline in a file name does not split its error line.
+    fs::write(dir.path().join("app/bad\nname.py"), "def f(db):\n    db.commit(\n").unwrap();
+    // An escape sequence in the source is shown, not acted on.
+    let service = SERVICE.replace("(self, data):", "(self, data):  # \x1b[2J");
+    fs::write(dir.path().join("app/service.py"), service).unwrap();
+    // A file with CR-only line ends is named for that, not as a syntax error.
+    fs::write(dir.path().join("app/classic_mac.py"), SERVICE.replace('\n', "\r")).unwrap();
+    // A path given that is not Python is said to be skipped.
+    fs::write(dir.path().join("notes.txt"), "hello\n").unwrap();
+
+    let out = auditfix(dir.path(), &["check", "--no-prefilter", "app", "notes.txt"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(!text.contains('\x1b'), "{text}");
+    assert!(text.contains("  # \\u{1b}[2J"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("error: app/bad\\nname.py: syntax error at line 2")),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "error: app/classic_mac.py: uses CR-only line endings (classic Mac OS), which auditfix cannot read"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: notes.txt: not a Python file (no .py extension); not checked"),
+        "{text}"
+    );
+
+    let out = auditfix(
+        dir.path(),
+        &["fix", "--apply", "--allow-dirty", "--no-prefilter", "app"],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("error: app/bad\\nname.py: syntax error at line 2")),
+        "{err}"
+    );
+    assert!(!err.contains('\x1b'), "{err}");
+}

@@ -190,6 +190,13 @@ pub fn io_reason(err: &std::io::Error) -> String {
 /// "syntax error at line L, column C" for the first ERROR or MISSING node.
 pub fn syntax_error(tree: &Tree, text: &str) -> Option<String> {
     let root = tree.root_node();
+    if root.has_error() && text.contains('\r') && !text.contains('\n') {
+        // Python reads a lone CR as a line end; the parser does not.
+        return Some(
+            "uses CR-only line endings (classic Mac OS), which auditfix cannot read; not checked (convert them to LF or CRLF)"
+                .into(),
+        );
+    }
     if !root.has_error() {
         // Indentation tree-sitter recovers from silently, and Python rejects.
         let (row, why) = super::indentation::indentation_error(root, text)?;

@@ -70,5 +70,6 @@ pub fn use_color(choice: ColorChoice, stdout: bool) -> bool {
 
 /// Write `contents` to an output file (`-o`); see [`crate::write::write_output`].
 pub fn write_output(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
-    crate::write::write_output(path, contents).map_err(|why| anyhow::anyhow!("cannot write {}: {why}", path.display()))
+    crate::write::write_output(path, contents)
+        .map_err(|why| anyhow::anyhow!("cannot write {}: {why}", crate::printer::shown_path(path)))
 }

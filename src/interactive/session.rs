@@ -20,7 +20,7 @@ use crate::analysis::module::ModuleFacts;
 use crate::analysis::source::SourceFile;
 use crate::checker::check_file;
 use crate::pipeline::Workspace;
-use crate::printer::{plural, slash_path, Paint};
+use crate::printer::{plural, shown_path, slash_path, Paint};
 
 use crate::rules::Rule;
 use std::collections::HashMap;
@@ -90,7 +90,7 @@ impl Summary {
         if !self.unchanged.is_empty() {
             writeln!(err, "Left unchanged:")?;
             for (path, why) in &self.unchanged {
-                writeln!(err, "  {}: {why}", slash_path(path))?;
+                writeln!(err, "  {}: {why}", shown_path(path))?;
             }
         }
         if self.more_fixes > 0 {
@@ -535,7 +535,7 @@ impl<'a> Session<'a> {
         let text = match file.result(&accepted) {
             Ok(text) => text,
             Err(reason) => {
-                self.hint(&format!("error: {}: not written: {reason}", slash_path(&display)))?;
+                self.hint(&format!("error: {}: not written: {reason}", shown_path(&display)))?;
                 self.summary.errors += 1;
                 self.summary.unchanged.push((display, format!("not written: {reason}")));
                 return Ok(());
@@ -552,7 +552,7 @@ impl<'a> Session<'a> {
             Ok(()) => {
                 self.say(&format!(
                     "Wrote {} ({} of {} accepted).",
-                    slash_path(&display),
+                    shown_path(&display),
                     accepted.len(),
                     plural(review.hunks().len(), "hunk")
                 ))?;
@@ -560,7 +560,7 @@ impl<'a> Session<'a> {
                 self.summary.more_fixes += self.more_fixes(file, review, &text);
             }
             Err(reason) => {
-                self.hint(&format!("error: {}: {reason}", slash_path(&display)))?;
+                self.hint(&format!("error: {}: {reason}", shown_path(&display)))?;
                 self.summary.errors += 1;
                 self.summary.unchanged.push((display, reason));
             }
