@@ -187,6 +187,39 @@ pub fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
+/// CPython's tokenizer's `MAXINDENT`: a block nested this deep is refused
+/// ("too many levels of indentation").
+const MAX_INDENT: usize = 100;
+
+/// The first line (1-based) whose indentation reaches `MAX_INDENT` nested
+/// blocks, counted as the tokenizer does (a stack of widths, tabs
+/// to the next multiple of 8), blank and comment lines skipped. Lines
+/// inside brackets or strings are not told apart: only used once the
+/// parser has failed, to name the likeliest cause.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut widths = vec![0usize];
+    for (i, line) in text.split('\n').enumerate() {
+        let body = line.trim_start_matches([' ', '\t', '\x0c']);
+        if body.trim().is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let mut width = 0;
+        for c in line[..line.len() - body.len()].chars() {
+            width = if c == '\t' { (width / 8 + 1) * 8 } else { width + 1 };
+        }
+        while widths.last().is_some_and(|top| width < *top) {
+            widths.pop();
+        }
+        if widths.last().is_none_or(|top| width > *top) {
+            widths.push(width);
+        }
+        if widths.len() > MAX_INDENT {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
 /// "syntax error at line L, column C" for the first ERROR or MISSING node.
 pub fn syntax_error(tree: &Tree, text: &str) -> Option<String> {
     let root = tree.root_node();
@@ -196,6 +229,15 @@ pub fn syntax_error(tree: &Tree, text: &str) -> Option<String> {
             "uses CR-only line endings (classic Mac OS), which auditfix cannot read; not checked (convert them to LF or CRLF)"
                 .into(),
         );
+    }
+    if root.has_error() {
+        // The parser gives up on very deep nesting with an error at 1:1;
+        // Python refuses it too, and says why.
+        if let Some(line) = too_deep(text) {
+            return Some(format!(
+                "too many levels of indentation at line {line} (Python's limit is {MAX_INDENT}); not checked"
+            ));
+        }
     }
     if !root.has_error() {
         // Indentation tree-sitter recovers from silently, and Python rejects.
@@ -403,6 +445,28 @@ pub fn load_counts(root: Node<'_>, text: &str) -> std::collections::HashMap<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 17, item 10: nesting deeper than Python allows is named, at
+    /// the line where it goes too deep, not "invalid syntax" at 1:1.
+    #[test]
+    fn too_many_levels_of_indentation_are_named() {
+        let mut text = String::from("def f(db):\n");
+        for depth in 1..=1000 {
+            text.push_str(&format!("{}if x:\n", "    ".repeat(depth)));
+        }
+        text.push_str(&format!("{}db.commit()\n", "    ".repeat(1001)));
+        let err = SourceFile::parse(text, false).err().unwrap();
+        assert_eq!(
+            err,
+            "too many levels of indentation at line 101 (Python's limit is 100); not checked"
+        );
+        let mut ok = String::from("def f(db):\n");
+        for depth in 1..=20 {
+            ok.push_str(&format!("{}if x:\n", "    ".repeat(depth)));
+        }
+        ok.push_str(&format!("{}db.commit()\n", "    ".repeat(21)));
+        assert!(too_deep(&ok).is_none());
+    }
 
     #[test]
     fn syntax_errors_are_located() {
