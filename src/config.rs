@@ -233,9 +233,16 @@ fn pyproject_has_table(path: &Path) -> Result<bool, ConfigError> {
 }
 
 fn read_text(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|err| ConfigError {
+    // A FIFO or a device named like a configuration file would make a
+    // plain read wait, or grow, forever.
+    let bytes = crate::files::read_regular(path, crate::files::CONFIG_CAP).map_err(|err| ConfigError {
         path: display_path(path),
         message: format!("cannot read: {}", io_reason(&err)),
+        line: None,
+    })?;
+    String::from_utf8(bytes).map_err(|_| ConfigError {
+        path: display_path(path),
+        message: "cannot read: stream did not contain valid UTF-8".into(),
         line: None,
     })
 }

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod diagnostic;
+pub mod files;
 pub mod interactive;
 pub mod pipeline;
 pub mod printer;

@@ -1,7 +1,9 @@
 //! The `auditfix` binary: parse arguments, run the command, map errors to
-//! exit codes (a closed pipe is not an error).
+//! exit codes. A closed standard output or error changes neither what is
+//! written nor the exit status ([`auditfix::commands::streams`]).
 
 use auditfix::cli::{Cli, Command};
+use auditfix::commands::streams::{Diagnostics, Output};
 use auditfix::commands::{self, ExitStatus};
 use clap::Parser;
 use std::io::Write;
@@ -45,10 +47,9 @@ fn main() -> ExitCode {
     share_the_allocator_with_tree_sitter();
     let cli = Cli::parse();
     let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut out = stdout.lock();
+    let mut out = Output::new(stdout.lock());
     // Not locked for the run: the progress bar writes to stderr from other threads.
-    let mut err = stderr;
+    let mut err = Diagnostics::new(std::io::stderr());
     let result = match &cli.command {
         Command::Check(args) => commands::check::run(args, &mut out),
         Command::Fix(args) => commands::fix::run(args, &mut out, &mut err),
@@ -64,12 +65,6 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => ExitCode::from(status as u8),
         Err(error) => {
-            if error.chain().any(|e| {
-                e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
-                return ExitCode::SUCCESS;
-            }
             let _ = writeln!(err, "error: {error:#}");
             ExitCode::from(ExitStatus::Error as u8)
         }

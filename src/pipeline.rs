@@ -96,7 +96,8 @@ impl LoadedFile {
         if let Some(Some(source)) = self.source.get() {
             return Ok(source.text.clone());
         }
-        let bytes = std::fs::read(&self.path).map_err(|e| crate::analysis::source::io_reason(&e))?;
+        let bytes = crate::files::read_regular(&self.path, crate::files::SOURCE_CAP)
+            .map_err(|e| crate::analysis::source::io_reason(&e))?;
         let (text, _) = crate::analysis::source::decode_owned(bytes)?;
         Ok(text)
     }
@@ -407,7 +408,7 @@ impl Workspace {
                         )
                     })
                 } else {
-                    std::fs::read(&path)
+                    crate::files::read_regular(&path, crate::files::SOURCE_CAP)
                         .map_err(|e| crate::analysis::source::io_reason(&e))
                         .and_then(crate::analysis::source::decode_owned)
                         .and_then(|(text, bom)| {
@@ -433,7 +434,16 @@ impl Workspace {
                 Err(error) => errors.push(error),
             }
         }
-        Self::assemble(files, errors, config, prefilter)
+        let mut workspace = Self::assemble(files, errors, config, prefilter);
+        // A path given that is not a Python file is said, not skipped silently.
+        let skipped = crate::walk::not_python(paths).into_iter().map(|path| {
+            format!(
+                "{}: not a Python file (no .py extension); not checked",
+                crate::printer::shown_path(&path)
+            )
+        });
+        workspace.notes.splice(0..0, skipped);
+        workspace
     }
 
     fn assemble(mut loaded: Vec<Loaded>, mut errors: Vec<FileError>, config: Config, prefilter: bool) -> Workspace {

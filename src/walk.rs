@@ -17,7 +17,17 @@
 //! - a path given on the command line is always walked, and a file given
 //!   there is always checked when it is a `.py` file, excluded or not;
 //! - symlinks are followed; a link that loops back to a folder being walked
-//!   is not walked again (its files are reached through the real path).
+//!   is not walked again (its files are reached through the real path);
+//! - a file reached twice (a path given twice or spelled two ways, a
+//!   symlinked folder, a symlink to a file also walked) is listed once,
+//!   under its path without a symlink when there is one; `exclude` applies
+//!   to a walked file's real path as well as to the path it was reached by;
+//! - only regular files are read: a `.py` path given that is a FIFO or a
+//!   device is an error, and so is an ignore file the walker would read
+//!   (`.gitignore`, `.ignore`, `.git/info/exclude`, a worktree's `.git`
+//!   file) that is not a regular file or is larger than
+//!   [`CONFIG_CAP`](crate::files::CONFIG_CAP): its folder is then not
+//!   walked, rather than wait forever on a FIFO or read `/dev/zero`.
 
 use crate::config::{io_reason, normalize, Config, PathGlobs};
 use crate::diagnostic::FileError;
@@ -47,24 +57,90 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileEr
                 path: shown,
                 message: io_reason(&err),
             }),
-            Ok(meta) if meta.is_dir() => roots.push(path.clone()),
-            Ok(_) => {
-                if is_python(path) {
-                    files.push(shown);
+            Ok(meta) if meta.is_dir() => match unreadable_ignore_file_above(path) {
+                Some(error) => errors.push(error),
+                None => roots.push(path.clone()),
+            },
+            Ok(_) if !is_python(path) => {}
+            Ok(_) => match crate::files::check_regular(path, crate::files::SOURCE_CAP) {
+                Ok(()) => {
+                    let real = std::fs::canonicalize(path).unwrap_or_else(|_| filter.absolute(path));
+                    files.push((shown, real));
                 }
-            }
+                Err(message) => errors.push(FileError { path: shown, message }),
+            },
+        }
+    }
+    for root in &roots {
+        // A path given that is a symlink, or lies below one.
+        if let Ok(real) = std::fs::canonicalize(root) {
+            push(&filter.links, (filter.absolute(root), real));
         }
     }
     if let Some((first, rest)) = roots.split_first() {
         let (found, failed) = walk(first, rest, &filter);
-        files.extend(found);
+        let links = filter.take_links();
+        for path in found {
+            let real = real_path(&filter.absolute(&path), &links);
+            // `exclude` applies to where a file really is, too.
+            if !filter.exclude.is_empty() && filter.exclude.is_match(&filter.relative(&real)) {
+                continue;
+            }
+            files.push((path, real));
+        }
         errors.extend(failed);
     }
-    files.sort();
-    files.dedup();
+    let files = one_path_per_file(files);
     errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
     errors.dedup();
     (files, errors)
+}
+
+/// The paths given that name a file that is not a Python file (no `.py`
+/// extension): not checked, which the run says (ruff and ripgrep would
+/// read them; the rules only mean something in Python code).
+pub fn not_python(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter(|path| !is_python(path) && std::fs::metadata(path).is_ok_and(|m| !m.is_dir()))
+        .map(|path| clean(path))
+        .collect()
+}
+
+/// `files` (each with its real path) with one path per real file, sorted:
+/// a file reached twice (a path given twice, or spelled two ways, a
+/// symlinked folder, a symlink to a file also walked) is checked and
+/// written once, under the path that reaches it without a symlink when
+/// there is one, else the first in order.
+fn one_path_per_file(mut files: Vec<(PathBuf, PathBuf)>) -> Vec<PathBuf> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let direct = |(path, real): &(PathBuf, PathBuf)| normalize(&cwd.join(path)) == *real;
+    files.sort_by(|a, b| a.1.cmp(&b.1).then(direct(b).cmp(&direct(a))).then(a.0.cmp(&b.0)));
+    files.dedup_by(|later, first| later.1 == first.1);
+    let mut paths: Vec<PathBuf> = files.into_iter().map(|(path, _)| path).collect();
+    paths.sort();
+    paths
+}
+
+/// The real path of `absolute` (a walked path, made absolute), from the
+/// symlinks met on the way (`links`: each link's path and its target,
+/// resolved): the longest link that `absolute` lies below is replaced by
+/// its target. Without one, the path is its own real path.
+fn real_path(absolute: &Path, links: &[(PathBuf, PathBuf)]) -> PathBuf {
+    links
+        .iter()
+        .filter_map(|(link, target)| Some((link, target, absolute.strip_prefix(link).ok()?)))
+        .max_by_key(|(link, _, _)| link.components().count())
+        .map_or_else(
+            || absolute.to_path_buf(),
+            |(_, target, rest)| {
+                if rest.as_os_str().is_empty() {
+                    target.clone()
+                } else {
+                    target.join(rest)
+                }
+            },
+        )
 }
 
 fn walk(first: &Path, rest: &[PathBuf], filter: &Arc<Filter>) -> (Vec<PathBuf>, Vec<FileError>) {
@@ -97,7 +173,69 @@ fn walk(first: &Path, rest: &[PathBuf], filter: &Arc<Filter>) -> (Vec<PathBuf>, 
             ignore::WalkState::Continue
         })
     });
-    (into_inner(found), into_inner(failed))
+    let mut failed = into_inner(failed);
+    failed.extend(filter.take_refused());
+    (into_inner(found), failed)
+}
+
+/// The ignore files the walker reads in a folder, besides the worktree
+/// link `.git` (see [`unreadable_ignore_file`]).
+const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore", ".git/info/exclude"];
+
+/// The first ignore file in `dir` that the walker would read and that is
+/// not a regular file of at most `CONFIG_CAP` bytes, and why. A `.git` file
+/// (a worktree or submodule) names its real git folder, whose `commondir`
+/// and `info/exclude` are checked too.
+fn unreadable_ignore_file(dir: &Path) -> Option<(PathBuf, String)> {
+    use crate::files::{check_regular, read_regular, CONFIG_CAP};
+    let check = |path: PathBuf| check_regular(&path, CONFIG_CAP).err().map(|why| (path, why));
+    if let Some(refused) = IGNORE_FILES.iter().find_map(|name| check(dir.join(name))) {
+        return Some(refused);
+    }
+    let link = dir.join(".git");
+    if !std::fs::metadata(&link).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    // The first line of a file (`gitdir: <path>`; in `commondir`, a path);
+    // `None` when there is no such file or line.
+    let first_line = |path: &Path| -> Result<Option<String>, (PathBuf, String)> {
+        match read_regular(path, CONFIG_CAP) {
+            Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).lines().next().map(str::to_string)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err((path.to_path_buf(), io_reason(&err))),
+        }
+    };
+    let real = match first_line(&link) {
+        Err(refused) => return Some(refused),
+        Ok(line) => dir.join(line?.strip_prefix("gitdir: ")?),
+    };
+    let common = match first_line(&real.join("commondir")) {
+        Err(refused) => return Some(refused),
+        Ok(line) => line.map(|line| real.join(line)),
+    };
+    let common = common.unwrap_or_else(|| real.clone());
+    check(real.join("info/exclude")).or_else(|| check(common.join("info/exclude")))
+}
+
+/// A walked folder not walked because of `refused`, an ignore file in it.
+fn refused_folder(dir: &Path, (file, why): (PathBuf, String)) -> FileError {
+    FileError {
+        path: clean(&file),
+        message: format!("{why} (the folder {} is not walked)", clean(dir).display()),
+    }
+}
+
+/// [`unreadable_ignore_file`] for a path given and each folder above it
+/// (the walker reads their ignore files too).
+fn unreadable_ignore_file_above(root: &Path) -> Option<FileError> {
+    let refused = unreadable_ignore_file(root).or_else(|| {
+        let absolute = std::fs::canonicalize(root).ok()?;
+        absolute.ancestors().skip(1).find_map(unreadable_ignore_file)
+    })?;
+    Some(FileError {
+        path: clean(&refused.0),
+        message: format!("{} ({} is not walked)", refused.1, clean(root).display()),
+    })
 }
 
 fn push<T>(list: &Mutex<Vec<T>>, item: T) {
@@ -150,6 +288,8 @@ fn file_error(err: &ignore::Error) -> Option<FileError> {
 /// What the configuration says about entries below the walked roots.
 struct Filter {
     root: PathBuf,
+    /// The root with symlinks resolved, for real paths.
+    root_real: Option<PathBuf>,
     /// The working directory, read once: walked paths relative to it are
     /// made absolute before they are matched against the root.
     cwd: PathBuf,
@@ -158,6 +298,12 @@ struct Filter {
     /// The non-wildcard components of the include patterns: a skipped folder
     /// whose name matches one is walked after all.
     include_names: GlobSet,
+    /// Folders not walked because an ignore file in them cannot be read
+    /// safely, and why.
+    refused: Mutex<Vec<FileError>>,
+    /// The symlinks met (files and folders), as walked (made absolute),
+    /// with their targets resolved: the real paths of what lies below them.
+    links: Mutex<Vec<(PathBuf, PathBuf)>>,
 }
 
 impl Filter {
@@ -175,10 +321,13 @@ impl Filter {
         }
         Filter {
             root: normalize(&config.root),
+            root_real: std::fs::canonicalize(&config.root).ok(),
             cwd: std::env::current_dir().unwrap_or_default(),
             include: PathGlobs::new(&config.include),
             exclude: PathGlobs::new(&config.exclude),
             include_names: names.build().unwrap_or_else(|_| GlobSet::empty()),
+            refused: Mutex::new(Vec::new()),
+            links: Mutex::new(Vec::new()),
         }
     }
 
@@ -190,14 +339,55 @@ impl Filter {
         if !self.exclude.is_empty() && self.exclude.is_match(&self.relative(entry.path())) {
             return false;
         }
+        if entry.path_is_symlink() {
+            if let Ok(real) = std::fs::canonicalize(entry.path()) {
+                // Excluded where it really is: not walked through the link.
+                if !self.exclude.is_empty() && self.exclude.is_match(&self.relative(&real)) {
+                    return false;
+                }
+                push(&self.links, (self.absolute(entry.path()), real));
+            }
+        }
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
         if is_dir && is_skipped_folder(entry.path()) {
-            return entry
+            let included = entry
                 .path()
                 .file_name()
                 .is_some_and(|name| self.include_names.is_match(Path::new(name)));
+            if !included {
+                return false;
+            }
+        }
+        // The walker reads a folder's ignore files as it enters it.
+        if is_dir {
+            if let Some(refused) = unreadable_ignore_file(entry.path()) {
+                push(&self.refused, refused_folder(entry.path(), refused));
+                return false;
+            }
         }
         true
+    }
+
+    /// The symlinks met by [`Filter::keep`] and given as roots.
+    fn take_links(&self) -> Vec<(PathBuf, PathBuf)> {
+        match self.links.lock() {
+            Ok(mut guard) => std::mem::take(&mut *guard),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
+    }
+
+    /// `path` made absolute against the working directory, `.` and `..`
+    /// removed (symlinks are not resolved).
+    fn absolute(&self, path: &Path) -> PathBuf {
+        normalize(&self.cwd.join(path))
+    }
+
+    /// The folders refused by [`Filter::keep`], and why.
+    fn take_refused(&self) -> Vec<FileError> {
+        match self.refused.lock() {
+            Ok(mut guard) => std::mem::take(&mut *guard),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
     }
 
     /// Whether a Python file found by the walk is checked (`include`).
@@ -209,10 +399,10 @@ impl Filter {
     /// walked (its names still match name patterns).
     fn relative(&self, path: &Path) -> PathBuf {
         let absolute = normalize(&self.cwd.join(path));
-        match absolute.strip_prefix(&self.root) {
-            Ok(relative) => relative.to_path_buf(),
-            Err(_) => normalize(path),
-        }
+        let below = |root: &Path| absolute.strip_prefix(root).ok().map(Path::to_path_buf);
+        below(&self.root)
+            .or_else(|| self.root_real.as_deref().and_then(below))
+            .unwrap_or_else(|| normalize(path))
     }
 }
 
@@ -406,10 +596,73 @@ mod tests {
         symlink(root.join("pkg"), root.join("pkg/loop")).unwrap();
         symlink(root.join("pkg/a.py"), root.join("linked.py")).unwrap();
         let (files, errors) = found(root, &config(root));
-        assert_eq!(files, vec!["linked.py", "pkg/a.py"]);
+        // `linked.py` is `pkg/a.py`: listed once, under its real path.
+        assert_eq!(files, vec!["pkg/a.py"]);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].path, root.join("pkg/broken.py"));
         assert_eq!(errors[0].message, "No such file or directory");
+    }
+
+    /// Issue 17, item 6: a worktree's `.git` file leads to the ignore file
+    /// the walker reads (`<common dir>/info/exclude`); a device there is
+    /// refused, a real worktree walked.
+    #[cfg(unix)]
+    #[test]
+    fn a_worktree_link_is_followed_to_its_exclude_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, "tree/a.py");
+        touch(root, "repo/.git/worktrees/tree/HEAD");
+        fs::write(root.join("repo/.git/worktrees/tree/commondir"), "../..\n").unwrap();
+        let real = root.join("repo/.git/worktrees/tree");
+        fs::write(root.join("tree/.git"), format!("gitdir: {}\n", real.display())).unwrap();
+        let (files, errors) = discover(&[root.join("tree")], &config(root));
+        assert_eq!((files.len(), errors), (1, vec![]));
+        fs::create_dir_all(root.join("repo/.git/info")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", root.join("repo/.git/info/exclude")).unwrap();
+        let (files, errors) = discover(&[root.join("tree")], &config(root));
+        assert!(files.is_empty());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, root.join("repo/.git/info/exclude"));
+        assert_eq!(
+            errors[0].message,
+            format!(
+                "is a character device, not a regular file; not read ({} is not walked)",
+                root.join("tree").display()
+            )
+        );
+    }
+
+    /// Issue 17, item 4: a file reached twice is listed once, and
+    /// `exclude` holds through a symlinked folder.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_reached_twice_is_listed_once() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, "app/real/a.py");
+        touch(root, "app/generated/g.py");
+        symlink("real", root.join("app/alias")).unwrap();
+        symlink("generated", root.join("app/gen_alias")).unwrap();
+        symlink(root.join("app/generated"), root.join("elsewhere")).unwrap();
+        let mut cfg = config(root);
+        cfg.exclude = vec!["app/generated".into()];
+        let (files, errors) = found(root, &cfg);
+        assert_eq!(files, vec!["app/real/a.py"]);
+        assert!(errors.is_empty(), "{errors:?}");
+        // A path given twice, spelled two ways, and through a link.
+        let paths = [
+            root.join("app"),
+            root.join("app/real/a.py"),
+            root.join("app/alias/a.py"),
+            root.join("app/../app/real"),
+        ];
+        let (files, _) = discover(&paths, &cfg);
+        assert_eq!(files, vec![root.join("app/real/a.py")]);
+        // Only through the link: listed under the link.
+        let (files, _) = discover(&[root.join("app/alias")], &cfg);
+        assert_eq!(files, vec![root.join("app/alias/a.py")]);
     }
 
     #[cfg(unix)]

@@ -316,6 +316,89 @@ fn fix_dry_run_shows_a_diff_and_changes_nothing() {
     );
 }
 
+/// Issue 17, item 8: the dirty-tree check opens an untrusted checkout. Its
+/// `.git/config` names commands that a plain `git status` runs (a
+/// `core.fsmonitor` hook, a clean filter for the files whose attributes
+/// name it, a `post-index-change` hook on an index refresh): none of them
+/// may run, and the dirty file is still found.
+#[cfg(unix)]
+#[test]
+fn the_dirty_check_runs_no_command_from_the_repository() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = repo();
+    let markers = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir.path()).output().unwrap();
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("skipped: git is not available");
+        return;
+    }
+    git(&["init", "-q"]);
+    fs::write(dir.path().join(".gitattributes"), "*.py filter=evil\n").unwrap();
+    git(&["add", "."]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qm",
+        "init",
+    ]);
+    let marker = |name: &str| markers.path().join(name).display().to_string();
+    git(&[
+        "config",
+        "core.fsmonitor",
+        &format!("touch '{}'; false", marker("fsmonitor")),
+    ]);
+    git(&[
+        "config",
+        "filter.evil.clean",
+        &format!("touch '{}'; cat", marker("clean")),
+    ]);
+    git(&[
+        "config",
+        "filter.evil.process",
+        &format!("touch '{}'", marker("process")),
+    ]);
+    git(&["config", "filter.evil.required", "true"]);
+    let hooks = dir.path().join(".git/hooks");
+    fs::create_dir_all(&hooks).unwrap();
+    for hook in ["post-index-change", "pre-commit", "post-checkout"] {
+        let path = hooks.join(hook);
+        fs::write(&path, format!("#!/bin/sh\ntouch '{}'\n", marker(hook))).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    git(&["config", "core.hooksPath", &hooks.display().to_string()]);
+    // Stat data that no longer matches the index: git would re-read (and
+    // filter) the files.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    for name in ["app/models.py", "app/__init__.py"] {
+        let text = fs::read(dir.path().join(name)).unwrap();
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    fs::write(dir.path().join("app/service.py"), format!("{SERVICE}\n# edited\n")).unwrap();
+
+    let out = auditfix(dir.path(), &["fix", "--apply"]);
+    let ran: Vec<String> = fs::read_dir(markers.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        ran.is_empty(),
+        "the repository's commands ran: {ran:?}\n{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("uncommitted changes") && stderr(&out).contains("  app/service.py"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(fs::read_to_string(dir.path().join("app/service.py"))
+        .unwrap()
+        .ends_with("# edited\n"));
+}
+
 #[test]
 fn fix_apply_refuses_dirty_files_and_is_idempotent() {
     let dir = repo();
@@ -567,4 +650,126 @@ fn findings_do_not_depend_on_the_working_directory() {
         whole,
         "checked from elsewhere"
     );
+}
+
+/// `auditfix <args>` in `dir` with standard output, and standard error too
+/// when `both`, going to a pipe whose reader is already gone (as in
+/// `auditfix ... 2>&1 | head -c 0`).
+#[cfg(unix)]
+fn with_closed_output(dir: &Path, args: &[&str], both: bool) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_auditfix"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(writer.try_clone().unwrap());
+    let output = if both {
+        command.stderr(writer).output().unwrap()
+    } else {
+        drop(writer);
+        command.stderr(std::process::Stdio::piped()).output().unwrap()
+    };
+    (output.status.code(), stderr(&output))
+}
+
+/// Issue 17, item 7: a reader that goes away does not turn findings into
+/// success: the exit status is the run's, for every format.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_keeps_the_exit_status() {
+    let dir = repo();
+    for format in ["text", "json", "sarif", "github", "markdown"] {
+        let (code, err) = with_closed_output(dir.path(), &["check", "--format", format], false);
+        assert_eq!(code, Some(1), "{format}: {err}");
+        assert!(err.is_empty(), "{format}: {err}");
+    }
+    let (code, _) = with_closed_output(dir.path(), &["fix"], true);
+    assert_eq!(code, Some(1), "the dry run would change something");
+    let (code, _) = with_closed_output(dir.path(), &["rules"], true);
+    assert_eq!(code, Some(0));
+}
+
+/// Issue 17, item 7: `fix --apply 2>&1 | head -n 1` writes every file it
+/// decided to write, and exits as it would have with the streams open.
+#[cfg(unix)]
+#[test]
+fn a_closed_stderr_stops_no_write() {
+    let setup = || {
+        let dir = repo();
+        for i in 0..5 {
+            fs::write(
+                dir.path().join(format!("app/service_{i}.py")),
+                SERVICE.replace("create_user", &format!("create_user_{i}")),
+            )
+            .unwrap();
+        }
+        // Named on stderr before anything is written.
+        fs::write(dir.path().join("app/broken.py"), "def f(db):\n    db.commit(\n").unwrap();
+        dir
+    };
+    let open = setup();
+    let out = auditfix(open.path(), &["fix", "--apply", "--allow-dirty"]);
+    assert!(stderr(&out).starts_with("error: app/broken.py"), "{}", stderr(&out));
+    let closed = setup();
+    let (code, _) = with_closed_output(closed.path(), &["fix", "--apply", "--allow-dirty"], true);
+    assert_eq!(code, out.status.code());
+    for i in 0..5 {
+        let name = format!("app/service_{i}.py");
+        let fixed = fs::read_to_string(open.path().join(&name)).unwrap();
+        assert!(fixed.contains("created_by_user=None"), "{fixed}");
+        assert_eq!(fs::read_to_string(closed.path().join(&name)).unwrap(), fixed, "{name}");
+    }
+}
+
+/// Issue 17, item 10: messages say what happened, on one line each, and
+/// nothing from a file's name or text acts on the terminal.
+#[cfg(unix)]
+#[test]
+fn messages_name_what_happened() {
+    let dir = repo();
+    // A newline in a file name does not split its error line.
+    fs::write(dir.path().join("app/bad\nname.py"), "def f(db):\n    db.commit(\n").unwrap();
+    // An escape sequence in the source is shown, not acted on.
+    let service = SERVICE.replace("(self, data):", "(self, data):  # \x1b[2J");
+    fs::write(dir.path().join("app/service.py"), service).unwrap();
+    // A file with CR-only line ends is named for that, not as a syntax error.
+    fs::write(dir.path().join("app/classic_mac.py"), SERVICE.replace('\n', "\r")).unwrap();
+    // A path given that is not Python is said to be skipped.
+    fs::write(dir.path().join("notes.txt"), "hello\n").unwrap();
+
+    let out = auditfix(dir.path(), &["check", "--no-prefilter", "app", "notes.txt"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(!text.contains('\x1b'), "{text}");
+    assert!(text.contains("  # \\u{1b}[2J"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("error: app/bad\\nname.py: syntax error at line 2")),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "error: app/classic_mac.py: uses CR-only line endings (classic Mac OS), which auditfix cannot read"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: notes.txt: not a Python file (no .py extension); not checked"),
+        "{text}"
+    );
+
+    let out = auditfix(
+        dir.path(),
+        &["fix", "--apply", "--allow-dirty", "--no-prefilter", "app"],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("error: app/bad\\nname.py: syntax error at line 2")),
+        "{err}"
+    );
+    assert!(!err.contains('\x1b'), "{err}");
 }

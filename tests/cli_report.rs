@@ -144,3 +144,87 @@ fn the_packaging_pyproject_is_not_a_configuration() {
     let report = auditfix(dir.path(), &["report"]);
     assert!(stdout(&report).contains("**Standard**: the default (Gold Standard) audit standard"));
 }
+
+/// `auditfix <args>` in `dir` under `umask`, through the shell.
+#[cfg(unix)]
+fn with_umask(dir: &Path, umask: &str, args: &str) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask}; exec \"$0\" {args}"))
+        .arg(env!("CARGO_BIN_EXE_auditfix"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// Issue 17, item 2: `-o` writes as a shell's `>` would: a new file gets
+/// the umask's permissions, an existing one keeps its own, a symlink stays
+/// a link (its target rewritten), and a missing folder is named.
+#[cfg(unix)]
+#[test]
+fn output_files_keep_modes_and_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tree();
+    let mode = |name: &str| fs::metadata(dir.path().join(name)).unwrap().permissions().mode() & 0o777;
+    for (umask, expected) in [("022", 0o644), ("027", 0o640), ("077", 0o600)] {
+        let name = format!("new-{umask}.txt");
+        let out = with_umask(dir.path(), umask, &format!("check --exit-zero -o {name}"));
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(mode(&name), expected, "umask {umask}");
+    }
+    fs::write(dir.path().join("kept.txt"), "old").unwrap();
+    fs::set_permissions(dir.path().join("kept.txt"), fs::Permissions::from_mode(0o604)).unwrap();
+    let out = with_umask(dir.path(), "077", "check --exit-zero -o kept.txt");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(mode("kept.txt"), 0o604);
+    assert!(fs::read_to_string(dir.path().join("kept.txt"))
+        .unwrap()
+        .contains("AUD006"));
+
+    fs::create_dir(dir.path().join("reports")).unwrap();
+    fs::write(dir.path().join("reports/real.md"), "old").unwrap();
+    std::os::unix::fs::symlink("reports/real.md", dir.path().join("link.md")).unwrap();
+    let out = auditfix(dir.path(), &["report", "-o", "link.md"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(fs::symlink_metadata(dir.path().join("link.md")).unwrap().is_symlink());
+    assert!(fs::read_to_string(dir.path().join("reports/real.md"))
+        .unwrap()
+        .starts_with("# "));
+    let names: Vec<_> = fs::read_dir(dir.path().join("reports")).unwrap().collect();
+    assert_eq!(names.len(), 1, "a temporary file was left");
+
+    let out = auditfix(dir.path(), &["check", "-o", "nowhere/x.md"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        "error: cannot write nowhere/x.md: the folder nowhere does not exist"
+    );
+}
+
+/// Issue 17, item 2: a FIFO (as `/dev/stdout` is, through a link, in a
+/// pipeline) or a link to one is written in place, never replaced by a
+/// regular file.
+#[cfg(unix)]
+#[test]
+fn output_to_a_fifo_or_a_link_to_one_is_written_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tree();
+    let fifo = dir.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    std::os::unix::fs::symlink("pipe", dir.path().join("stdout")).unwrap();
+    for name in ["pipe", "stdout"] {
+        let path = fifo.clone();
+        let reader = std::thread::spawn(move || fs::read_to_string(path).unwrap());
+        let out = auditfix(dir.path(), &["check", "--exit-zero", "--format", "json", "-o", name]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo(), "{name}: replaced");
+        assert!(fs::symlink_metadata(dir.path().join("stdout")).unwrap().is_symlink());
+        let text = reader.join().unwrap();
+        assert!(text.contains("\"AUD006\""), "{name}: {text}");
+    }
+}

@@ -124,6 +124,216 @@ fn a_symlink_leading_outside_the_tree_is_not_written() {
     assert_ne!(fs::read_to_string(&theirs).unwrap(), SERVICE);
 }
 
+/// A temporary file as a run killed between naming it and renaming it
+/// over `target` leaves it (named for its own inode, see `temp_name`).
+fn left_temp(folder: &Path, target: &str) -> std::path::PathBuf {
+    let provisional = folder.join("provisional");
+    fs::write(&provisional, "half written").unwrap();
+    let name = auditfix::write::temp_name(
+        std::ffi::OsStr::new(target),
+        &fs::metadata(&provisional).unwrap(),
+        &fs::metadata(folder.join(target)).unwrap(),
+    );
+    let named = folder.join(name);
+    fs::rename(&provisional, &named).unwrap();
+    named
+}
+
+/// Issue 17, item 3: the clean-up of temporary files removes only what an
+/// interrupted run of ours left, and only within the paths given: a user's
+/// file that starts with the prefix, a symlink, and a leftover beside a
+/// file reached through a symlink leading outside the tree all stay.
+#[test]
+fn the_temporary_file_clean_up_touches_nothing_else() {
+    let dir = tree();
+    let app = dir.path().join("app");
+    let stale = left_temp(&app, "service.py");
+    let users = [".auditfix-tmp-notes.txt", ".auditfix-tmp-service.py.a1b2c3"];
+    for name in users {
+        fs::write(app.join(name), "mine").unwrap();
+    }
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("theirs.py"), SERVICE).unwrap();
+    let stale_outside = left_temp(outside.path(), "theirs.py");
+    symlink(outside.path().join("theirs.py"), app.join("linked.py")).unwrap();
+    symlink(&stale_outside, app.join(".auditfix-tmp-link")).unwrap();
+
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "the outside link is not written: {stderr}");
+    assert!(!stale.exists(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "note: removed {}",
+            fs::canonicalize(&app)
+                .unwrap()
+                .join(stale.file_name().unwrap())
+                .display()
+        )),
+        "{stderr}"
+    );
+    for name in users {
+        assert_eq!(fs::read_to_string(app.join(name)).unwrap(), "mine");
+    }
+    assert!(stale_outside.exists(), "cleaned outside the tree: {stderr}");
+    assert!(fs::symlink_metadata(app.join(".auditfix-tmp-link")).is_ok());
+    assert_eq!(stderr.matches("note: removed").count(), 1, "{stderr}");
+    assert_service_fixed(dir.path(), &stderr);
+}
+
+/// `run`, failed after a minute instead of hanging the test suite.
+fn run_bounded(root: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = auditfix(root, args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("auditfix {args:?} hung: {}", reader.join().unwrap());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    (status.code(), reader.join().unwrap())
+}
+
+/// A FIFO at `path`; `false` when `mkfifo` is not available.
+fn fifo(path: &Path) -> bool {
+    let made = Command::new("mkfifo").arg(path).status();
+    made.is_ok_and(|s| s.success())
+}
+
+/// Issue 17, item 6: a FIFO or a device where the walk or the run would
+/// read a file (an ignore file in a folder, one above the path given, a
+/// `.py` path given, the `--config` file) is named and not read; the run
+/// neither hangs nor grows without bound, and goes on with the rest.
+#[test]
+fn fifos_and_devices_are_named_and_never_read() {
+    let dir = tree();
+    let app = dir.path().join("app");
+    for folder in [
+        "fifo_ignore",
+        "fifo_gitignore",
+        "zero_gitignore",
+        "zero_exclude/.git/info",
+    ] {
+        fs::create_dir_all(app.join(folder)).unwrap();
+    }
+    for folder in ["fifo_ignore", "fifo_gitignore", "zero_gitignore", "zero_exclude"] {
+        fs::write(app.join(folder).join("service.py"), SERVICE).unwrap();
+    }
+    if !fifo(&app.join("fifo_ignore/.ignore")) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    assert!(fifo(&app.join("fifo_gitignore/.gitignore")));
+    symlink("/dev/zero", app.join("zero_gitignore/.gitignore")).unwrap();
+    symlink("/dev/zero", app.join("zero_exclude/.git/info/exclude")).unwrap();
+    assert!(fifo(&app.join("fifo.py")));
+    symlink("/dev/zero", app.join("zero.py")).unwrap();
+
+    let (code, stderr) = run_bounded(dir.path(), &["app", "app/fifo.py", "app/zero.py"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    for (path, what) in [
+        (
+            "app/fifo_ignore/.ignore",
+            "is a FIFO (named pipe), not a regular file; not read (the folder app/fifo_ignore is not walked)",
+        ),
+        (
+            "app/fifo_gitignore/.gitignore",
+            "is a FIFO (named pipe), not a regular file; not read (the folder app/fifo_gitignore is not walked)",
+        ),
+        (
+            "app/zero_gitignore/.gitignore",
+            "is a character device, not a regular file; not read (the folder app/zero_gitignore is not walked)",
+        ),
+        (
+            "app/zero_exclude/.git/info/exclude",
+            "is a character device, not a regular file; not read (the folder app/zero_exclude is not walked)",
+        ),
+        ("app/fifo.py", "is a FIFO (named pipe), not a regular file; not read"),
+        ("app/zero.py", "is a character device, not a regular file; not read"),
+    ] {
+        let line = format!("error: {path}: {what}");
+        assert!(stderr.lines().any(|l| l == line), "no `{line}`:\n{stderr}");
+    }
+    for folder in ["fifo_ignore", "fifo_gitignore", "zero_gitignore", "zero_exclude"] {
+        assert_eq!(
+            fs::read_to_string(app.join(folder).join("service.py")).unwrap(),
+            SERVICE
+        );
+    }
+    assert_service_fixed(dir.path(), &stderr);
+
+    // An ignore file above the path given is read too: the path is not walked.
+    let dir = tree();
+    assert!(fifo(&dir.path().join(".ignore")));
+    let (code, stderr) = run_bounded(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("/.ignore: is a FIFO (named pipe), not a regular file; not read (app is not walked)"),
+        "{stderr}"
+    );
+
+    // The configuration file: given, or found as the nearest one.
+    let dir = tree();
+    assert!(fifo(&dir.path().join("fifo.toml")));
+    let (code, stderr) = run_bounded(dir.path(), &["app", "--config", "fifo.toml"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("fifo.toml") && stderr.contains("is a FIFO (named pipe), not a regular file; not read"),
+        "{stderr}"
+    );
+    symlink("/dev/zero", dir.path().join("zero.toml")).unwrap();
+    let (code, stderr) = run_bounded(dir.path(), &["app", "--config", "zero.toml"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("is a character device, not a regular file"), "{stderr}");
+    fs::write(dir.path().join("auditfix.toml"), vec![b'#'; 5 << 20]).unwrap();
+    let (code, stderr) = run_bounded(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("is larger than 4 MB; not read"), "{stderr}");
+}
+
+/// Issue 17, item 4: the same file reached twice (a symlinked folder, a
+/// path given twice) is checked and fixed once: no doubled findings, no
+/// false "changed on disk", exit 0.
+#[test]
+fn a_file_reached_twice_is_fixed_once() {
+    let dir = tree();
+    symlink("features", dir.path().join("app/features_alias")).unwrap();
+    let absolute = dir.path().join("app/service.py");
+    let args = ["app", "app/service.py", "./app/service.py", absolute.to_str().unwrap()];
+    let check = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_auditfix"))
+            .current_dir(dir.path())
+            .args(["check", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        value["findings"].as_array().unwrap().len()
+    };
+    let once = check(&["app/service.py", "app/features"]);
+    assert!(once > 0);
+    assert_eq!(check(&args), once, "doubled findings");
+    let (code, stderr) = run(dir.path(), &args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("changed on disk"), "{stderr}");
+    assert!(stderr.contains(" in 1 file;"), "{stderr}");
+    assert_service_fixed(dir.path(), &stderr);
+}
+
 /// Make `path` and everything below it owned by `uid`.
 fn chown_tree(path: &Path, uid: u32) {
     std::os::unix::fs::lchown(path, Some(uid), Some(uid)).unwrap();
@@ -134,6 +344,81 @@ fn chown_tree(path: &Path, uid: u32) {
     }
 }
 
+const NOBODY: u32 = 65534;
+
+/// Set `command` to run as `nobody` on `tree`, made its own: root reads
+/// and writes anything. `false` (said on stderr) when an unprivileged user
+/// cannot reach the tree.
+fn as_nobody(command: &mut Command, tree: &Path) -> bool {
+    chown_tree(tree, NOBODY);
+    fs::set_permissions(tree, fs::Permissions::from_mode(0o755)).unwrap();
+    let mut ancestor = tree.parent();
+    while let Some(folder) = ancestor {
+        if fs::metadata(folder).unwrap().permissions().mode() & 0o001 == 0 {
+            eprintln!(
+                "skipped: {} is not searchable by an unprivileged user",
+                folder.display()
+            );
+            return false;
+        }
+        ancestor = folder.parent();
+    }
+    use std::os::unix::process::CommandExt;
+    command.uid(NOBODY).gid(NOBODY);
+    true
+}
+
+/// Issue 17, item 5: files that replacing would harm are named and left:
+/// one with a second name (a hard link, which would keep the old text),
+/// and one the user may not write, in a folder they own (the rename alone
+/// would succeed).
+#[test]
+fn hard_links_and_files_of_other_users_are_left_untouched() {
+    let dir = tree();
+    let twin = dir.path().join("app/twin.py");
+    fs::write(&twin, SERVICE).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    fs::hard_link(&twin, outside.path().join("other_name.py")).unwrap();
+    let (code, stderr) = run(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: app/twin.py: has 2 hard links; left untouched"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(&twin).unwrap(), SERVICE);
+    assert_service_fixed(dir.path(), &stderr);
+
+    if !is_root() {
+        eprintln!("skipped: making a file of another user needs privileges");
+        return;
+    }
+    let dir = tree();
+    let mut command = auditfix(dir.path(), &["app"]);
+    if !as_nobody(&mut command, dir.path()) {
+        return;
+    }
+    let theirs = dir.path().join("app/root_owned.py");
+    fs::write(&theirs, SERVICE).unwrap();
+    fs::set_permissions(&theirs, fs::Permissions::from_mode(0o644)).unwrap();
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(err) => {
+            eprintln!("skipped: cannot run auditfix unprivileged: {err}");
+            return;
+        }
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr
+            .contains("error: app/root_owned.py: is not writable by this user (owner uid 0, mode 644); left untouched"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(&theirs).unwrap(), SERVICE);
+    assert_eq!(fs::metadata(&theirs).unwrap().uid(), 0);
+    assert_service_fixed(dir.path(), &stderr);
+}
+
 #[test]
 fn unreadable_files_and_folders_are_named_and_skipped() {
     let dir = tree();
@@ -141,24 +426,8 @@ fn unreadable_files_and_folders_are_named_and_skipped() {
     fs::create_dir(dir.path().join("app/locked")).unwrap();
     fs::write(dir.path().join("app/locked/hidden.py"), SERVICE).unwrap();
     let mut command = auditfix(dir.path(), &["app"]);
-    if is_root() {
-        // Root reads anything: run as `nobody` on a tree it owns.
-        const NOBODY: u32 = 65534;
-        chown_tree(dir.path(), NOBODY);
-        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
-        let mut ancestor = dir.path().parent();
-        while let Some(folder) = ancestor {
-            if fs::metadata(folder).unwrap().permissions().mode() & 0o001 == 0 {
-                eprintln!(
-                    "skipped: {} is not searchable by an unprivileged user",
-                    folder.display()
-                );
-                return;
-            }
-            ancestor = folder.parent();
-        }
-        use std::os::unix::process::CommandExt;
-        command.uid(NOBODY).gid(NOBODY);
+    if is_root() && !as_nobody(&mut command, dir.path()) {
+        return;
     }
     fs::set_permissions(dir.path().join("app/secret.py"), fs::Permissions::from_mode(0o000)).unwrap();
     fs::set_permissions(dir.path().join("app/locked"), fs::Permissions::from_mode(0o000)).unwrap();
@@ -274,6 +543,99 @@ fn files_deleted_or_edited_between_scan_and_write() {
         format!("{SERVICE}# edited meanwhile\n")
     );
     assert_service_fixed(dir.path(), &seen);
+}
+
+/// Issue 17, item 1: a save by another program while the fixed version
+/// is being written (after the re-read, before the replacement), in place
+/// or as editors do (a new file renamed over it), is kept: the file is
+/// named as changed and the run exits 2.
+#[test]
+fn a_save_while_the_fix_is_written_is_kept() {
+    for how in ["in place", "renamed over"] {
+        let dir = tree();
+        let path = dir.path().join("app/service.py");
+        let child = auditfix(dir.path(), &["app"])
+            .env("AUDITFIX_TEST_PAUSE_BEFORE_REPLACE", "1500")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The temporary file appears once the fixed version is complete.
+        let started = std::time::Instant::now();
+        let temp_ready = || {
+            fs::read_dir(dir.path().join("app")).unwrap().any(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".auditfix-tmp-service.py")
+            })
+        };
+        while !temp_ready() {
+            assert!(started.elapsed().as_secs() < 60, "{how}: no temporary file appeared");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let saved = format!("{SERVICE}# saved {how}\n");
+        if how == "in place" {
+            fs::write(&path, &saved).unwrap();
+        } else {
+            let editor = dir.path().join("app/.service.py.swp");
+            fs::write(&editor, &saved).unwrap();
+            fs::rename(&editor, &path).unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            saved,
+            "{how}: the save was lost\n{stderr}"
+        );
+        assert_eq!(output.status.code(), Some(2), "{how}: {stderr}");
+        assert!(
+            stderr.contains("error: app/service.py: changed on disk since it was read; left untouched"),
+            "{how}: {stderr}"
+        );
+        let temps: Vec<String> = fs::read_dir(dir.path().join("app"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".auditfix-tmp-"))
+            .collect();
+        assert!(temps.is_empty(), "{how}: temporary files left: {temps:?}");
+    }
+}
+
+/// Issue 17, item 10: a file locked by another program is named as
+/// locked by that program, not by "another auditfix run".
+#[cfg(target_os = "linux")]
+#[test]
+fn a_lock_held_by_another_program_is_named_as_such() {
+    let dir = tree();
+    let path = dir.path().join("app/service.py");
+    let holder = Command::new("flock")
+        .arg(&path)
+        .args(["sleep", "30"])
+        .stdin(Stdio::null())
+        .spawn();
+    let Ok(mut holder) = holder else {
+        eprintln!("skipped: flock(1) is not available");
+        return;
+    };
+    // Wait until the lock is held.
+    let started = std::time::Instant::now();
+    while fs::File::open(&path).unwrap().try_lock().is_ok() {
+        assert!(started.elapsed().as_secs() < 10, "flock never took the lock");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let (code, stderr) = run(dir.path(), &["app"]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: app/service.py: is locked by another program (flock, pid {}); left untouched",
+            holder.id()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), SERVICE);
 }
 
 #[test]

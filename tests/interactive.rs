@@ -138,13 +138,18 @@ fn command(dir: &Path, extra: &[&str], editor: Option<&str>) -> Command {
 
 /// Run a session with `answers` piped to standard input.
 fn piped(dir: &Path, extra: &[&str], editor: Option<&str>, answers: &str) -> Output {
-    let mut child = command(dir, extra, editor)
+    piped_bytes(command(dir, extra, editor), answers.as_bytes())
+}
+
+/// Run `command` (a session) with `answers` piped to standard input.
+fn piped_bytes(mut command: Command, answers: &[u8]) -> Output {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(answers.as_bytes()).unwrap();
+    child.stdin.take().unwrap().write_all(answers).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -496,6 +501,69 @@ fn piped_edit_that_no_longer_applies_is_refused_and_asked_again() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("The editor exited with"), "{stderr}");
     assert!(read(dir.path(), WIDGETS).contains("Failed to create widget"));
+}
+
+/// Issue 17, item 9: an answer line that is not UTF-8, or huge, is an
+/// unknown answer: the session goes on to its summary.
+#[test]
+fn piped_answers_that_are_not_text_are_asked_again() {
+    let dir = project();
+    let mut answers = b"\xff\xfe\n".to_vec();
+    answers.extend(std::iter::repeat_n(b'x', 1 << 20));
+    answers.extend(b"\x1b[2J\nd\nn\nn\nn\n");
+    let output = piped_bytes(command(dir.path(), &["--allow-dirty"], None), &answers);
+    let stderr = text(&output.stderr);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("Unknown answer `\u{fffd}\u{fffd}`"), "{stderr}");
+    assert!(stderr.contains("Unknown answer `xxxx"), "{stderr}");
+    assert!(stderr.len() + stdout.len() < 100_000, "the huge answer was echoed");
+    assert!(
+        !stderr.contains('\x1b') && !stdout.contains('\x1b'),
+        "an escape reached the terminal"
+    );
+    assert_eq!(stdout.matches(GADGET_PROMPT).count(), 3);
+    assert!(stderr.contains("Wrote no file."), "{stderr}");
+}
+
+/// Issue 17, item 9: an editor that cannot run, or loses the file, or no
+/// folder for the file: each is said with what failed, the hunk is asked
+/// again, and the session goes on.
+#[test]
+fn piped_edit_failures_are_said_and_the_session_goes_on() {
+    for (editor, tmpdir, said) in [
+        (
+            "no-such-editor-anywhere",
+            None,
+            "The editor `no-such-editor-anywhere` was not found",
+        ),
+        ("rm", None, "Cannot read the edited hunk back from "),
+        (
+            "true",
+            Some("/nonexistent/auditfix-tmp"),
+            "Cannot create the file to edit the hunk in (in /nonexistent/auditfix-tmp): ",
+        ),
+    ] {
+        let dir = project();
+        let mut command = command(dir.path(), &["--allow-dirty"], Some(editor));
+        if let Some(tmpdir) = tmpdir {
+            command.env("TMPDIR", tmpdir);
+        }
+        let output = piped_bytes(command, b"n\ne\nn\nn\nn\n");
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{editor}: {stderr}");
+        assert!(stderr.contains(said), "{editor}: {stderr}");
+        assert!(
+            stderr.contains("the hunk is unchanged") || stderr.contains("The hunk is unchanged"),
+            "{stderr}"
+        );
+        assert_eq!(
+            text(&output.stdout).matches(CREATE_PROMPT).count(),
+            2,
+            "{editor}: asked again"
+        );
+        assert!(stderr.contains("Wrote no file."), "{editor}: {stderr}");
+    }
 }
 
 #[test]

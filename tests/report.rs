@@ -320,7 +320,10 @@ fn unwritable_output_exits_2_and_writes_nothing() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(stdout(&output), "");
     let err = stderr(&output);
-    assert!(err.contains("cannot write missing/report.md: no such file"), "{err}");
+    assert!(
+        err.contains("cannot write missing/report.md: the folder missing does not exist"),
+        "{err}"
+    );
     assert!(!dir.path().join("missing").exists());
 
     // A path that is a folder.

@@ -282,7 +282,7 @@ impl RepoIndex {
                     Origin::Given => return None,
                     Origin::Text(text) => (text.to_string(), false),
                     Origin::Path(path) => {
-                        let bytes = std::fs::read(path).ok()?;
+                        let bytes = crate::files::read_regular(path, crate::files::SOURCE_CAP).ok()?;
                         super::source::decode_owned(bytes).ok()?
                     }
                 };

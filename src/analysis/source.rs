@@ -116,7 +116,7 @@ impl SourceFile {
 
     /// Read and parse the file at `path`.
     pub fn read(path: &Path) -> Result<(Vec<u8>, SourceFile), String> {
-        let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
+        let bytes = crate::files::read_regular(path, crate::files::SOURCE_CAP).map_err(|e| io_reason(&e))?;
         let (text, bom) = decode(&bytes)?;
         let file = SourceFile::parse(text, bom)?;
         Ok((bytes, file))
@@ -147,7 +147,6 @@ impl SourceFile {
 /// most files of a repository without keeping their text, and a fresh
 /// allocation per file would leave the allocator holding many of them.
 pub fn with_file_text<R>(path: &Path, f: impl FnOnce(&str, bool) -> R) -> Result<R, String> {
-    use std::io::Read;
     thread_local! {
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
@@ -162,7 +161,7 @@ pub fn with_file_text<R>(path: &Path, f: impl FnOnce(&str, bool) -> R) -> Result
             Err(_) => &mut own,
         };
         bytes.clear();
-        let read = std::fs::File::open(path).and_then(|mut file| file.read_to_end(bytes));
+        let read = crate::files::read_regular_into(path, crate::files::SOURCE_CAP, bytes);
         let result = read
             .map_err(|e| io_reason(&e))
             .and_then(|_| decode_str(bytes).map(|(text, bom)| f(text, bom)));
@@ -188,9 +187,58 @@ pub fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
+/// CPython's tokenizer's `MAXINDENT`: a block nested this deep is refused
+/// ("too many levels of indentation").
+const MAX_INDENT: usize = 100;
+
+/// The first line (1-based) whose indentation reaches `MAX_INDENT` nested
+/// blocks, counted as the tokenizer does (a stack of widths, tabs
+/// to the next multiple of 8), blank and comment lines skipped. Lines
+/// inside brackets or strings are not told apart: only used once the
+/// parser has failed, to name the likeliest cause.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut widths = vec![0usize];
+    for (i, line) in text.split('\n').enumerate() {
+        let body = line.trim_start_matches([' ', '\t', '\x0c']);
+        if body.trim().is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let mut width = 0;
+        for c in line[..line.len() - body.len()].chars() {
+            width = if c == '\t' { (width / 8 + 1) * 8 } else { width + 1 };
+        }
+        while widths.last().is_some_and(|top| width < *top) {
+            widths.pop();
+        }
+        if widths.last().is_none_or(|top| width > *top) {
+            widths.push(width);
+        }
+        if widths.len() > MAX_INDENT {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
 /// "syntax error at line L, column C" for the first ERROR or MISSING node.
 pub fn syntax_error(tree: &Tree, text: &str) -> Option<String> {
     let root = tree.root_node();
+    if root.has_error() && text.contains('\r') && !text.contains('\n') {
+        // Python reads a lone CR as a line end; the parser does not.
+        return Some(
+            "uses CR-only line endings (classic Mac OS), which auditfix cannot read; not checked (convert them to LF or CRLF)"
+                .into(),
+        );
+    }
+    if root.has_error() {
+        // The parser gives up on very deep nesting with an error at 1:1;
+        // Python refuses it too, and says why.
+        if let Some(line) = too_deep(text) {
+            return Some(format!(
+                "too many levels of indentation at line {line} (Python's limit is {MAX_INDENT}); not checked"
+            ));
+        }
+    }
     if !root.has_error() {
         // Indentation tree-sitter recovers from silently, and Python rejects.
         let (row, why) = super::indentation::indentation_error(root, text)?;
@@ -397,6 +445,28 @@ pub fn load_counts(root: Node<'_>, text: &str) -> std::collections::HashMap<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 17, item 10: nesting deeper than Python allows is named, at
+    /// the line where it goes too deep, not "invalid syntax" at 1:1.
+    #[test]
+    fn too_many_levels_of_indentation_are_named() {
+        let mut text = String::from("def f(db):\n");
+        for depth in 1..=1000 {
+            text.push_str(&format!("{}if x:\n", "    ".repeat(depth)));
+        }
+        text.push_str(&format!("{}db.commit()\n", "    ".repeat(1001)));
+        let err = SourceFile::parse(text, false).err().unwrap();
+        assert_eq!(
+            err,
+            "too many levels of indentation at line 101 (Python's limit is 100); not checked"
+        );
+        let mut ok = String::from("def f(db):\n");
+        for depth in 1..=20 {
+            ok.push_str(&format!("{}if x:\n", "    ".repeat(depth)));
+        }
+        ok.push_str(&format!("{}db.commit()\n", "    ".repeat(21)));
+        assert!(too_deep(&ok).is_none());
+    }
 
     #[test]
     fn syntax_errors_are_located() {

@@ -10,6 +10,7 @@ use super::{load_config, paths, use_color, ExitStatus};
 use crate::cli::FixArgs;
 use crate::pipeline::{unsafe_only, FixedFile, Workspace};
 use crate::printer::diff::unified_diff;
+use crate::printer::shown_path;
 use std::io::Write;
 
 pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<ExitStatus> {
@@ -19,7 +20,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
 
     let mut status = ExitStatus::Clean;
     for error in &workspace.errors {
-        writeln!(stderr, "error: {}: {}", error.path.display(), error.message)?;
+        writeln!(stderr, "error: {}: {}", shown_path(&error.path), error.message)?;
         status = ExitStatus::Error;
     }
     for note in &workspace.notes {
@@ -32,12 +33,12 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     let fixed = workspace.fix_reporting(args.unsafe_fixes, false);
     // Files found unreadable or unparsable only when the fixes needed them.
     for error in workspace.late_errors() {
-        writeln!(stderr, "error: {}: {}", error.path.display(), error.message)?;
+        writeln!(stderr, "error: {}: {}", shown_path(&error.path), error.message)?;
         status = ExitStatus::Error;
     }
     for file in &fixed {
         for problem in &file.problems {
-            writeln!(stderr, "warning: {}: {problem}", file.display.display())?;
+            writeln!(stderr, "warning: {}: {problem}", shown_path(&file.display))?;
         }
         // A rule that has a fix but could not build one here says so: the
         // rest of the file is still fixed.
@@ -49,7 +50,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
             writeln!(
                 stderr,
                 "warning: {}:{}:{}: {} could not be fixed safely here; left as it is ({})",
-                file.display.display(),
+                shown_path(&file.display),
                 d.start.line,
                 d.start.column,
                 d.rule.code(),
@@ -111,7 +112,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
                 "error: these files have uncommitted changes; commit or stash them, or pass --allow-dirty:"
             )?;
             for file in changed.iter().filter(|f| dirty.contains(&f.path)) {
-                writeln!(stderr, "  {}", file.display.display())?;
+                writeln!(stderr, "  {}", shown_path(&file.display))?;
             }
             writeln!(stderr, "Nothing was written.")?;
             return Ok(ExitStatus::Error);
@@ -126,7 +127,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         writeln!(
             stderr,
             "note: removed {}, a temporary file left by an interrupted run",
-            removed.display()
+            shown_path(&removed)
         )?;
     }
     pause_before_write(stderr)?;
@@ -139,7 +140,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
                 fixed_count += file.applied.len();
             }
             Err(message) => {
-                writeln!(stderr, "error: {}: {message}", file.display.display())?;
+                writeln!(stderr, "error: {}: {message}", shown_path(&file.display))?;
                 status = ExitStatus::Error;
             }
         }

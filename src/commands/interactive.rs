@@ -15,7 +15,7 @@ use crate::interactive::answers::{restore_terminal, Answers, LineAnswers, Termin
 use crate::interactive::hunk::FileReview;
 use crate::interactive::session::{editor_from_env, Options, Outcome, Session};
 use crate::pipeline::{unsafe_only, Workspace};
-use crate::printer::slash_path;
+use crate::printer::shown_path;
 use std::io::{IsTerminal, Write};
 
 pub fn run(
@@ -28,15 +28,15 @@ pub fn run(
     let checked = workspace.check();
     // Files found unreadable or unparsable only when the check needed them.
     for error in workspace.late_errors() {
-        writeln!(stderr, "error: {}: {}", error.path.display(), error.message)?;
+        writeln!(stderr, "error: {}: {}", shown_path(&error.path), error.message)?;
     }
     let mut reviews = Vec::new();
     for review in FileReview::build_all(workspace, &checked, args.unsafe_fixes) {
         for problem in &review.problems {
-            writeln!(stderr, "warning: {}: {problem}", slash_path(&review.display))?;
+            writeln!(stderr, "warning: {}: {problem}", shown_path(&review.display))?;
         }
         for note in &review.notes {
-            writeln!(stderr, "note: {}: {note}", slash_path(&review.display))?;
+            writeln!(stderr, "note: {}: {note}", shown_path(&review.display))?;
         }
         if !review.hunks.is_empty() {
             reviews.push(review);
@@ -72,7 +72,7 @@ pub fn run(
                 "error: these files have uncommitted changes; commit or stash them, or pass --allow-dirty:"
             )?;
             for review in reviews.iter().filter(|r| dirty.contains(&r.path)) {
-                writeln!(stderr, "  {}", slash_path(&review.display))?;
+                writeln!(stderr, "  {}", shown_path(&review.display))?;
             }
             writeln!(stderr, "Nothing was written.")?;
             return Ok(ExitStatus::Error);

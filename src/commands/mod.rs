@@ -6,6 +6,7 @@ pub mod fix;
 pub mod interactive;
 pub mod report;
 pub mod rules;
+pub mod streams;
 
 use crate::cli::{ColorChoice, CommonArgs};
 use crate::config::{self, Config, Overrides};
@@ -67,22 +68,8 @@ pub fn use_color(choice: ColorChoice, stdout: bool) -> bool {
     }
 }
 
-/// Write `contents` to a new or existing output file atomically.
+/// Write `contents` to an output file (`-o`); see [`crate::write::write_output`].
 pub fn write_output(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot write {}: {}",
-            path.display(),
-            crate::analysis::source::io_reason(&e)
-        )
-    })?;
-    std::io::Write::write_all(&mut tmp, contents)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
-    Ok(())
+    crate::write::write_output(path, contents)
+        .map_err(|why| anyhow::anyhow!("cannot write {}: {why}", crate::printer::shown_path(path)))
 }

@@ -65,9 +65,14 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
     if result.errors.is_empty() {
         return Ok(ExitStatus::Clean);
     }
-    let mut stderr = std::io::stderr().lock();
+    let mut stderr = super::streams::Diagnostics::new(std::io::stderr().lock());
     for error in &result.errors {
-        writeln!(stderr, "error: {}: {}", error.path.display(), error.message)?;
+        writeln!(
+            stderr,
+            "error: {}: {}",
+            crate::printer::shown_path(&error.path),
+            error.message
+        )?;
     }
     writeln!(
         stderr,

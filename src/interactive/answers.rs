@@ -6,7 +6,7 @@
 //! a guard on every path, and by a panic hook) and the line source. What
 //! does not: prompts and what a key means (the session does that).
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 
@@ -43,22 +43,64 @@ impl<R: BufRead> LineAnswers<R> {
     }
 }
 
+/// The longest answer line kept: a longer one is read to its end without
+/// being kept, and answered as unknown.
+const MAX_LINE: usize = 4096;
+
+/// How much of an unknown answer is shown back.
+const SHOWN: usize = 40;
+
 impl<R: BufRead> Answers for LineAnswers<R> {
     fn ask(&mut self, out: &mut dyn Write, prompt: &str) -> io::Result<Answer> {
         write!(out, "{prompt}")?;
         out.flush()?;
-        let mut line = String::new();
-        if self.input.read_line(&mut line)? == 0 {
+        // Bytes, not a `String`: a line that is not UTF-8 is an unknown
+        // answer, not the end of the session; and at most `MAX_LINE` of
+        // them, so a huge line costs no memory.
+        let mut line = Vec::new();
+        if self.input.by_ref().take(MAX_LINE as u64).read_until(b'\n', &mut line)? == 0 {
             return Ok(Answer::End);
         }
-        let answer = line.trim();
+        let cut = !line.ends_with(b"\n") && skip_line(&mut self.input)?;
+        let text = String::from_utf8_lossy(&line);
+        let answer = text.trim();
         let mut chars = answer.chars();
         Ok(match (chars.next(), chars.next()) {
-            (None, _) => Answer::Empty,
-            (Some(c), None) => Answer::Key(c),
-            _ => Answer::Other(answer.to_string()),
+            (None, _) if !cut => Answer::Empty,
+            (Some(c), None) if !cut && !c.is_control() => Answer::Key(c),
+            _ => Answer::Other(shown(answer, cut)),
         })
     }
+}
+
+/// Read and drop the rest of a line; whether there was any.
+fn skip_line(input: &mut impl BufRead) -> io::Result<bool> {
+    let mut skipped = false;
+    loop {
+        let buffer = input.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(skipped);
+        }
+        let (used, done) = match buffer.iter().position(|b| *b == b'\n') {
+            Some(at) => (at + 1, true),
+            None => (buffer.len(), false),
+        };
+        skipped |= used > usize::from(done);
+        input.consume(used);
+        if done {
+            return Ok(skipped);
+        }
+    }
+}
+
+/// An unknown answer as it is shown back: control characters escaped (no
+/// escape sequence reaches the terminal), at most `SHOWN` characters.
+fn shown(answer: &str, cut: bool) -> String {
+    let mut text: String = answer.chars().take(SHOWN).flat_map(char::escape_debug).collect();
+    if cut || answer.chars().nth(SHOWN).is_some() {
+        text.push('…');
+    }
+    text
 }
 
 /// Whether this process put the terminal in raw mode (for the panic hook).
@@ -213,6 +255,36 @@ mod tests {
     fn a_last_line_without_newline_counts() {
         let (answers, _) = read_all(b"y\nq");
         assert_eq!(answers, [Answer::Key('y'), Answer::Key('q'), Answer::End]);
+    }
+
+    /// Issue 17, item 9: a line that is not UTF-8 is an unknown answer,
+    /// and the session goes on.
+    #[test]
+    fn a_line_that_is_not_utf8_is_an_unknown_answer() {
+        let (answers, _) = read_all(b"\xff\xfe\ny\n");
+        assert_eq!(answers, [Answer::Other("��".into()), Answer::Key('y'), Answer::End]);
+    }
+
+    /// Issue 17, item 9: a huge line is read without being kept, shown
+    /// back short, with its control characters escaped.
+    #[test]
+    fn a_huge_line_is_not_kept_and_not_echoed_whole() {
+        let mut input = b"\x1b[2J".to_vec();
+        input.extend(std::iter::repeat_n(b'y', 5 << 20));
+        input.extend(b"\nn\n");
+        let (answers, _) = read_all(&input);
+        let Answer::Other(shown) = &answers[0] else {
+            panic!("{answers:?}");
+        };
+        assert!(shown.starts_with("\\u{1b}[2Jyyy"), "{shown}");
+        assert!(shown.ends_with('…') && shown.chars().count() < 60, "{shown}");
+        assert_eq!(answers[1..], [Answer::Key('n'), Answer::End]);
+        // A line just over the limit of one key is not a key either.
+        let mut long = b"y".to_vec();
+        long.extend(std::iter::repeat_n(b' ', MAX_LINE + 10));
+        long.extend(b"\n");
+        let (answers, _) = read_all(&long);
+        assert_eq!(answers, [Answer::Other("y…".into()), Answer::End]);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::analysis::module::ModuleFacts;
 use crate::analysis::source::SourceFile;
 use crate::checker::check_file;
 use crate::pipeline::Workspace;
-use crate::printer::{plural, slash_path, Paint};
+use crate::printer::{plural, shown_path, slash_path, Paint};
 
 use crate::rules::Rule;
 use std::collections::HashMap;
@@ -90,7 +90,7 @@ impl Summary {
         if !self.unchanged.is_empty() {
             writeln!(err, "Left unchanged:")?;
             for (path, why) in &self.unchanged {
-                writeln!(err, "  {}: {why}", slash_path(path))?;
+                writeln!(err, "  {}: {why}", shown_path(path))?;
             }
         }
         if self.more_fixes > 0 {
@@ -404,17 +404,33 @@ impl<'a> Session<'a> {
                 return Ok(false);
             }
         };
-        let mut tmp = tempfile::Builder::new()
+        // Every failure of the round trip is the hunk's, not the session's:
+        // it is said, with what failed, and the hunk is asked again.
+        let created = tempfile::Builder::new()
             .prefix("auditfix-hunk-")
             .suffix(".diff")
-            .tempfile()?;
-        write!(
-            tmp,
-            "# Manual hunk edit mode for {} -- see the bottom for a quick guide.\n{offered}{}",
-            slash_path(&file.display),
-            EDIT_GUIDE
-        )?;
-        tmp.flush()?;
+            .tempfile()
+            .and_then(|mut tmp| {
+                write!(
+                    tmp,
+                    "# Manual hunk edit mode for {} -- see the bottom for a quick guide.\n{offered}{}",
+                    slash_path(&file.display),
+                    EDIT_GUIDE
+                )?;
+                tmp.flush()?;
+                Ok(tmp)
+            });
+        let tmp = match created {
+            Ok(tmp) => tmp,
+            Err(e) => {
+                self.hint(&format!(
+                    "Cannot create the file to edit the hunk in (in {}): {}; the hunk is unchanged.",
+                    std::env::temp_dir().display(),
+                    crate::analysis::source::io_reason(&e)
+                ))?;
+                return Ok(false);
+            }
+        };
         self.out.flush()?;
         self.err.flush()?;
         let status = run_editor(&self.options.editor, tmp.path());
@@ -428,11 +444,32 @@ impl<'a> Session<'a> {
                 return Ok(false);
             }
         };
+        if status.code() == Some(127) {
+            self.hint(&format!(
+                "The editor `{}` was not found (the shell exited with 127); set VISUAL or EDITOR. The hunk is unchanged.",
+                self.options.editor
+            ))?;
+            return Ok(false);
+        }
         if !status.success() {
             self.hint(&format!("The editor exited with {status}; the hunk is unchanged."))?;
             return Ok(false);
         }
-        let edited = std::fs::read_to_string(tmp.path())?;
+        let edited = match std::fs::read(tmp.path()).map(String::from_utf8) {
+            Ok(Ok(edited)) => edited,
+            Ok(Err(_)) => {
+                self.hint("The edited hunk is not UTF-8 text; the hunk is unchanged.")?;
+                return Ok(false);
+            }
+            Err(e) => {
+                self.hint(&format!(
+                    "Cannot read the edited hunk back from {}: {}; the hunk is unchanged.",
+                    tmp.path().display(),
+                    crate::analysis::source::io_reason(&e)
+                ))?;
+                return Ok(false);
+            }
+        };
         let text = match apply_edited(&file.original, &offered, &edited) {
             Ok(Some(text)) => text,
             Ok(None) => {
@@ -498,7 +535,7 @@ impl<'a> Session<'a> {
         let text = match file.result(&accepted) {
             Ok(text) => text,
             Err(reason) => {
-                self.hint(&format!("error: {}: not written: {reason}", slash_path(&display)))?;
+                self.hint(&format!("error: {}: not written: {reason}", shown_path(&display)))?;
                 self.summary.errors += 1;
                 self.summary.unchanged.push((display, format!("not written: {reason}")));
                 return Ok(());
@@ -515,7 +552,7 @@ impl<'a> Session<'a> {
             Ok(()) => {
                 self.say(&format!(
                     "Wrote {} ({} of {} accepted).",
-                    slash_path(&display),
+                    shown_path(&display),
                     accepted.len(),
                     plural(review.hunks().len(), "hunk")
                 ))?;
@@ -523,7 +560,7 @@ impl<'a> Session<'a> {
                 self.summary.more_fixes += self.more_fixes(file, review, &text);
             }
             Err(reason) => {
-                self.hint(&format!("error: {}: {reason}", slash_path(&display)))?;
+                self.hint(&format!("error: {}: {reason}", shown_path(&display)))?;
                 self.summary.errors += 1;
                 self.summary.unchanged.push((display, reason));
             }

@@ -38,8 +38,11 @@ fn colorize(diff: &str) -> String {
     let mut out = String::with_capacity(diff.len() + diff.len() / 4);
     let mut in_header = true;
     for line in diff.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
-        let ending = &line[body.len()..];
+        let raw = line.trim_end_matches(['\n', '\r']);
+        let ending = &line[raw.len()..];
+        // Colored means shown on a terminal: escape sequences in the source
+        // are shown, not acted on.
+        let body = &*super::escape_controls(raw);
         let style = if in_header && (body.starts_with("--- ") || body.starts_with("+++ ")) {
             Some(Paint::BOLD)
         } else if body.starts_with("@@") {
@@ -87,6 +90,20 @@ fn color_decision(terminal: bool, no_color: Option<&OsStr>, force: Option<&OsStr
 mod tests {
     use super::*;
     use std::process::Command;
+
+    /// Issue 17, item 10: on a terminal (colored), an escape sequence in
+    /// the source is shown escaped; plain output stays a patch `git apply`
+    /// takes, bytes as they are.
+    #[test]
+    fn escape_sequences_in_the_source_do_not_reach_a_terminal() {
+        let old = "x = 1\ns = '\x1b[2J'\n";
+        let new = "x = 2\ns = '\x1b[2J'\n";
+        let colored = unified_diff(Path::new("a.py"), old, new, true);
+        assert!(colored.contains(" s = '\\u{1b}[2J'"), "{colored}");
+        assert!(!colored.contains("\x1b[2J"), "{colored}");
+        let plain = unified_diff(Path::new("a.py"), old, new, false);
+        assert!(plain.contains(" s = '\x1b[2J'\n"), "{plain}");
+    }
 
     #[test]
     fn equal_texts_give_no_diff() {

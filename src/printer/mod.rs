@@ -72,6 +72,33 @@ pub(crate) fn slash_path(path: &Path) -> String {
     }
 }
 
+/// A path as shown in a line of human-readable output: [`slash_path`],
+/// with control characters escaped (`\n`, `\u{1b}`), so that a newline in a
+/// file name cannot split an error line in two, nor an escape sequence in
+/// one reach the terminal. Machine formats (JSON, SARIF) escape on their own
+/// and use [`slash_path`].
+pub fn shown_path(path: &Path) -> String {
+    escape_controls(&slash_path(path))
+}
+
+/// `text` with control characters but tabs escaped as Rust escapes them
+/// (`\n`, `\u{1b}`): what a terminal would act on instead of showing.
+pub fn escape_controls(text: &str) -> String {
+    let escaped = |c: char| c.is_control() && c != '\t';
+    if !text.chars().any(escaped) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Counts every summary agrees on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Counts {

@@ -15,7 +15,7 @@
 //! files that could not be checked. With `--statistics`, a table of counts
 //! per rule replaces the individual findings.
 
-use super::{plural, Counts, Paint, PrintOptions};
+use super::{escape_controls, plural, Counts, Paint, PrintOptions};
 use crate::diagnostic::{CheckResult, Diagnostic, FileReport, EXCERPT_LINES};
 use crate::rules::Rule;
 use std::collections::BTreeMap;
@@ -40,7 +40,7 @@ pub fn print(out: &mut dyn Write, result: &CheckResult, options: &PrintOptions) 
             out,
             "{} {}: {}",
             paint.paint(Paint::BOLD_RED, "error:"),
-            e.path.display(),
+            super::shown_path(&e.path),
             e.message
         )?;
     }
@@ -48,7 +48,7 @@ pub fn print(out: &mut dyn Write, result: &CheckResult, options: &PrintOptions) 
 }
 
 fn print_diagnostic(out: &mut dyn Write, file: &FileReport, d: &Diagnostic, paint: Paint) -> io::Result<()> {
-    let location = format!("{}:{}:{}:", file.path.display(), d.start.line, d.start.column);
+    let location = format!("{}:{}:{}:", super::shown_path(&file.path), d.start.line, d.start.column);
     writeln!(
         out,
         "{} {} {}",
@@ -71,9 +71,12 @@ fn print_diagnostic(out: &mut dyn Write, file: &FileReport, d: &Diagnostic, pain
         paint.paint(Paint::BOLD_BLUE, &format!("{number:>width$} |"))
     };
 
+    // Source lines are shown with their control characters escaped (an
+    // escape sequence in a string literal must not act on the terminal).
     writeln!(out, "{}", gutter(None))?;
-    writeln!(out, "{} {first}", gutter(Some(d.start.line)))?;
-    // The underline: the range on its first line, at least one caret.
+    writeln!(out, "{} {}", gutter(Some(d.start.line)), escape_controls(first))?;
+    // The underline: the range on its first line, at least one caret,
+    // measured on the line as shown.
     let start = d.start.column.saturating_sub(1);
     let line_chars = first.chars().count();
     let end = if last_line == d.start.line && d.end.line == d.start.line {
@@ -81,12 +84,13 @@ fn print_diagnostic(out: &mut dyn Write, file: &FileReport, d: &Diagnostic, pain
     } else {
         line_chars
     };
-    let indent: String = first
+    let before: String = first.chars().take(start).collect();
+    let under: String = first.chars().skip(start).take(end.saturating_sub(start)).collect();
+    let indent: String = escape_controls(&before)
         .chars()
-        .take(start)
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
-    let carets = "^".repeat(end.saturating_sub(start).max(1));
+    let carets = "^".repeat(escape_controls(&under).chars().count().max(1));
     writeln!(
         out,
         "{} {indent}{}",
@@ -95,7 +99,7 @@ fn print_diagnostic(out: &mut dyn Write, file: &FileReport, d: &Diagnostic, pain
     )?;
     for n in d.start.line + 1..=shown_last {
         let text = file.excerpts.line(n).unwrap_or_default();
-        writeln!(out, "{} {text}", gutter(Some(n)))?;
+        writeln!(out, "{} {}", gutter(Some(n)), escape_controls(text))?;
     }
     if shown_last < last_line {
         writeln!(out, "{} ...", gutter(None))?;
