@@ -8,6 +8,7 @@
 use crate::analysis::functions::{functions, write_method, WriteMethod};
 use crate::analysis::index::{MixinFit, RepoIndex};
 use crate::analysis::module::ModuleFacts;
+use crate::config::RuleUse;
 use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::rules::{self, Rule};
 use crate::settings::{Kind, Settings};
@@ -33,7 +34,7 @@ pub struct Checker<'a> {
     imports: std::cell::RefCell<std::collections::HashMap<(String, String), Option<auditfix_transforms::Edit>>>,
     /// Whether the repository's mixin has the configured setters.
     pub mixin_fits: bool,
-    enabled: &'a dyn Fn(Rule) -> bool,
+    rules: &'a dyn Fn(Rule) -> RuleUse,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -56,7 +57,7 @@ impl<'a> Checker<'a> {
     }
 
     pub fn enabled(&self, rule: Rule) -> bool {
-        (self.enabled)(rule)
+        (self.rules)(rule) == RuleUse::Runs
     }
 
     pub fn text_of(&self, node: Node<'_>) -> &'a str {
@@ -104,6 +105,16 @@ impl<'a> Checker<'a> {
             function: function.map(|(name, _)| name.to_string()),
             fix,
         });
+    }
+
+    /// Whether `rule` may contribute edits in `method`: it is not ignored
+    /// (by `ignore`, `per-file-ignores`, or a suppression on the `def`
+    /// line). A fix that needs another rule's edit (AUD003's setter needs
+    /// AUD002's context, which needs AUD001's parameter) is unavailable
+    /// when that rule is ignored; a rule merely not selected still lends
+    /// its edits.
+    pub fn allows(&self, rule: Rule, method: &WriteMethod<'_>) -> bool {
+        (self.rules)(rule) != RuleUse::Ignored && !self.suppressed(rule, method.function.line())
     }
 
     fn suppressed(&self, rule: Rule, line: usize) -> bool {
@@ -191,7 +202,7 @@ pub fn check_file(
     module: &ModuleFacts,
     index: &RepoIndex,
     settings: &Settings,
-    enabled: &dyn Fn(Rule) -> bool,
+    rules: &dyn Fn(Rule) -> RuleUse,
 ) -> FileCheck {
     let setters: Vec<&str> = Kind::ALL.iter().map(|k| settings.setters.get(*k).as_str()).collect();
     let mut checker = Checker {
@@ -207,7 +218,7 @@ pub fn check_file(
             index.mixin_fit(&settings.mixin_class, &setters),
             MixinFit::LacksSetters(_)
         ),
-        enabled,
+        rules,
         diagnostics: Vec::new(),
     };
     // Tests, fixtures, migrations, seeds and scripts are no service code,
@@ -306,7 +317,7 @@ pub fn describe_file(
         lines: std::cell::OnceCell::new(),
         imports: std::cell::RefCell::default(),
         mixin_fits: true,
-        enabled: &|_| true,
+        rules: &|_| RuleUse::Runs,
         diagnostics: Vec::new(),
     };
     if !holds_service_code(module, settings) {

@@ -75,25 +75,49 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Whether a rule runs on a file, and if not, why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleUse {
+    Runs,
+    /// Left out by `select` naming other rules: its edits may still come
+    /// with the fixes of rules that need them.
+    NotSelected,
+    /// Turned off by `ignore` or `per-file-ignores`: it contributes no edit
+    /// to any fix.
+    Ignored,
+}
+
 impl Config {
     /// Whether `rule` runs on the file at `path` (relative to the working
     /// directory, or absolute): selected, not ignored, and not ignored for
     /// this file by `per-file-ignores`.
     pub fn is_enabled(&self, rule: Rule, path: &Path) -> bool {
+        self.rule_use(rule, path) == RuleUse::Runs
+    }
+
+    /// [`Config::is_enabled`], saying why a rule does not run.
+    pub fn rule_use(&self, rule: Rule, path: &Path) -> RuleUse {
+        if self.ignore.iter().any(|s| matches_selector(rule, s)) {
+            return RuleUse::Ignored;
+        }
+        if !self.per_file_ignores.is_empty() {
+            let compiled = self.compiled.get(self);
+            let relative = relative_to_root(path, &self.root);
+            let ignored = compiled
+                .globs
+                .matching_with_ancestors(&relative)
+                .into_iter()
+                .any(|i| compiled.selectors[i].iter().any(|s| matches_selector(rule, s)));
+            if ignored {
+                return RuleUse::Ignored;
+            }
+        }
         let selected = self.select.is_empty() || self.select.iter().any(|s| matches_selector(rule, s));
-        if !selected || self.ignore.iter().any(|s| matches_selector(rule, s)) {
-            return false;
+        if selected {
+            RuleUse::Runs
+        } else {
+            RuleUse::NotSelected
         }
-        if self.per_file_ignores.is_empty() {
-            return true;
-        }
-        let compiled = self.compiled.get(self);
-        let relative = relative_to_root(path, &self.root);
-        !compiled
-            .globs
-            .matching_with_ancestors(&relative)
-            .into_iter()
-            .any(|i| compiled.selectors[i].iter().any(|s| matches_selector(rule, s)))
     }
 }
 

@@ -576,8 +576,8 @@ impl Workspace {
             .collect()
     }
 
-    fn enabled<'a>(&'a self, path: &'a Path) -> impl Fn(Rule) -> bool + 'a {
-        move |rule| self.config.is_enabled(rule, path)
+    fn rules<'a>(&'a self, path: &'a Path) -> impl Fn(Rule) -> crate::config::RuleUse + 'a {
+        move |rule| self.config.rule_use(rule, path)
     }
 
     /// Check every file, then the callers across files.
@@ -665,8 +665,8 @@ impl Workspace {
             .par_iter()
             .filter(|file| file.target && file.candidate)
             .filter_map(|file| {
-                let enabled = self.enabled(&file.display);
-                let fixed = fix_file(file, self, &enabled, unsafe_fixes)?;
+                let rules = self.rules(&file.display);
+                let fixed = fix_file(file, self, &rules, unsafe_fixes)?;
                 Some(if unchanged_texts {
                     fixed
                 } else {
@@ -811,14 +811,14 @@ impl Workspace {
                 }
                 file.with_source(|source| {
                     let module = self.module_of(file, source)?;
-                    let enabled = self.enabled(&file.display);
+                    let rules = self.rules(&file.display);
                     let mut check = check_file(
                         &source.text,
                         source.root(),
                         module,
                         &self.index,
                         &self.config.settings,
-                        &enabled,
+                        &rules,
                     );
                     if !fix_edits {
                         for d in &mut check.diagnostics {
@@ -939,10 +939,10 @@ impl FixedFile {
 pub fn fix_file(
     file: &LoadedFile,
     workspace: &Workspace,
-    enabled: &dyn Fn(Rule) -> bool,
+    rules: &dyn Fn(Rule) -> crate::config::RuleUse,
     unsafe_fixes: bool,
 ) -> Option<FixedFile> {
-    file.with_source(|first| converge(file, first, workspace, enabled, unsafe_fixes))
+    file.with_source(|first| converge(file, first, workspace, rules, unsafe_fixes))
         .flatten()
 }
 
@@ -951,7 +951,7 @@ fn converge(
     file: &LoadedFile,
     first: &SourceFile,
     workspace: &Workspace,
-    enabled: &dyn Fn(Rule) -> bool,
+    rules: &dyn Fn(Rule) -> crate::config::RuleUse,
     unsafe_fixes: bool,
 ) -> Option<FixedFile> {
     let settings = &workspace.config.settings;
@@ -986,7 +986,7 @@ fn converge(
             reparsed = (source, module);
             (&reparsed.0, &reparsed.1)
         };
-        let result = check_file(&source.text, source.root(), module, index, settings, enabled);
+        let result = check_file(&source.text, source.root(), module, index, settings, rules);
         let (fixable, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = result
             .diagnostics
             .into_iter()

@@ -240,3 +240,78 @@ fn timestamps_follow_each_columns_clock() {
     );
     assert_python_parses("column_clocks", &fixed);
 }
+
+/// A rule that is off contributes no edit: with AUD001 ignored (by flag or
+/// by a suppression on the `def` line) no fix adds the user parameter, and
+/// the fixes that need it (the context line, the setter) say why they are
+/// unavailable instead of bringing the parameter along.
+#[test]
+fn an_ignored_rule_contributes_no_edit() {
+    let path = PathBuf::from("app/services/ignored.py");
+    let text = "from app.models import User\n\n\nclass Service:\n    def __init__(self, db):\n        self.db = db\n\n    async def create_user(self, email):\n        user = User(email=email)\n        self.db.add(user)\n        await self.db.flush()\n        return user\n";
+    let fixed_with = |config: Config, text: &str| {
+        let mut sources = common_sources();
+        sources.push((path.clone(), text.to_string()));
+        let workspace = Workspace::from_memory(sources, config);
+        let findings: Vec<String> = workspace
+            .check()
+            .diagnostics()
+            .map(|(_, d)| format!("{} [{}] {}", d.rule.code(), d.fix_applicability(), d.message))
+            .collect();
+        let fixed = workspace.fix(true);
+        let file = fixed.iter().find(|f| f.display == path).unwrap();
+        (findings, file.fixed.clone())
+    };
+    let settings = auditfix::settings::Settings {
+        script_paths: Vec::new(),
+        ..auditfix::settings::Settings::default()
+    };
+    // Everything on: the parameter comes with the fixes.
+    let (_, fixed) = fixed_with(
+        Config {
+            settings: settings.clone(),
+            ..Config::default()
+        },
+        text,
+    );
+    assert!(fixed.contains("created_by_user=None"), "{fixed}");
+
+    let ignored = Config {
+        settings: settings.clone(),
+        ignore: vec!["AUD001".to_string()],
+        ..Config::default()
+    };
+    let suppressed_text = text.replace(
+        "    async def create_user(self, email):",
+        "    async def create_user(self, email):  # auditfix: ignore[AUD001]",
+    );
+    let everything = Config {
+        settings,
+        ..Config::default()
+    };
+    for (how, config, text) in [
+        ("--ignore", ignored, text.to_string()),
+        ("a suppression", everything, suppressed_text),
+    ] {
+        let (findings, fixed) = fixed_with(config, &text);
+        assert!(
+            !fixed.contains("created_by_user"),
+            "{how}: the parameter was added:\n{fixed}"
+        );
+        assert!(!findings.iter().any(|f| f.starts_with("AUD001")), "{how}: {findings:?}");
+        for code in ["AUD002", "AUD003"] {
+            let finding = findings
+                .iter()
+                .find(|f| f.starts_with(code))
+                .unwrap_or_else(|| panic!("{how}: no {code} in {findings:?}"));
+            assert!(
+                finding.starts_with(&format!("{code} [none]"))
+                    && finding.contains(
+                        "it needs the `created_by_user` parameter, which AUD001 adds, and AUD001 is ignored here"
+                    ),
+                "{how}: {finding}"
+            );
+        }
+        assert_python_parses("ignored", &fixed);
+    }
+}

@@ -581,14 +581,14 @@ impl<'a> Session<'a> {
         let unsafe_fixes = self.options.unsafe_fixes;
         let module = ModuleFacts::collect(file.module.clone(), source.root(), &source.text);
         let config = &self.workspace.config;
-        let enabled = |rule: Rule| config.is_enabled(rule, &loaded.display);
+        let rules = |rule: Rule| config.rule_use(rule, &loaded.display);
         let check = check_file(
             &source.text,
             source.root(),
             &module,
             &self.workspace.index,
             &config.settings,
-            &enabled,
+            &rules,
         );
         let mut left: HashMap<(Rule, Option<String>), isize> = HashMap::new();
         for d in check.diagnostics.iter().filter(|d| d.is_fixable_with(unsafe_fixes)) {

@@ -14,6 +14,7 @@ use crate::analysis::functions::{Entity, WriteMethod};
 use crate::analysis::module::{Binding, Clock};
 use crate::analysis::source::{contains, dotted_name, statements};
 use crate::checker::Checker;
+use crate::rules::Rule;
 use crate::settings::{Kind, TimestampStyle};
 use auditfix_transforms::{add_import, add_parameter, insert_statements, snippets, Edit};
 use tree_sitter::Node;
@@ -125,7 +126,34 @@ pub fn user_parameter(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option
     if method.function.param(name).is_some() {
         return Some(Vec::new());
     }
+    // The parameter is AUD001's edit: not made where AUD001 is off.
+    if !checker.allows(Rule::MissingUserParameter, method) {
+        return None;
+    }
     add_user_parameter(checker.text, method.function.node, name, checker.stylist())
+}
+
+/// Why a fix that needs the user parameter or the audit context cannot
+/// have them: the rule that adds the missing one is ignored (by flag,
+/// configuration or suppression) for this method. Empty when nothing is
+/// missing or the rules are on.
+pub fn needs_ignored_rule(checker: &Checker<'_>, method: &WriteMethod<'_>) -> String {
+    let parameter = method.user_parameter(checker.settings);
+    let (rule, what) = if method.context.is_none() && !checker.allows(Rule::MissingAuditContext, method) {
+        (
+            Rule::MissingAuditContext,
+            format!("`{}`", checker.settings.context_variable),
+        )
+    } else if method.function.param(parameter).is_none() && !checker.allows(Rule::MissingUserParameter, method) {
+        (Rule::MissingUserParameter, format!("the `{parameter}` parameter"))
+    } else {
+        return String::new();
+    };
+    format!(
+        "; not fixed: it needs {what}, which {} adds, and {} is ignored here",
+        rule.code(),
+        rule.code()
+    )
 }
 
 /// Add `name=None` to `function` where no call can shift, and document it
@@ -189,6 +217,10 @@ fn context_anchor<'t>(checker: &Checker<'_>, method: &WriteMethod<'t>) -> Option
 pub fn audit_context(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option<Vec<Edit>> {
     if method.context.is_some() {
         return Some(Vec::new());
+    }
+    // The context line is AUD002's edit: not made where AUD002 is off.
+    if !checker.allows(Rule::MissingAuditContext, method) {
+        return None;
     }
     // A local of the context's name that holds something else: never overwrite it.
     if method.context_conflict {

@@ -49,7 +49,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         return;
     };
     let settings = checker.settings;
-    let message = format!(
+    let mut message = format!(
         "`{}` builds no audit context: expected `{} = {}.{}({})`",
         method.function.qualified,
         settings.context_variable,
@@ -58,5 +58,8 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         method.user_parameter(settings),
     );
     let fix = fix_parts::audit_context(checker, method).and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
+    if fix.is_none() {
+        message.push_str(&fix_parts::needs_ignored_rule(checker, method));
+    }
     checker.report(Rule::MissingAuditContext, name.byte_range(), Some(method), message, fix);
 }

@@ -56,6 +56,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             .and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
         if fix.is_none() {
             message.push_str(&fix_parts::why_not(entity));
+            message.push_str(&fix_parts::needs_ignored_rule(checker, method));
             if entity.unplaced.is_none() && method.context_conflict {
                 message.push_str(&format!(
                     "; not fixed: `{}` is already a local of another kind here",
