@@ -1,9 +1,11 @@
 //! AUD006 timestamp-style
 //!
 //! ## What it does
-//! Checks write methods for timestamps in the other style than the configured
-//! one: `datetime.now(timezone.utc)` or `datetime.utcnow()` in a project that
-//! uses naive `datetime.now()` (the default), or naive calls in a project that
+//! Checks write methods for timestamps in another clock than their column's:
+//! the column's own (`DateTime(timezone=True)` is aware, a Python default of
+//! `datetime.utcnow` is naive UTC), else the configured style:
+//! `datetime.now(timezone.utc)` or `datetime.utcnow()` in a project that uses
+//! naive `datetime.now()` (the default), or naive calls in a project that
 //! chose aware timestamps.
 //!
 //! ## Why is this bad?
@@ -21,7 +23,7 @@
 //! ```
 //!
 //! ## Fix safety
-//! Safe. The call is rewritten to the configured style; an import left unused
+//! Safe. The call is rewritten to the column's clock; an import left unused
 //! by the rewrite (`timezone`) is removed.
 
 use crate::analysis::functions::WriteMethod;
