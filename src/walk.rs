@@ -160,8 +160,21 @@ fn walk(first: &Path, rest: &[PathBuf], filter: &Arc<Filter>) -> (Vec<PathBuf>, 
             match entry {
                 Ok(entry) => {
                     let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                    if is_file && is_python(entry.path()) && filter.included(entry.path()) {
-                        push(&found, clean(entry.path()));
+                    // A FIFO, socket or device named like a source file is
+                    // named and never read (reading a FIFO waits forever).
+                    let special = entry.file_type().is_some_and(|t| !t.is_file() && !t.is_dir());
+                    if (is_file || special) && is_python(entry.path()) && filter.included(entry.path()) {
+                        match crate::files::check_regular(entry.path(), crate::files::SOURCE_CAP) {
+                            Err(why) if special => push(
+                                &failed,
+                                FileError {
+                                    path: clean(entry.path()),
+                                    message: why,
+                                },
+                            ),
+                            _ if is_file => push(&found, clean(entry.path())),
+                            _ => {}
+                        }
                     }
                 }
                 Err(err) => {

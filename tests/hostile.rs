@@ -266,7 +266,12 @@ fn fifos_and_devices_are_named_and_never_read() {
         ("app/zero.py", "is a character device, not a regular file; not read"),
     ] {
         let line = format!("error: {path}: {what}");
-        assert!(stderr.lines().any(|l| l == line), "no `{line}`:\n{stderr}");
+        // Once, though `app/fifo.py` is both given and reached by the walk.
+        assert_eq!(
+            stderr.lines().filter(|l| *l == line).count(),
+            1,
+            "not once `{line}`:\n{stderr}"
+        );
     }
     for folder in ["fifo_ignore", "fifo_gitignore", "zero_gitignore", "zero_exclude"] {
         assert_eq!(
@@ -274,6 +279,20 @@ fn fifos_and_devices_are_named_and_never_read() {
             SERVICE
         );
     }
+    assert_service_fixed(dir.path(), &stderr);
+
+    // Reached by the walk only: named too, not skipped silently.
+    let dir = tree();
+    let app = dir.path().join("app");
+    assert!(fifo(&app.join("walked_fifo.py")));
+    let (code, stderr) = run_bounded(dir.path(), &["app"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l == "error: app/walked_fifo.py: is a FIFO (named pipe), not a regular file; not read"),
+        "{stderr}"
+    );
     assert_service_fixed(dir.path(), &stderr);
 
     // An ignore file above the path given is read too: the path is not walked.
