@@ -6,7 +6,7 @@
 //! suppression and rule selection so that no rule has to.
 
 use crate::analysis::functions::{functions, write_method, WriteMethod};
-use crate::analysis::index::{MixinFit, RepoIndex};
+use crate::analysis::index::RepoIndex;
 use crate::analysis::module::ModuleFacts;
 use crate::config::RuleUse;
 use crate::diagnostic::{Diagnostic, LineIndex};
@@ -214,10 +214,7 @@ pub fn check_file(
         stylist: std::cell::OnceCell::new(),
         lines: std::cell::OnceCell::new(),
         imports: std::cell::RefCell::default(),
-        mixin_fits: !matches!(
-            index.mixin_fit(&settings.mixin_class, &setters),
-            MixinFit::LacksSetters(_)
-        ),
+        mixin_fits: index.mixin_fit(&settings.mixin_class, &setters).fits(),
         rules,
         diagnostics: Vec::new(),
     };

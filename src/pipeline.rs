@@ -475,12 +475,27 @@ impl Workspace {
             .iter()
             .map(|k| config.settings.setters.get(*k).as_str())
             .collect();
-        if let MixinFit::LacksSetters(missing) = index.mixin_fit(&config.settings.mixin_class, &setters) {
-            notes.push(format!(
+        match index.mixin_fit(&config.settings.mixin_class, &setters) {
+            MixinFit::LacksSetters(missing) => notes.push(format!(
                 "`{}` in this repository has no {}: the standard's setter calls would not exist here, so AUD001-AUD003 are not reported; configure `setters` (or `mixin-class`) to match it",
                 config.settings.mixin_class,
                 missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
-            ));
+            )),
+            MixinFit::SettersDiffer(differ) => notes.push(format!(
+                "`{}` in this repository has {} taking other arguments than the standard's call passes ({} positional: the user's email and name): the calls would raise `TypeError`, so AUD001-AUD003 are not reported; configure `setters` (or `mixin-class`) to match it",
+                config.settings.mixin_class,
+                differ
+                    .iter()
+                    .map(|(name, arity)| match arity.most {
+                        Some(most) if most == arity.required => format!("`{name}` ({most} after `self`)"),
+                        Some(most) => format!("`{name}` ({} to {most} after `self`)", arity.required),
+                        None => format!("`{name}` (at least {} after `self`)", arity.required),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                crate::analysis::index::SETTER_ARGUMENTS,
+            )),
+            MixinFit::NotInRepository | MixinFit::Fits => {}
         }
         Workspace {
             files,

@@ -773,3 +773,48 @@ fn messages_name_what_happened() {
     );
     assert!(!err.contains('\x1b'), "{err}");
 }
+
+/// A mixin whose setters take other arguments (another team's
+/// `set_created_by(self, user_id)`) does not fit the standard's call
+/// `x.set_created_by(email, name)`: said once, and no setter call (which
+/// would raise `TypeError`) or user parameter for it is written.
+#[test]
+fn a_mixin_whose_setters_take_other_arguments_is_said_once_and_no_setter_is_injected() {
+    let dir = repo();
+    let models = MODELS
+        .replace(
+            "    def set_created_by(self, email, name):\n        self.created_by_email = email\n",
+            "    def set_created_by(self, user_id):\n        self.created_by_id = user_id\n",
+        )
+        .replace(
+            "def set_updated_by(self, email, name):",
+            "def set_updated_by(self, user_id):",
+        )
+        .replace(
+            "def set_deleted_by(self, email, name):",
+            "def set_deleted_by(self, user_id):",
+        );
+    assert!(!models.contains("email, name)"), "{models}");
+    fs::write(dir.path().join("app/models.py"), models).unwrap();
+    let out = auditfix(dir.path(), &["check", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let notes: Vec<&str> = value["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("`set_created_by` (1 after `self`)") && notes[0].contains("TypeError"),
+        "{notes:?}"
+    );
+    assert_eq!(
+        codes(&stdout(&out)),
+        ["AUD004", "AUD007"],
+        "no S1-S3 where the setters take other arguments"
+    );
+    let out = auditfix(dir.path(), &["fix", "--unsafe"]);
+    assert!(!stdout(&out).contains("set_created_by("), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("created_by_user"), "{}", stdout(&out));
+}

@@ -274,7 +274,7 @@ fn function<'t>(node: Node<'t>, class: Option<String>, text: &str) -> Option<Fun
     })
 }
 
-fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
+pub(crate) fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
     let mut out = Vec::new();
     let mut after_star = false;
     let mut cursor = list.walk();

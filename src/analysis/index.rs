@@ -231,7 +231,21 @@ pub enum MixinFit {
     Fits,
     /// Defined, but lacking these setters: the standard does not fit.
     LacksSetters(Vec<String>),
+    /// Defined with these setters, but they take other arguments than the
+    /// standard's call passes (`set_created_by(user_id)`): it does not fit.
+    SettersDiffer(Vec<(String, super::module::Arity)>),
 }
+
+impl MixinFit {
+    /// Whether the standard's setter calls would bind here.
+    pub fn fits(&self) -> bool {
+        matches!(self, MixinFit::NotInRepository | MixinFit::Fits)
+    }
+}
+
+/// The positional arguments the standard's setter call passes
+/// (`x.set_created_by(audit_ctx.user_email, audit_ctx.user_name)`).
+pub const SETTER_ARGUMENTS: u8 = 2;
 
 impl RepoIndex {
     /// An index over modules parsed up front.
@@ -466,7 +480,7 @@ impl RepoIndex {
                 if class.mutators.contains(method) {
                     return true;
                 }
-                if class.methods.contains(method) {
+                if class.methods.contains_key(method) {
                     return false;
                 }
                 stack.extend(class.bases.iter().cloned());
@@ -480,27 +494,39 @@ impl RepoIndex {
         if self.class(mixin).is_none() {
             return MixinFit::NotInRepository;
         }
-        let mut methods = BTreeSet::new();
+        // Each method as the nearest class defines it (the mixin, then its
+        // bases).
+        let mut methods: std::collections::BTreeMap<String, super::module::Arity> = Default::default();
         let mut seen = HashSet::new();
-        let mut stack = vec![mixin.to_string()];
-        while let Some(current) = stack.pop() {
+        let mut queue = std::collections::VecDeque::from([mixin.to_string()]);
+        while let Some(current) = queue.pop_front() {
             if !seen.insert(current.clone()) {
                 continue;
             }
             if let Some(class) = self.class(&current) {
-                methods.extend(class.methods.iter().cloned());
-                stack.extend(class.bases.iter().cloned());
+                for (name, arity) in class.methods.iter() {
+                    methods.entry(name.clone()).or_insert(*arity);
+                }
+                queue.extend(class.bases.iter().cloned());
             }
         }
         let missing: Vec<String> = setters
             .iter()
-            .filter(|s| !methods.contains(**s))
+            .filter(|s| !methods.contains_key(**s))
             .map(|s| s.to_string())
             .collect();
-        if missing.is_empty() {
+        if !missing.is_empty() {
+            return MixinFit::LacksSetters(missing);
+        }
+        let differ: Vec<(String, super::module::Arity)> = setters
+            .iter()
+            .filter_map(|s| methods.get(*s).map(|arity| (s.to_string(), *arity)))
+            .filter(|(_, arity)| !arity.accepts(SETTER_ARGUMENTS))
+            .collect();
+        if differ.is_empty() {
             MixinFit::Fits
         } else {
-            MixinFit::LacksSetters(missing)
+            MixinFit::SettersDiffer(differ)
         }
     }
 
@@ -648,6 +674,60 @@ mod tests {
             MixinFit::LacksSetters(vec!["set_deleted_by".into()])
         );
         assert_eq!(idx.mixin_fit("OtherMixin", &["x"]), MixinFit::NotInRepository);
+    }
+
+    #[test]
+    fn mixin_fit_checks_what_the_setters_take() {
+        use crate::analysis::module::Arity;
+        let with = |setters: &str| {
+            RepoIndex::new(vec![module(
+                "app.audit",
+                &format!("class AuditMixin:\n{setters}    def set_updated_by(self, email, name): pass\n"),
+            )])
+            .mixin_fit("AuditMixin", &["set_created_by", "set_updated_by"])
+        };
+        // Takes (email, name), with defaults or more optional ones: fits.
+        for fits in [
+            "    def set_created_by(self, email, name): pass\n",
+            "    def set_created_by(self, email, name=None, *, at=None): pass\n",
+            "    def set_created_by(self, *args): pass\n",
+        ] {
+            assert_eq!(with(fits), MixinFit::Fits, "{fits}");
+        }
+        // Another team's setters: one id, three arguments, a required keyword.
+        for (differs, arity) in [
+            (
+                "    def set_created_by(self, user_id): pass\n",
+                Arity {
+                    required: 1,
+                    most: Some(1),
+                    keyword_required: false,
+                },
+            ),
+            (
+                "    def set_created_by(self, user_id, email, name): pass\n",
+                Arity {
+                    required: 3,
+                    most: Some(3),
+                    keyword_required: false,
+                },
+            ),
+            (
+                "    def set_created_by(self, email, name, *, at): pass\n",
+                Arity {
+                    required: 2,
+                    most: Some(2),
+                    keyword_required: true,
+                },
+            ),
+        ] {
+            assert_eq!(
+                with(differs),
+                MixinFit::SettersDiffer(vec![("set_created_by".into(), arity)]),
+                "{differs}"
+            );
+            assert!(!with(differs).fits());
+        }
     }
 
     #[test]

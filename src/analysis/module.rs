@@ -145,8 +145,8 @@ pub struct ClassFacts {
     /// Mapped attributes: columns, relationships, `Mapped[...]` annotations,
     /// `@declared_attr` methods.
     pub columns: NameSet,
-    /// Methods defined in the class body.
-    pub methods: NameSet,
+    /// Methods defined in the class body, with the arguments they take.
+    pub methods: NameMap<Arity>,
     /// Return annotations of methods, as text (`get_plan` → `Optional[ContentPlan]`).
     pub return_annotations: NameMap<String>,
     /// Whether the class body maps a table itself: `__tablename__`,
@@ -162,6 +162,46 @@ pub struct ClassFacts {
     /// The clock of each timestamp column whose definition tells it.
     pub clocks: NameMap<Clock>,
     pub line: usize,
+}
+
+/// The arguments a method takes after `self`, as its signature says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Arity {
+    /// Positional parameters without a default.
+    pub required: u8,
+    /// Positional parameters in all; `None` with `*args`.
+    pub most: Option<u8>,
+    /// Whether a keyword-only parameter has no default.
+    pub keyword_required: bool,
+}
+
+impl Arity {
+    /// The arity of a `def` node's parameters, the first (`self`) left out.
+    pub fn of(def: Node<'_>, text: &str) -> Arity {
+        use super::functions::ParamKind;
+        let Some(list) = def.child_by_field_name("parameters") else {
+            return Arity::default();
+        };
+        let params = super::functions::parameters(list, text);
+        let count = |n: usize| u8::try_from(n).unwrap_or(u8::MAX);
+        let positional: Vec<_> = params
+            .iter()
+            .skip(1)
+            .filter(|p| matches!(p.kind, ParamKind::PositionalOnly | ParamKind::Positional))
+            .collect();
+        Arity {
+            required: count(positional.iter().filter(|p| !p.has_default).count()),
+            most: (!params.iter().any(|p| p.kind == ParamKind::VarArgs)).then(|| count(positional.len())),
+            keyword_required: params
+                .iter()
+                .any(|p| p.kind == ParamKind::KeywordOnly && !p.has_default),
+        }
+    }
+
+    /// Whether a call passing `positional` arguments, and no keyword, binds.
+    pub fn accepts(&self, positional: u8) -> bool {
+        !self.keyword_required && self.required <= positional && self.most.is_none_or(|most| positional <= most)
+    }
 }
 
 /// What time a timestamp column holds, as its definition says: its type's
@@ -735,7 +775,7 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
         if writes_self {
             facts.mutators.insert(name.clone());
         }
-        facts.methods.insert(name);
+        facts.methods.insert(name, Arity::of(def, text));
     }
     facts
 }
@@ -970,7 +1010,7 @@ mod tests {
             t.columns.iter().cloned().collect::<Vec<_>>(),
             vec!["created_by_email", "legacy", "name"]
         );
-        assert!(t.methods.contains("set_created_by"));
+        assert!(t.methods.contains_key("set_created_by"));
         let s = &m.classes[1];
         assert_eq!(s.bases, vec!["BaseService"]);
         assert_eq!(s.base_type_arguments, vec!["ContentPlan"]);

@@ -1412,7 +1412,7 @@ impl<'t> Pass<'_, '_, 't> {
                         return v;
                     }
                 }
-                if !class.methods.contains(method) && is_loader_name(method) {
+                if !class.methods.contains_key(method) && is_loader_name(method) {
                     // `self.get_by_id(Model, id)`.
                     if let Some(Value::Class(model)) = arg_value(0) {
                         return Value::Instance {

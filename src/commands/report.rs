@@ -18,7 +18,6 @@
 //! other file before exiting 2).
 
 use super::{load_config, paths, ExitStatus};
-use crate::analysis::index::MixinFit;
 use crate::cli::ReportArgs;
 use crate::pipeline::{display_path, Workspace};
 use crate::printer::report::{FileFacts, InheritedMixin, MethodFacts, ReportInput};
@@ -128,10 +127,7 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
     let settings = &workspace.config.settings;
     let index = &workspace.index;
     let setters: Vec<&str> = Kind::ALL.iter().map(|k| settings.setters.get(*k).as_str()).collect();
-    let mixin_fits = !matches!(
-        index.mixin_fit(&settings.mixin_class, &setters),
-        MixinFit::LacksSetters(_)
-    );
+    let mixin_fits = index.mixin_fit(&settings.mixin_class, &setters).fits();
     // Class name -> (bases, defining file); the first definition in path
     // order wins, as in the repository index.
     let mut classes: HashMap<&str, (&[String], &Path)> = HashMap::new();
