@@ -63,6 +63,29 @@ fn auditfix(dir: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// The exit `fix --apply` must give, from what it says it left: 1 while
+/// findings remain (as `ruff check --fix`), 0 when none do.
+fn assert_fix_exit(out: &Output) {
+    let err = stderr(out);
+    let left: usize = err
+        .lines()
+        .find_map(|l| l.split("; ").nth(1)?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no summary line:\n{err}"));
+    let expected = if left > 0 { 1 } else { 0 };
+    assert_eq!(out.status.code(), Some(expected), "{left} left:\n{err}");
+}
+
+/// The `notes` of `check --format json` output.
+fn notes_of(out: &Output) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(&stdout(out)).unwrap();
+    value["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -308,7 +331,7 @@ fn fix_dry_run_shows_a_diff_and_changes_nothing() {
         .unwrap();
     assert!(applied.success());
     let out = auditfix(dir.path(), &["fix", "--apply", "--allow-dirty"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_fix_exit(&out);
     assert!(
         stderr(&out).contains("Fixed 0 findings"),
         "the diff applied was the whole fix: {}",
@@ -429,7 +452,7 @@ fn fix_apply_refuses_dirty_files_and_is_idempotent() {
         .ends_with("# edited\n"));
 
     let out = auditfix(dir.path(), &["fix", "--apply", "--allow-dirty"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_fix_exit(&out);
     let fixed = fs::read_to_string(dir.path().join("app/service.py")).unwrap();
     assert!(
         fixed.contains("created_by_user=None") && fixed.contains("user.created_at = datetime.now()"),
@@ -510,7 +533,7 @@ fn a_single_file_is_checked_with_its_project_as_context() {
     // And fixing it rewrites only the named file.
     let models_before = fs::read(dir.path().join("app/models.py")).unwrap();
     let out = auditfix(dir.path(), &["fix", "--apply", "--allow-dirty", "app/service.py"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_fix_exit(&out);
     assert_eq!(fs::read(dir.path().join("app/models.py")).unwrap(), models_before);
     assert!(fs::read_to_string(dir.path().join("app/service.py"))
         .unwrap()
@@ -526,7 +549,7 @@ fn a_fix_that_cannot_be_built_is_reported_and_the_rest_is_fixed() {
     );
     fs::write(dir.path().join("app/service.py"), &service).unwrap();
     let out = auditfix(dir.path(), &["fix", "--apply", "--allow-dirty"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_fix_exit(&out);
     let err = stderr(&out);
     assert!(
         err.contains("app/service.py:")
@@ -561,26 +584,24 @@ fn a_mixin_without_the_setters_is_said_once_and_no_setter_is_injected() {
         );
     assert!(!models.contains("def set_"), "{models}");
     fs::write(dir.path().join("app/models.py"), models).unwrap();
-    let out = auditfix(dir.path(), &["check", "--format", "json"]);
-    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let notes: Vec<&str> = value["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n.as_str().unwrap())
-        .collect();
+    assert_mixin_does_not_fit(dir.path(), &["AuditMixin", "set_created_by"]);
+}
+
+/// One note, saying each of `said`; no S1-S3 finding; no setter call and no
+/// user parameter in what `fix --unsafe` would write.
+fn assert_mixin_does_not_fit(dir: &Path, said: &[&str]) {
+    let out = auditfix(dir, &["check", "--format", "json"]);
+    let notes = notes_of(&out);
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(
-        notes[0].contains("AuditMixin") && notes[0].contains("set_created_by"),
-        "{notes:?}"
-    );
+    assert!(said.iter().all(|s| notes[0].contains(s)), "{said:?} in {notes:?}");
     assert_eq!(
         codes(&stdout(&out)),
         ["AUD004", "AUD007"],
-        "no S1-S3 where the setters do not exist"
+        "no S1-S3 where the standard's setters do not fit"
     );
-    let out = auditfix(dir.path(), &["fix", "--unsafe"]);
-    assert!(!stdout(&out).contains("set_created_by"), "{}", stdout(&out));
+    let out = auditfix(dir, &["fix", "--unsafe"]);
+    assert!(!stdout(&out).contains("set_created_by("), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("created_by_user"), "{}", stdout(&out));
 }
 
 /// The allocator reads the options the binary sets (a renamed symbol would
@@ -796,25 +817,5 @@ fn a_mixin_whose_setters_take_other_arguments_is_said_once_and_no_setter_is_inje
         );
     assert!(!models.contains("email, name)"), "{models}");
     fs::write(dir.path().join("app/models.py"), models).unwrap();
-    let out = auditfix(dir.path(), &["check", "--format", "json"]);
-    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let notes: Vec<&str> = value["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n.as_str().unwrap())
-        .collect();
-    assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(
-        notes[0].contains("`set_created_by` (1 after `self`)") && notes[0].contains("TypeError"),
-        "{notes:?}"
-    );
-    assert_eq!(
-        codes(&stdout(&out)),
-        ["AUD004", "AUD007"],
-        "no S1-S3 where the setters take other arguments"
-    );
-    let out = auditfix(dir.path(), &["fix", "--unsafe"]);
-    assert!(!stdout(&out).contains("set_created_by("), "{}", stdout(&out));
-    assert!(!stdout(&out).contains("created_by_user"), "{}", stdout(&out));
+    assert_mixin_does_not_fit(dir.path(), &["`set_created_by` (1 after `self`)", "TypeError"]);
 }

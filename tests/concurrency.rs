@@ -70,9 +70,9 @@ fn two_runs_at_once_never_corrupt_a_file() {
     let reference = tempfile::tempdir().unwrap();
     write_tree(reference.path(), &originals);
     let output = auditfix(reference.path()).output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
+    // 0, or 1 for findings left without a fix: it ran to the end.
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
@@ -98,10 +98,7 @@ fn two_runs_at_once_never_corrupt_a_file() {
         for output in &outputs {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let code = output.status.code();
-            assert!(
-                code == Some(0) || code == Some(2),
-                "round {round}: exit {code:?}\n{stderr}"
-            );
+            assert!(matches!(code, Some(0..=2)), "round {round}: exit {code:?}\n{stderr}");
             locked += stderr.matches("another auditfix run is writing it").count();
             for line in stderr.lines().filter(|l| l.starts_with("error: ")) {
                 assert!(
@@ -170,9 +167,9 @@ fn a_concurrent_save_is_never_lost() {
     let started = std::time::Instant::now();
     let output = auditfix(reference.path()).output().unwrap();
     let took = started.elapsed();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
+    // 0, or 1 for findings left without a fix: it ran to the end.
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );

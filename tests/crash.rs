@@ -125,7 +125,7 @@ fn timed_run(root: &Path, first: &Path) -> (Duration, Duration) {
     let started = Instant::now();
     let mut child = auditfix(root).stderr(Stdio::null()).spawn().unwrap();
     let before_writes = wait_for_change(&mut child, &root.join(first));
-    assert!(child.wait().unwrap().success());
+    assert!(matches!(child.wait().unwrap().code(), Some(0 | 1)));
     let total = started.elapsed();
     (total, total.saturating_sub(before_writes).max(Duration::from_millis(1)))
 }
@@ -192,9 +192,9 @@ fn killed_runs_leave_every_file_old_or_new() {
     let reference = tempfile::tempdir().unwrap();
     write_tree(reference.path(), &originals);
     let output = auditfix(reference.path()).output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
+    // 0, or 1 for findings left without a fix: it ran to the end.
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
@@ -204,7 +204,7 @@ fn killed_runs_leave_every_file_old_or_new() {
     assert!(changing > count / 2, "most generated files get fixes ({changing})");
     // Fixing the fixed tree changes nothing.
     let output = auditfix(reference.path()).output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
+    assert!(matches!(output.status.code(), Some(0 | 1)));
     assert_eq!(read_tree(reference.path()), fixed);
     // Files are written in path order: the first one changing marks the
     // start of the write phase.
@@ -254,7 +254,10 @@ fn killed_runs_leave_every_file_old_or_new() {
             recoveries += 1;
             let output = auditfix(dir.path()).output().unwrap();
             let stderr = String::from_utf8_lossy(&output.stderr);
-            assert_eq!(output.status.code(), Some(0), "recovery after {what}: {stderr}");
+            assert!(
+                matches!(output.status.code(), Some(0 | 1)),
+                "recovery after {what}: {stderr}"
+            );
             let (done, temps) = inspect(dir.path(), &originals, &fixed, &format!("recovery after {what}"));
             assert_eq!((done, temps), (changing, 0), "recovery after {what}: {stderr}");
         }

@@ -678,7 +678,8 @@ fn crlf_and_bom_files_are_written_as_fix_apply_writes_them() {
         ])
         .output()
         .unwrap();
-    assert!(status.status.success(), "{}", text(&status.stderr));
+    // 1: findings without a fix remain, as after any `fix --apply`.
+    assert!(matches!(status.status.code(), Some(0 | 1)), "{}", text(&status.stderr));
     let written = fs::read(dir.path().join(WIDGETS)).unwrap();
     assert!(written.starts_with(b"\xEF\xBB\xBF"), "the BOM is kept");
     assert!(!text(&written).replace("\r\n", "").contains('\n'), "CRLF everywhere");
@@ -868,7 +869,8 @@ fn example_app_session_keeps_exactly_the_accepted_fixes_and_offers_the_rest_agai
         .args(["fix", "--apply", "--allow-dirty", "."])
         .output()
         .unwrap();
-    assert!(status.status.success(), "{}", text(&status.stderr));
+    // 1: findings without a fix remain, as after any `fix --apply`.
+    assert!(matches!(status.status.code(), Some(0 | 1)), "{}", text(&status.stderr));
     assert_eq!(tree(dir.path()), tree(applied.path()));
     assert_all_parse(dir.path());
 }

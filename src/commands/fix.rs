@@ -153,6 +153,10 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         plural(written),
         plural(remaining)
     )?;
+    // As `ruff check --fix`: 1 while findings remain, 0 when none do.
+    if status == ExitStatus::Clean && remaining > 0 {
+        status = ExitStatus::Findings;
+    }
     Ok(status)
 }
 
