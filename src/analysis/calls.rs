@@ -368,32 +368,8 @@ fn depends_on_user(node: Node<'_>, text: &str, resolver: &Resolver<'_>, dependen
     while let Some(n) = stack.pop() {
         let mut cursor = n.walk();
         stack.extend(n.named_children(&mut cursor));
-        if n.kind() != "call" {
-            continue;
-        }
-        let is_depends = n
-            .child_by_field_name("function")
-            .and_then(|f| dotted_name(f, text))
-            .and_then(|d| resolver.qualified(&d))
-            .is_some_and(|q| {
-                q.split('.').next() == Some("fastapi") && matches!(q.rsplit('.').next(), Some("Depends" | "Security"))
-            });
-        if !is_depends {
-            continue;
-        }
-        let Some(args) = n.child_by_field_name("arguments") else {
-            continue;
-        };
-        let mut c = args.walk();
-        let dependency = args.named_children(&mut c).find_map(|a| match a.kind() {
-            "keyword_argument" => a
-                .child_by_field_name("name")
-                .filter(|k| &text[k.byte_range()] == "dependency")
-                .and_then(|_| a.child_by_field_name("value")),
-            "comment" => None,
-            _ => Some(a),
-        });
-        let named = dependency
+        let named = resolver
+            .fastapi_dependency(n, text)
             .and_then(|d| dotted_name(d, text))
             .is_some_and(|d| dependencies.iter().any(|u| d.rsplit('.').next() == Some(u.as_str())));
         if named {

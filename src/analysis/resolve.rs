@@ -74,6 +74,33 @@ impl<'a> Resolver<'a> {
         definition_in(self.index, self.module, name, 0)
     }
 
+    /// The dependency a call of FastAPI's `Depends` or `Security` (by
+    /// qualified name) names: its first positional argument, or its
+    /// `dependency=` keyword. `None` for any other call.
+    pub fn fastapi_dependency<'t>(&self, call: tree_sitter::Node<'t>, text: &str) -> Option<tree_sitter::Node<'t>> {
+        if call.kind() != "call" {
+            return None;
+        }
+        let function = call.child_by_field_name("function")?;
+        let qualified = self.qualified(&super::source::dotted_name(function, text)?)?;
+        if qualified.split('.').next() != Some("fastapi")
+            || !matches!(qualified.rsplit('.').next(), Some("Depends" | "Security"))
+        {
+            return None;
+        }
+        let args = call.child_by_field_name("arguments")?;
+        let mut cursor = args.walk();
+        let dependency = args.named_children(&mut cursor).find_map(|a| match a.kind() {
+            "keyword_argument" => a
+                .child_by_field_name("name")
+                .filter(|k| &text[k.byte_range()] == "dependency")
+                .and_then(|_| a.child_by_field_name("value")),
+            "comment" => None,
+            _ => Some(a),
+        });
+        dependency
+    }
+
     /// The class a name denotes in this module.
     pub fn class(&self, name: &str) -> Option<ClassRef> {
         resolve_in(self.index, self.module, name, 0).and_then(|r| match r {
@@ -136,38 +163,18 @@ enum Resolved {
 }
 
 fn resolve_in(index: &RepoIndex, module: &ModuleFacts, name: &str, depth: usize) -> Option<Resolved> {
-    if depth > 8 {
-        return None;
-    }
-    match module.bindings.get(name) {
-        Some(Binding::Local) => {
-            if module.classes.iter().any(|c| c.name == name) {
-                Some(Resolved::Class(ClassRef {
-                    module: module.name.clone(),
-                    name: name.into(),
-                }))
-            } else {
-                Some(Resolved::Function(DefRef {
-                    module: module.name.as_str().into(),
-                    class: None,
-                    name: name.into(),
-                }))
-            }
-        }
-        Some(Binding::From {
-            module: from,
-            name: imported,
-        }) => {
-            let target = index.module(from)?;
-            resolve_in(index, target, imported, depth + 1)
-        }
-        Some(Binding::Module { .. }) => None,
-        None => module
-            .star_imports
-            .iter()
-            .filter_map(|m| index.module(m))
-            .filter(|t| t.all.as_ref().is_none_or(|all| all.iter().any(|n| n == name)))
-            .find_map(|t| resolve_in(index, t, name, depth + 1)),
+    let (owner, local) = definition_in(index, module, name, depth)?;
+    if owner.classes.iter().any(|c| c.name == local) {
+        Some(Resolved::Class(ClassRef {
+            module: owner.name.clone(),
+            name: local.into(),
+        }))
+    } else {
+        Some(Resolved::Function(DefRef {
+            module: owner.name.as_str().into(),
+            class: None,
+            name: local.into(),
+        }))
     }
 }
 

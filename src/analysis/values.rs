@@ -1702,30 +1702,7 @@ fn factory_value(resolver: &Resolver<'_>, source: &SessionSource) -> Value {
 /// yield a session (`-> Session`, `-> Iterator[Session]`,
 /// `-> AsyncGenerator[AsyncSession, None]`).
 fn dependency_value(resolver: &Resolver<'_>, default: Node<'_>, text: &str, is_model: &dyn Fn(&str) -> bool) -> Value {
-    let default = unparen(default);
-    if default.kind() != "call" {
-        return Value::Unknown;
-    }
-    let is_depends = default
-        .child_by_field_name("function")
-        .and_then(|f| dotted_name(f, text))
-        .and_then(|d| resolver.qualified(&d))
-        .is_some_and(|q| q.starts_with("fastapi.") && matches!(q.rsplit('.').next(), Some("Depends" | "Security")));
-    if !is_depends {
-        return Value::Unknown;
-    }
-    let Some(args) = default.child_by_field_name("arguments") else {
-        return Value::Unknown;
-    };
-    let mut cursor = args.walk();
-    let dependency = args.named_children(&mut cursor).find_map(|a| match a.kind() {
-        "keyword_argument" => a
-            .child_by_field_name("name")
-            .filter(|k| &text[k.byte_range()] == "dependency")
-            .and_then(|_| a.child_by_field_name("value")),
-        "comment" => None,
-        _ => Some(a),
-    });
+    let dependency = resolver.fastapi_dependency(unparen(default), text);
     let Some(name) = dependency.and_then(|d| dotted_name(d, text)) else {
         return Value::Unknown;
     };
