@@ -75,6 +75,21 @@ fn assert_fix_exit(out: &Output) {
     assert_eq!(out.status.code(), Some(expected), "{left} left:\n{err}");
 }
 
+/// `git add .` and a first commit in `dir`, under a throwaway identity.
+fn commit_all(dir: &Path) {
+    let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir).output().unwrap();
+    git(&["add", "."]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qm",
+        "init",
+    ]);
+}
+
 /// The `notes` of `check --format json` output.
 fn notes_of(out: &Output) -> Vec<String> {
     let value: serde_json::Value = serde_json::from_str(&stdout(out)).unwrap();
@@ -357,16 +372,7 @@ fn the_dirty_check_runs_no_command_from_the_repository() {
     }
     git(&["init", "-q"]);
     fs::write(dir.path().join(".gitattributes"), "*.py filter=evil\n").unwrap();
-    git(&["add", "."]);
-    git(&[
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.com",
-        "commit",
-        "-qm",
-        "init",
-    ]);
+    commit_all(dir.path());
     let marker = |name: &str| markers.path().join(name).display().to_string();
     git(&[
         "config",
@@ -427,16 +433,7 @@ fn fix_apply_refuses_dirty_files_and_is_idempotent() {
     let dir = repo();
     let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir.path()).output().unwrap();
     git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&[
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.com",
-        "commit",
-        "-qm",
-        "init",
-    ]);
+    commit_all(dir.path());
     fs::write(dir.path().join("app/service.py"), format!("{SERVICE}\n# edited\n")).unwrap();
 
     let out = auditfix(dir.path(), &["fix", "--apply"]);

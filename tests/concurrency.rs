@@ -123,11 +123,7 @@ fn two_runs_at_once_never_corrupt_a_file() {
             let now = fs::read_to_string(dir.path().join(path)).unwrap();
             assert_eq!(&now, expected, "round {round}: {} is not fully fixed", path.display());
         }
-        let temps: Vec<_> = walk(dir.path())
-            .into_iter()
-            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(".auditfix-tmp-"))
-            .collect();
-        assert!(temps.is_empty(), "round {round}: temporary files left: {temps:?}");
+        assert_no_temporary_files(dir.path(), round);
     }
     eprintln!(
         "{rounds} rounds of two runs: {skipped_total} files skipped by the run that lost them, \
@@ -219,14 +215,19 @@ fn a_concurrent_save_is_never_lost() {
         } else {
             before += 1;
         }
-        let temps: Vec<_> = walk(dir.path())
-            .into_iter()
-            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(".auditfix-tmp-"))
-            .collect();
-        assert!(temps.is_empty(), "round {round}: temporary files left: {temps:?}");
+        assert_no_temporary_files(dir.path(), round);
     }
     eprintln!(
         "{rounds} saves during a run of {took:?}, none lost: {before} before the run read the file \
          (fixed with it), {refused} found changed and left, {after} after the run (kept)"
     );
+}
+
+/// No temporary file of a write is left anywhere under `root`.
+fn assert_no_temporary_files(root: &Path, round: usize) {
+    let temps: Vec<_> = walk(root)
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(".auditfix-tmp-"))
+        .collect();
+    assert!(temps.is_empty(), "round {round}: temporary files left: {temps:?}");
 }
