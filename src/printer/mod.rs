@@ -24,7 +24,7 @@ use std::path::Path;
 pub enum Format {
     /// `path:line:col: CODE message` with a source excerpt (ruff style).
     Text,
-    /// One JSON object: `findings`, `errors`, `summary` (PRODUCT.md §2).
+    /// One JSON object: `findings`, `errors`, `summary` (fields in the README).
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
