@@ -471,9 +471,10 @@ pub fn write_method<'t>(
             instance_argument(e, "add").is_some_and(|(_, s)| matches!(s.value, Value::Instance { new: true, .. }))
         });
 
-    // A loaded row changed (attribute written, `setattr`, a setter or a
-    // method of the model that assigns its attributes), and whether one of
-    // the changes writes a delete timestamp (a soft delete).
+    // Whether an event changes its row: an attribute written, `setattr`, or
+    // a method call that is a setter or a method of the model that assigns
+    // its attributes. Then: the loaded rows changed, and whether one of the
+    // changes writes a delete timestamp (a soft delete).
     let changes = |e: &values::Event<'t>| match &e.kind {
         EventKind::AttributeWrite { .. } | EventKind::Setattr => true,
         EventKind::MethodCall { method } => {
@@ -535,14 +536,7 @@ pub fn write_method<'t>(
                         definitely_bound: false,
                         binding: None,
                     });
-                // A method call changes the row when it is a setter, or a
-                // method of the model that assigns its attributes.
-                let change = match &event.kind {
-                    EventKind::MethodCall { method } => {
-                        Kind::ALL.iter().any(|k| settings.setters.get(*k) == method) || index.mutates(model, method)
-                    }
-                    _ => true,
-                };
+                let change = changes(event);
                 (event.receiver.clone(), slot, change)
             }
             _ => continue,
