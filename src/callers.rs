@@ -16,8 +16,9 @@
 
 use crate::analysis::calls::{call_sites, is_route, user_in_scope, CallSite, ClassRef, DefRef, Evaluation, Resolver};
 use crate::analysis::functions::{functions, Function, Param, ParamKind};
+use crate::analysis::source::NodeExt;
 use crate::analysis::source::SourceFile;
-use crate::checker::suppressed;
+use crate::checker::{suppressed, UserNeed};
 use crate::diagnostic::{location, Diagnostic};
 use crate::pipeline::{LoadedFile, Workspace};
 use crate::rules::{self, Rule};
@@ -134,6 +135,9 @@ struct UserNames {
     param: Option<Box<str>>,
     /// The parameter AUD001 adds (an audited write method lacking it).
     needed: Option<Box<str>>,
+    /// The edits that add `needed`, as the file's check built them (so
+    /// that the file need not be parsed again for them).
+    needed_edits: Option<Box<[Edit]>>,
     /// The parameter a facade must take and forward (computed).
     facade: Option<Box<str>>,
     /// The name of the user the function holds, if any.
@@ -295,7 +299,7 @@ impl Site {
 fn node_with_range<'t>(root: Node<'t>, range: &Range<usize>, kind: &str) -> Option<Node<'t>> {
     let mut node = root.descendant_for_byte_range(range.start, range.end)?;
     loop {
-        if node.kind() == kind && node.byte_range() == *range {
+        if node.kind_str() == kind && node.byte_range() == *range {
             return Some(node);
         }
         if node.byte_range() != *range {
@@ -327,7 +331,7 @@ fn drafts(
     module: &crate::analysis::module::ModuleFacts,
     funcs: &[Function<'_>],
     text: &str,
-    needs_user: Option<&Vec<(usize, String)>>,
+    needs_user: Option<&Vec<UserNeed>>,
 ) -> Vec<Draft> {
     let settings = &workspace.config.settings;
     let resolver = Resolver {
@@ -355,8 +359,12 @@ fn drafts(
                     .find(|p| user_names.iter().any(|u| **u == p.name) && p.kind != ParamKind::VarArgs)
                     .map(|p| p.name.as_str().into()),
                 needed: needs_user
-                    .and_then(|n| n.iter().find(|(start, _)| *start == function.node.start_byte()))
-                    .map(|(_, p)| p.as_str().into()),
+                    .and_then(|n| n.iter().find(|need| need.start == function.node.start_byte()))
+                    .map(|need| need.parameter.as_str().into()),
+                needed_edits: needs_user
+                    .and_then(|n| n.iter().find(|need| need.start == function.node.start_byte()))
+                    .and_then(|need| need.edits.clone())
+                    .map(Vec::into_boxed_slice),
                 facade: None,
                 in_scope: user_in_scope(function, text, settings, &resolver).map(String::into_boxed_str),
             }
@@ -402,18 +410,18 @@ impl Naming {
 
     /// Whether the file takes part, from the parameters AUD001 gives it and
     /// whether it names a user (asked only when those do not decide).
-    fn decides(&self, needs_user: Option<&Vec<(usize, String)>>, names_a_user: impl FnOnce() -> bool) -> bool {
+    fn decides(&self, needs_user: Option<&Vec<UserNeed>>, names_a_user: impl FnOnce() -> bool) -> bool {
         !self.prefilter || needs_user.is_some_and(|n| !n.is_empty()) || names_a_user()
     }
 
     /// Whether the file of `text` takes part.
-    pub fn takes_part(&self, needs_user: Option<&Vec<(usize, String)>>, text: &str) -> bool {
+    pub fn takes_part(&self, needs_user: Option<&Vec<UserNeed>>, text: &str) -> bool {
         self.decides(needs_user, || self.filter.names_a_user(text))
     }
 
     /// [`Naming::takes_part`] for a file not at hand: loading noted whether
     /// it names a user (the text is read again only when it did not).
-    fn file_takes_part(&self, file: &LoadedFile, needs_user: Option<&Vec<(usize, String)>>) -> bool {
+    fn file_takes_part(&self, file: &LoadedFile, needs_user: Option<&Vec<UserNeed>>) -> bool {
         self.decides(needs_user, || match file.names_user {
             Some(names) => names,
             None => file.search(|text| self.filter.names_a_user(text)),
@@ -426,7 +434,7 @@ impl Naming {
         workspace: &Workspace,
         file: &LoadedFile,
         source: &SourceFile,
-        needs_user: &Vec<(usize, String)>,
+        needs_user: &Vec<UserNeed>,
     ) -> Option<Definitions> {
         if !self.takes_part(Some(needs_user), &source.text) {
             return None;
@@ -450,7 +458,7 @@ impl Naming {
 fn yield_of(
     workspace: &Workspace,
     file: &LoadedFile,
-    needs_user: Option<&Vec<(usize, String)>>,
+    needs_user: Option<&Vec<UserNeed>>,
     definitions: bool,
     wanted: &dyn Fn(&str) -> bool,
     dynamic: bool,
@@ -613,7 +621,7 @@ impl CallGraph {
     /// `known[file]` the definitions the per-file check took already.
     pub fn build(
         workspace: &Workspace,
-        needs_user: &[Vec<(usize, String)>],
+        needs_user: &[Vec<UserNeed>],
         mut known: Vec<Option<Definitions>>,
     ) -> CallGraph {
         let files = workspace.files.len();
@@ -1021,6 +1029,12 @@ impl<'a> CallerChecker<'a> {
             return Some(out);
         };
         let file = d.file;
+        if d.facade_user().is_none() {
+            if let Some(edits) = d.users.as_ref().and_then(|u| u.needed_edits.as_ref()) {
+                out.entry(file).or_default().extend(edits.iter().cloned());
+                return Some(out);
+            }
+        }
         let text = self.text(file);
         let source = self.parse(file)?;
         let node = node_with_range(source.root(), &d.function.range(), "function_definition")?;
@@ -1080,7 +1094,7 @@ impl<'a> CallerChecker<'a> {
 /// resolved come back as notes (`path:line: ...`), never as findings.
 pub fn check(
     workspace: &Workspace,
-    needs_user: &[Vec<(usize, String)>],
+    needs_user: &[Vec<UserNeed>],
     known: Vec<Option<Definitions>>,
 ) -> (Vec<CallerFinding>, Vec<String>) {
     let graph = CallGraph::build(workspace, needs_user, known);

@@ -191,8 +191,19 @@ pub struct FileCheck {
     /// Qualified names of the write methods audited.
     pub write_methods: Vec<String>,
     /// Write methods that lack the user parameter the standard asks of
-    /// them (AUD001 adds it): the `def`'s start byte and the parameter.
-    pub needs_user: Vec<(usize, String)>,
+    /// them (AUD001 adds it).
+    pub needs_user: Vec<UserNeed>,
+}
+
+/// A write method that lacks its user parameter: where its `def` starts,
+/// the parameter, and the edits that add it, built from the tree the check
+/// parsed (the callers' step takes them without parsing the file again;
+/// `None` when no edit can add it).
+#[derive(Clone, Debug)]
+pub struct UserNeed {
+    pub start: usize,
+    pub parameter: String,
+    pub edits: Option<Vec<auditfix_transforms::Edit>>,
 }
 
 /// Run every enabled rule over `file`.
@@ -245,7 +256,14 @@ pub fn check_file(
         .iter()
         .filter(|m| m.entities.iter().any(|e| checker.needs_audit(m, e)))
         .filter(|m| m.function.param(m.user_parameter(settings)).is_none())
-        .map(|m| (m.function.node.start_byte(), m.user_parameter(settings).to_string()))
+        .map(|m| {
+            let parameter = m.user_parameter(settings).to_string();
+            UserNeed {
+                start: m.function.node.start_byte(),
+                edits: rules::fix_parts::add_user_parameter(text, m.function.node, &parameter, checker.stylist()),
+                parameter,
+            }
+        })
         .collect();
     let mut diagnostics = checker.diagnostics;
     diagnostics.sort_by_key(|d| (d.range.start, d.rule));

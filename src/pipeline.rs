@@ -606,7 +606,7 @@ impl Workspace {
     /// hold a rewritten copy of each write method.
     pub fn check_reporting(&self, fix_edits: bool) -> CheckResult {
         let (mut checks, definitions) = self.check_files(fix_edits);
-        let needs_user: Vec<Vec<(usize, String)>> =
+        let needs_user: Vec<Vec<crate::checker::UserNeed>> =
             checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
         // One report per file, its path filled in for the files reported.
         let mut files: Vec<FileReport> = checks
@@ -707,7 +707,7 @@ impl Workspace {
         if after.files.iter().any(|f| f.candidate && f.error().is_some()) {
             return;
         }
-        let needs_user: Vec<Vec<(usize, String)>> = result.iter().map(|c| c.needs_user.clone()).collect();
+        let needs_user: Vec<Vec<crate::checker::UserNeed>> = result.iter().map(|c| c.needs_user.clone()).collect();
         let (findings, _) = crate::callers::check(&after, &needs_user, definitions);
         // `after.files` are `self.files`, in the same order. The texts the
         // fixes were computed on (files not kept are read again).

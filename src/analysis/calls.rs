@@ -12,6 +12,7 @@
 //! `callee: None`; nothing downstream guesses.
 
 use super::functions::{Function, ParamKind};
+use super::source::NodeExt;
 use super::source::{dotted_name, scope_descendants, statements};
 use super::values::{self, Value};
 use crate::settings::Settings;
@@ -56,9 +57,7 @@ pub struct CallSite<'t> {
 
 impl<'t> CallSite<'t> {
     pub fn arguments(&self) -> Option<Node<'t>> {
-        self.call
-            .child_by_field_name("arguments")
-            .filter(|a| a.kind() == "argument_list")
+        self.call.field("arguments").filter(|a| a.kind_str() == "argument_list")
     }
 
     /// Positional arguments (no splats), in order.
@@ -70,7 +69,7 @@ impl<'t> CallSite<'t> {
         args.named_children(&mut cursor)
             .filter(|a| {
                 !matches!(
-                    a.kind(),
+                    a.kind_str(),
                     "keyword_argument" | "list_splat" | "dictionary_splat" | "comment"
                 )
             })
@@ -84,11 +83,8 @@ impl<'t> CallSite<'t> {
         };
         let mut cursor = args.walk();
         args.named_children(&mut cursor)
-            .filter(|a| a.kind() == "keyword_argument")
-            .filter_map(|a| {
-                a.child_by_field_name("name")
-                    .map(|n| (text[n.byte_range()].to_string(), a))
-            })
+            .filter(|a| a.kind_str() == "keyword_argument")
+            .filter_map(|a| a.field("name").map(|n| (text[n.byte_range()].to_string(), a)))
             .collect()
     }
 
@@ -100,8 +96,8 @@ impl<'t> CallSite<'t> {
         let mut cursor = args.walk();
         let kids: Vec<Node> = args.named_children(&mut cursor).collect();
         (
-            kids.iter().any(|a| a.kind() == "list_splat"),
-            kids.iter().any(|a| a.kind() == "dictionary_splat"),
+            kids.iter().any(|a| a.kind_str() == "list_splat"),
+            kids.iter().any(|a| a.kind_str() == "dictionary_splat"),
         )
     }
 }
@@ -131,7 +127,7 @@ fn statement_of(node: Node<'_>) -> Option<Node<'_>> {
     let mut n = node;
     loop {
         let parent = n.parent()?;
-        if parent.kind() == "block" {
+        if parent.kind_str() == "block" {
             return Some(n);
         }
         n = parent;
@@ -144,19 +140,19 @@ fn comprehension_binds(node: Node<'_>, statement: Node<'_>, name: &str, text: &s
     let mut n = node;
     while n.id() != statement.id() {
         if matches!(
-            n.kind(),
+            n.kind_str(),
             "list_comprehension" | "set_comprehension" | "dictionary_comprehension" | "generator_expression"
         ) {
             let mut cursor = n.walk();
             let binds = n
                 .named_children(&mut cursor)
-                .filter(|c| c.kind() == "for_in_clause")
-                .filter_map(|c| c.child_by_field_name("left"))
+                .filter(|c| c.kind_str() == "for_in_clause")
+                .filter_map(|c| c.field("left"))
                 .any(|left| {
                     let mut names = vec![left];
                     let mut found = false;
                     while let Some(x) = names.pop() {
-                        if x.kind() == "identifier" && &text[x.byte_range()] == name {
+                        if x.kind_str() == "identifier" && &text[x.byte_range()] == name {
                             found = true;
                         }
                         let mut c = x.walk();
@@ -225,13 +221,13 @@ pub fn call_sites<'t>(
         };
         let nodes = scope_descendants(function.body);
         for node in nodes.iter().copied() {
-            if node.kind() != "call" {
+            if node.kind_str() != "call" {
                 continue;
             }
-            let Some(f) = node.child_by_field_name("function") else {
+            let Some(f) = node.field("function") else {
                 continue;
             };
-            match f.kind() {
+            match f.kind_str() {
                 "identifier" => {
                     if !wanted(&text[f.byte_range()]) {
                         continue;
@@ -248,9 +244,7 @@ pub fn call_sites<'t>(
                     });
                 }
                 "attribute" => {
-                    let (Some(object), Some(attr)) =
-                        (f.child_by_field_name("object"), f.child_by_field_name("attribute"))
-                    else {
+                    let (Some(object), Some(attr)) = (f.field("object"), f.field("attribute")) else {
                         continue;
                     };
                     if !wanted(&text[attr.byte_range()]) {
@@ -273,13 +267,11 @@ pub fn call_sites<'t>(
                 }
                 "call" => {
                     // getattr(obj, name)(...)
-                    let is_getattr = f
-                        .child_by_field_name("function")
-                        .is_some_and(|g| &text[g.byte_range()] == "getattr");
+                    let is_getattr = f.field("function").is_some_and(|g| &text[g.byte_range()] == "getattr");
                     if !is_getattr {
                         continue;
                     }
-                    let object = f.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+                    let object = f.field("arguments").and_then(|a| a.named_child(0));
                     let class = object.and_then(|o| receiver_class(o, node));
                     out.push(CallSite {
                         call: node,
@@ -308,11 +300,11 @@ pub fn user_in_scope(
     settings: &Settings,
     resolver: &Resolver<'_>,
 ) -> Option<String> {
-    let params = function.node.child_by_field_name("parameters")?;
+    let params = function.node.field("parameters")?;
     let mut cursor = params.walk();
     for p in params.named_children(&mut cursor) {
         let through_alias = || {
-            let annotation = p.child_by_field_name("type")?;
+            let annotation = p.field("type")?;
             let name = dotted_name(annotation.named_child(0).unwrap_or(annotation), text)?;
             let (module, alias) = resolver.alias(&name)?;
             let inner = Resolver {
@@ -328,7 +320,7 @@ pub fn user_in_scope(
             ))
         };
         if depends_on_user(p, text, resolver, &settings.user_dependencies) || through_alias() == Some(true) {
-            let name_node = p.child_by_field_name("name").or_else(|| p.named_child(0))?;
+            let name_node = p.field("name").or_else(|| p.named_child(0))?;
             return Some(text[name_node.byte_range()].to_string());
         }
     }
@@ -341,9 +333,9 @@ pub fn user_in_scope(
             continue;
         }
         let assigned = scope_descendants(function.body).into_iter().any(|n| {
-            n.kind() == "assignment"
-                && n.child_by_field_name("left")
-                    .is_some_and(|l| l.kind() == "identifier" && &text[l.byte_range()] == name.as_str())
+            n.kind_str() == "assignment"
+                && n.field("left")
+                    .is_some_and(|l| l.kind_str() == "identifier" && &text[l.byte_range()] == name.as_str())
         });
         if assigned {
             return Some(name.clone());
@@ -400,16 +392,16 @@ pub fn is_route(function: &Function<'_>, text: &str) -> bool {
     let Some(parent) = function.node.parent() else {
         return false;
     };
-    if parent.kind() != "decorated_definition" {
+    if parent.kind_str() != "decorated_definition" {
         return false;
     }
     let mut cursor = parent.walk();
     let routed = parent
         .named_children(&mut cursor)
-        .filter(|d| d.kind() == "decorator")
-        .filter_map(|d| d.named_child(0).filter(|c| c.kind() == "call"))
-        .filter_map(|call| call.child_by_field_name("function").filter(|f| f.kind() == "attribute"))
-        .filter_map(|f| f.child_by_field_name("attribute"))
+        .filter(|d| d.kind_str() == "decorator")
+        .filter_map(|d| d.named_child(0).filter(|c| c.kind_str() == "call"))
+        .filter_map(|call| call.field("function").filter(|f| f.kind_str() == "attribute"))
+        .filter_map(|f| f.field("attribute"))
         .any(|verb| ROUTE_VERBS.contains(&&text[verb.byte_range()]));
     routed
 }

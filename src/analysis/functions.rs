@@ -12,6 +12,7 @@
 use super::index::RepoIndex;
 use super::module::ModuleFacts;
 use super::resolve::Resolver;
+use super::source::NodeExt;
 use super::source::{contains, dotted_name, enclosing_statement, scope_descendants, statements};
 use super::values::{self, EventKind, FunctionValues, SessionKind, Slot, Value};
 use crate::settings::{Kind, Settings};
@@ -136,16 +137,13 @@ impl<'t> Entity<'t> {
         let Some(call) = self.constructor else {
             return Vec::new();
         };
-        let Some(args) = call.child_by_field_name("arguments") else {
+        let Some(args) = call.field("arguments") else {
             return Vec::new();
         };
         let mut cursor = args.walk();
         args.named_children(&mut cursor)
-            .filter(|a| a.kind() == "keyword_argument")
-            .filter_map(|a| {
-                a.child_by_field_name("name")
-                    .map(|n| (text[n.byte_range()].to_string(), a))
-            })
+            .filter(|a| a.kind_str() == "keyword_argument")
+            .filter_map(|a| a.field("name").map(|n| (text[n.byte_range()].to_string(), a)))
             .collect()
     }
 
@@ -201,11 +199,7 @@ impl<'t> WriteMethod<'t> {
             if parent.id() == self.function.node.id() {
                 return None;
             }
-            if parent.kind() == "try_statement"
-                && parent
-                    .child_by_field_name("body")
-                    .is_some_and(|b| contains(b, write.call))
-            {
+            if parent.kind_str() == "try_statement" && parent.field("body").is_some_and(|b| contains(b, write.call)) {
                 return Some(parent);
             }
             node = parent;
@@ -227,10 +221,10 @@ pub fn functions<'t>(root: Node<'t>, text: &str) -> Vec<Function<'t>> {
     while let Some((node, class)) = stack.pop() {
         let children: Vec<Node<'t>> = node
             .named_children(&mut cursor)
-            .filter(|c| super::source::holds_statements(c.kind()))
+            .filter(|c| super::source::holds_statements(c.kind_str()))
             .collect();
         for child in children.into_iter().rev() {
-            match child.kind() {
+            match child.kind_str() {
                 "function_definition" => {
                     if let Some(f) = function(child, class.clone(), text) {
                         // Nested functions are their own scope, not methods.
@@ -239,10 +233,8 @@ pub fn functions<'t>(root: Node<'t>, text: &str) -> Vec<Function<'t>> {
                     }
                 }
                 "class_definition" => {
-                    let name = child
-                        .child_by_field_name("name")
-                        .map(|n| text[n.byte_range()].to_string());
-                    if let Some(body) = child.child_by_field_name("body") {
+                    let name = child.field("name").map(|n| text[n.byte_range()].to_string());
+                    if let Some(body) = child.field("body") {
                         stack.push((body, name));
                     }
                 }
@@ -255,10 +247,10 @@ pub fn functions<'t>(root: Node<'t>, text: &str) -> Vec<Function<'t>> {
 }
 
 fn function<'t>(node: Node<'t>, class: Option<String>, text: &str) -> Option<Function<'t>> {
-    let name = text[node.child_by_field_name("name")?.byte_range()].to_string();
-    let body = node.child_by_field_name("body")?;
-    let is_async = node.child(0).is_some_and(|c| c.kind() == "async");
-    let params = parameters(node.child_by_field_name("parameters")?, text);
+    let name = text[node.field("name")?.byte_range()].to_string();
+    let body = node.field("body")?;
+    let is_async = node.child(0).is_some_and(|c| c.kind_str() == "async");
+    let params = parameters(node.field("parameters")?, text);
     let qualified = match &class {
         Some(c) => format!("{c}.{name}"),
         None => name.clone(),
@@ -279,20 +271,16 @@ pub(crate) fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
     let mut after_star = false;
     let mut cursor = list.walk();
     for p in list.named_children(&mut cursor) {
-        let (inner, annotation, has_default) = match p.kind() {
+        let (inner, annotation, has_default) = match p.kind_str() {
             "typed_parameter" => {
                 let mut c = p.walk();
                 let inner = p.named_children(&mut c).next();
-                (
-                    inner,
-                    p.child_by_field_name("type").map(|t| text[t.byte_range()].to_string()),
-                    false,
-                )
+                (inner, p.field("type").map(|t| text[t.byte_range()].to_string()), false)
             }
-            "default_parameter" => (p.child_by_field_name("name"), None, true),
+            "default_parameter" => (p.field("name"), None, true),
             "typed_default_parameter" => (
-                p.child_by_field_name("name"),
-                p.child_by_field_name("type").map(|t| text[t.byte_range()].to_string()),
+                p.field("name"),
+                p.field("type").map(|t| text[t.byte_range()].to_string()),
                 true,
             ),
             "keyword_separator" => {
@@ -311,7 +299,7 @@ pub(crate) fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
             _ => (Some(p), None, false),
         };
         let Some(inner) = inner else { continue };
-        let (name, kind) = match inner.kind() {
+        let (name, kind) = match inner.kind_str() {
             "identifier" => (
                 text[inner.byte_range()].to_string(),
                 if after_star {
@@ -606,10 +594,10 @@ fn is_identifier(text: &str) -> bool {
 /// Whether the function assigns `name` anywhere (a local of that name).
 fn binds_name(nodes: &[Node<'_>], text: &str, name: &str) -> bool {
     nodes.iter().any(|n| {
-        matches!(n.kind(), "assignment" | "named_expression" | "for_statement")
-            && n.child_by_field_name("left")
-                .or_else(|| n.child_by_field_name("name"))
-                .is_some_and(|l| l.kind() == "identifier" && &text[l.byte_range()] == name)
+        matches!(n.kind_str(), "assignment" | "named_expression" | "for_statement")
+            && n.field("left")
+                .or_else(|| n.field("name"))
+                .is_some_and(|l| l.kind_str() == "identifier" && &text[l.byte_range()] == name)
     })
 }
 
@@ -761,21 +749,23 @@ fn entity<'t>(
 /// The `Model(...)` call of `x = Model(...)` (parentheses allowed).
 fn constructor_call<'t>(binding: Node<'t>, variable: &str, text: &str) -> Option<Node<'t>> {
     let mut cursor = binding.walk();
-    let assignment = binding.named_children(&mut cursor).find(|n| n.kind() == "assignment")?;
-    let left = assignment.child_by_field_name("left")?;
+    let assignment = binding
+        .named_children(&mut cursor)
+        .find(|n| n.kind_str() == "assignment")?;
+    let left = assignment.field("left")?;
     if &text[left.byte_range()] != variable {
         return None;
     }
-    let mut value = assignment.child_by_field_name("right")?;
-    while value.kind() == "parenthesized_expression" {
+    let mut value = assignment.field("right")?;
+    while value.kind_str() == "parenthesized_expression" {
         value = value.named_child(0)?;
     }
-    (value.kind() == "call").then_some(value)
+    (value.kind_str() == "call").then_some(value)
 }
 
 fn session_of(call: Node<'_>, text: &str) -> String {
-    call.child_by_field_name("function")
-        .and_then(|f| f.child_by_field_name("object"))
+    call.field("function")
+        .and_then(|f| f.field("object"))
         .and_then(|o| dotted_name(o, text))
         .unwrap_or_default()
 }
@@ -788,9 +778,9 @@ fn statement_after_guards<'t>(binding: Node<'t>, var: &str, text: &str) -> Optio
     let pos = stmts.iter().position(|s| s.id() == binding.id())?;
     let mut rest = stmts[pos + 1..].iter();
     for stmt in rest.by_ref() {
-        if stmt.kind() == "if_statement" {
+        if stmt.kind_str() == "if_statement" {
             let cond = stmt
-                .child_by_field_name("condition")
+                .field("condition")
                 .map(|c| text[c.byte_range()].split_whitespace().collect::<Vec<_>>().join(" "));
             if cond
                 .as_deref()
@@ -806,18 +796,18 @@ fn statement_after_guards<'t>(binding: Node<'t>, var: &str, text: &str) -> Optio
 
 fn context_assignment<'t>(nodes: &[Node<'t>], text: &str, settings: &Settings) -> Option<ContextAssignment<'t>> {
     for node in nodes {
-        if node.kind() != "assignment" {
+        if node.kind_str() != "assignment" {
             continue;
         }
-        let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else {
+        let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
             continue;
         };
-        if left.kind() != "identifier" {
+        if left.kind_str() != "identifier" {
             continue;
         }
         // Formatted code wraps the value in parentheses.
         let mut right = right;
-        while right.kind() == "parenthesized_expression" {
+        while right.kind_str() == "parenthesized_expression" {
             match right.named_child(0) {
                 Some(inner) => right = inner,
                 None => break,
@@ -825,7 +815,7 @@ fn context_assignment<'t>(nodes: &[Node<'t>], text: &str, settings: &Settings) -
         }
         let value = &text[right.byte_range()];
         let prefix = format!("{}.", settings.context_class);
-        let conditional = right.kind() == "conditional_expression";
+        let conditional = right.kind_str() == "conditional_expression";
         let starts = value.starts_with(&prefix) || value.starts_with(&format!("{}(", settings.context_class));
         if starts || (conditional && value.contains(&prefix)) {
             return Some(ContextAssignment {

@@ -17,6 +17,7 @@
 //! multiple of 8 and with tabs as one column; a deeper line must be deeper
 //! in both, a line at the same depth equal in both.
 
+use super::source::NodeExt;
 use tree_sitter::Node;
 
 /// The first line (0-based row) whose indentation Python rejects, and why.
@@ -26,15 +27,15 @@ pub fn indentation_error(root: Node<'_>, text: &str) -> Option<(usize, &'static 
     while let Some((node, parent)) = stack.pop() {
         let statements: Vec<Node<'_>> = node
             .named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment")
+            .filter(|c| c.kind_str() != "comment")
             .collect();
-        if node.kind() == "module" || node.kind() == "block" {
+        if node.kind_str() == "module" || node.kind_str() == "block" {
             let outer = match parent {
-                Some(header) if node.kind() == "block" => Some(depth(line_indent(text, header.start_byte()))),
+                Some(header) if node.kind_str() == "block" => Some(depth(line_indent(text, header.start_byte()))),
                 _ => None,
             };
             // An empty body (the header's line ends the block).
-            if node.kind() == "block" && statements.is_empty() {
+            if node.kind_str() == "block" && statements.is_empty() {
                 return Some((node.start_position().row + 1, "expected an indented block"));
             }
             let mut first: Option<(usize, usize)> = None;
@@ -70,7 +71,7 @@ pub fn indentation_error(root: Node<'_>, text: &str) -> Option<(usize, &'static 
             }
         }
         for child in statements {
-            if holds_blocks(child.kind()) {
+            if holds_blocks(child.kind_str()) {
                 stack.push((child, Some(node)));
             }
         }

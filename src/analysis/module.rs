@@ -5,6 +5,7 @@
 //! These are the per-file inputs of the repository index; they are computed
 //! from the tree alone and hold no reference into it.
 
+use super::source::NodeExt;
 use super::source::{dotted_name, statements};
 use tree_sitter::Node;
 
@@ -179,7 +180,7 @@ impl Arity {
     /// The arity of a `def` node's parameters, the first (`self`) left out.
     pub fn of(def: Node<'_>, text: &str) -> Arity {
         use super::functions::ParamKind;
-        let Some(list) = def.child_by_field_name("parameters") else {
+        let Some(list) = def.field("parameters") else {
             return Arity::default();
         };
         let params = super::functions::parameters(list, text);
@@ -225,15 +226,15 @@ fn column_clock(definition: Node<'_>, text: &str) -> Option<Clock> {
     while let Some(n) = stack.pop() {
         let mut cursor = n.walk();
         stack.extend(n.named_children(&mut cursor));
-        if n.kind() != "keyword_argument" {
+        if n.kind_str() != "keyword_argument" {
             continue;
         }
-        let (Some(name), Some(value)) = (n.child_by_field_name("name"), n.child_by_field_name("value")) else {
+        let (Some(name), Some(value)) = (n.field("name"), n.field("value")) else {
             continue;
         };
         match &text[name.byte_range()] {
             // The type's flag decides: an aware column takes aware values.
-            "timezone" if value.kind() == "true" => return Some(Clock::AwareUtc),
+            "timezone" if value.kind_str() == "true" => return Some(Clock::AwareUtc),
             "default" | "default_factory" | "onupdate" | "insert_default" => {
                 let code = &text[value.byte_range()];
                 // `func.now()` is the database's clock, not Python's.
@@ -366,19 +367,19 @@ impl ModuleFacts {
 
     fn statement(&mut self, stmt: Node<'_>, text: &str, type_only: bool) {
         {
-            match stmt.kind() {
+            match stmt.kind_str() {
                 "import_statement" => self.import(stmt, text, type_only),
                 "import_from_statement" => self.import_from(stmt, text, type_only),
                 "future_import_statement" => {}
                 "function_definition" | "class_definition" => {
-                    if let Some(n) = stmt.child_by_field_name("name") {
+                    if let Some(n) = stmt.field("name") {
                         self.bind(text[n.byte_range()].to_string(), Binding::Local, type_only);
                         self.session_dependency(stmt, text);
                     }
                 }
                 "decorated_definition" => {
-                    if let Some(def) = stmt.child_by_field_name("definition") {
-                        if let Some(n) = def.child_by_field_name("name") {
+                    if let Some(def) = stmt.field("definition") {
+                        if let Some(n) = def.field("name") {
                             self.bind(text[n.byte_range()].to_string(), Binding::Local, type_only);
                             self.session_dependency(def, text);
                         }
@@ -387,7 +388,7 @@ impl ModuleFacts {
                 "expression_statement" => {
                     let mut cursor = stmt.walk();
                     for child in stmt.named_children(&mut cursor) {
-                        if child.kind() == "assignment" {
+                        if child.kind_str() == "assignment" {
                             self.assignment(child, text, type_only);
                         }
                     }
@@ -398,12 +399,14 @@ impl ModuleFacts {
                     let mut cursor = stmt.walk();
                     let kids: Vec<Node> = stmt.named_children(&mut cursor).collect();
                     for kid in kids {
-                        match kid.kind() {
+                        match kid.kind_str() {
                             "block" => self.collect_block(kid, text, true),
                             "elif_clause" | "else_clause" => {
                                 let mut c2 = kid.walk();
-                                let blocks: Vec<Node> =
-                                    kid.named_children(&mut c2).filter(|n| n.kind() == "block").collect();
+                                let blocks: Vec<Node> = kid
+                                    .named_children(&mut c2)
+                                    .filter(|n| n.kind_str() == "block")
+                                    .collect();
                                 for b in blocks {
                                     self.collect_block(b, text, type_only);
                                 }
@@ -416,12 +419,14 @@ impl ModuleFacts {
                     let mut cursor = stmt.walk();
                     let kids: Vec<Node> = stmt.named_children(&mut cursor).collect();
                     for kid in kids {
-                        match kid.kind() {
+                        match kid.kind_str() {
                             "block" => self.collect_block(kid, text, type_only),
                             "elif_clause" | "else_clause" | "except_clause" | "finally_clause" => {
                                 let mut c2 = kid.walk();
-                                let blocks: Vec<Node> =
-                                    kid.named_children(&mut c2).filter(|n| n.kind() == "block").collect();
+                                let blocks: Vec<Node> = kid
+                                    .named_children(&mut c2)
+                                    .filter(|n| n.kind_str() == "block")
+                                    .collect();
                                 for b in blocks {
                                     self.collect_block(b, text, type_only);
                                 }
@@ -437,11 +442,10 @@ impl ModuleFacts {
 
     /// Record a function whose return annotation names a session.
     fn session_dependency(&mut self, def: Node<'_>, text: &str) {
-        if def.kind() != "function_definition" {
+        if def.kind_str() != "function_definition" {
             return;
         }
-        let (Some(name), Some(returns)) = (def.child_by_field_name("name"), def.child_by_field_name("return_type"))
-        else {
+        let (Some(name), Some(returns)) = (def.field("name"), def.field("return_type")) else {
             return;
         };
         let returns = &text[returns.byte_range()];
@@ -455,23 +459,20 @@ impl ModuleFacts {
 
     /// Record `name = sessionmaker(...)` and its kin.
     fn session_factory(&mut self, left: Node<'_>, right: Node<'_>, text: &str) {
-        let Some(function) = right.child_by_field_name("function").and_then(|f| dotted_name(f, text)) else {
+        let Some(function) = right.field("function").and_then(|f| dotted_name(f, text)) else {
             return;
         };
         if !SESSION_FACTORIES.contains(&function.rsplit('.').next().unwrap_or("")) {
             return;
         }
-        let class = right.child_by_field_name("arguments").and_then(|args| {
+        let class = right.field("arguments").and_then(|args| {
             let mut cursor = args.walk();
             let keyword = args
                 .named_children(&mut cursor)
-                .filter(|a| a.kind() == "keyword_argument")
-                .find(|a| {
-                    a.child_by_field_name("name")
-                        .is_some_and(|n| &text[n.byte_range()] == "class_")
-                })?;
+                .filter(|a| a.kind_str() == "keyword_argument")
+                .find(|a| a.field("name").is_some_and(|n| &text[n.byte_range()] == "class_"))?;
             keyword
-                .child_by_field_name("value")
+                .field("value")
                 .and_then(|v| dotted_name(v, text))
                 // A class the name cannot say: no kind is proven.
                 .or_else(|| Some("?".to_string()))
@@ -483,22 +484,22 @@ impl ModuleFacts {
     }
 
     fn assignment(&mut self, assignment: Node<'_>, text: &str, type_only: bool) {
-        let Some(left) = assignment.child_by_field_name("left") else {
+        let Some(left) = assignment.field("left") else {
             return;
         };
-        if let (Some(right), "identifier") = (assignment.child_by_field_name("right"), left.kind()) {
-            if right.kind() == "call" {
+        if let (Some(right), "identifier") = (assignment.field("right"), left.kind_str()) {
+            if right.kind_str() == "call" {
                 self.session_factory(left, right, text);
             }
         }
         // A type alias: `SessionDep = Annotated[Session, Depends(get_db)]`.
-        if left.kind() == "identifier" {
-            if let Some(right) = assignment.child_by_field_name("right") {
+        if left.kind_str() == "identifier" {
+            if let Some(right) = assignment.field("right") {
                 let value = &text[right.byte_range()];
                 let aliased = assignment
-                    .child_by_field_name("type")
+                    .field("type")
                     .is_some_and(|t| text[t.byte_range()].contains("TypeAlias"));
-                if (right.kind() == "subscript" || aliased) && value.len() < 400 {
+                if (right.kind_str() == "subscript" || aliased) && value.len() < 400 {
                     self.aliases
                         .insert(text[left.byte_range()].to_string(), value.to_string());
                 }
@@ -506,11 +507,11 @@ impl ModuleFacts {
         }
         let mut targets = vec![left];
         while let Some(t) = targets.pop() {
-            match t.kind() {
+            match t.kind_str() {
                 "identifier" => {
                     let name = text[t.byte_range()].to_string();
                     if name == "__all__" {
-                        if let Some(right) = assignment.child_by_field_name("right") {
+                        if let Some(right) = assignment.field("right") {
                             self.all = string_list(right, text);
                         }
                     }
@@ -524,8 +525,8 @@ impl ModuleFacts {
             }
         }
         // Chained assignment `a = b = 1`: the right side is another assignment.
-        if let Some(right) = assignment.child_by_field_name("right") {
-            if right.kind() == "assignment" {
+        if let Some(right) = assignment.field("right") {
+            if right.kind_str() == "assignment" {
                 self.assignment(right, text, type_only);
             }
         }
@@ -534,7 +535,7 @@ impl ModuleFacts {
     fn import(&mut self, stmt: Node<'_>, text: &str, type_only: bool) {
         let mut cursor = stmt.walk();
         for name in stmt.children_by_field_name("name", &mut cursor) {
-            match name.kind() {
+            match name.kind_str() {
                 "dotted_name" => {
                     let module = text[name.byte_range()].to_string();
                     let first = module.split('.').next().unwrap_or(&module).to_string();
@@ -547,8 +548,7 @@ impl ModuleFacts {
                     self.bind(first, Binding::Module { module: bound }, type_only);
                 }
                 "aliased_import" => {
-                    let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias"))
-                    else {
+                    let (Some(n), Some(alias)) = (name.field("name"), name.field("alias")) else {
                         continue;
                     };
                     self.bind(
@@ -565,7 +565,7 @@ impl ModuleFacts {
     }
 
     fn import_from(&mut self, stmt: Node<'_>, text: &str, type_only: bool) {
-        let Some(module_node) = stmt.child_by_field_name("module_name") else {
+        let Some(module_node) = stmt.field("module_name") else {
             return;
         };
         let module = self.absolute_module(&text[module_node.byte_range()]);
@@ -573,7 +573,7 @@ impl ModuleFacts {
         let mut had_names = false;
         for name in stmt.children_by_field_name("name", &mut cursor) {
             had_names = true;
-            match name.kind() {
+            match name.kind_str() {
                 "dotted_name" => {
                     let n = text[name.byte_range()].to_string();
                     self.bind(
@@ -586,8 +586,7 @@ impl ModuleFacts {
                     );
                 }
                 "aliased_import" => {
-                    let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias"))
-                    else {
+                    let (Some(n), Some(alias)) = (name.field("name"), name.field("alias")) else {
                         continue;
                     };
                     self.bind(
@@ -604,7 +603,11 @@ impl ModuleFacts {
         }
         if !had_names {
             let mut cursor = stmt.walk();
-            if !type_only && stmt.named_children(&mut cursor).any(|c| c.kind() == "wildcard_import") {
+            if !type_only
+                && stmt
+                    .named_children(&mut cursor)
+                    .any(|c| c.kind_str() == "wildcard_import")
+            {
                 self.star_imports.push(module);
             }
         }
@@ -638,10 +641,10 @@ impl ModuleFacts {
         let mut cursor = root.walk();
         while let Some(node) = stack.pop() {
             for child in node.named_children(&mut cursor) {
-                if child.kind() == "class_definition" {
+                if child.kind_str() == "class_definition" {
                     self.classes.push(class_facts(child, text));
                 }
-                if super::source::holds_statements(child.kind()) {
+                if super::source::holds_statements(child.kind_str()) {
                     stack.push(child);
                 }
             }
@@ -652,19 +655,19 @@ impl ModuleFacts {
 
 /// `if TYPE_CHECKING:` (also `typing.TYPE_CHECKING`) or `if False:`.
 fn is_type_checking_guard(stmt: Node<'_>, text: &str) -> bool {
-    stmt.child_by_field_name("condition")
-        .and_then(|c| dotted_name(c, text).or_else(|| (c.kind() == "false").then(|| "False".to_string())))
+    stmt.field("condition")
+        .and_then(|c| dotted_name(c, text).or_else(|| (c.kind_str() == "false").then(|| "False".to_string())))
         .is_some_and(|c| c == "TYPE_CHECKING" || c.ends_with(".TYPE_CHECKING") || c == "False")
 }
 
 fn string_list(node: Node<'_>, text: &str) -> Option<Vec<String>> {
-    if !matches!(node.kind(), "list" | "tuple") {
+    if !matches!(node.kind_str(), "list" | "tuple") {
         return None;
     }
     let mut out = Vec::new();
     let mut cursor = node.walk();
     for item in node.named_children(&mut cursor) {
-        if item.kind() != "string" {
+        if item.kind_str() != "string" {
             return None;
         }
         let raw = &text[item.byte_range()];
@@ -687,31 +690,29 @@ const MAPPED_CALLS: &[&str] = &[
 fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
     let mut facts = ClassFacts {
         name: class
-            .child_by_field_name("name")
+            .field("name")
             .map(|n| text[n.byte_range()].to_string())
             .unwrap_or_default(),
         line: class.start_position().row + 1,
         ..Default::default()
     };
-    if let Some(args) = class.child_by_field_name("superclasses") {
+    if let Some(args) = class.field("superclasses") {
         let mut cursor = args.walk();
         for base in args.named_children(&mut cursor) {
-            if base.kind() == "keyword_argument"
-                && base
-                    .child_by_field_name("name")
-                    .is_some_and(|n| &text[n.byte_range()] == "table")
-                && base.child_by_field_name("value").is_some_and(|v| v.kind() == "true")
+            if base.kind_str() == "keyword_argument"
+                && base.field("name").is_some_and(|n| &text[n.byte_range()] == "table")
+                && base.field("value").is_some_and(|v| v.kind_str() == "true")
             {
                 facts.mapped = true;
             }
-            match base.kind() {
+            match base.kind_str() {
                 "identifier" | "attribute" => {
                     if let Some(d) = dotted_name(base, text) {
                         facts.bases.push(d.rsplit('.').next().unwrap_or(&d).to_string());
                     }
                 }
                 "subscript" => {
-                    if let Some(value) = base.child_by_field_name("value") {
+                    if let Some(value) = base.field("value") {
                         if let Some(d) = dotted_name(value, text) {
                             facts.bases.push(d.rsplit('.').next().unwrap_or(&d).to_string());
                         }
@@ -729,20 +730,17 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
             }
         }
     }
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field("body") else {
         return facts;
     };
     for stmt in statements(body) {
-        let (def, decorators) = match stmt.kind() {
-            "decorated_definition" => (
-                stmt.child_by_field_name("definition"),
-                text[stmt.byte_range()].to_string(),
-            ),
+        let (def, decorators) = match stmt.kind_str() {
+            "decorated_definition" => (stmt.field("definition"), text[stmt.byte_range()].to_string()),
             "function_definition" => (Some(stmt), String::new()),
             "expression_statement" => {
                 let mut cursor = stmt.walk();
                 for child in stmt.named_children(&mut cursor) {
-                    if child.kind() == "assignment" {
+                    if child.kind_str() == "assignment" {
                         class_assignment(&mut facts, child, text);
                     }
                 }
@@ -750,10 +748,10 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
             }
             _ => continue,
         };
-        let Some(def) = def.filter(|d| d.kind() == "function_definition") else {
+        let Some(def) = def.filter(|d| d.kind_str() == "function_definition") else {
             continue;
         };
-        let Some(name) = def.child_by_field_name("name") else {
+        let Some(name) = def.field("name") else {
             continue;
         };
         let name = text[name.byte_range()].to_string();
@@ -761,7 +759,7 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
         if decorator_text.contains("declared_attr") {
             facts.columns.insert(name.clone());
         }
-        if let Some(ret) = def.child_by_field_name("return_type") {
+        if let Some(ret) = def.field("return_type") {
             facts
                 .return_annotations
                 .insert(name.clone(), text[ret.byte_range()].to_string());
@@ -770,7 +768,7 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
             init_attributes(&mut facts, def, text);
         }
         let writes_self = def
-            .child_by_field_name("body")
+            .field("body")
             .is_some_and(|body| text[body.byte_range()].contains("self.") && assigns_self_attribute(body, text));
         if writes_self {
             facts.mutators.insert(name.clone());
@@ -786,12 +784,12 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
 fn assigns_self_attribute(body: Node<'_>, text: &str) -> bool {
     let mut stack = vec![body];
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_str() {
             "expression_statement" => {
                 let mut cursor = n.walk();
                 let assigns = n.named_children(&mut cursor).any(|child| {
                     super::source::attribute_assignment(child).is_some_and(|(object, _, _)| {
-                        object.kind() == "identifier" && &text[object.byte_range()] == "self"
+                        object.kind_str() == "identifier" && &text[object.byte_range()] == "self"
                     })
                 });
                 if assigns {
@@ -822,19 +820,17 @@ fn assigns_self_attribute(body: Node<'_>, text: &str) -> bool {
 }
 
 fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
-    let Some(left) = assignment.child_by_field_name("left") else {
+    let Some(left) = assignment.field("left") else {
         return;
     };
-    if left.kind() != "identifier" {
+    if left.kind_str() != "identifier" {
         return;
     }
     let name = text[left.byte_range()].to_string();
     if matches!(name.as_str(), "__tablename__" | "__table__") {
         facts.mapped = true;
     }
-    let annotation = assignment
-        .child_by_field_name("type")
-        .map(|t| text[t.byte_range()].to_string());
+    let annotation = assignment.field("type").map(|t| text[t.byte_range()].to_string());
     // SQLModel: every annotated field of a `table=True` class is a column.
     if facts.mapped && annotation.is_some() && !name.starts_with("__") {
         let is_class_var = annotation.as_deref().is_some_and(|a| a.contains("ClassVar"));
@@ -846,20 +842,17 @@ fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
         facts.attributes.insert(name.clone(), annotation);
     }
     let annotated_mapped = assignment
-        .child_by_field_name("type")
+        .field("type")
         .is_some_and(|t| text[t.byte_range()].trim_start().starts_with("Mapped"));
-    let mapped_call = assignment.child_by_field_name("right").is_some_and(|r| {
-        r.kind() == "call"
-            && r.child_by_field_name("function")
+    let mapped_call = assignment.field("right").is_some_and(|r| {
+        r.kind_str() == "call"
+            && r.field("function")
                 .and_then(|f| dotted_name(f, text))
                 .is_some_and(|f| MAPPED_CALLS.contains(&f.rsplit('.').next().unwrap_or(&f)))
     });
-    let column = annotated_mapped || mapped_call || (facts.mapped && assignment.child_by_field_name("type").is_some());
+    let column = annotated_mapped || mapped_call || (facts.mapped && assignment.field("type").is_some());
     if column {
-        if let Some(clock) = assignment
-            .child_by_field_name("right")
-            .and_then(|r| column_clock(r, text))
-        {
+        if let Some(clock) = assignment.field("right").and_then(|r| column_clock(r, text)) {
             facts.clocks.insert(name.clone(), clock);
         }
     }
@@ -872,56 +865,50 @@ fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
 /// `self.x: T = ...`: the attribute's annotation.
 fn init_attributes(facts: &mut ClassFacts, def: Node<'_>, text: &str) {
     let mut annotations: Vec<(String, String)> = Vec::new();
-    if let Some(params) = def.child_by_field_name("parameters") {
+    if let Some(params) = def.field("parameters") {
         let mut cursor = params.walk();
         for p in params.named_children(&mut cursor) {
-            if !matches!(p.kind(), "typed_parameter" | "typed_default_parameter") {
+            if !matches!(p.kind_str(), "typed_parameter" | "typed_default_parameter") {
                 continue;
             }
             let name = p
-                .child_by_field_name("name")
-                .or_else(|| p.named_child(0).filter(|n| n.kind() == "identifier"));
-            if let (Some(name), Some(ty)) = (name, p.child_by_field_name("type")) {
+                .field("name")
+                .or_else(|| p.named_child(0).filter(|n| n.kind_str() == "identifier"));
+            if let (Some(name), Some(ty)) = (name, p.field("type")) {
                 annotations.push((text[name.byte_range()].to_string(), text[ty.byte_range()].to_string()));
             }
         }
     }
-    let Some(body) = def.child_by_field_name("body") else {
+    let Some(body) = def.field("body") else {
         return;
     };
     for stmt in statements(body) {
-        if stmt.kind() != "expression_statement" {
+        if stmt.kind_str() != "expression_statement" {
             continue;
         }
-        let Some(assignment) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else {
+        let Some(assignment) = stmt.named_child(0).filter(|a| a.kind_str() == "assignment") else {
             continue;
         };
-        let Some(left) = assignment
-            .child_by_field_name("left")
-            .filter(|l| l.kind() == "attribute")
-        else {
+        let Some(left) = assignment.field("left").filter(|l| l.kind_str() == "attribute") else {
             continue;
         };
-        let (Some(object), Some(attr)) = (
-            left.child_by_field_name("object"),
-            left.child_by_field_name("attribute"),
-        ) else {
+        let (Some(object), Some(attr)) = (left.field("object"), left.field("attribute")) else {
             continue;
         };
         if &text[object.byte_range()] != "self" {
             continue;
         }
         let attr = text[attr.byte_range()].to_string();
-        let annotation = match assignment.child_by_field_name("type") {
+        let annotation = match assignment.field("type") {
             Some(t) => Some(text[t.byte_range()].to_string()),
-            None => assignment.child_by_field_name("right").and_then(|r| match r.kind() {
+            None => assignment.field("right").and_then(|r| match r.kind_str() {
                 "identifier" => annotations
                     .iter()
                     .find(|(n, _)| *n == text[r.byte_range()])
                     .map(|(_, t)| t.clone()),
                 // `self.repo = UserRepository(db)`: an instance of what the
                 // call names, if that is a class (resolved where it is used).
-                "call" => r.child_by_field_name("function").and_then(|f| dotted_name(f, text)),
+                "call" => r.field("function").and_then(|f| dotted_name(f, text)),
                 _ => None,
             }),
         };

@@ -11,6 +11,7 @@
 use super::calls::{ClassRef, DefRef};
 use super::index::RepoIndex;
 use super::module::{Binding, ClassFacts, ModuleFacts};
+use super::source::NodeExt;
 
 /// Resolves names and expressions of one module to classes and functions.
 pub struct Resolver<'a> {
@@ -78,23 +79,23 @@ impl<'a> Resolver<'a> {
     /// qualified name) names: its first positional argument, or its
     /// `dependency=` keyword. `None` for any other call.
     pub fn fastapi_dependency<'t>(&self, call: tree_sitter::Node<'t>, text: &str) -> Option<tree_sitter::Node<'t>> {
-        if call.kind() != "call" {
+        if call.kind_str() != "call" {
             return None;
         }
-        let function = call.child_by_field_name("function")?;
+        let function = call.field("function")?;
         let qualified = self.qualified(&super::source::dotted_name(function, text)?)?;
         if qualified.split('.').next() != Some("fastapi")
             || !matches!(qualified.rsplit('.').next(), Some("Depends" | "Security"))
         {
             return None;
         }
-        let args = call.child_by_field_name("arguments")?;
+        let args = call.field("arguments")?;
         let mut cursor = args.walk();
-        let dependency = args.named_children(&mut cursor).find_map(|a| match a.kind() {
+        let dependency = args.named_children(&mut cursor).find_map(|a| match a.kind_str() {
             "keyword_argument" => a
-                .child_by_field_name("name")
+                .field("name")
                 .filter(|k| &text[k.byte_range()] == "dependency")
-                .and_then(|_| a.child_by_field_name("value")),
+                .and_then(|_| a.field("value")),
             "comment" => None,
             _ => Some(a),
         });

@@ -271,7 +271,7 @@ pub fn syntax_error(tree: &Tree, text: &str) -> Option<String> {
     let line_text = text.lines().nth(pos.row).unwrap_or("");
     let column = line_text.get(..pos.column).map_or(pos.column, |s| s.chars().count()) + 1;
     let what = if node.is_missing() {
-        format!("missing `{}`", node.kind())
+        format!("missing `{}`", node.kind_str())
     } else {
         "invalid syntax".to_string()
     };
@@ -281,26 +281,101 @@ pub fn syntax_error(tree: &Tree, text: &str) -> Option<String> {
     ))
 }
 
+/// Two of tree-sitter's node accessors, made cheap for the analysis's
+/// walks, which call them on most nodes of every write method:
+/// `Node::kind` measures and validates the kind's C string on each call,
+/// and `child_by_field_name` compares the name with the grammar's field
+/// names on each call. Here both are looked up in tables made once.
+pub trait NodeExt<'t> {
+    /// The node's kind, as `Node::kind` gives it.
+    fn kind_str(&self) -> &'static str;
+    /// The child in field `name`, as `child_by_field_name` gives it.
+    fn field(&self, name: &str) -> Option<Node<'t>>;
+}
+
+/// The names of the Python grammar's node kinds by id, and its fields.
+struct Grammar {
+    kinds: Vec<&'static str>,
+    fields: Vec<(&'static str, u16)>,
+}
+
+static LANGUAGE: std::sync::LazyLock<tree_sitter::Language> =
+    std::sync::LazyLock::new(|| tree_sitter_python::LANGUAGE.into());
+
+static GRAMMAR: std::sync::LazyLock<Grammar> = std::sync::LazyLock::new(|| {
+    let language: &'static tree_sitter::Language = &LANGUAGE;
+    let kinds = (0..language.node_kind_count())
+        .map(|id| language.node_kind_for_id(id as u16).unwrap_or(""))
+        .collect();
+    let fields = (1..=language.field_count())
+        .filter_map(|id| Some((language.field_name_for_id(id as u16)?, id as u16)))
+        .collect();
+    Grammar { kinds, fields }
+});
+
+impl<'t> NodeExt<'t> for Node<'t> {
+    fn kind_str(&self) -> &'static str {
+        // Every id of a tree of the grammar is in the table, but the
+        // error node's.
+        GRAMMAR
+            .kinds
+            .get(self.kind_id() as usize)
+            .copied()
+            .unwrap_or(if self.is_error() { "ERROR" } else { "" })
+    }
+
+    fn field(&self, name: &str) -> Option<Node<'t>> {
+        let (_, id) = GRAMMAR.fields.iter().find(|(field, _)| *field == name)?;
+        self.child_by_field_id(*id)
+    }
+}
+
+/// Visit `node` and the nodes below it in document order (a parent before
+/// its children), with one tree cursor: no list of children is made and
+/// nothing is sorted. `visit` returns whether to descend into the node it
+/// is given. With `named_only`, anonymous nodes (tokens) are neither
+/// visited nor descended into, as a walk over `named_children` goes.
+pub fn preorder<'t>(node: Node<'t>, named_only: bool, mut visit: impl FnMut(Node<'t>) -> bool) {
+    let mut cursor = node.walk();
+    let mut depth = 0usize;
+    loop {
+        let current = cursor.node();
+        let descend = (!named_only || current.is_named()) && visit(current);
+        if descend && cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if depth == 0 {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
+            depth -= 1;
+        }
+    }
+}
+
 /// Nodes below `node` in document order, not descending into nested
 /// function or class definitions (their bodies are other scopes) nor into
 /// lambdas.
 pub fn scope_descendants(node: Node<'_>) -> Vec<Node<'_>> {
     let mut out = Vec::new();
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        let mut cursor = n.walk();
-        let children: Vec<Node> = n.children(&mut cursor).collect();
-        for child in children.into_iter().rev() {
-            match child.kind() {
-                "function_definition" | "class_definition" | "lambda" | "decorated_definition" => {}
-                _ => stack.push(child),
-            }
+    preorder(node, false, |n| {
+        if n.id() == node.id() {
+            return true;
         }
-        if n.id() != node.id() {
-            out.push(n);
+        if matches!(
+            n.kind_str(),
+            "function_definition" | "class_definition" | "lambda" | "decorated_definition"
+        ) {
+            return false;
         }
-    }
-    out.sort_by_key(|n| (n.start_byte(), std::cmp::Reverse(n.end_byte())));
+        out.push(n);
+        true
+    });
     out
 }
 
@@ -335,7 +410,7 @@ pub fn enclosing_statement(node: Node<'_>) -> Option<Node<'_>> {
     let mut current = node;
     loop {
         let parent = current.parent()?;
-        if matches!(parent.kind(), "block" | "module") {
+        if matches!(parent.kind_str(), "block" | "module") {
             return Some(current);
         }
         current = parent;
@@ -345,11 +420,11 @@ pub fn enclosing_statement(node: Node<'_>) -> Option<Node<'_>> {
 /// Dotted text of an expression made of identifiers and attributes
 /// (`self.db`, `datetime.now`); `None` for anything else.
 pub fn dotted_name(node: Node<'_>, text: &str) -> Option<String> {
-    match node.kind() {
+    match node.kind_str() {
         "identifier" => Some(text[node.byte_range()].to_string()),
         "attribute" => {
-            let object = node.child_by_field_name("object")?;
-            let attr = node.child_by_field_name("attribute")?;
+            let object = node.field("object")?;
+            let attr = node.field("attribute")?;
             Some(format!("{}.{}", dotted_name(object, text)?, &text[attr.byte_range()]))
         }
         _ => None,
@@ -359,15 +434,11 @@ pub fn dotted_name(node: Node<'_>, text: &str) -> Option<String> {
 /// The parts of `object.attr = value` when `node` is such an assignment:
 /// the object, the attribute name node and the value.
 pub fn attribute_assignment(node: Node<'_>) -> Option<(Node<'_>, Node<'_>, Node<'_>)> {
-    if node.kind() != "assignment" {
+    if node.kind_str() != "assignment" {
         return None;
     }
-    let left = node.child_by_field_name("left").filter(|l| l.kind() == "attribute")?;
-    Some((
-        left.child_by_field_name("object")?,
-        left.child_by_field_name("attribute")?,
-        node.child_by_field_name("right")?,
-    ))
+    let left = node.field("left").filter(|l| l.kind_str() == "attribute")?;
+    Some((left.field("object")?, left.field("attribute")?, node.field("right")?))
 }
 
 /// The statements of a `block`, comments excluded.
@@ -375,7 +446,7 @@ pub fn statements(block: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = block.walk();
     block
         .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_str() != "comment")
         .collect()
 }
 
@@ -387,7 +458,7 @@ pub fn contains(outer: Node<'_>, inner: Node<'_>) -> bool {
 /// Whether `node` is a use of the name `name` (not an attribute name, a
 /// keyword, an import, or a binding).
 pub fn is_load(node: Node<'_>, name: &str, text: &str) -> bool {
-    node.kind() == "identifier" && &text[node.byte_range()] == name && is_load_position(node)
+    node.kind_str() == "identifier" && &text[node.byte_range()] == name && is_load_position(node)
 }
 
 fn is_load_position(node: Node<'_>) -> bool {
@@ -398,14 +469,10 @@ fn is_load_position(node: Node<'_>) -> bool {
 /// from the root, so a walk that asks it of every node costs the tree's
 /// depth per node (quadratic on deeply nested code).
 fn is_load_position_in(node: Node<'_>, parent: Node<'_>) -> bool {
-    match parent.kind() {
-        "attribute" => parent
-            .child_by_field_name("object")
-            .is_some_and(|o| o.id() == node.id()),
-        "keyword_argument" => parent.child_by_field_name("value").is_some_and(|v| v.id() == node.id()),
-        "assignment" | "augmented_assignment" => {
-            parent.child_by_field_name("right").is_some_and(|v| v.id() == node.id())
-        }
+    match parent.kind_str() {
+        "attribute" => parent.field("object").is_some_and(|o| o.id() == node.id()),
+        "keyword_argument" => parent.field("value").is_some_and(|v| v.id() == node.id()),
+        "assignment" | "augmented_assignment" => parent.field("right").is_some_and(|v| v.id() == node.id()),
         "dotted_name"
         | "aliased_import"
         | "import_from_statement"
@@ -430,7 +497,7 @@ pub fn load_counts(root: Node<'_>, text: &str) -> std::collections::HashMap<Stri
     // Each node with its parent (see `is_load_position_in`).
     let mut stack = vec![(root, None)];
     while let Some((node, parent)) = stack.pop() {
-        if node.kind() == "identifier" {
+        if node.kind_str() == "identifier" {
             if parent.is_some_and(|p| is_load_position_in(node, p)) {
                 *counts.entry(text[node.byte_range()].to_string()).or_insert(0) += 1;
             }
@@ -445,6 +512,89 @@ pub fn load_counts(root: Node<'_>, text: &str) -> std::collections::HashMap<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A source with most of the grammar's shapes, a syntax error and a
+    /// missing token among them.
+    const SHAPES: &str = "import a.b as c\nfrom x import (y, z)\n@d(1)\nclass K(B, metaclass=M):\n    \"\"\"doc\"\"\"\n    def f(self, db: Session = Depends(g), *a, k=1, **kw) -> int:\n        if (n := db.get(K, 1)) is not None and not x:\n            n.v += 1\n        for i, j in zip(a, kw):\n            with db.begin() as t, open(p):\n                yield [q for q in t if q]\n        try:\n            db.add(K(v=lambda u: u))\n        except (E, F) as e:\n            raise G from e\n        finally:\n            return {**kw, 'k': f'{k!r:>3}'}\n    x = (1 +\n\ndef broken(:\n    pass\n";
+
+    /// Every node of `root`, by a plain recursive walk: what the cheap
+    /// walks and accessors must agree with.
+    fn all_nodes<'t>(node: Node<'t>, named_only: bool, out: &mut Vec<Node<'t>>) {
+        out.push(node);
+        let mut cursor = node.walk();
+        let children: Vec<Node<'t>> = if named_only {
+            node.named_children(&mut cursor).collect()
+        } else {
+            node.children(&mut cursor).collect()
+        };
+        for child in children {
+            all_nodes(child, named_only, out);
+        }
+    }
+
+    #[test]
+    fn preorder_visits_what_a_recursive_walk_does_in_document_order() {
+        let tree = parse(SHAPES);
+        for named_only in [false, true] {
+            let mut expected = Vec::new();
+            all_nodes(tree.root_node(), named_only, &mut expected);
+            let mut seen = Vec::new();
+            preorder(tree.root_node(), named_only, |n| {
+                seen.push(n);
+                true
+            });
+            assert_eq!(seen, expected, "named_only: {named_only}");
+        }
+        // Not descending into a node skips its subtree, and only it.
+        let mut seen = Vec::new();
+        preorder(tree.root_node(), true, |n| {
+            seen.push(n.kind());
+            n.kind() != "function_definition"
+        });
+        assert!(seen.contains(&"function_definition") && seen.contains(&"class_definition"));
+        assert!(
+            !seen.contains(&"parameters") && !seen.contains(&"for_statement"),
+            "{seen:?}"
+        );
+        // Below a scope, nested definitions are left out.
+        let mut class_body = None;
+        preorder(tree.root_node(), true, |n| {
+            if n.kind() == "class_definition" {
+                class_body = n.child_by_field_name("body");
+            }
+            true
+        });
+        let inside = scope_descendants(class_body.expect("the class has a body"));
+        assert!(
+            inside.iter().any(|n| n.kind() == "string"),
+            "the docstring is in the class's scope"
+        );
+        assert!(inside.iter().all(|n| n.kind() != "parameters"), "the method's are not");
+    }
+
+    #[test]
+    fn the_cheap_accessors_agree_with_tree_sitter_s_own() {
+        let tree = parse(SHAPES);
+        assert!(tree.root_node().has_error(), "the sample holds a syntax error");
+        let mut nodes = Vec::new();
+        all_nodes(tree.root_node(), false, &mut nodes);
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        let fields: Vec<&str> = (1..=language.field_count())
+            .filter_map(|id| language.field_name_for_id(id as u16))
+            .collect();
+        assert!(fields.len() > 20, "{fields:?}");
+        let (mut errors, mut found) = (0, 0);
+        for node in nodes {
+            assert_eq!(node.kind_str(), node.kind(), "{node:?}");
+            errors += usize::from(node.is_error());
+            for name in &fields {
+                assert_eq!(node.field(name), node.child_by_field_name(name), "{name} of {node:?}");
+                found += usize::from(node.field(name).is_some());
+            }
+            assert_eq!(node.field("no_such_field"), None);
+        }
+        assert!(errors > 0 && found > 50, "errors {errors}, fields found {found}");
+    }
 
     /// Issue 17, item 10: nesting deeper than Python allows is named, at
     /// the line where it goes too deep, not "invalid syntax" at 1:1.

@@ -26,6 +26,7 @@ use super::functions::Function;
 use super::module::{ClassFacts, SessionSource};
 use super::resolve::Resolver;
 use super::source::dotted_name;
+use super::source::NodeExt;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -445,7 +446,7 @@ impl<'t> Pass<'_, '_, 't> {
         let mut cursor = block.walk();
         let stmts: Vec<Node<'t>> = block
             .named_children(&mut cursor)
-            .filter(|n| n.kind() != "comment")
+            .filter(|n| n.kind_str() != "comment")
             .collect();
         for stmt in stmts {
             let Some(current) = env.take() else {
@@ -465,18 +466,18 @@ impl<'t> Pass<'_, '_, 't> {
             next: Some(env),
             breaks: Vec::new(),
         };
-        match stmt.kind() {
+        match stmt.kind_str() {
             "expression_statement" => {
                 self.events_in(stmt, stmt, &env);
                 let mut cursor = stmt.walk();
                 let kids: Vec<Node<'t>> = stmt.named_children(&mut cursor).collect();
                 for kid in kids {
                     self.walrus(kid, &mut env, stmt);
-                    match kid.kind() {
+                    match kid.kind_str() {
                         "assignment" => self.assignment(kid, &mut env, stmt),
                         "augmented_assignment" => {
-                            if let Some(left) = kid.child_by_field_name("left") {
-                                if left.kind() == "identifier" {
+                            if let Some(left) = kid.field("left") {
+                                if left.kind_str() == "identifier" {
                                     let name = self.text(left).to_string();
                                     env.bind(&name, Value::Unknown, Some(stmt.id()));
                                 }
@@ -508,7 +509,7 @@ impl<'t> Pass<'_, '_, 't> {
             "delete_statement" => {
                 let mut cursor = stmt.walk();
                 for target in stmt.named_children(&mut cursor) {
-                    if target.kind() == "identifier" {
+                    if target.kind_str() == "identifier" {
                         env.names.remove(self.text(target));
                     }
                 }
@@ -517,12 +518,12 @@ impl<'t> Pass<'_, '_, 't> {
             "if_statement" => self.if_statement(stmt, env),
             "for_statement" => self.for_statement(stmt, env),
             "while_statement" => {
-                let cond = stmt.child_by_field_name("condition");
+                let cond = stmt.field("condition");
                 if let Some(c) = cond {
                     self.events_in(c, stmt, &env);
                     self.walrus(c, &mut env, stmt);
                 }
-                let body = stmt.child_by_field_name("body");
+                let body = stmt.field("body");
                 let flow = match body {
                     Some(b) => self.block(b, Some(env.clone())),
                     None => Flow {
@@ -533,7 +534,7 @@ impl<'t> Pass<'_, '_, 't> {
                 let mut ends = vec![Some(env)];
                 ends.push(flow.next);
                 ends.extend(flow.breaks.into_iter().map(Some));
-                if let Some(alt) = stmt.child_by_field_name("alternative") {
+                if let Some(alt) = stmt.field("alternative") {
                     return self.clauses_after(alt, join_all(ends));
                 }
                 Flow {
@@ -546,27 +547,27 @@ impl<'t> Pass<'_, '_, 't> {
                 let mut cursor = stmt.walk();
                 let kids: Vec<Node<'t>> = stmt.named_children(&mut cursor).collect();
                 for kid in &kids {
-                    if kid.kind() == "with_clause" {
+                    if kid.kind_str() == "with_clause" {
                         self.events_in(*kid, stmt, &env);
                         self.with_clause(*kid, &mut env, stmt);
                     }
                 }
-                match stmt.child_by_field_name("body") {
+                match stmt.field("body") {
                     Some(body) => self.block(body, Some(env)),
                     None => through(env),
                 }
             }
             "match_statement" => {
-                if let Some(subject) = stmt.child_by_field_name("subject") {
+                if let Some(subject) = stmt.field("subject") {
                     self.events_in(subject, stmt, &env);
                 }
                 let mut ends = vec![Some(env.clone())];
                 let mut breaks = Vec::new();
-                if let Some(body) = stmt.child_by_field_name("body") {
+                if let Some(body) = stmt.field("body") {
                     let mut cursor = body.walk();
                     let cases: Vec<Node<'t>> = body.named_children(&mut cursor).collect();
                     for case in cases {
-                        if let Some(block) = case.child_by_field_name("consequence") {
+                        if let Some(block) = case.field("consequence") {
                             let flow = self.block(block, Some(self.unbind_patterns(case, env.clone())));
                             ends.push(flow.next);
                             breaks.extend(flow.breaks);
@@ -579,12 +580,12 @@ impl<'t> Pass<'_, '_, 't> {
                 }
             }
             "function_definition" | "class_definition" | "decorated_definition" => {
-                let def = if stmt.kind() == "decorated_definition" {
-                    stmt.child_by_field_name("definition")
+                let def = if stmt.kind_str() == "decorated_definition" {
+                    stmt.field("definition")
                 } else {
                     Some(stmt)
                 };
-                if let Some(name) = def.and_then(|d| d.child_by_field_name("name")) {
+                if let Some(name) = def.and_then(|d| d.field("name")) {
                     let name = self.text(name).to_string();
                     env.bind(&name, Value::Unknown, Some(stmt.id()));
                 }
@@ -594,8 +595,8 @@ impl<'t> Pass<'_, '_, 't> {
                 let mut cursor = stmt.walk();
                 let names: Vec<Node<'t>> = stmt.children_by_field_name("name", &mut cursor).collect();
                 for name in names {
-                    let bound = match name.kind() {
-                        "aliased_import" => name.child_by_field_name("alias"),
+                    let bound = match name.kind_str() {
+                        "aliased_import" => name.field("alias"),
                         _ => Some(name),
                     };
                     if let Some(bound) = bound {
@@ -617,10 +618,10 @@ impl<'t> Pass<'_, '_, 't> {
     fn unbind_patterns(&self, case: Node<'t>, mut env: Env) -> Env {
         let mut stack = vec![case];
         while let Some(n) = stack.pop() {
-            if n.kind() == "block" {
+            if n.kind_str() == "block" {
                 continue;
             }
-            if n.kind() == "identifier" {
+            if n.kind_str() == "identifier" {
                 let name = self.text(n).to_string();
                 env.bind(&name, Value::Unknown, None);
             }
@@ -633,7 +634,7 @@ impl<'t> Pass<'_, '_, 't> {
     fn if_statement(&mut self, stmt: Node<'t>, mut env: Env) -> Flow {
         let mut ends = Vec::new();
         let mut breaks = Vec::new();
-        let cond = stmt.child_by_field_name("condition");
+        let cond = stmt.field("condition");
         if let Some(c) = cond {
             self.events_in(c, stmt, &env);
             self.walrus(c, &mut env, stmt);
@@ -644,7 +645,7 @@ impl<'t> Pass<'_, '_, 't> {
             self.narrow(c, true, &mut then_env);
             self.narrow(c, false, &mut else_env);
         }
-        if let Some(body) = stmt.child_by_field_name("consequence") {
+        if let Some(body) = stmt.field("consequence") {
             let flow = self.block(body, Some(then_env));
             ends.push(flow.next);
             breaks.extend(flow.breaks);
@@ -656,9 +657,9 @@ impl<'t> Pass<'_, '_, 't> {
             let Some(mut current) = rest.take() else {
                 break;
             };
-            match alt.kind() {
+            match alt.kind_str() {
                 "elif_clause" => {
-                    let cond = alt.child_by_field_name("condition");
+                    let cond = alt.field("condition");
                     if let Some(c) = cond {
                         self.events_in(c, stmt, &current);
                         self.walrus(c, &mut current, stmt);
@@ -668,7 +669,7 @@ impl<'t> Pass<'_, '_, 't> {
                         self.narrow(c, true, &mut then_env);
                         self.narrow(c, false, &mut current);
                     }
-                    if let Some(body) = alt.child_by_field_name("consequence") {
+                    if let Some(body) = alt.field("consequence") {
                         let flow = self.block(body, Some(then_env));
                         ends.push(flow.next);
                         breaks.extend(flow.breaks);
@@ -676,7 +677,7 @@ impl<'t> Pass<'_, '_, 't> {
                     rest = Some(current);
                 }
                 "else_clause" => {
-                    if let Some(body) = alt.child_by_field_name("body") {
+                    if let Some(body) = alt.field("body") {
                         let flow = self.block(body, Some(current));
                         ends.push(flow.next);
                         breaks.extend(flow.breaks);
@@ -693,7 +694,7 @@ impl<'t> Pass<'_, '_, 't> {
     }
 
     fn for_statement(&mut self, stmt: Node<'t>, env: Env) -> Flow {
-        let iterable = stmt.child_by_field_name("right");
+        let iterable = stmt.field("right");
         if let Some(it) = iterable {
             self.events_in(it, stmt, &env);
         }
@@ -706,8 +707,8 @@ impl<'t> Pass<'_, '_, 't> {
             _ => Value::Unknown,
         };
         let mut body_env = env.clone();
-        if let Some(left) = stmt.child_by_field_name("left") {
-            if left.kind() == "identifier" {
+        if let Some(left) = stmt.field("left") {
+            if left.kind_str() == "identifier" {
                 let name = self.text(left).to_string();
                 body_env.bind(&name, element, Some(stmt.id()));
             } else {
@@ -716,7 +717,7 @@ impl<'t> Pass<'_, '_, 't> {
                 }
             }
         }
-        let flow = match stmt.child_by_field_name("body") {
+        let flow = match stmt.field("body") {
             Some(b) => self.block(b, Some(body_env)),
             None => Flow {
                 next: None,
@@ -728,7 +729,7 @@ impl<'t> Pass<'_, '_, 't> {
         ends.push(flow.next);
         ends.extend(flow.breaks.into_iter().map(Some));
         let after = join_all(ends);
-        if let Some(alt) = stmt.child_by_field_name("alternative") {
+        if let Some(alt) = stmt.field("alternative") {
             return self.clauses_after(alt, after);
         }
         Flow {
@@ -739,7 +740,7 @@ impl<'t> Pass<'_, '_, 't> {
 
     /// The `else:` of a loop.
     fn clauses_after(&mut self, alt: Node<'t>, env: Option<Env>) -> Flow {
-        match alt.child_by_field_name("body") {
+        match alt.field("body") {
             Some(body) => self.block(body, env),
             None => Flow {
                 next: env,
@@ -750,7 +751,7 @@ impl<'t> Pass<'_, '_, 't> {
 
     fn try_statement(&mut self, stmt: Node<'t>, env: Env) -> Flow {
         let mut breaks = Vec::new();
-        let body = match stmt.child_by_field_name("body") {
+        let body = match stmt.field("body") {
             Some(b) => self.block(b, Some(env.clone())),
             None => Flow {
                 next: Some(env.clone()),
@@ -767,14 +768,14 @@ impl<'t> Pass<'_, '_, 't> {
         let mut cursor = stmt.walk();
         let clauses: Vec<Node<'t>> = stmt.named_children(&mut cursor).collect();
         for clause in clauses {
-            match clause.kind() {
+            match clause.kind_str() {
                 "except_clause" | "except_group_clause" => {
                     let mut start = handler_start.clone();
                     // `except E as e:` binds `e`.
                     let mut c2 = clause.walk();
                     for kid in clause.named_children(&mut c2) {
-                        if kid.kind() == "as_pattern" {
-                            if let Some(alias) = kid.child_by_field_name("alias") {
+                        if kid.kind_str() == "as_pattern" {
+                            if let Some(alias) = kid.field("alias") {
                                 let name = self.text(alias).to_string();
                                 start.bind(&name, Value::Unknown, Some(stmt.id()));
                             }
@@ -782,7 +783,7 @@ impl<'t> Pass<'_, '_, 't> {
                     }
                     let block = {
                         let mut c3 = clause.walk();
-                        let b = clause.named_children(&mut c3).find(|n| n.kind() == "block");
+                        let b = clause.named_children(&mut c3).find(|n| n.kind_str() == "block");
                         b
                     };
                     if let Some(block) = block {
@@ -792,7 +793,7 @@ impl<'t> Pass<'_, '_, 't> {
                     }
                 }
                 "else_clause" => {
-                    if let Some(b) = clause.child_by_field_name("body") {
+                    if let Some(b) = clause.field("body") {
                         let flow = self.block(b, after_body.take());
                         after_body = flow.next;
                         breaks.extend(flow.breaks);
@@ -808,7 +809,7 @@ impl<'t> Pass<'_, '_, 't> {
             Some(clause) => {
                 let block = {
                     let mut c = clause.walk();
-                    let b = clause.named_children(&mut c).find(|n| n.kind() == "block");
+                    let b = clause.named_children(&mut c).find(|n| n.kind_str() == "block");
                     b
                 };
                 match block {
@@ -834,17 +835,17 @@ impl<'t> Pass<'_, '_, 't> {
         let mut cursor = clause.walk();
         let items: Vec<Node<'t>> = clause.named_children(&mut cursor).collect();
         for item in items {
-            let Some(value) = item.child_by_field_name("value") else {
+            let Some(value) = item.field("value") else {
                 continue;
             };
             // `with X as y`: tree-sitter puts it as an `as_pattern`.
-            if value.kind() == "as_pattern" {
+            if value.kind_str() == "as_pattern" {
                 let inner = value.named_child(0);
-                let alias = value.child_by_field_name("alias");
+                let alias = value.field("alias");
                 if let (Some(inner), Some(alias)) = (inner, alias) {
                     let target = alias.named_child(0).unwrap_or(alias);
                     let v = self.context_value(inner, env);
-                    if target.kind() == "identifier" {
+                    if target.kind_str() == "identifier" {
                         let name = self.text(target).to_string();
                         env.bind(&name, v, Some(stmt.id()));
                     } else {
@@ -871,7 +872,7 @@ impl<'t> Pass<'_, '_, 't> {
         let mut out = Vec::new();
         let mut stack = vec![pattern];
         while let Some(n) = stack.pop() {
-            match n.kind() {
+            match n.kind_str() {
                 "identifier" => out.push(self.text(n).to_string()),
                 "attribute" | "subscript" => {}
                 _ => {
@@ -884,22 +885,19 @@ impl<'t> Pass<'_, '_, 't> {
     }
 
     fn assignment(&mut self, assignment: Node<'t>, env: &mut Env, stmt: Node<'t>) {
-        let (Some(left), right) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let (Some(left), right) = (assignment.field("left"), assignment.field("right")) else {
             return;
         };
         // `a = b = value`: the right side is another assignment.
         let (value_node, chained) = match right {
-            Some(r) if r.kind() == "assignment" => {
+            Some(r) if r.kind_str() == "assignment" => {
                 let mut inner = r;
                 let mut targets = vec![left];
-                while inner.kind() == "assignment" {
-                    if let Some(l) = inner.child_by_field_name("left") {
+                while inner.kind_str() == "assignment" {
+                    if let Some(l) = inner.field("left") {
                         targets.push(l);
                     }
-                    match inner.child_by_field_name("right") {
+                    match inner.field("right") {
                         Some(next) => inner = next,
                         None => break,
                     }
@@ -909,7 +907,7 @@ impl<'t> Pass<'_, '_, 't> {
             r => (r, vec![left]),
         };
         let annotated = assignment
-            .child_by_field_name("type")
+            .field("type")
             .map(|t| self.annotation_value(self.text(t), self.cx.resolver))
             .filter(|v| *v != Value::Unknown);
         let value = match (&annotated, value_node) {
@@ -919,7 +917,7 @@ impl<'t> Pass<'_, '_, 't> {
             (None, None) => return,
         };
         for target in chained {
-            match target.kind() {
+            match target.kind_str() {
                 "identifier" => {
                     let name = self.text(target).to_string();
                     env.bind(&name, value.clone(), Some(stmt.id()));
@@ -936,20 +934,17 @@ impl<'t> Pass<'_, '_, 't> {
 
     /// Bind the names of walrus expressions (`(x := ...)`) within `node`.
     fn walrus(&mut self, node: Node<'t>, env: &mut Env, stmt: Node<'t>) {
-        let mut stack = vec![node];
         let mut found = Vec::new();
-        while let Some(n) = stack.pop() {
-            match n.kind() {
-                "named_expression" => found.push(n),
-                "lambda" | "function_definition" | "class_definition" | "block" => continue,
-                _ => {}
+        super::source::preorder(node, true, |n| match n.kind_str() {
+            "named_expression" => {
+                found.push(n);
+                true
             }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
-        }
-        found.sort_by_key(|n| n.start_byte());
+            "lambda" | "function_definition" | "class_definition" | "block" => false,
+            _ => true,
+        });
         for n in found {
-            let (Some(name), Some(value)) = (n.child_by_field_name("name"), n.child_by_field_name("value")) else {
+            let (Some(name), Some(value)) = (n.field("name"), n.field("value")) else {
                 continue;
             };
             let v = self.value(value, env);
@@ -961,9 +956,9 @@ impl<'t> Pass<'_, '_, 't> {
     /// Narrow `env` for the branch where `cond` is `truthy`.
     fn narrow(&self, cond: Node<'_>, truthy: bool, env: &mut Env) {
         let cond = unparen(cond);
-        match cond.kind() {
+        match cond.kind_str() {
             "not_operator" => {
-                if let Some(arg) = cond.child_by_field_name("argument") {
+                if let Some(arg) = cond.field("argument") {
                     self.narrow(arg, !truthy, env);
                 }
             }
@@ -976,9 +971,9 @@ impl<'t> Pass<'_, '_, 't> {
                 // `x is None` / `x is not None` / `x == None` / `x != None`.
                 let mut cursor = cond.walk();
                 let kids: Vec<Node<'_>> = cond.children(&mut cursor).collect();
-                if kids.len() != 3 || kids[2].kind() != "none" {
+                if kids.len() != 3 || kids[2].kind_str() != "none" {
                     // `x is not None` has 4 children: x, is, not, None.
-                    if kids.len() == 4 && kids[3].kind() == "none" && truthy {
+                    if kids.len() == 4 && kids[3].kind_str() == "none" && truthy {
                         if let Some(name) = self.subject_name(kids[0]) {
                             env.narrow(&name);
                         }
@@ -996,17 +991,17 @@ impl<'t> Pass<'_, '_, 't> {
             }
             "boolean_operator" => {
                 // `a and b` true: both true; `a or b` false: both false.
-                let op = cond.child_by_field_name("operator").map(|o| self.text(o).to_string());
+                let op = cond.field("operator").map(|o| self.text(o).to_string());
                 let both = match op.as_deref() {
                     Some("and") => truthy,
                     Some("or") => !truthy,
                     _ => false,
                 };
                 if both {
-                    if let Some(l) = cond.child_by_field_name("left") {
+                    if let Some(l) = cond.field("left") {
                         self.narrow(l, truthy, env);
                     }
-                    if let Some(r) = cond.child_by_field_name("right") {
+                    if let Some(r) = cond.field("right") {
                         self.narrow(r, truthy, env);
                     }
                 }
@@ -1017,9 +1012,9 @@ impl<'t> Pass<'_, '_, 't> {
 
     fn subject_name(&self, node: Node<'_>) -> Option<String> {
         let node = unparen(node);
-        match node.kind() {
+        match node.kind_str() {
             "identifier" => Some(self.text(node).to_string()),
-            "named_expression" => node.child_by_field_name("name").map(|n| self.text(n).to_string()),
+            "named_expression" => node.field("name").map(|n| self.text(n).to_string()),
             _ => None,
         }
     }
@@ -1027,24 +1022,21 @@ impl<'t> Pass<'_, '_, 't> {
     /// Record the events of the expressions in `node` (not descending into
     /// blocks, nested definitions or lambdas), evaluated in `env`.
     fn events_in(&mut self, node: Node<'t>, stmt: Node<'t>, env: &Env) {
-        let mut stack = vec![node];
         let mut nodes = Vec::new();
-        while let Some(n) = stack.pop() {
-            if n.id() != node.id()
-                && matches!(
-                    n.kind(),
-                    "block" | "lambda" | "function_definition" | "class_definition" | "decorated_definition"
-                )
+        super::source::preorder(node, true, |n| match n.kind_str() {
+            "block" | "lambda" | "function_definition" | "class_definition" | "decorated_definition"
+                if n.id() != node.id() =>
             {
-                continue;
+                false
             }
-            nodes.push(n);
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
-        }
-        nodes.sort_by_key(|n| n.start_byte());
+            "assignment" | "augmented_assignment" | "call" => {
+                nodes.push(n);
+                true
+            }
+            _ => true,
+        });
         for n in nodes {
-            match n.kind() {
+            match n.kind_str() {
                 "assignment" | "augmented_assignment" => self.attribute_write(n, stmt, env),
                 "call" => self.call_event(n, stmt, env),
                 _ => {}
@@ -1053,19 +1045,13 @@ impl<'t> Pass<'_, '_, 't> {
     }
 
     fn attribute_write(&mut self, assignment: Node<'t>, stmt: Node<'t>, env: &Env) {
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (assignment.field("left"), assignment.field("right")) else {
             return;
         };
-        if left.kind() != "attribute" {
+        if left.kind_str() != "attribute" {
             return;
         }
-        let (Some(object), Some(attr)) = (
-            left.child_by_field_name("object"),
-            left.child_by_field_name("attribute"),
-        ) else {
+        let (Some(object), Some(attr)) = (left.field("object"), left.field("attribute")) else {
             return;
         };
         let receiver_value = self.value(object, env);
@@ -1085,20 +1071,20 @@ impl<'t> Pass<'_, '_, 't> {
     }
 
     fn call_event(&mut self, call: Node<'t>, stmt: Node<'t>, env: &Env) {
-        let Some(f) = call.child_by_field_name("function") else {
+        let Some(f) = call.field("function") else {
             return;
         };
-        let first = call.child_by_field_name("arguments").and_then(|a| {
+        let first = call.field("arguments").and_then(|a| {
             let mut c = a.walk();
-            let first = a.named_children(&mut c).find(|n| n.kind() != "comment");
+            let first = a.named_children(&mut c).find(|n| n.kind_str() != "comment");
             first
         });
-        let argument = first.filter(|a| a.kind() == "identifier").map(|a| {
+        let argument = first.filter(|a| a.kind_str() == "identifier").map(|a| {
             let name = self.text(a).to_string();
             let slot = env.get(&name).cloned();
             (name, slot)
         });
-        match f.kind() {
+        match f.kind_str() {
             "identifier" if self.text(f) == "setattr" && !env.names.contains_key("setattr") => {
                 let Some(target) = first else { return };
                 let receiver_value = self.value(target, env);
@@ -1113,8 +1099,7 @@ impl<'t> Pass<'_, '_, 't> {
                 });
             }
             "attribute" => {
-                let (Some(object), Some(attr)) = (f.child_by_field_name("object"), f.child_by_field_name("attribute"))
-                else {
+                let (Some(object), Some(attr)) = (f.field("object"), f.field("attribute")) else {
                     return;
                 };
                 let method = self.text(attr).to_string();
@@ -1140,10 +1125,10 @@ impl<'t> Pass<'_, '_, 't> {
                 // `session.add_all([a, b])` adds each named element: one
                 // `add` event per name, at the same call.
                 let elements: Vec<Node<'t>> = match first.map(unparen) {
-                    Some(list) if add_all && is_session && matches!(list.kind(), "list" | "tuple") => {
+                    Some(list) if add_all && is_session && matches!(list.kind_str(), "list" | "tuple") => {
                         let mut c = list.walk();
                         list.named_children(&mut c)
-                            .filter(|n| n.kind() == "identifier")
+                            .filter(|n| n.kind_str() == "identifier")
                             .collect()
                     }
                     _ => Vec::new(),
@@ -1176,7 +1161,7 @@ impl<'t> Pass<'_, '_, 't> {
         if depth > 24 {
             return Value::Unknown;
         }
-        match expr.kind() {
+        match expr.kind_str() {
             "parenthesized_expression" => match expr.named_child(0) {
                 Some(inner) => self.value_at(inner, env, depth + 1),
                 None => Value::Data,
@@ -1185,7 +1170,7 @@ impl<'t> Pass<'_, '_, 't> {
                 Some(inner) => self.value_at(inner, env, depth + 1),
                 None => Value::Unknown,
             },
-            "named_expression" => match expr.child_by_field_name("value") {
+            "named_expression" => match expr.field("value") {
                 Some(v) => self.value_at(v, env, depth + 1),
                 None => Value::Unknown,
             },
@@ -1197,16 +1182,16 @@ impl<'t> Pass<'_, '_, 't> {
                 self.global_value(name)
             }
             "attribute" => {
-                let Some(object) = expr.child_by_field_name("object") else {
+                let Some(object) = expr.field("object") else {
                     return Value::Unknown;
                 };
-                let Some(attr) = expr.child_by_field_name("attribute") else {
+                let Some(attr) = expr.field("attribute") else {
                     return Value::Unknown;
                 };
                 let attr = self.text(attr);
                 // `self.db`: the class's annotation of the attribute, else
                 // the configured session spelling.
-                if object.kind() == "identifier" && self.text(object) == "self" && env.get("self").is_some() {
+                if object.kind_str() == "identifier" && self.text(object) == "self" && env.get("self").is_some() {
                     if let Some(class) = self.cx.class {
                         if let Some(annotation) = class.attributes.get(attr) {
                             let v = self.annotation_value(annotation, self.cx.resolver);
@@ -1238,7 +1223,7 @@ impl<'t> Pass<'_, '_, 't> {
                     (Some(a), Some(b)) => {
                         let (a, b) = (self.value_at(*a, env, depth + 1), self.value_at(*b, env, depth + 1));
                         // `x if c else None`: an optional x.
-                        if kids[2].kind() == "none" {
+                        if kids[2].kind_str() == "none" {
                             if let Value::Instance { model, new, .. } = a {
                                 return Value::Instance {
                                     model,
@@ -1252,10 +1237,7 @@ impl<'t> Pass<'_, '_, 't> {
                     _ => Value::Unknown,
                 }
             }
-            "subscript" => match expr
-                .child_by_field_name("value")
-                .map(|v| self.value_at(v, env, depth + 1))
-            {
+            "subscript" => match expr.field("value").map(|v| self.value_at(v, env, depth + 1)) {
                 Some(Value::Instances(model)) => Value::Instance {
                     model,
                     optional: false,
@@ -1336,15 +1318,15 @@ impl<'t> Pass<'_, '_, 't> {
     }
 
     fn call_value(&self, call: Node<'_>, env: &Env, depth: usize) -> Value {
-        let Some(f) = call.child_by_field_name("function") else {
+        let Some(f) = call.field("function") else {
             return Value::Unknown;
         };
         let args: Vec<Node<'_>> = call
-            .child_by_field_name("arguments")
+            .field("arguments")
             .map(|a| {
                 let mut c = a.walk();
                 a.named_children(&mut c)
-                    .filter(|n| !matches!(n.kind(), "comment" | "keyword_argument"))
+                    .filter(|n| !matches!(n.kind_str(), "comment" | "keyword_argument"))
                     .collect()
             })
             .unwrap_or_default();
@@ -1386,15 +1368,15 @@ impl<'t> Pass<'_, '_, 't> {
         }
         // Calling a session factory opens a session of its kind
         // (`SessionLocal()`, `async_sessionmaker(engine)()`).
-        if matches!(f.kind(), "identifier" | "call" | "parenthesized_expression") {
+        if matches!(f.kind_str(), "identifier" | "call" | "parenthesized_expression") {
             if let Value::Factory(kind) = self.value_at(f, env, depth + 1) {
                 return Value::Session(kind);
             }
         }
-        if f.kind() != "attribute" {
+        if f.kind_str() != "attribute" {
             return Value::Unknown;
         }
-        let (Some(object), Some(attr)) = (f.child_by_field_name("object"), f.child_by_field_name("attribute")) else {
+        let (Some(object), Some(attr)) = (f.field("object"), f.field("attribute")) else {
             return Value::Unknown;
         };
         let method = self.text(attr);
@@ -1404,7 +1386,7 @@ impl<'t> Pass<'_, '_, 't> {
         }
         // The service's own loaders: `self.get_thing(...)` annotated to
         // return a model; `self.get(...)` of a `BaseService[M]`.
-        if object.kind() == "identifier" && self.text(object) == "self" {
+        if object.kind_str() == "identifier" && self.text(object) == "self" {
             if let Some(class) = self.cx.class {
                 if let Some(ret) = class.return_annotations.get(method) {
                     let v = self.annotation_value(ret, self.cx.resolver);
@@ -1443,15 +1425,15 @@ impl<'t> Pass<'_, '_, 't> {
     /// makes by default: a `class_=` keyword names another class (an
     /// `AsyncSession`, a `Session`, or a subclass nothing here can tell).
     fn factory_class(&self, call: Node<'_>, kind: SessionKind, resolver: &Resolver<'_>) -> SessionKind {
-        let Some(args) = call.child_by_field_name("arguments") else {
+        let Some(args) = call.field("arguments") else {
             return kind;
         };
         let mut cursor = args.walk();
         let class = args
             .named_children(&mut cursor)
-            .filter(|a| a.kind() == "keyword_argument")
-            .find(|a| a.child_by_field_name("name").is_some_and(|n| self.text(n) == "class_"))
-            .and_then(|a| a.child_by_field_name("value"));
+            .filter(|a| a.kind_str() == "keyword_argument")
+            .find(|a| a.field("name").is_some_and(|n| self.text(n) == "class_"))
+            .and_then(|a| a.field("value"));
         match class {
             None => kind,
             Some(class) => dotted_name(class, self.cx.text)
@@ -1482,25 +1464,25 @@ fn is_awaited(call: Node<'_>) -> bool {
     let Some(parent) = call.parent() else {
         return false;
     };
-    if parent.kind() == "await" {
+    if parent.kind_str() == "await" {
         return true;
     }
-    let item = if parent.kind() == "as_pattern" {
+    let item = if parent.kind_str() == "as_pattern" {
         parent.parent()
     } else {
         Some(parent)
     };
     let statement = item
-        .filter(|i| i.kind() == "with_item")
+        .filter(|i| i.kind_str() == "with_item")
         .and_then(|i| i.parent())
-        .filter(|c| c.kind() == "with_clause")
+        .filter(|c| c.kind_str() == "with_clause")
         .and_then(|c| c.parent());
-    statement.is_some_and(|w| w.child(0).is_some_and(|first| first.kind() == "async"))
+    statement.is_some_and(|w| w.child(0).is_some_and(|first| first.kind_str() == "async"))
 }
 
 fn unparen(node: Node<'_>) -> Node<'_> {
     let mut n = node;
-    while n.kind() == "parenthesized_expression" {
+    while n.kind_str() == "parenthesized_expression" {
         match n.named_child(0) {
             Some(inner) => n = inner,
             None => break,
@@ -1729,16 +1711,13 @@ fn dependency_value(resolver: &Resolver<'_>, default: Node<'_>, text: &str, is_m
 
 /// The default value's node of parameter `name` of `function`.
 fn param_default<'t>(function: &Function<'t>, name: &str, text: &str) -> Option<Node<'t>> {
-    let params = function.node.child_by_field_name("parameters")?;
+    let params = function.node.field("parameters")?;
     let mut cursor = params.walk();
     let found = params
         .named_children(&mut cursor)
-        .filter(|p| matches!(p.kind(), "default_parameter" | "typed_default_parameter"))
-        .find(|p| {
-            p.child_by_field_name("name")
-                .is_some_and(|n| &text[n.byte_range()] == name)
-        })?;
-    found.child_by_field_name("value")
+        .filter(|p| matches!(p.kind_str(), "default_parameter" | "typed_default_parameter"))
+        .find(|p| p.field("name").is_some_and(|n| &text[n.byte_range()] == name))?;
+    found.field("value")
 }
 
 /// The session kind a qualified type name denotes.

@@ -23,6 +23,7 @@
 
 use crate::analysis::calls::CallSite;
 use crate::analysis::functions::ParamKind;
+use crate::analysis::source::NodeExt;
 use crate::callers::CallerChecker;
 use crate::rules::Rule;
 use auditfix_transforms::arguments::replace_node;
@@ -78,7 +79,7 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
             let edits = match candidates.as_slice() {
                 [only] => {
                     let only = only.to_string();
-                    node.child_by_field_name("name").and_then(|name| {
+                    node.field("name").and_then(|name| {
                         let mut edits = if definition.user_param().is_none()
                             && definition.effective_user() == Some(only.as_str())
                         {

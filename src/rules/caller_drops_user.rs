@@ -24,6 +24,7 @@
 //! parameter and forwards it.
 
 use crate::analysis::calls::CallSite;
+use crate::analysis::source::NodeExt;
 use crate::callers::{Arguments, CallerChecker};
 use crate::rules::Rule;
 
@@ -78,7 +79,7 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
     };
     let range = site
         .call
-        .child_by_field_name("function")
+        .field("function")
         .map_or(site.call.byte_range(), |f| f.byte_range());
     checker.report(Rule::CallerDropsUser, file, range, Some(caller), message, edits);
 }

@@ -12,6 +12,7 @@
 
 use crate::analysis::functions::{Entity, WriteMethod};
 use crate::analysis::module::{Binding, Clock};
+use crate::analysis::source::NodeExt;
 use crate::analysis::source::{contains, dotted_name, statements};
 use crate::checker::Checker;
 use crate::rules::Rule;
@@ -341,19 +342,19 @@ pub fn shadows_in(
 ) -> bool {
     function.param(name).is_some()
         || nodes.iter().any(|n| {
-            let target = match n.kind() {
-                "assignment" | "for_statement" | "augmented_assignment" => n.child_by_field_name("left"),
-                "named_expression" => n.child_by_field_name("name"),
+            let target = match n.kind_str() {
+                "assignment" | "for_statement" | "augmented_assignment" => n.field("left"),
+                "named_expression" => n.field("name"),
                 "as_pattern_target" => n.named_child(0),
                 _ => None,
             };
             let bound = target.is_some_and(|t| {
                 let mut stack = vec![t];
                 while let Some(x) = stack.pop() {
-                    if x.kind() == "identifier" && &text[x.byte_range()] == name {
+                    if x.kind_str() == "identifier" && &text[x.byte_range()] == name {
                         return true;
                     }
-                    if matches!(x.kind(), "pattern_list" | "tuple_pattern" | "list_pattern") {
+                    if matches!(x.kind_str(), "pattern_list" | "tuple_pattern" | "list_pattern") {
                         let mut c = x.walk();
                         stack.extend(x.named_children(&mut c));
                     }
@@ -362,7 +363,7 @@ pub fn shadows_in(
             });
             // A local import of the name binds it too.
             bound
-                || (matches!(n.kind(), "import_from_statement" | "import_statement")
+                || (matches!(n.kind_str(), "import_from_statement" | "import_statement")
                     && text[n.byte_range()]
                         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
                         .any(|w| w == name))
@@ -418,12 +419,10 @@ pub fn timestamps(
 /// sqlalchemy import func as sa_func`; not a `func` of another library or
 /// a local.
 pub fn is_func_now(node: Node<'_>, checker: &Checker<'_>) -> bool {
-    node.kind() == "call"
+    node.kind_str() == "call"
+        && node.field("arguments").is_some_and(|a| a.named_child_count() == 0)
         && node
-            .child_by_field_name("arguments")
-            .is_some_and(|a| a.named_child_count() == 0)
-        && node
-            .child_by_field_name("function")
+            .field("function")
             .and_then(|f| dotted_name(f, checker.text))
             .and_then(|f| checker.resolver().qualified(&f))
             .is_some_and(|q| matches!(q.split('.').next(), Some("sqlalchemy" | "sqlmodel")) && q.ends_with(".func.now"))
@@ -436,7 +435,7 @@ pub fn clause_catches(clause: Node<'_>, text: &str, name: &str) -> bool {
     values.iter().any(|v| {
         let mut stack = vec![*v];
         while let Some(n) = stack.pop() {
-            match n.kind() {
+            match n.kind_str() {
                 "identifier" | "attribute"
                     if dotted_name(n, text).is_some_and(|d| d == name || d.ends_with(&format!(".{name}"))) =>
                 {
@@ -478,16 +477,16 @@ pub fn except_clauses(try_statement: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = try_statement.walk();
     try_statement
         .named_children(&mut cursor)
-        .filter(|c| c.kind() == "except_clause")
+        .filter(|c| c.kind_str() == "except_clause")
         .collect()
 }
 
 /// The statements of a function body after its docstring.
 pub fn body_statements(body: Node<'_>) -> Vec<Node<'_>> {
     let stmts = statements(body);
-    let skip = stmts
-        .first()
-        .is_some_and(|s| s.kind() == "expression_statement" && s.named_child(0).is_some_and(|c| c.kind() == "string"));
+    let skip = stmts.first().is_some_and(|s| {
+        s.kind_str() == "expression_statement" && s.named_child(0).is_some_and(|c| c.kind_str() == "string")
+    });
     stmts.into_iter().skip(usize::from(skip)).collect()
 }
 
@@ -512,6 +511,6 @@ pub fn entity_range(method: &WriteMethod<'_>, entity: &Entity<'_>) -> std::ops::
     entity
         .constructor
         .or(entity.binding)
-        .or_else(|| method.function.node.child_by_field_name("name"))
+        .or_else(|| method.function.node.field("name"))
         .map_or(method.function.node.byte_range(), |n| n.byte_range())
 }

@@ -31,6 +31,7 @@
 //! after `except Exception` is moved before it.
 
 use crate::analysis::functions::WriteMethod;
+use crate::analysis::source::NodeExt;
 use crate::analysis::source::{dotted_name, scope_descendants};
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
@@ -40,7 +41,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     let settings = checker.settings;
     for node in method.nodes.iter().copied() {
         // Verify that the node is a `try` of this method.
-        if node.kind() != "try_statement" {
+        if node.kind_str() != "try_statement" {
             continue;
         }
         let clauses = fix_parts::except_clauses(node);
@@ -49,7 +50,10 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             if !fix_parts::clause_catches(*clause, checker.text, &settings.integrity_error) {
                 continue;
             }
-            let Some(block) = clause.named_children(&mut clause.walk()).find(|c| c.kind() == "block") else {
+            let Some(block) = clause
+                .named_children(&mut clause.walk())
+                .find(|c| c.kind_str() == "block")
+            else {
                 continue;
             };
             let header_end = block.start_byte().min(clause.end_byte());
@@ -84,8 +88,8 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
 
             // The clause must roll the session back.
             let rolls_back = scope_descendants(block).iter().any(|n| {
-                n.kind() == "call"
-                    && n.child_by_field_name("function")
+                n.kind_str() == "call"
+                    && n.field("function")
                         .and_then(|f| dotted_name(f, checker.text))
                         .is_some_and(|f| f.ends_with(".rollback"))
             });

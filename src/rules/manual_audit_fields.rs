@@ -27,6 +27,7 @@
 
 use crate::analysis::functions::{Entity, WriteMethod};
 use crate::analysis::source::statements;
+use crate::analysis::source::NodeExt;
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
 use crate::settings::Kind;
@@ -185,14 +186,14 @@ fn removable_runs<'t>(writes: &[ManualWrite<'t>], manual: &HashSet<usize>) -> Ve
 /// `else` lead to the `if_statement`).
 fn owning_statement(statement: Node<'_>) -> Option<Node<'_>> {
     let block = statement.parent()?;
-    if block.kind() != "block" {
+    if block.kind_str() != "block" {
         return None;
     }
     let mut owner = block.parent()?;
-    if matches!(owner.kind(), "elif_clause" | "else_clause") {
+    if matches!(owner.kind_str(), "elif_clause" | "else_clause") {
         owner = owner.parent()?;
     }
-    (owner.kind() == "if_statement").then_some(owner)
+    (owner.kind_str() == "if_statement").then_some(owner)
 }
 
 /// Whether a statement holds nothing but manual audit writes.
@@ -200,17 +201,17 @@ fn removable(statement: Node<'_>, manual: &HashSet<usize>) -> bool {
     if manual.contains(&statement.id()) {
         return true;
     }
-    if statement.kind() != "if_statement" {
+    if statement.kind_str() != "if_statement" {
         return false;
     }
     let mut blocks = Vec::new();
     let mut cursor = statement.walk();
     for child in statement.named_children(&mut cursor) {
-        match child.kind() {
+        match child.kind_str() {
             "block" => blocks.push(child),
             "elif_clause" | "else_clause" => {
                 let mut c = child.walk();
-                blocks.extend(child.named_children(&mut c).filter(|n| n.kind() == "block"));
+                blocks.extend(child.named_children(&mut c).filter(|n| n.kind_str() == "block"));
             }
             _ => {}
         }

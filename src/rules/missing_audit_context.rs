@@ -32,6 +32,7 @@
 //! lacks it, and the user parameter when the method lacks it.
 
 use crate::analysis::functions::WriteMethod;
+use crate::analysis::source::NodeExt;
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
 use auditfix_transforms::{Applicability, Fix};
@@ -45,7 +46,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     if method.context.is_some() {
         return;
     }
-    let Some(name) = method.function.node.child_by_field_name("name") else {
+    let Some(name) = method.function.node.field("name") else {
         return;
     };
     let settings = checker.settings;

@@ -38,6 +38,7 @@
 //! exception now get a `ValueError`.
 
 use crate::analysis::functions::WriteMethod;
+use crate::analysis::source::NodeExt;
 use crate::analysis::source::{contains, scope_descendants};
 use crate::analysis::values::SessionKind;
 use crate::checker::Checker;
@@ -55,10 +56,8 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         if parent.id() == method.function.node.id() {
             break;
         }
-        if parent.kind() == "try_statement"
-            && parent
-                .child_by_field_name("body")
-                .is_some_and(|b| contains(b, write.call))
+        if parent.kind_str() == "try_statement"
+            && parent.field("body").is_some_and(|b| contains(b, write.call))
             && fix_parts::except_clauses(parent)
                 .iter()
                 .any(|c| fix_parts::clause_catches(*c, checker.text, &settings.integrity_error))
@@ -67,7 +66,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         }
         node = parent;
     }
-    let Some(name) = method.function.node.child_by_field_name("name") else {
+    let Some(name) = method.function.node.field("name") else {
         return;
     };
     // The handler names the session: it must be bound before any statement
@@ -79,9 +78,9 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     // what the consumer raises, too.
     let around = method
         .enclosing_try()
-        .and_then(|t| t.child_by_field_name("body"))
+        .and_then(|t| t.field("body"))
         .unwrap_or(method.function.body);
-    let yields = scope_descendants(around).iter().any(|n| n.kind() == "yield");
+    let yields = scope_descendants(around).iter().any(|n| n.kind_str() == "yield");
     let clause = handler(checker, method).filter(|_| session_bound && !yields);
     let fix = match (clause, method.enclosing_try()) {
         (None, _) => None,

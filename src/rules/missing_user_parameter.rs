@@ -27,6 +27,7 @@
 //! arguments by position would silently bind them to the user.
 
 use crate::analysis::functions::WriteMethod;
+use crate::analysis::source::NodeExt;
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
 use auditfix_transforms::{Applicability, Fix};
@@ -41,7 +42,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     if method.function.param(param).is_some() {
         return;
     }
-    let Some(name) = method.function.node.child_by_field_name("name") else {
+    let Some(name) = method.function.node.field("name") else {
         return;
     };
     let message = format!(

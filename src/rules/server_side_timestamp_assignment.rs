@@ -24,6 +24,7 @@
 //! Safe. The expression becomes the configured timestamp; the `func` import is
 //! removed when nothing else uses it.
 
+use crate::analysis::source::NodeExt;
 use crate::analysis::source::{dotted_name, scope_descendants};
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
@@ -54,17 +55,15 @@ pub fn check(checker: &mut Checker<'_>) {
         let shadowed = fix_parts::shadows_in(&function, &nodes, "datetime", checker.text)
             || fix_parts::shadows_in(&function, &nodes, "timezone", checker.text);
         for node in nodes {
-            match node.kind() {
+            match node.kind_str() {
                 // Verify that an attribute is assigned `func.now()`.
                 "assignment" => {
-                    let (Some(left), Some(right)) =
-                        (node.child_by_field_name("left"), node.child_by_field_name("right"))
-                    else {
+                    let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
                         continue;
                     };
-                    if left.kind() == "attribute" && fix_parts::is_func_now(right, checker) {
+                    if left.kind_str() == "attribute" && fix_parts::is_func_now(right, checker) {
                         let column = left
-                            .child_by_field_name("attribute")
+                            .field("attribute")
                             .map(|a| checker.text_of(a).to_string())
                             .unwrap_or_default();
                         found.push((
@@ -79,15 +78,13 @@ pub fn check(checker: &mut Checker<'_>) {
                 }
                 // Verify that a model is constructed with `column=func.now()`.
                 "keyword_argument" => {
-                    let (Some(name), Some(value)) =
-                        (node.child_by_field_name("name"), node.child_by_field_name("value"))
-                    else {
+                    let (Some(name), Some(value)) = (node.field("name"), node.field("value")) else {
                         continue;
                     };
                     let callee = node
                         .parent()
                         .and_then(|args| args.parent())
-                        .and_then(|call| call.child_by_field_name("function"))
+                        .and_then(|call| call.field("function"))
                         .and_then(|f| dotted_name(f, checker.text))
                         .map(|f| f.rsplit('.').next().unwrap_or_default().to_string());
                     let Some(model) = callee.filter(|c| checker.is_model(c)) else {

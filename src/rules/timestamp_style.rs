@@ -29,6 +29,7 @@
 use crate::analysis::functions::WriteMethod;
 use crate::analysis::module::Clock;
 use crate::analysis::source::dotted_name;
+use crate::analysis::source::NodeExt;
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
 use auditfix_transforms::{arguments::replace_node, Applicability, Fix};
@@ -55,7 +56,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         }
         for (name, keyword) in entity.constructor_keywords(checker.text) {
             if let Some(field) = fields.iter().find(|f| ***f == name) {
-                if let Some(value) = keyword.child_by_field_name("value") {
+                if let Some(value) = keyword.field("value") {
                     stamps.push((value.id(), fix_parts::clock_for(checker, model, &name), field.as_str()));
                 }
             }
@@ -74,13 +75,10 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             continue;
         };
         // Verify that it calls `datetime.now` / `datetime.utcnow`.
-        if node.kind() != "call" {
+        if node.kind_str() != "call" {
             continue;
         }
-        let Some(callee) = node
-            .child_by_field_name("function")
-            .and_then(|f| dotted_name(f, checker.text))
-        else {
+        let Some(callee) = node.field("function").and_then(|f| dotted_name(f, checker.text)) else {
             continue;
         };
         let Some((prefix, method_name)) = callee.rsplit_once('.') else {
@@ -98,9 +96,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         }
         // `X.datetime.now`: the module is bound as `X`, and so is its `timezone`.
         let module_alias = prefix.strip_suffix(".datetime");
-        let has_arguments = node
-            .child_by_field_name("arguments")
-            .is_some_and(|a| a.named_child_count() > 0);
+        let has_arguments = node.field("arguments").is_some_and(|a| a.named_child_count() > 0);
         // Verify that it reads another clock than its column's. An aware
         // time in any zone is the same instant as the UTC one: left alone.
         let clock = match (method_name, has_arguments) {

@@ -28,6 +28,7 @@
 
 use crate::analysis::functions::WriteMethod;
 use crate::analysis::source::is_load;
+use crate::analysis::source::NodeExt;
 use crate::checker::Checker;
 use crate::rules::{fix_parts, Rule};
 use auditfix_transforms::{Applicability, Fix};
@@ -81,8 +82,8 @@ pub fn check(checker: &mut Checker<'_>, methods: &[WriteMethod<'_>]) {
         // `datetime.datetime` needs `import datetime`, which this fix does not write.
         let dotted_module_use = use_
             .parent()
-            .filter(|p| p.kind() == "attribute")
-            .and_then(|p| p.child_by_field_name("attribute"))
+            .filter(|p| p.kind_str() == "attribute")
+            .and_then(|p| p.field("attribute"))
             .is_some_and(|a| {
                 name == "datetime" && matches!(&checker.text[a.byte_range()], "datetime" | "timezone" | "date")
             });
@@ -107,19 +108,19 @@ pub fn check(checker: &mut Checker<'_>, methods: &[WriteMethod<'_>]) {
 
 /// Whether the function binds `name` itself (a local import or assignment).
 fn binds_locally(nodes: &[Node<'_>], name: &str, text: &str) -> bool {
-    nodes.iter().any(|n| match n.kind() {
+    nodes.iter().any(|n| match n.kind_str() {
         "import_statement" | "import_from_statement" => {
             let mut cursor = n.walk();
             let bound = n.children_by_field_name("name", &mut cursor).any(|imported| {
-                let bound = imported.child_by_field_name("alias").unwrap_or(imported);
+                let bound = imported.field("alias").unwrap_or(imported);
                 let t = &text[bound.byte_range()];
                 t == name || t.split('.').next() == Some(name)
             });
             bound
         }
         "assignment" | "for_statement" => n
-            .child_by_field_name("left")
-            .is_some_and(|l| l.kind() == "identifier" && &text[l.byte_range()] == name),
+            .field("left")
+            .is_some_and(|l| l.kind_str() == "identifier" && &text[l.byte_range()] == name),
         _ => false,
     })
 }
