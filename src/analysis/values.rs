@@ -341,6 +341,11 @@ pub struct Context<'a> {
 #[derive(Default)]
 pub struct Globals {
     names: std::cell::RefCell<HashMap<String, Global>>,
+    /// The qualified name of each global (dotted) name that is no class
+    /// of the repository and is called: asked apart from [`Global`], since
+    /// following re-exports may parse modules, and most names are not
+    /// called.
+    qualified: std::cell::RefCell<HashMap<String, Option<String>>>,
     /// The value each annotation (as written) promises.
     annotations: std::cell::RefCell<HashMap<String, Value>>,
 }
@@ -351,8 +356,6 @@ struct Global {
     /// A class of the repository, and whether it is a mapped model the
     /// analysis can name.
     class: Option<(ClassRef, bool)>,
-    /// Its qualified name, when no class of the repository.
-    qualified: Option<String>,
     /// A session factory or registry (`SessionLocal`, `db_session`).
     session: Option<Value>,
 }
@@ -1293,10 +1296,6 @@ impl<'t> Pass<'_, '_, 't> {
                 let is_mapped = mapped(resolver, self.cx.is_model, &class);
                 (class, is_mapped)
             });
-        let qualified = match class {
-            Some(_) => None,
-            None => resolver.qualified(dotted),
-        };
         let session = match (&class, dotted.contains('.')) {
             (None, false) if defined => match session_source(resolver, dotted) {
                 Some((inner, source @ SessionSource::Factory { .. })) => Some(factory_value(&inner, source)),
@@ -1304,17 +1303,28 @@ impl<'t> Pass<'_, '_, 't> {
             },
             _ => None,
         };
-        let global = Global {
-            class,
-            qualified,
-            session,
-        };
+        let global = Global { class, session };
         self.cx
             .globals
             .names
             .borrow_mut()
             .insert(dotted.to_string(), global.clone());
         global
+    }
+
+    /// The qualified name of the global (dotted) name `dotted`, resolved
+    /// once per module.
+    fn global_qualified(&self, dotted: &str) -> Option<String> {
+        if let Some(known) = self.cx.globals.qualified.borrow().get(dotted) {
+            return known.clone();
+        }
+        let qualified = self.cx.resolver.qualified(dotted);
+        self.cx
+            .globals
+            .qualified
+            .borrow_mut()
+            .insert(dotted.to_string(), qualified.clone());
+        qualified
     }
 
     fn call_value(&self, call: Node<'_>, env: &Env, depth: usize) -> Value {
@@ -1349,7 +1359,7 @@ impl<'t> Pass<'_, '_, 't> {
                         Value::Object(class)
                     };
                 }
-                if let Some(q) = global.qualified {
+                if let Some(q) = self.global_qualified(&dotted) {
                     // `select(A, B)` selects rows of two entities: it
                     // proves no single model, so its first is not taken.
                     let first = if args.len() > 1 {
