@@ -231,18 +231,31 @@ pub struct Arguments {
     /// `*args`, `**kwargs`.
     pub star: bool,
     pub double_star: bool,
+    /// Per positional argument, whether it may be a user (see
+    /// [`may_be_user`]): one that is not, in a user parameter's place, is
+    /// shifted (AUD013), not the user passed.
+    pub user_like: Vec<bool>,
 }
 
 impl Arguments {
     pub fn of(site: &CallSite<'_>, text: &str) -> Arguments {
         let (star, double_star) = site.has_splat();
+        let positional = site.positional();
         Arguments {
             keywords: site.keywords(text).into_iter().map(|(k, _)| k).collect(),
-            positional: site.positional().len(),
+            positional: positional.len(),
             star,
             double_star,
+            user_like: positional.iter().map(|a| may_be_user(&text[a.byte_range()])).collect(),
         }
     }
+}
+
+/// Whether an argument, by its text, may be the user a user parameter
+/// takes: `None` or a name that says `user`. Anything else in a user
+/// parameter's place was meant for the parameter after it (AUD013).
+pub fn may_be_user(argument: &str) -> bool {
+    argument == "None" || argument.to_lowercase().contains("user")
 }
 
 /// A call site, without its tree.
@@ -611,6 +624,10 @@ pub struct CallGraph {
     /// Per file: the indices of its functions' definitions, in the file's
     /// order (a file's definitions join the graph together).
     file_definitions: Vec<Range<u32>>,
+    /// Functions that drop the user on their way to a function taking it,
+    /// and are facades if something calls them with a user in scope: their
+    /// calls are searched for in the next round.
+    facade_candidates: HashSet<usize>,
     /// Definitions by their key, and methods by class and name.
     by_key: HashIndex,
     by_method: HashIndex,
@@ -631,6 +648,7 @@ impl CallGraph {
             file_definitions: vec![0..0; files],
             by_key: HashIndex::default(),
             by_method: HashIndex::default(),
+            facade_candidates: HashSet::new(),
         };
         let mut included = vec![false; files];
         known.resize_with(files, || None);
@@ -671,8 +689,9 @@ impl CallGraph {
             let wanted: HashSet<String> = graph
                 .definitions
                 .iter()
-                .filter(|d| d.effective_user().is_some())
-                .map(|d| d.key.name.to_string())
+                .enumerate()
+                .filter(|(i, d)| d.effective_user().is_some() || graph.facade_candidates.contains(i))
+                .map(|(_, d)| d.key.name.to_string())
                 .collect();
             if wanted == names || wanted.is_empty() {
                 break;
@@ -817,7 +836,7 @@ impl CallGraph {
         positional
             .iter()
             .position(|p| p.name == user)
-            .is_some_and(|i| arguments.positional > i)
+            .is_some_and(|i| arguments.positional > i && arguments.user_like.get(i).copied().unwrap_or(true))
     }
 
     /// Mark facades: functions with no user that call a function taking one
@@ -827,6 +846,7 @@ impl CallGraph {
         let settings = &workspace.config.settings;
         for _ in 0..8 {
             let mut changes = Vec::new();
+            let mut candidates = Vec::new();
             for (&file, sites) in &self.calls {
                 for site in sites {
                     let (Some(callee), Some(caller)) = (self.callee(workspace, site), self.caller(file, site)) else {
@@ -845,9 +865,14 @@ impl CallGraph {
                     let write_named = settings.kind_from_name(&c.key.name).is_some();
                     if write_named || self.called_with_user(workspace, caller) {
                         changes.push((caller, user.to_string()));
+                    } else {
+                        // Its own calls are not known yet when nothing made
+                        // its name wanted: the next round looks for them.
+                        candidates.push(caller);
                     }
                 }
             }
+            self.facade_candidates.extend(candidates);
             if changes.is_empty() {
                 break;
             }
@@ -876,6 +901,13 @@ pub struct CallerFinding {
     pub diagnostic: Diagnostic,
     /// Every edit of the fix, per file index (the caller's own file included).
     pub edits: BTreeMap<usize, Vec<Edit>>,
+    /// `(caller, callee)` file pairs of the fix: the caller's file passes
+    /// the user to a function of the callee's file, which this fix or
+    /// another of the run (AUD001's) makes take it. The two are written
+    /// whole, the callee first (an interruption then leaves at worst a
+    /// parameter nobody passes yet, never a call passing one that does not
+    /// exist).
+    pub links: Vec<(usize, usize)>,
 }
 
 /// Source bytes of the files parsed again for the rules' fixes that a
@@ -933,6 +965,9 @@ pub struct CallerChecker<'a> {
     texts: Recent<Arc<str>>,
     /// The last files parsed again.
     parsed: Recent<std::rc::Rc<SourceFile>>,
+    /// The `(caller, callee)` file pairs of the edits made since the last
+    /// report: the next finding's [`CallerFinding::links`].
+    links: Vec<(usize, usize)>,
 }
 
 impl<'a> CallerChecker<'a> {
@@ -944,6 +979,7 @@ impl<'a> CallerChecker<'a> {
             stylists: HashMap::new(),
             texts: Recent::new(TEXTS_KEPT_BYTES),
             parsed: Recent::new(PARSED_KEPT_BYTES),
+            links: Vec::new(),
         }
     }
 
@@ -987,6 +1023,7 @@ impl<'a> CallerChecker<'a> {
         message: String,
         edits: Option<BTreeMap<usize, Vec<Edit>>>,
     ) {
+        let mut links = std::mem::take(&mut self.links);
         let loaded = &self.workspace.files[file];
         if !self.workspace.config.is_enabled(rule, &loaded.display) {
             return;
@@ -1001,6 +1038,19 @@ impl<'a> CallerChecker<'a> {
         let edits = edits.filter(|e| e.values().any(|v| !v.is_empty()));
         let local = edits.as_ref().map(|e| e.get(&file).cloned().unwrap_or_default());
         let fix = local.and_then(|local| Fix::from_edits(local, Applicability::Unsafe));
+        let edited = edits.as_ref();
+        links.retain(|(a, b)| a != b && edited.is_some_and(|e| e.contains_key(a)));
+        links.sort_unstable();
+        links.dedup();
+        // The files this fix changes besides the caller's (a callee that
+        // takes the user already is not one of them).
+        let also_changes = edited
+            .map(|e| e.keys().copied().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| *f != file)
+            .map(|f| self.workspace.files[f].display.to_path_buf())
+            .collect();
         self.findings.push(CallerFinding {
             file,
             diagnostic: Diagnostic {
@@ -1011,7 +1061,11 @@ impl<'a> CallerChecker<'a> {
                 end,
                 function: caller.map(|c| self.graph.definitions[c].qualified()),
                 fix,
+                also_changes,
             },
+            // The callee's file may take the parameter by another fix of the
+            // run (AUD001's own): the pair holds all the same.
+            links,
             edits: edits.unwrap_or_default(),
         });
     }
@@ -1084,8 +1138,20 @@ impl<'a> CallerChecker<'a> {
         let text = self.text(file);
         let edit =
             auditfix_transforms::arguments::add_keyword_argument(&text, args, &format!("{user}={holder}"), &stylist)?;
+        // Arguments shifted into the user's place move to their keywords
+        // first (AUD013's edits), or the keyword would bind it twice.
+        let settings = &self.workspace.config.settings;
+        let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
+        let shifts =
+            match rules::positional_shift::shift_edits(&text, site, &self.graph.definitions[callee], &user_names) {
+                rules::positional_shift::Shift::None => Vec::new(),
+                rules::positional_shift::Shift::Fixed { edits, .. } => edits,
+                rules::positional_shift::Shift::Unfixable { .. } => return None,
+            };
         let mut out = self.take_user_edits(callee, depth)?;
+        out.entry(file).or_default().extend(shifts);
         out.entry(file).or_default().push(edit);
+        self.links.push((file, self.graph.definitions[callee].file));
         Some(out)
     }
 }

@@ -104,6 +104,7 @@ impl<'a> Checker<'a> {
             end,
             function: function.map(|(name, _)| name.to_string()),
             fix,
+            also_changes: Vec::new(),
         });
     }
 

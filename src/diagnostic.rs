@@ -29,6 +29,10 @@ pub struct Diagnostic {
     /// The write method (`Class.method` or `function`) the finding is in.
     pub function: Option<String>,
     pub fix: Option<Fix>,
+    /// The other files the fix changes with this one (a caller's fix: the
+    /// callee made to take the user). Such a fix is applied whole or not at
+    /// all; `fix --interactive`, which asks file by file, does not offer it.
+    pub also_changes: Vec<std::path::PathBuf>,
 }
 
 impl Diagnostic {
@@ -193,6 +197,7 @@ mod tests {
             },
             function: None,
             fix: None,
+            also_changes: Vec::new(),
         }
     }
 

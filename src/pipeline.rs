@@ -780,6 +780,8 @@ impl Workspace {
                     applied: Vec::new(),
                     remaining: Vec::new(),
                     problems: Vec::new(),
+                    linked: Vec::new(),
+                    after: Vec::new(),
                 });
                 fixed.len() - 1
             });
@@ -802,9 +804,33 @@ impl Workspace {
             let k = slot(fixed, i);
             fixed[k].fixed = text;
         }
+        // What ties the files of a cross-file fix (see `write_order`).
+        let mut linked: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut after: HashMap<usize, Vec<usize>> = HashMap::new();
         for finding in accepted {
+            let mut files: Vec<usize> = finding.edits.keys().copied().collect();
+            files.extend(finding.links.iter().map(|(_, callee)| *callee));
+            files.sort_unstable();
+            files.dedup();
+            for file in &files {
+                linked
+                    .entry(*file)
+                    .or_default()
+                    .extend(files.iter().filter(|f| *f != file));
+            }
+            for (caller, callee) in &finding.links {
+                after.entry(*caller).or_default().push(*callee);
+            }
             let k = slot(fixed, finding.file);
             fixed[k].applied.push(finding.diagnostic);
+        }
+        for file in fixed.iter_mut() {
+            file.linked = linked.remove(&file.id).unwrap_or_default();
+            file.after = after.remove(&file.id).unwrap_or_default();
+            for list in [&mut file.linked, &mut file.after] {
+                list.sort_unstable();
+                list.dedup();
+            }
         }
         fixed.sort_by_key(|f| f.id);
     }
@@ -922,6 +948,12 @@ pub struct FixedFile {
     pub remaining: Vec<Diagnostic>,
     /// Fixes dropped or loops reported, one line each.
     pub problems: Vec<String>,
+    /// The other files a cross-file fix applied here changes: they are
+    /// written with this one, whole or not at all (empty for most files).
+    pub linked: Vec<usize>,
+    /// The files written before this one: those defining a function a
+    /// call here is made to pass the user to (callee first).
+    pub after: Vec<usize>,
 }
 
 impl FixedFile {
@@ -1085,6 +1117,8 @@ fn converge(
         applied,
         remaining,
         problems,
+        linked: Vec::new(),
+        after: Vec::new(),
     })
 }
 

@@ -877,11 +877,19 @@ fn example_app_session_keeps_exactly_the_accepted_fixes_and_offers_the_rest_agai
 
 /// A caller's fix reaches a file that holds no write method (a route): the
 /// prefilters never keep such a file, and the session reads it again to
-/// offer and write the hunk.
+/// offer and write the hunk. The service methods take the user already
+/// (AUD001 applied first): a route's fix that needs them changed too spans
+/// two files and is not offered file by file (see `tests/cross_file.rs`).
 #[test]
 fn piped_callers_fix_rewrites_a_route_file() {
     let dir = tempfile::tempdir().unwrap();
     copy_tree(&root().join("examples/audit_app"), dir.path());
+    let first = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["fix", "--apply", "--allow-dirty", "--select", "AUD001"])
+        .output()
+        .unwrap();
+    assert!(matches!(first.status.code(), Some(0 | 1)), "{}", text(&first.stderr));
     let route = "app/api/routes/users.py";
     let before = read(dir.path(), route);
     assert!(before.contains("service.create_user(user_data)\n"), "{before}");

@@ -6,6 +6,7 @@
 //! and writes each changed file atomically after checking it did not change
 //! since it was read.
 
+use super::write_order::Written;
 use super::{load_config, paths, use_color, ExitStatus};
 use crate::cli::FixArgs;
 use crate::pipeline::{unsafe_only, FixedFile, Workspace};
@@ -133,14 +134,45 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     pause_before_write(stderr)?;
     let mut written = 0;
     let mut fixed_count = 0;
-    for file in &changed {
-        match writer.write(&file.path, &file.original_bytes(), &file.fixed_bytes()) {
-            Ok(()) => {
+    // Files a cross-file fix links: whole or not at all, callee first.
+    let outcome = super::write_order::write_all(
+        &changed,
+        |file, expected, contents| writer.write(&file.path, expected, contents),
+        pause_between_writes,
+    );
+    for (file, outcome) in changed.iter().zip(outcome) {
+        let shown = shown_path(&file.display);
+        match outcome {
+            Written::Done => {
                 written += 1;
                 fixed_count += file.applied.len();
             }
-            Err(message) => {
-                writeln!(stderr, "error: {}: {message}", shown_path(&file.display))?;
+            Written::Failed(message) => {
+                writeln!(stderr, "error: {shown}: {message}")?;
+                status = ExitStatus::Error;
+            }
+            Written::Skipped(culprit) => {
+                writeln!(
+                    stderr,
+                    "error: {shown}: not written: a fix here also changes {}, which could not be written",
+                    shown_path(&culprit)
+                )?;
+                status = ExitStatus::Error;
+            }
+            Written::Restored(culprit, Ok(())) => {
+                writeln!(
+                    stderr,
+                    "error: {shown}: restored as it was: a fix here also changes {}, which could not be written",
+                    shown_path(&culprit)
+                )?;
+                status = ExitStatus::Error;
+            }
+            Written::Restored(culprit, Err(message)) => {
+                writeln!(
+                    stderr,
+                    "error: {shown}: written, but {} could not be, and restoring this file failed ({message}): check the call between them",
+                    shown_path(&culprit)
+                )?;
                 status = ExitStatus::Error;
             }
         }
@@ -172,6 +204,17 @@ fn pause_before_write(stderr: &mut dyn Write) -> std::io::Result<()> {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
     Ok(())
+}
+
+/// Test hook: `AUDITFIX_TEST_PAUSE_BETWEEN_WRITES=<ms>` says so on stderr
+/// and sleeps after each file written, so tests can interrupt a run
+/// between two files. Unset, it does nothing.
+fn pause_between_writes() {
+    let ms = std::env::var("AUDITFIX_TEST_PAUSE_BETWEEN_WRITES").ok();
+    if let Some(ms) = ms.and_then(|v| v.parse::<u64>().ok()) {
+        eprintln!("note: pausing {ms} ms after a write");
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 /// Whether `rule` normally comes with a fix (so a finding without one means

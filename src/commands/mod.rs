@@ -7,6 +7,7 @@ pub mod interactive;
 pub mod report;
 pub mod rules;
 pub mod streams;
+pub mod write_order;
 
 use crate::cli::{ColorChoice, CommonArgs};
 use crate::config::{self, Config, Overrides};

@@ -91,6 +91,28 @@ impl FileReview {
     pub fn build(file: &LoadedFile, module: String, diagnostics: &[Diagnostic], unsafe_fixes: bool) -> FileReview {
         let mut fixable: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.is_fixable_with(unsafe_fixes)).collect();
         fixable.sort_by_key(|d| (d.rule, d.range.start));
+        // A fix that changes other files with this one (a caller made to
+        // pass the user, its callee made to take it) is not asked about
+        // file by file: accepting one half alone would leave a call
+        // passing a parameter that does not exist.
+        let mut problems = Vec::new();
+        fixable.retain(|d| {
+            if d.also_changes.is_empty() {
+                return true;
+            }
+            let others: Vec<String> = d
+                .also_changes
+                .iter()
+                .map(|p| format!("`{}`", crate::printer::shown_path(p)))
+                .collect();
+            problems.push(format!(
+                "{} fix at line {} is not offered: it must change {} with this file, whole or not at all; `auditfix fix --apply --unsafe` applies it",
+                d.rule.code(),
+                d.start.line,
+                others.join(", ")
+            ));
+            false
+        });
         let mut offers: Vec<Offer> = Vec::new();
         let mut function_of: Vec<Option<String>> = Vec::new();
         for d in fixable {
@@ -132,7 +154,7 @@ impl FileReview {
             module,
             offers,
             hunks: Vec::new(),
-            problems: Vec::new(),
+            problems,
             notes: Vec::new(),
         };
         // Group: one hunk per write method, one per offer outside any.

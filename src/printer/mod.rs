@@ -202,6 +202,7 @@ class UserService:
             end: location(source, end),
             function: function.map(str::to_string),
             fix,
+            also_changes: Vec::new(),
         }
     }
 

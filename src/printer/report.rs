@@ -922,6 +922,7 @@ mod tests {
             end: location("", 0),
             function: function.map(str::to_string),
             fix: None,
+            also_changes: Vec::new(),
         }
     }
 

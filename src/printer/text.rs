@@ -216,6 +216,7 @@ mod tests {
             end: location(source, end),
             function: Some("A.create_a".into()),
             fix: None,
+            also_changes: Vec::new(),
         };
         let result = CheckResult {
             files: vec![FileReport {

@@ -182,3 +182,31 @@ def test_renaming_a_warehouse_to_a_taken_name_is_a_conflict(client):
     other = client.post("/warehouses", json={**LYON, "code": "LIL", "name": "Lille Sud"}, headers=ALICE).json()["id"]
     response = client.put(f"/warehouses/{other}/name", json={"name": "Lyon Nord"}, headers=BOB)
     assert response.status_code == 409, response.text
+
+
+def _category_in_use(client) -> int:
+    category_id = client.post("/categories", json={"slug": "lighting", "name": "Lighting"}, headers=ALICE).json()["id"]
+    product = client.post("/products", json={**LAMP, "category_id": category_id}, headers=ALICE)
+    assert product.status_code == 201, product.text
+    return category_id
+
+
+def test_a_category_in_use_is_not_retired_without_force(client, stored):
+    category_id = _category_in_use(client)
+    response = client.delete(f"/categories/{category_id}", headers=BOB)
+    assert response.status_code == 409, response.text
+    assert stored(Category, category_id)["is_deleted"] is False
+    assert client.delete("/categories/999999", headers=BOB).status_code == 404
+
+
+@pytest.mark.audit
+def test_retiring_a_category_through_the_package_function_records_the_caller(client, stored):
+    # Route -> the package's `retire_category` -> the service: `force` must
+    # reach the service as `force` (not as the user), and the user must
+    # reach it through the function.
+    category_id = _category_in_use(client)
+    response = client.delete(f"/categories/{category_id}?force=true", headers=BOB)
+    assert response.status_code == 204, response.text
+    row = stored(Category, category_id)
+    assert row["is_deleted"] is True
+    assert (row["deleted_by_email"], row["deleted_by_name"]) == ("bob@example.com", "Bob Chen")

@@ -14,6 +14,7 @@ from app.features.catalog.schemas import (
     ProductOut,
     ProductUpdate,
 )
+from app.features.catalog.services import retire_category
 from app.features.catalog.services.catalog import CatalogService
 from app.features.catalog.services.categories import CategoryService
 from app.features.catalog.services.products import ProductService
@@ -105,6 +106,22 @@ async def post_category(
         raise HTTPException(status_code=status.HTTP_409_CONFLICT, detail=str(e)) from e
     await db.commit()
     return category
+
+
+@router.delete("/categories/{category_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_category(
+    category_id: int,
+    force: bool = False,
+    db: AsyncSession = Depends(get_db),
+    current_user: CurrentUser = Depends(get_current_user),
+):
+    try:
+        retired = await retire_category(db, category_id, force)
+    except ValueError as e:
+        raise HTTPException(status_code=status.HTTP_409_CONFLICT, detail=str(e)) from e
+    if not retired:
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="Category not found")
+    await db.commit()
 
 
 @router.put("/categories/{category_id}", response_model=CategoryOut)
