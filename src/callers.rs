@@ -829,6 +829,15 @@ impl CallGraph {
             return true; // cannot tell: do not claim it is dropped
         }
         let params = callee.callable_params(bound);
+        // A keyword the callee does not take, renamed by hand from the
+        // user's (`updated_by=`): passed, under a name AUD014 corrects.
+        // Passing the user again would repeat the keyword.
+        let renamed = arguments.keywords.iter().any(|k| {
+            !params.iter().any(|p| p.name == k.as_str()) && rules::call_signature_mismatch::renamed_to(k, user)
+        });
+        if renamed {
+            return true;
+        }
         let positional: Vec<_> = params
             .iter()
             .filter(|p| matches!(p.kind, ParamKind::Positional | ParamKind::PositionalOnly))

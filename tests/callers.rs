@@ -115,6 +115,21 @@ fn callers_across_the_repository() {
         has(Rule::CallerDropsUser, "services/facade.py", 12),
         "the facade:\n{findings}"
     );
+    // A package function (`app/services/__init__.py`) that forwards by
+    // position: a facade once a route calls it with a user in scope, its
+    // shifted argument moved to its keyword, the user forwarded.
+    assert!(
+        has(Rule::CallerDropsUser, "services/__init__.py", 9)
+            && has(Rule::PositionalShift, "services/__init__.py", 9)
+            && has(Rule::CallerDropsUser, "routes/users.py", 110),
+        "the package facade:\n{findings}"
+    );
+    // A keyword renamed by hand is the user passed under another name:
+    // AUD014 renames it, and AUD012 must not pass the user a second time.
+    assert!(
+        has(Rule::CallSignatureMismatch, "routes/users.py", 116) && !has(Rule::CallerDropsUser, "routes/users.py", 116),
+        "the renamed keyword through a package function:\n{findings}"
+    );
     assert!(
         has(Rule::PositionalShift, "tests/test_users.py", 10),
         "\"tenant-1\" into the user:\n{findings}"
@@ -159,6 +174,12 @@ fn callers_across_the_repository() {
             file.display.display()
         );
     }
+    // Python's own parser rejects what tree-sitter accepts: a repeated keyword.
+    let put_name = routes_fixed(&fixed);
+    assert!(
+        put_name.contains("rename(db, user_id, name, updated_by_user=current_user)\n"),
+        "{put_name}"
+    );
     // The dynamic call is never rewritten.
     let routes = fixed
         .iter()
@@ -186,4 +207,13 @@ fn callers_across_the_repository() {
     insta::assert_snapshot!(format!(
         "{findings}\n--- after fix --apply --unsafe ---\n{left}\n--- diff ---\n{diff}"
     ));
+}
+
+/// The fixed text of the routes file.
+fn routes_fixed(fixed: &[auditfix::pipeline::FixedFile]) -> String {
+    fixed
+        .iter()
+        .find(|f| f.display.ends_with("app/routes/users.py"))
+        .map(|f| f.fixed.clone())
+        .unwrap_or_default()
 }

@@ -178,6 +178,11 @@ fn fixed_fixtures_and_examples_pass_the_outside_checks() {
     let fixtures = temp.path().join("fixtures");
     let count = fixtures_tree(&fixtures);
     trees.push((format!("fixtures ({count} files)"), fixtures));
+    // The callers fixture over the shared one: routes, facades, services.
+    let callers = temp.path().join("callers");
+    copy_tree(&repo_root().join("tests/fixtures/common"), &callers);
+    copy_tree(&repo_root().join("tests/fixtures/callers"), &callers);
+    trees.push(("fixtures/callers".to_string(), callers));
     for example in EXAMPLES {
         let source = repo_root().join("examples").join(example);
         if source.is_dir() {
@@ -191,7 +196,7 @@ fn fixed_fixtures_and_examples_pass_the_outside_checks() {
         commit(tree);
         fixes.push(format!("{label}: {}", fix(tree).trim()));
     }
-    // Six independent runs (pyright's start-up dominates): in parallel.
+    // Independent runs (pyright's start-up dominates): in parallel.
     let reports: Vec<(String, bool, String)> = std::thread::scope(|scope| {
         let handles: Vec<_> = trees
             .iter()

@@ -68,7 +68,7 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
             let candidates: Vec<&String> = names
                 .iter()
                 .filter(|n| !passed.contains(n))
-                .filter(|n| n.starts_with(&format!("{keyword}_")) || keyword.starts_with(&format!("{n}_")))
+                .filter(|n| renamed_to(keyword, n))
                 .collect();
             let hint = match candidates.as_slice() {
                 [only] => format!(" (renamed to `{only}`?)"),
@@ -123,4 +123,10 @@ pub fn check(checker: &mut CallerChecker<'_>, file: usize, site: &CallSite<'_>, 
             None,
         );
     }
+}
+
+/// Whether `keyword` may be `parameter` renamed by hand (`updated_by` for
+/// `updated_by_user`, or the other way round): the rename AUD014 offers.
+pub fn renamed_to(keyword: &str, parameter: &str) -> bool {
+    parameter.starts_with(&format!("{keyword}_")) || keyword.starts_with(&format!("{parameter}_"))
 }
