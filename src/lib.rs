@@ -23,5 +23,6 @@ pub mod pipeline;
 pub mod printer;
 pub mod rules;
 pub mod settings;
+pub mod syntax_message;
 pub mod walk;
 pub mod write;

@@ -3,10 +3,16 @@
 use super::{load_config, paths, use_color, ExitStatus};
 use crate::cli::CheckArgs;
 use crate::pipeline::Workspace;
-use crate::printer::{self, PrintOptions};
+use crate::printer::{self, Format, PrintOptions};
 use std::io::Write;
 
 pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    if args.statistics && !matches!(args.format, Format::Text | Format::Json) {
+        anyhow::bail!(
+            "--statistics prints a count per rule as text or JSON; it has no `--format {}` form",
+            format_name(args.format)
+        );
+    }
     let config = load_config(&args.common)?;
     let workspace = Workspace::load_with(&paths(&args.common), config, !args.common.no_prefilter);
     // Only SARIF prints the fixes' edits; the other formats say whether a
@@ -31,4 +37,12 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatu
     } else {
         ExitStatus::Clean
     })
+}
+
+/// The `--format` value as typed.
+fn format_name(format: Format) -> String {
+    use clap::ValueEnum;
+    format
+        .to_possible_value()
+        .map_or_else(|| format!("{format:?}"), |v| v.get_name().to_string())
 }
