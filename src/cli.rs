@@ -69,6 +69,10 @@ pub struct CheckArgs {
     /// Write the output to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Add `# noqa: AUDxxx` to every line with findings, so that only new
+    /// code is held to the standard; prints how many were added.
+    #[arg(long, conflicts_with_all = ["statistics", "output"])]
+    pub add_noqa: bool,
     /// Exit 0 even when there are findings.
     #[arg(long)]
     pub exit_zero: bool,

@@ -139,6 +139,16 @@ impl FileError {
     }
 }
 
+/// A suppression comment that names no rule or suppressed nothing (see
+/// [`crate::suppression::warnings`]): said on standard error, never a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileWarning {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
 /// Everything one `check` run found.
 #[derive(Clone, Debug, Default)]
 pub struct CheckResult {
@@ -150,6 +160,9 @@ pub struct CheckResult {
     pub notes: Vec<String>,
     /// Number of Python files checked.
     pub files_checked: usize,
+    /// Suppressions naming no rule, or suppressing nothing, in the files
+    /// checked, sorted by path and line.
+    pub warnings: Vec<FileWarning>,
 }
 
 impl CheckResult {

@@ -51,7 +51,7 @@ fn main() -> ExitCode {
     // Not locked for the run: the progress bar writes to stderr from other threads.
     let mut err = Diagnostics::new(std::io::stderr());
     let result = match &cli.command {
-        Command::Check(args) => commands::check::run(args, &mut out),
+        Command::Check(args) => commands::check::run(args, &mut out, &mut err),
         Command::Fix(args) => commands::fix::run(args, &mut out, &mut err),
         Command::Report(args) => commands::report::run(args, &mut out),
         Command::Rules(args) => commands::rules::run(args, &mut out),

@@ -58,6 +58,9 @@ pub struct LoadedFile {
     classes: Box<[u32]>,
     /// The text (without BOM) when kept.
     text: Option<Arc<str>>,
+    /// The lines holding suppression comments, for the warnings about
+    /// them (target files only; found while the text is at hand anyway).
+    suppression_lines: Vec<(usize, String)>,
     /// The parsed file, once a step needed it (`None`: it did not parse).
     source: OnceLock<Option<SourceFile>>,
     /// Why the file could not be read again or parsed, when it could not.
@@ -82,6 +85,7 @@ impl LoadedFile {
             bom,
             id: 0,
             classes: Box::default(),
+            suppression_lines: Vec::new(),
             text,
             source: OnceLock::new(),
             error: OnceLock::new(),
@@ -185,6 +189,9 @@ impl Loaded {
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
         file.classes = classes;
         file.names_user = Some(names_user);
+        if target {
+            file.suppression_lines = crate::suppression::directive_lines(text);
+        }
         Loaded {
             file,
             facts: None,
@@ -213,8 +220,11 @@ impl Loaded {
         // Only the text is kept: each step parses it again for the moment
         // it needs a tree (every tree of a large repository would not fit
         // in memory).
-        let text = Some(Arc::from(source.text));
-        let mut file = LoadedFile::new(path, display, target, candidate, bom, text);
+        let mut file = LoadedFile::new(path, display, target, candidate, bom, None);
+        if target {
+            file.suppression_lines = crate::suppression::directive_lines(&source.text);
+        }
+        file.text = Some(Arc::from(source.text));
         file.classes = facts_keys(&facts);
         Ok(Loaded {
             file,
@@ -564,6 +574,7 @@ impl Workspace {
                     );
                     copy.classes = file.classes.clone();
                     copy.names_user = file.names_user;
+                    copy.suppression_lines = file.suppression_lines.clone();
                     Loaded {
                         file: copy,
                         facts: None,
@@ -608,6 +619,8 @@ impl Workspace {
         let (mut checks, definitions) = self.check_files(fix_edits);
         let needs_user: Vec<Vec<(usize, String)>> =
             checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
+        let mut suppressions: Vec<Vec<(usize, Rule)>> =
+            checks.iter_mut().map(|c| std::mem::take(&mut c.suppressed)).collect();
         // One report per file, its path filled in for the files reported.
         let mut files: Vec<FileReport> = checks
             .into_iter()
@@ -618,7 +631,11 @@ impl Workspace {
                 write_methods: result.write_methods,
             })
             .collect();
-        let (findings, call_notes) = crate::callers::check(self, &needs_user, definitions);
+        let (findings, call_notes, silenced) = crate::callers::check(self, &needs_user, definitions);
+        for (file, line, rule) in silenced {
+            suppressions[file].push((line, rule));
+        }
+        let warnings = self.suppression_warnings(&suppressions);
         for finding in findings {
             let mut diagnostic = finding.diagnostic;
             if !fix_edits {
@@ -658,7 +675,32 @@ impl Workspace {
             errors,
             notes,
             files_checked,
+            warnings,
         }
+    }
+
+    /// The warnings for the suppression comments of the target files:
+    /// `used[id]` holds the `(line, rule)` of each finding a suppression
+    /// silenced in file `id`.
+    fn suppression_warnings(&self, used: &[Vec<(usize, Rule)>]) -> Vec<crate::diagnostic::FileWarning> {
+        let mut out = Vec::new();
+        for (file, used) in self.files.iter().zip(used) {
+            if file.suppression_lines.is_empty() || file.error().is_some() {
+                continue;
+            }
+            let ran = |rule| self.config.is_enabled(rule, &file.display);
+            out.extend(
+                crate::suppression::warnings(&file.suppression_lines, used, &ran)
+                    .into_iter()
+                    .map(|w| crate::diagnostic::FileWarning {
+                        path: file.display.to_path_buf(),
+                        line: w.line,
+                        column: w.column,
+                        message: w.message,
+                    }),
+            );
+        }
+        out
     }
 
     /// Compute the fixed text of the files that may change (nothing is
@@ -708,7 +750,7 @@ impl Workspace {
             return;
         }
         let needs_user: Vec<Vec<(usize, String)>> = result.iter().map(|c| c.needs_user.clone()).collect();
-        let (findings, _) = crate::callers::check(&after, &needs_user, definitions);
+        let (findings, _, _) = crate::callers::check(&after, &needs_user, definitions);
         // `after.files` are `self.files`, in the same order. The texts the
         // fixes were computed on (files not kept are read again).
         let mut texts: HashMap<usize, String> = HashMap::new();

@@ -298,6 +298,7 @@ class UserService:
                     .to_string(),
             ],
             files_checked: 4,
+            warnings: vec![],
         }
     }
 }
