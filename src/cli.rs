@@ -66,8 +66,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Write the output to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    /// Write the output to FILE instead of standard output (its folder is
+    /// created when missing).
+    #[arg(long, short = 'o', visible_alias = "output-file", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Add `# noqa: AUDxxx` to every line with findings, so that only new
     /// code is held to the standard; prints how many were added.
@@ -112,8 +113,9 @@ pub struct FixArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    /// Write the report to FILE instead of standard output (its folder is
+    /// created when missing).
+    #[arg(long, short = 'o', visible_alias = "output-file", value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
 

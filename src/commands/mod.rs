@@ -68,8 +68,21 @@ pub fn use_color(choice: ColorChoice, stdout: bool) -> bool {
     }
 }
 
-/// Write `contents` to an output file (`-o`); see [`crate::write::write_output`].
+/// Write `contents` to an output file (`-o`), creating its folder when
+/// missing (as ruff's `--output-file` does: a CI step writes into a
+/// `reports/` folder of its own); see [`crate::write::write_output`].
 pub fn write_output(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
-    crate::write::write_output(path, contents)
-        .map_err(|why| anyhow::anyhow!("cannot write {}: {why}", crate::printer::shown_path(path)))
+    let cannot = |why: String| anyhow::anyhow!("cannot write {}: {why}", crate::printer::shown_path(path));
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !folder.is_dir() {
+            std::fs::create_dir_all(folder).map_err(|e| {
+                cannot(format!(
+                    "cannot create the folder {}: {}",
+                    crate::printer::shown_path(folder),
+                    config::io_reason(&e)
+                ))
+            })?;
+        }
+    }
+    crate::write::write_output(path, contents).map_err(cannot)
 }
