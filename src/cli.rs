@@ -49,6 +49,12 @@ pub struct CommonArgs {
     /// Skip these rules, comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Also these rules, on top of `select` (the file's or `--select`'s).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub extend_select: Vec<String>,
+    /// Apply `exclude` to the paths named here too (for pre-commit).
+    #[arg(long)]
+    pub force_exclude: bool,
     /// Use this configuration file instead of searching for one.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

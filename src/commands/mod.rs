@@ -41,8 +41,11 @@ pub fn load_config(common: &CommonArgs) -> anyhow::Result<Config> {
         config_file: common.config.clone(),
         select: common.select.clone(),
         ignore: common.ignore.clone(),
+        extend_select: common.extend_select.clone(),
+        force_exclude: common.force_exclude,
     };
-    for selector in overrides.select.iter().flatten().chain(overrides.ignore.iter()) {
+    let selectors = overrides.select.iter().flatten().chain(&overrides.ignore);
+    for selector in selectors.chain(&overrides.extend_select) {
         if !crate::rules::is_known_selector(selector) {
             anyhow::bail!("unknown rule selector `{selector}` (see `auditfix rules`)");
         }
