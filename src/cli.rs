@@ -55,6 +55,10 @@ pub struct CommonArgs {
     /// Apply `exclude` to the paths named here too (for pre-commit).
     #[arg(long)]
     pub force_exclude: bool,
+    /// With `-` as the path: the path the source read from standard input
+    /// stands for (its project, configuration and rules apply).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Use this configuration file instead of searching for one.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

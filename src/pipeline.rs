@@ -517,6 +517,69 @@ impl Workspace {
         }
     }
 
+    /// A workspace for a source read from standard input that stands for
+    /// the file at `path` (`check - --stdin-filename PATH`): the only
+    /// target, checked with the rest of its project read from disk as
+    /// context (its models, mixin and callers), the file at `path` on disk,
+    /// if any, replaced by `bytes`. Files of the context that cannot be
+    /// read are not reported: they are not the user's question.
+    pub fn load_stdin(path: &Path, bytes: &[u8], config: Config, prefilter: bool) -> Workspace {
+        let (text, bom) = match crate::analysis::source::decode(bytes) {
+            Ok(decoded) => decoded,
+            Err(message) => {
+                let error = FileError {
+                    path: display_path(path),
+                    message,
+                };
+                return Self::assemble(Vec::new(), vec![error], config, prefilter);
+            }
+        };
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let same_file = |other: &Path| {
+            let absolute = |p: &Path| {
+                p.canonicalize()
+                    .unwrap_or_else(|_| crate::config::normalize(&cwd.join(p)))
+            };
+            absolute(other) == absolute(path)
+        };
+        // The project of the nearest folder that exists: the name may be
+        // that of a file (or folders) not created yet.
+        let folder = path
+            .ancestors()
+            .skip(1)
+            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .find(|p| p.is_dir());
+        let root = folder.and_then(|folder| project_root(&[folder.to_path_buf()]));
+        let mut loaded = Vec::new();
+        if let Some(root) = &root {
+            let context = Self::load_with(std::slice::from_ref(root), config.clone(), prefilter);
+            for file in context.files.iter().filter(|f| !same_file(&f.path)) {
+                let mut copy = LoadedFile::new(
+                    file.path.clone(),
+                    file.display.clone(),
+                    false,
+                    file.candidate,
+                    file.bom,
+                    file.text.clone(),
+                );
+                copy.classes = file.classes.clone();
+                copy.names_user = file.names_user;
+                loaded.push(Loaded {
+                    file: copy,
+                    facts: None,
+                    module: context.module_name_of(file),
+                });
+            }
+        }
+        let (shared, display) = shared_paths(path);
+        let module = module_name(&module_path(&shared, &display, root.as_deref(), Some(&cwd)));
+        let filter = crate::analysis::functions::Prefilter::new(&config.settings);
+        let stdin =
+            Loaded::scanned(shared, display, true, bom, &text, &filter, true, module).all_candidates(!prefilter);
+        loaded.push(stdin);
+        Self::assemble(loaded, Vec::new(), config, prefilter)
+    }
+
     /// A workspace of in-memory files (tests, fuzzing): `(path, text)` pairs,
     /// each parsed up front (a file that does not parse is an error).
     pub fn from_memory(sources: Vec<(PathBuf, String)>, config: Config) -> Workspace {

@@ -20,8 +20,27 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             format_name(args.format)
         );
     }
-    let config = load_config(&args.common)?;
-    let workspace = Workspace::load_with(&paths(&args.common), config, !args.common.no_prefilter);
+    let stdin = super::stdin::requested(&args.common)?;
+    if stdin.is_some() && args.add_noqa {
+        anyhow::bail!("--add-noqa writes the comments into files; it cannot take a source from standard input");
+    }
+    let workspace = match &stdin {
+        Some(path) => {
+            let bytes = super::stdin::read()?;
+            match super::stdin::workspace(path, &bytes, &args.common)? {
+                Some(workspace) => workspace,
+                // Excluded with --force-exclude: nothing to say about it.
+                None => return Ok(ExitStatus::Clean),
+            }
+        }
+        None => {
+            let config = load_config(&args.common)?;
+            Workspace::load_with(&paths(&args.common), config, !args.common.no_prefilter)
+        }
+    };
+    if stdin.is_none() {
+        super::warn_if_no_python_file(&workspace, &paths(&args.common), stderr)?;
+    }
     if args.add_noqa {
         return add_noqa(&workspace, &paths(&args.common), stderr);
     }

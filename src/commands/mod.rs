@@ -6,6 +6,7 @@ pub mod fix;
 pub mod interactive;
 pub mod report;
 pub mod rules;
+pub mod stdin;
 pub mod streams;
 
 use crate::cli::{ColorChoice, CommonArgs};
@@ -51,6 +52,25 @@ pub fn load_config(common: &CommonArgs) -> anyhow::Result<Config> {
         }
     }
     Ok(config::load(&paths(common), &overrides)?)
+}
+
+/// Say so on standard error when the paths held no Python file to check
+/// (an empty folder, a typo in an `include` pattern), instead of a bare
+/// "Found 0 findings". Paths that could not be read are errors already.
+pub fn warn_if_no_python_file(
+    workspace: &crate::pipeline::Workspace,
+    paths: &[PathBuf],
+    stderr: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if workspace.errors.is_empty() && !workspace.files.iter().any(|f| f.target) {
+        let shown: Vec<String> = paths.iter().map(|p| crate::printer::shown_path(p)).collect();
+        writeln!(
+            stderr,
+            "warning: no Python file found under {} (nothing was checked)",
+            shown.join(", ")
+        )?;
+    }
+    Ok(())
 }
 
 /// Whether to color output going to a stream that is (or not) a terminal.
