@@ -94,6 +94,35 @@ mod tests {
     }
 
     #[test]
+    fn errors_and_notes_carry_their_place_when_they_have_one() {
+        let mut result = fixtures::result();
+        result.errors.push(crate::diagnostic::FileError {
+            path: "app/broken.py".into(),
+            message: "syntax error at line 4, column 12: expected ':'; not checked".into(),
+        });
+        result
+            .notes
+            .push("app/services/user.py:9: `svc.create(x)` is a dynamic call; it cannot be checked".into());
+        // A note naming a file that is not among the results stays unplaced.
+        result.notes.push("elsewhere.py:3: not ours".into());
+        let mut out = Vec::new();
+        print(&mut out, &result).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(
+            &"::error file=app/broken.py,line=4,col=12::syntax error at line 4, column 12: expected ':'; not checked"
+        ));
+        assert!(lines.contains(
+            &"::notice file=app/services/user.py,line=9::`svc.create(x)` is a dynamic call; it cannot be checked"
+        ));
+        assert!(lines.contains(&"::notice::elsewhere.py:3: not ours"));
+        // The error without a place has none.
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("::error file=app/legacy%2C old.py::")));
+    }
+
+    #[test]
     fn escaping() {
         assert_eq!(data("100% done\r\nnext: a,b"), "100%25 done%0D%0Anext: a,b");
         assert_eq!(property("C:\\a,b%.py"), "C%3A\\a%2Cb%25.py");
