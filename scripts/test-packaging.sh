@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
 # Packaging test: auditfix installs and runs the way a Python team gets it.
 #
-#  1. build the wheel with pip (the pyproject build backend: pip fetches
-#     maturin into an isolated build environment, maturin runs cargo);
-#  2. install it into a fresh virtualenv and run `auditfix --version` and
-#     `auditfix check` on a copy of the example app (exit 1, findings);
-#  3. the pre-commit hooks of .pre-commit-hooks.yaml, on a throwaway git
-#     repository: `pre-commit try-repo` blocks a non-compliant service file
-#     and passes a compliant one; a real `git commit` through the installed
-#     hook is refused for the first and accepted for the second; and
-#     `auditfix-fix` rewrites the staged non-compliant file and fails, so
-#     that the change is reviewed before committing again.
+#  1. build the release wheel as it is published: maturin (from PyPI) with
+#     zig (the `ziglang` package from PyPI) as the linker, for manylinux2014
+#     (glibc 2.17), so that a package index accepts it and any Linux of the
+#     last decade runs it; the wheel's tags must be manylinux ones, never
+#     the plain `linux_x86_64` a local build gets;
+#  2. install it into a fresh virtualenv with no Rust toolchain on the PATH
+#     (cargo, rustc and rustup taken off it) and run `auditfix --version`
+#     and `auditfix check` on a copy of the example app (exit 1, findings);
+#  3. pre-commit hooks installed from that wheel (a `repo: local` hook with
+#     the wheel in `additional_dependencies`, as the README shows), still
+#     without cargo: a non-compliant service file is blocked, a compliant
+#     one passes, an excluded one is left alone (`--force-exclude`);
+#  4. the hooks of .pre-commit-hooks.yaml, which build from source, on a
+#     throwaway git repository: `pre-commit try-repo` blocks a non-compliant
+#     service file and passes a compliant one; a real `git commit` through
+#     the installed hook is refused for the first and accepted for the
+#     second; and `auditfix-fix` rewrites the staged non-compliant file and
+#     fails, so that the change is reviewed before committing again.
 #
 # It needs python3 (3.8 or newer, with venv), git and cargo, and reaches only
-# PyPI (maturin, pre-commit) and crates.io (cargo). The hooks are tested as
-# the working tree has them: a temporary clone gets the uncommitted changes
-# in one commit, since pre-commit installs hooks from a commit.
+# PyPI (maturin, ziglang, pre-commit) and crates.io (cargo). The hooks are
+# tested as the working tree has them: a temporary clone gets the
+# uncommitted changes in one commit, since pre-commit installs hooks from a
+# commit.
 #
 # Cargo's build directory is kept in target/packaging (override with
 # CARGO_TARGET_DIR): the wheel and pre-commit's own build share it, and a
@@ -52,40 +61,78 @@ VERSION="$(cargo metadata --manifest-path "$ROOT/Cargo.toml" --no-deps --format-
 echo "auditfix version in Cargo.toml: $VERSION"
 echo "scratch directory: $WORK; cargo build directory: $CARGO_TARGET_DIR"
 
-step "build the wheel: pip wheel (maturin from PyPI, cargo build --release)"
+step "build the wheel: maturin --zig --compatibility manylinux2014 (maturin and ziglang from PyPI)"
 "$PYTHON" -m venv "$WORK/build-venv"
 "$WORK/build-venv/bin/python" -m pip install --quiet --upgrade pip
-"$WORK/build-venv/bin/python" -m pip wheel --no-deps --wheel-dir "$WORK/wheels" "$ROOT"
+"$WORK/build-venv/bin/python" -m pip install --quiet "maturin>=1,<2" ziglang
+# maturin finds zig as `python -m ziglang` of the first python on the PATH.
+PATH="$WORK/build-venv/bin:$PATH" "$WORK/build-venv/bin/maturin" build --release --locked \
+    --zig --compatibility manylinux2014 --manifest-path "$ROOT/Cargo.toml" --out "$WORK/wheels"
 WHEEL="$(ls "$WORK"/wheels/auditfix-"$VERSION"-*.whl 2>/dev/null | head -n 1)"
 [ -n "$WHEEL" ] || fail "no auditfix-$VERSION wheel in $WORK/wheels: $(ls "$WORK/wheels")"
 echo "built $(basename "$WHEEL") ($(du -h "$WHEEL" | cut -f1))"
 
-step "install the wheel into a fresh virtualenv"
-"$PYTHON" -m venv "$WORK/venv"
+step "the wheel is tagged manylinux (an index refuses linux_x86_64)"
+TAGS="$("$PYTHON" - "$WHEEL" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    name = next(n for n in wheel.namelist() if n.endswith(".dist-info/WHEEL"))
+    print(" ".join(l.split(":", 1)[1].strip() for l in wheel.read(name).decode().splitlines() if l.startswith("Tag:")))
+PY
+)"
+echo "tags: $TAGS"
+[ -n "$TAGS" ] || fail "the wheel has no Tag: line"
+for tag in $TAGS; do
+    case "$tag" in
+        *-manylinux*) ;;
+        *) fail "tag $tag is not a manylinux tag" ;;
+    esac
+done
+case "$(basename "$WHEEL")" in
+    *linux_x86_64.whl) case "$(basename "$WHEEL")" in *manylinux*) ;; *) fail "the wheel is named linux_x86_64" ;; esac ;;
+esac
+
+# A PATH without a Rust toolchain: every folder holding cargo, rustc or
+# rustup is left out, so nothing below can build from source.
+NO_RUST_PATH="$(printf '%s' "$PATH" | tr ':' '\n' |
+    while IFS= read -r dir; do
+        [ -n "$dir" ] || continue
+        [ -e "$dir/cargo" ] || [ -e "$dir/rustc" ] || [ -e "$dir/rustup" ] || printf '%s:' "$dir"
+    done)"
+NO_RUST_PATH="${NO_RUST_PATH%:}"
+without_rust() { env PATH="$NO_RUST_PATH" CARGO_HOME=/nonexistent RUSTUP_HOME=/nonexistent "$@"; }
+if without_rust sh -c 'command -v cargo || command -v rustc'; then
+    fail "cargo or rustc is still on the PATH: $NO_RUST_PATH"
+fi
+echo "PATH without a Rust toolchain: $NO_RUST_PATH"
+
+step "install the wheel into a fresh virtualenv, without cargo on the PATH"
+without_rust "$PYTHON" -m venv "$WORK/venv"
 VENV_BIN="$WORK/venv/bin"
-"$VENV_BIN/python" -m pip install --quiet "$WHEEL"
+without_rust "$VENV_BIN/python" -m pip install --quiet "$WHEEL"
 [ -x "$VENV_BIN/auditfix" ] || fail "the wheel installed no auditfix executable"
 
-step "auditfix --version"
-GOT="$("$VENV_BIN/auditfix" --version)"
+step "auditfix --version (without cargo)"
+GOT="$(without_rust "$VENV_BIN/auditfix" --version)"
 echo "$GOT"
 [ "$GOT" = "auditfix $VERSION" ] || fail "expected 'auditfix $VERSION'"
 
-step "auditfix check on a copy of examples/audit_app (expect exit 1 and findings)"
+step "auditfix check on a copy of examples/audit_app (expect exit 1 and findings; without cargo)"
 mkdir -p "$WORK/example"
 (cd "$ROOT/examples" && tar --exclude=__pycache__ --exclude=.pytest_cache --exclude='*.db' -cf - audit_app) |
     tar -xf - -C "$WORK/example"
 status=0
-(cd "$WORK/example" && "$VENV_BIN/auditfix" check --statistics audit_app) >"$WORK/check.log" 2>&1 || status=$?
+(cd "$WORK/example" && without_rust "$VENV_BIN/auditfix" check --statistics audit_app) >"$WORK/check.log" 2>&1 || status=$?
 cat "$WORK/check.log"
 [ "$status" -eq 1 ] || fail "auditfix check exited $status, expected 1"
 grep -q '^Found [1-9][0-9]* finding' "$WORK/check.log" || fail "auditfix check reported no findings"
 grep -q 'AUD001' "$WORK/check.log" || fail "auditfix check did not report AUD001"
 
 step "pre-commit from PyPI into the virtualenv"
-"$VENV_BIN/python" -m pip install --quiet pre-commit
+without_rust "$VENV_BIN/python" -m pip install --quiet pre-commit
 "$VENV_BIN/pre-commit" --version
 export PATH="$VENV_BIN:$PATH"
+NO_RUST_PATH="$VENV_BIN:$NO_RUST_PATH"
 
 step "hook repository: a clone of this one with the working tree committed"
 HOOKS="$WORK/auditfix-hooks"
@@ -189,6 +236,33 @@ git -C "$PROJECT" config user.name packaging-test
 git -C "$PROJECT" config user.email packaging-test@example.invalid
 git -C "$PROJECT" add app/models.py
 git -C "$PROJECT" commit --quiet -m "models"
+
+step "pre-commit hooks installed from the wheel (repo: local), without cargo"
+# As the README shows: the hook's environment gets the wheel, not a build.
+cd "$PROJECT"
+mkdir -p app/legacy
+cp app/services/notes_bad.py app/legacy/old_notes.py
+printf 'exclude = ["app/legacy"]\n' >auditfix.toml
+cat >"$WORK/wheel-hooks.yaml" <<YAML
+repos:
+  - repo: local
+    hooks:
+      - id: auditfix-check
+        name: auditfix check
+        entry: auditfix check --force-exclude
+        language: python
+        additional_dependencies: ["$WHEEL"]
+        types: [python]
+        require_serial: true
+YAML
+expect_status 1 without_rust pre-commit run -c "$WORK/wheel-hooks.yaml" --files app/models.py app/services/notes_bad.py
+cat "$WORK/out.log"
+grep -q 'AUD00' "$WORK/out.log" || fail "the blocked run names no finding"
+expect_status 0 without_rust pre-commit run -c "$WORK/wheel-hooks.yaml" --files app/models.py app/services/notes_good.py
+grep -q 'Passed' "$WORK/out.log" || fail "the compliant run did not pass"
+expect_status 0 without_rust pre-commit run -c "$WORK/wheel-hooks.yaml" --files app/legacy/old_notes.py
+cat "$WORK/out.log"
+rm -r app/legacy auditfix.toml
 
 step "pre-commit try-repo auditfix-check on the non-compliant file (expect blocked; builds the hook's environment)"
 cd "$PROJECT"

@@ -970,6 +970,8 @@ pub struct CallerChecker<'a> {
     pub workspace: &'a Workspace,
     pub graph: &'a CallGraph,
     pub findings: Vec<CallerFinding>,
+    /// Each finding a suppression silenced.
+    pub silenced: Vec<Silenced>,
     stylists: HashMap<usize, Stylist>,
     texts: Recent<Arc<str>>,
     /// The last files parsed again.
@@ -985,6 +987,7 @@ impl<'a> CallerChecker<'a> {
             workspace,
             graph,
             findings: Vec::new(),
+            silenced: Vec::new(),
             stylists: HashMap::new(),
             texts: Recent::new(TEXTS_KEPT_BYTES),
             parsed: Recent::new(PARSED_KEPT_BYTES),
@@ -1041,7 +1044,12 @@ impl<'a> CallerChecker<'a> {
         let start = location(&text, range.start);
         let end = location(&text, range.end);
         let function = caller.map(|c| &self.graph.definitions[c].function);
-        if suppressed(&text, rule, start.line) || function.is_some_and(|f| suppressed(&text, rule, f.line())) {
+        let silenced_on = [Some(start.line), function.map(|f| f.line())]
+            .into_iter()
+            .flatten()
+            .find(|line| suppressed(&text, rule, *line));
+        if let Some(line) = silenced_on {
+            self.silenced.push((file, line, rule));
             return;
         }
         let edits = edits.filter(|e| e.values().any(|v| !v.is_empty()));
@@ -1165,13 +1173,18 @@ impl<'a> CallerChecker<'a> {
     }
 }
 
+/// `(file, line, rule)`: a finding that a suppression on `line` silenced.
+pub type Silenced = (usize, usize, Rule);
+
 /// Run AUD012-AUD014 over every call of the workspace. Calls that cannot be
-/// resolved come back as notes (`path:line: ...`), never as findings.
+/// resolved come back as notes (`path:line: ...`), never as findings; the
+/// third list holds the `(file, line, rule)` of each finding a suppression
+/// on `line` silenced.
 pub fn check(
     workspace: &Workspace,
     needs_user: &[Vec<UserNeed>],
     known: Vec<Option<Definitions>>,
-) -> (Vec<CallerFinding>, Vec<String>) {
+) -> (Vec<CallerFinding>, Vec<String>, Vec<Silenced>) {
     let graph = CallGraph::build(workspace, needs_user, known);
     let audited_names: Vec<&str> = graph
         .definitions
@@ -1184,7 +1197,7 @@ pub fn check(
     // the findings keep the files' order.
     let with_calls: Vec<usize> = graph.calls.keys().copied().collect();
     let run = (with_calls.len() / (rayon::current_num_threads() * 8)).max(1);
-    let parts: Vec<(Vec<CallerFinding>, Vec<String>)> = with_calls
+    let parts: Vec<(Vec<CallerFinding>, Vec<String>, Vec<Silenced>)> = with_calls
         .par_chunks(run)
         .map(|files| {
             let mut checker = CallerChecker::new(workspace, &graph);
@@ -1192,18 +1205,20 @@ pub fn check(
             for &file in files {
                 check_calls(&mut checker, &mut notes, &audited_names, file);
             }
-            (checker.findings, notes)
+            (checker.findings, notes, checker.silenced)
         })
         .collect();
     let mut findings = Vec::new();
     let mut notes = Vec::new();
-    for (part, part_notes) in parts {
+    let mut silenced = Vec::new();
+    for (part, part_notes, part_silenced) in parts {
         findings.extend(part);
         notes.extend(part_notes);
+        silenced.extend(part_silenced);
     }
     notes.sort();
     notes.dedup();
-    (findings, notes)
+    (findings, notes, silenced)
 }
 
 #[cfg(test)]

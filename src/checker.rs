@@ -1,5 +1,6 @@
 //! The checker: runs every enabled rule over one parsed file and collects
-//! their diagnostics, honouring `# auditfix: ignore[...]` comments.
+//! their diagnostics, honouring `# auditfix: ignore[...]` and `# noqa: ...`
+//! comments (read in [`crate::suppression`]).
 //!
 //! Rules receive a [`Checker`] (what the file is, what the repository says,
 //! what the standard asks) and report through it; the checker owns
@@ -36,6 +37,8 @@ pub struct Checker<'a> {
     pub mixin_fits: bool,
     rules: &'a dyn Fn(Rule) -> RuleUse,
     diagnostics: Vec<Diagnostic>,
+    /// `(line, rule)` of each finding a suppression on `line` silenced.
+    silenced: Vec<(usize, Rule)>,
 }
 
 impl<'a> Checker<'a> {
@@ -93,7 +96,12 @@ impl<'a> Checker<'a> {
         let lines = self.lines.get_or_init(|| LineIndex::new(self.text));
         let start = lines.location(self.text, range.start);
         let end = lines.location(self.text, range.end);
-        if self.suppressed(rule, start.line) || function.is_some_and(|(_, line)| self.suppressed(rule, line)) {
+        let silenced_on = [Some(start.line), function.map(|(_, line)| line)]
+            .into_iter()
+            .flatten()
+            .find(|line| self.suppressed(rule, *line));
+        if let Some(line) = silenced_on {
+            self.silenced.push((line, rule));
             return;
         }
         self.diagnostics.push(Diagnostic {
@@ -158,8 +166,8 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Whether line `line` (1-based) of `text` carries `# auditfix: ignore` or
-/// `# auditfix: ignore[CODES]` naming `rule`.
+/// Whether line `line` (1-based) of `text` carries a suppression of
+/// `rule`: `# auditfix: ignore[CODES]`, `# noqa: CODES`, or either bare.
 pub fn suppressed(text: &str, rule: Rule, line: usize) -> bool {
     let Some(text) = text.lines().nth(line.saturating_sub(1)) else {
         return false;
@@ -169,20 +177,7 @@ pub fn suppressed(text: &str, rule: Rule, line: usize) -> bool {
 
 /// Whether the line `text` suppresses `rule`.
 fn suppressed_on(text: &str, rule: Rule) -> bool {
-    let Some(pos) = text.find("auditfix: ignore") else {
-        return false;
-    };
-    if !text[..pos].contains('#') {
-        return false;
-    }
-    let rest = &text[pos + "auditfix: ignore".len()..];
-    match rest.strip_prefix('[') {
-        Some(list) => {
-            let list = list.split(']').next().unwrap_or("");
-            list.split(',').any(|code| rules::matches_selector(rule, code.trim()))
-        }
-        None => true,
-    }
+    crate::suppression::suppresses(text, rule)
 }
 
 /// What checking one file produced.
@@ -194,6 +189,8 @@ pub struct FileCheck {
     /// Write methods that lack the user parameter the standard asks of
     /// them (AUD001 adds it).
     pub needs_user: Vec<UserNeed>,
+    /// `(line, rule)` of each finding a suppression on `line` silenced.
+    pub suppressed: Vec<(usize, Rule)>,
 }
 
 /// A write method that lacks its user parameter: where its `def` starts,
@@ -229,6 +226,7 @@ pub fn check_file(
         mixin_fits: index.mixin_fit(&settings.mixin_class, &setters).fits(),
         rules,
         diagnostics: Vec::new(),
+        silenced: Vec::new(),
     };
     // Tests, fixtures, migrations, seeds and scripts are no service code,
     // and the mixin's own module is never rewritten.
@@ -272,6 +270,7 @@ pub fn check_file(
         diagnostics,
         write_methods: methods.iter().map(|m| m.function.qualified.clone()).collect(),
         needs_user,
+        suppressed: checker.silenced,
     }
 }
 
@@ -335,6 +334,7 @@ pub fn describe_file(
         mixin_fits: true,
         rules: &|_| RuleUse::Runs,
         diagnostics: Vec::new(),
+        silenced: Vec::new(),
     };
     if !holds_service_code(module, settings) {
         return Vec::new();

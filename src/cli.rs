@@ -49,6 +49,16 @@ pub struct CommonArgs {
     /// Skip these rules, comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Also these rules, on top of `select` (the file's or `--select`'s).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub extend_select: Vec<String>,
+    /// Apply `exclude` to the paths named here too (for pre-commit).
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// With `-` as the path: the path the source read from standard input
+    /// stands for (its project, configuration and rules apply).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Use this configuration file instead of searching for one.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -66,9 +76,14 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Write the output to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    /// Write the output to FILE instead of standard output (its folder is
+    /// created when missing).
+    #[arg(long, short = 'o', visible_alias = "output-file", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Add `# noqa: AUDxxx` to every line with findings, so that only new
+    /// code is held to the standard; prints how many were added.
+    #[arg(long, conflicts_with_all = ["statistics", "output"])]
+    pub add_noqa: bool,
     /// Exit 0 even when there are findings.
     #[arg(long)]
     pub exit_zero: bool,
@@ -108,8 +123,9 @@ pub struct FixArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    /// Write the report to FILE instead of standard output (its folder is
+    /// created when missing).
+    #[arg(long, short = 'o', visible_alias = "output-file", value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
 

@@ -33,6 +33,9 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// `(glob, selectors)`: rules ignored in the files matching the glob.
     pub per_file_ignores: Vec<(String, Vec<String>)>,
+    /// Whether paths named on the command line obey `exclude` too
+    /// (`force-exclude`, `--force-exclude`).
+    pub force_exclude: bool,
     /// The configuration file the settings came from, if any.
     pub source: Option<PathBuf>,
     /// The directory paths in the configuration are relative to.
@@ -52,6 +55,10 @@ pub struct Overrides {
     pub select: Option<Vec<String>>,
     /// `--ignore`: added to the file's `ignore`.
     pub ignore: Vec<String>,
+    /// `--extend-select`: added to the selection (after `--select`).
+    pub extend_select: Vec<String>,
+    /// `--force-exclude`: named paths obey `exclude`.
+    pub force_exclude: bool,
 }
 
 /// A configuration that cannot be used: which file, where, and why.
@@ -158,7 +165,18 @@ pub fn load(paths: &[PathBuf], overrides: &Overrides) -> Result<Config, ConfigEr
     }
     check_selectors(&overrides.ignore, Path::new("--ignore"))?;
     config.ignore.extend(overrides.ignore.iter().cloned());
+    check_selectors(&overrides.extend_select, Path::new("--extend-select"))?;
+    extend_selection(&mut config.select, &overrides.extend_select);
+    config.force_exclude |= overrides.force_exclude;
     Ok(config)
+}
+
+/// `extend-select` over `select`, as ruff reads them: an empty `select`
+/// already runs every rule; otherwise the extension is added to it.
+fn extend_selection(select: &mut Vec<String>, extend: &[String]) {
+    if !select.is_empty() {
+        select.extend(extend.iter().cloned());
+    }
 }
 
 fn check_selectors(selectors: &[String], flag: &Path) -> Result<(), ConfigError> {
@@ -572,6 +590,14 @@ pub struct Options {
     /// `select = ["AUD001", "AUD00"]`: the rules to run (codes, code
     /// prefixes, rule names or `ALL`); default: all. `--select` replaces it.
     pub select: Option<Vec<String>>,
+    /// `extend-select = ["AUD011"]`: rules to run on top of `select` (with
+    /// no `select`, every rule runs already). `--select` replaces both;
+    /// `--extend-select` adds to what is left.
+    pub extend_select: Option<Vec<String>>,
+    /// `force-exclude = true`: files named on the command line obey
+    /// `exclude` as walked files do (pre-commit passes every changed file
+    /// by name); `--force-exclude` says the same.
+    pub force_exclude: Option<bool>,
     /// `ignore = ["AUD011"]`: rules not to run; wins over `select`.
     /// `--ignore` adds to it.
     pub ignore: Option<Vec<String>>,
@@ -647,7 +673,11 @@ impl Options {
                 .and_then(|k| k.line_of_key(&self.text, &join_key(table, key))),
         };
 
-        for (key, list) in [("select", &self.select), ("ignore", &self.ignore)] {
+        for (key, list) in [
+            ("select", &self.select),
+            ("extend-select", &self.extend_select),
+            ("ignore", &self.ignore),
+        ] {
             if let Some(unknown) = list.iter().flatten().find(|s| !is_known_selector(s)) {
                 return Err(fail(key, format!("`{key}`: unknown rule code `{unknown}`")));
             }
@@ -726,9 +756,12 @@ impl Options {
             };
         }
 
+        let mut select = self.select.clone().unwrap_or_default();
+        extend_selection(&mut select, self.extend_select.as_deref().unwrap_or_default());
         Ok(Config {
             settings,
-            select: self.select.clone().unwrap_or_default(),
+            select,
+            force_exclude: self.force_exclude.unwrap_or(false),
             ignore: self.ignore.clone().unwrap_or_default(),
             include: self.include.clone().unwrap_or_default(),
             exclude: self
@@ -1313,6 +1346,49 @@ extend-exclude = ["scratch/*.py"]
     }
 
     #[test]
+    fn extend_select_adds_to_select_from_the_file_and_the_command_line() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "auditfix.toml",
+            "select = [\"AUD001\"]\nextend-select = [\"AUD004\"]\n",
+        );
+        let root = [dir.path().to_path_buf()];
+        assert_eq!(load(&root, &Overrides::default()).unwrap().select, ["AUD001", "AUD004"]);
+        let flag = Overrides {
+            extend_select: vec!["AUD011".into()],
+            ..Overrides::default()
+        };
+        assert_eq!(load(&root, &flag).unwrap().select, ["AUD001", "AUD004", "AUD011"]);
+        // `--select` replaces the file's selection, extension included.
+        let both = Overrides {
+            select: Some(vec!["AUD002".into()]),
+            extend_select: vec!["AUD003".into()],
+            ..Overrides::default()
+        };
+        assert_eq!(load(&root, &both).unwrap().select, ["AUD002", "AUD003"]);
+        // With no `select`, every rule runs already.
+        write(dir.path(), "auditfix.toml", "extend-select = [\"AUD004\"]\n");
+        assert!(load(&root, &Overrides::default()).unwrap().select.is_empty());
+        // Unknown codes are errors naming where they are.
+        write(dir.path(), "auditfix.toml", "extend-select = [\"AUD404\"]\n");
+        let err = load(&root, &Overrides::default()).unwrap_err().to_string();
+        assert!(
+            err.ends_with("auditfix.toml:1: `extend-select`: unknown rule code `AUD404`"),
+            "{err}"
+        );
+        let bad_flag = Overrides {
+            extend_select: vec!["AUD9".into()],
+            ..Overrides::default()
+        };
+        write(dir.path(), "auditfix.toml", "");
+        assert_eq!(
+            load(&root, &bad_flag).unwrap_err().to_string(),
+            "--extend-select: unknown rule code `AUD9`"
+        );
+    }
+
+    #[test]
     fn command_line_select_replaces_and_ignore_extends() {
         let dir = tempfile::tempdir().unwrap();
         write(
@@ -1324,6 +1400,7 @@ extend-exclude = ["scratch/*.py"]
             config_file: None,
             select: Some(vec!["AUD003".into(), "AUD004".into()]),
             ignore: vec!["AUD004".into()],
+            ..Overrides::default()
         };
         let config = load(&[dir.path().to_path_buf()], &overrides).unwrap();
         assert_eq!(config.select, vec!["AUD003", "AUD004"]);

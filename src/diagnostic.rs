@@ -112,6 +112,47 @@ pub struct FileError {
     pub message: String,
 }
 
+impl FileError {
+    /// The line, and the column when given, that the message points at
+    /// ("syntax error at line 3, column 9: ...", "not valid UTF-8 (byte
+    /// 0xFF on line 3)"): the first `line N`, and `, column C` right after
+    /// it. `None` for a message about the whole file.
+    pub fn location(&self) -> Option<(usize, Option<usize>)> {
+        let number = |text: &str| -> Option<(usize, usize)> {
+            let digits = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            Some((text[..digits].parse().ok()?, digits))
+        };
+        let mut from = 0;
+        while let Some(found) = self.message[from..].find("line ") {
+            let at = from + found + "line ".len();
+            from = at;
+            let word_start = at - "line ".len();
+            if self.message[..word_start].ends_with(|c: char| c.is_alphanumeric()) {
+                continue;
+            }
+            let Some((line, used)) = number(&self.message[at..]) else {
+                continue;
+            };
+            let column = self.message[at + used..]
+                .strip_prefix(", column ")
+                .and_then(&number)
+                .map(|(column, _)| column);
+            return Some((line, column));
+        }
+        None
+    }
+}
+
+/// A suppression comment that names no rule or suppressed nothing (see
+/// [`crate::suppression::warnings`]): said on standard error, never a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileWarning {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
 /// Everything one `check` run found.
 #[derive(Clone, Debug, Default)]
 pub struct CheckResult {
@@ -123,6 +164,9 @@ pub struct CheckResult {
     pub notes: Vec<String>,
     /// Number of Python files checked.
     pub files_checked: usize,
+    /// Suppressions naming no rule, or suppressing nothing, in the files
+    /// checked, sorted by path and line.
+    pub warnings: Vec<FileWarning>,
 }
 
 impl CheckResult {
@@ -199,6 +243,31 @@ mod tests {
             fix: None,
             also_changes: Vec::new(),
         }
+    }
+
+    #[test]
+    fn file_errors_say_where_when_their_message_does() {
+        let error = |message: &str| FileError {
+            path: PathBuf::from("x.py"),
+            message: message.to_string(),
+        };
+        assert_eq!(
+            error("syntax error at line 12, column 9: expected `:`; not checked").location(),
+            Some((12, Some(9)))
+        );
+        assert_eq!(
+            error("not valid UTF-8 (byte 0xFF on line 3); auditfix reads UTF-8 sources only").location(),
+            Some((3, None))
+        );
+        assert_eq!(
+            error("too many levels of indentation at line 101 (Python's limit is 100)").location(),
+            Some((101, None))
+        );
+        assert_eq!(
+            error("is a FIFO (named pipe), not a regular file; not read").location(),
+            None
+        );
+        assert_eq!(error("the pipeline broke: no line here").location(), None);
     }
 
     #[test]

@@ -23,5 +23,7 @@ pub mod pipeline;
 pub mod printer;
 pub mod rules;
 pub mod settings;
+pub mod suppression;
+pub mod syntax_message;
 pub mod walk;
 pub mod write;

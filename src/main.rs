@@ -51,14 +51,19 @@ fn main() -> ExitCode {
     // Not locked for the run: the progress bar writes to stderr from other threads.
     let mut err = Diagnostics::new(std::io::stderr());
     let result = match &cli.command {
-        Command::Check(args) => commands::check::run(args, &mut out),
+        Command::Check(args) => commands::check::run(args, &mut out, &mut err),
         Command::Fix(args) => commands::fix::run(args, &mut out, &mut err),
         Command::Report(args) => commands::report::run(args, &mut out),
         Command::Rules(args) => commands::rules::run(args, &mut out),
         Command::Completions(args) => {
+            // Rendered into memory first: the generator panics on a write
+            // error, and standard output may be a closed pipe or a full disk.
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(args.shell, &mut command, "auditfix", &mut out);
-            Ok(ExitStatus::Clean)
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "auditfix", &mut script);
+            out.write_all(&script)
+                .map(|()| ExitStatus::Clean)
+                .map_err(|e| anyhow::anyhow!("cannot write the completion script: {e}"))
         }
     };
     let _ = out.flush();

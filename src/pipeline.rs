@@ -58,6 +58,9 @@ pub struct LoadedFile {
     classes: Box<[u32]>,
     /// The text (without BOM) when kept.
     text: Option<Arc<str>>,
+    /// The lines holding suppression comments, for the warnings about
+    /// them (target files only; found while the text is at hand anyway).
+    suppression_lines: Vec<(usize, String)>,
     /// The parsed file, once a step needed it (`None`: it did not parse).
     source: OnceLock<Option<SourceFile>>,
     /// Why the file could not be read again or parsed, when it could not.
@@ -82,6 +85,7 @@ impl LoadedFile {
             bom,
             id: 0,
             classes: Box::default(),
+            suppression_lines: Vec::new(),
             text,
             source: OnceLock::new(),
             error: OnceLock::new(),
@@ -185,6 +189,9 @@ impl Loaded {
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
         file.classes = classes;
         file.names_user = Some(names_user);
+        if target {
+            file.suppression_lines = crate::suppression::directive_lines(text);
+        }
         Loaded {
             file,
             facts: None,
@@ -213,8 +220,11 @@ impl Loaded {
         // Only the text is kept: each step parses it again for the moment
         // it needs a tree (every tree of a large repository would not fit
         // in memory).
-        let text = Some(Arc::from(source.text));
-        let mut file = LoadedFile::new(path, display, target, candidate, bom, text);
+        let mut file = LoadedFile::new(path, display, target, candidate, bom, None);
+        if target {
+            file.suppression_lines = crate::suppression::directive_lines(&source.text);
+        }
+        file.text = Some(Arc::from(source.text));
         file.classes = facts_keys(&facts);
         Ok(Loaded {
             file,
@@ -507,6 +517,69 @@ impl Workspace {
         }
     }
 
+    /// A workspace for a source read from standard input that stands for
+    /// the file at `path` (`check - --stdin-filename PATH`): the only
+    /// target, checked with the rest of its project read from disk as
+    /// context (its models, mixin and callers), the file at `path` on disk,
+    /// if any, replaced by `bytes`. Files of the context that cannot be
+    /// read are not reported: they are not the user's question.
+    pub fn load_stdin(path: &Path, bytes: &[u8], config: Config, prefilter: bool) -> Workspace {
+        let (text, bom) = match crate::analysis::source::decode(bytes) {
+            Ok(decoded) => decoded,
+            Err(message) => {
+                let error = FileError {
+                    path: display_path(path),
+                    message,
+                };
+                return Self::assemble(Vec::new(), vec![error], config, prefilter);
+            }
+        };
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let same_file = |other: &Path| {
+            let absolute = |p: &Path| {
+                p.canonicalize()
+                    .unwrap_or_else(|_| crate::config::normalize(&cwd.join(p)))
+            };
+            absolute(other) == absolute(path)
+        };
+        // The project of the nearest folder that exists: the name may be
+        // that of a file (or folders) not created yet.
+        let folder = path
+            .ancestors()
+            .skip(1)
+            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .find(|p| p.is_dir());
+        let root = folder.and_then(|folder| project_root(&[folder.to_path_buf()]));
+        let mut loaded = Vec::new();
+        if let Some(root) = &root {
+            let context = Self::load_with(std::slice::from_ref(root), config.clone(), prefilter);
+            for file in context.files.iter().filter(|f| !same_file(&f.path)) {
+                let mut copy = LoadedFile::new(
+                    file.path.clone(),
+                    file.display.clone(),
+                    false,
+                    file.candidate,
+                    file.bom,
+                    file.text.clone(),
+                );
+                copy.classes = file.classes.clone();
+                copy.names_user = file.names_user;
+                loaded.push(Loaded {
+                    file: copy,
+                    facts: None,
+                    module: context.module_name_of(file),
+                });
+            }
+        }
+        let (shared, display) = shared_paths(path);
+        let module = module_name(&module_path(&shared, &display, root.as_deref(), Some(&cwd)));
+        let filter = crate::analysis::functions::Prefilter::new(&config.settings);
+        let stdin =
+            Loaded::scanned(shared, display, true, bom, &text, &filter, true, module).all_candidates(!prefilter);
+        loaded.push(stdin);
+        Self::assemble(loaded, Vec::new(), config, prefilter)
+    }
+
     /// A workspace of in-memory files (tests, fuzzing): `(path, text)` pairs,
     /// each parsed up front (a file that does not parse is an error).
     pub fn from_memory(sources: Vec<(PathBuf, String)>, config: Config) -> Workspace {
@@ -564,6 +637,7 @@ impl Workspace {
                     );
                     copy.classes = file.classes.clone();
                     copy.names_user = file.names_user;
+                    copy.suppression_lines = file.suppression_lines.clone();
                     Loaded {
                         file: copy,
                         facts: None,
@@ -608,6 +682,8 @@ impl Workspace {
         let (mut checks, definitions) = self.check_files(fix_edits);
         let needs_user: Vec<Vec<crate::checker::UserNeed>> =
             checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
+        let mut suppressions: Vec<Vec<(usize, Rule)>> =
+            checks.iter_mut().map(|c| std::mem::take(&mut c.suppressed)).collect();
         // One report per file, its path filled in for the files reported.
         let mut files: Vec<FileReport> = checks
             .into_iter()
@@ -618,7 +694,11 @@ impl Workspace {
                 write_methods: result.write_methods,
             })
             .collect();
-        let (findings, call_notes) = crate::callers::check(self, &needs_user, definitions);
+        let (findings, call_notes, silenced) = crate::callers::check(self, &needs_user, definitions);
+        for (file, line, rule) in silenced {
+            suppressions[file].push((line, rule));
+        }
+        let warnings = self.suppression_warnings(&suppressions);
         for finding in findings {
             let mut diagnostic = finding.diagnostic;
             if !fix_edits {
@@ -658,7 +738,32 @@ impl Workspace {
             errors,
             notes,
             files_checked,
+            warnings,
         }
+    }
+
+    /// The warnings for the suppression comments of the target files:
+    /// `used[id]` holds the `(line, rule)` of each finding a suppression
+    /// silenced in file `id`.
+    fn suppression_warnings(&self, used: &[Vec<(usize, Rule)>]) -> Vec<crate::diagnostic::FileWarning> {
+        let mut out = Vec::new();
+        for (file, used) in self.files.iter().zip(used) {
+            if file.suppression_lines.is_empty() || file.error().is_some() {
+                continue;
+            }
+            let ran = |rule| self.config.is_enabled(rule, &file.display);
+            out.extend(
+                crate::suppression::warnings(&file.suppression_lines, used, &ran)
+                    .into_iter()
+                    .map(|w| crate::diagnostic::FileWarning {
+                        path: file.display.to_path_buf(),
+                        line: w.line,
+                        column: w.column,
+                        message: w.message,
+                    }),
+            );
+        }
+        out
     }
 
     /// Compute the fixed text of the files that may change (nothing is
@@ -708,7 +813,7 @@ impl Workspace {
             return;
         }
         let needs_user: Vec<Vec<crate::checker::UserNeed>> = result.iter().map(|c| c.needs_user.clone()).collect();
-        let (findings, _) = crate::callers::check(&after, &needs_user, definitions);
+        let (findings, _, _) = crate::callers::check(&after, &needs_user, definitions);
         // `after.files` are `self.files`, in the same order. The texts the
         // fixes were computed on (files not kept are read again).
         let mut texts: HashMap<usize, String> = HashMap::new();

@@ -16,6 +16,9 @@
 //!   only the files they match;
 //! - a path given on the command line is always walked, and a file given
 //!   there is always checked when it is a `.py` file, excluded or not;
+//!   with `--force-exclude` (or `force-exclude = true`), a path given obeys
+//!   `exclude` and the default skips too, as ruff's flag of that name does:
+//!   pre-commit names each changed file, and an excluded one must stay so;
 //! - symlinks are followed; a link that loops back to a folder being walked
 //!   is not walked again (its files are reached through the real path);
 //! - a file reached twice (a path given twice or spelled two ways, a
@@ -51,6 +54,9 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileEr
     let mut errors = Vec::new();
     let mut roots = Vec::new();
     for path in paths {
+        if config.force_exclude && filter.force_excluded(path) {
+            continue;
+        }
         let shown = clean(path);
         match std::fs::metadata(path) {
             Err(err) => errors.push(FileError {
@@ -94,6 +100,12 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileEr
     errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
     errors.dedup();
     (files, errors)
+}
+
+/// Whether `path`, named on the command line (or by `--stdin-filename`),
+/// is left out under `--force-exclude` (see the module doc).
+pub fn force_excluded(path: &Path, config: &Config) -> bool {
+    Filter::new(config).force_excluded(path)
 }
 
 /// The paths given that name a file that is not a Python file (no `.py`
@@ -403,6 +415,33 @@ impl Filter {
         }
     }
 
+    /// Whether a path given on the command line is excluded under
+    /// `--force-exclude`: it, or a folder above it (below the root), matches
+    /// `exclude` or is a folder skipped by default that no `include`
+    /// pattern names.
+    fn force_excluded(&self, path: &Path) -> bool {
+        let relative = self.relative(path);
+        if !self.exclude.is_empty() && self.exclude.is_match_with_ancestors(&relative) {
+            return true;
+        }
+        let absolute = normalize(&self.cwd.join(path));
+        let Ok(below) = absolute.strip_prefix(&self.root) else {
+            return false;
+        };
+        let mut folder = self.root.clone();
+        let parts: Vec<_> = below.components().collect();
+        for part in parts.iter().take(parts.len().saturating_sub(1)) {
+            folder.push(part);
+            let named = folder
+                .file_name()
+                .is_some_and(|name| self.include_names.is_match(Path::new(name)));
+            if is_skipped_folder(&folder) && !named {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Whether a Python file found by the walk is checked (`include`).
     fn included(&self, path: &Path) -> bool {
         self.include.is_empty() || self.include.is_match_with_ancestors(&self.relative(path))
@@ -483,6 +522,44 @@ mod tests {
             .map(|f| f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"))
             .collect();
         (files, errors)
+    }
+
+    #[test]
+    fn named_paths_obey_exclude_only_with_force_exclude() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in ["app/a.py", "app/legacy/old.py", "migrations/0001.py", "keep/b.py"] {
+            touch(root, f);
+        }
+        let mut config = Config {
+            exclude: vec!["legacy".into()],
+            ..config(root)
+        };
+        let named: Vec<PathBuf> = ["app/a.py", "app/legacy/old.py", "migrations/0001.py", "keep"]
+            .iter()
+            .map(|p| root.join(p))
+            .collect();
+        let shown = |config: &Config| {
+            let (files, errors) = discover(&named, config);
+            assert!(errors.is_empty(), "{errors:?}");
+            files
+                .iter()
+                .map(|f| f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"))
+                .collect::<Vec<_>>()
+        };
+        // Named files are checked, excluded or skipped by default or not.
+        assert_eq!(
+            shown(&config),
+            ["app/a.py", "app/legacy/old.py", "keep/b.py", "migrations/0001.py"]
+        );
+        config.force_exclude = true;
+        assert_eq!(shown(&config), ["app/a.py", "keep/b.py"]);
+        // A named folder that is excluded is not walked either.
+        config.exclude = vec!["keep".into()];
+        assert_eq!(shown(&config), ["app/a.py", "app/legacy/old.py"]);
+        // An include pattern naming a skipped folder lets it in.
+        config.include = vec!["migrations/**".into(), "app/**".into()];
+        assert_eq!(shown(&config), ["app/a.py", "app/legacy/old.py", "migrations/0001.py"]);
     }
 
     #[test]

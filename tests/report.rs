@@ -315,16 +315,18 @@ fn unwritable_output_exits_2_and_writes_nothing() {
         .map(|e| e.unwrap().file_name())
         .collect();
 
-    // A folder that does not exist.
+    // A folder that cannot be made: a file is in its way.
+    fs::write(dir.path().join("missing"), "").unwrap();
     let output = auditfix(dir.path(), &["report", "--output", "missing/report.md"]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(stdout(&output), "");
     let err = stderr(&output);
     assert!(
-        err.contains("cannot write missing/report.md: the folder missing does not exist"),
+        err.contains("cannot write missing/report.md: cannot create the folder missing: "),
         "{err}"
     );
-    assert!(!dir.path().join("missing").exists());
+    assert!(dir.path().join("missing").is_file());
+    fs::remove_file(dir.path().join("missing")).unwrap();
 
     // A path that is a folder.
     fs::create_dir(dir.path().join("taken")).unwrap();

@@ -268,16 +268,17 @@ pub fn syntax_error(tree: &Tree, text: &str) -> Option<String> {
         break;
     }
     let pos = node.start_position();
-    let line_text = text.lines().nth(pos.row).unwrap_or("");
-    let column = line_text.get(..pos.column).map_or(pos.column, |s| s.chars().count()) + 1;
-    let what = if node.is_missing() {
-        format!("missing `{}`", node.kind_str())
+    let (row, byte_column, what) = if node.is_missing() {
+        (pos.row, pos.column, format!("missing `{}`", node.kind_str()))
     } else {
-        "invalid syntax".to_string()
+        crate::syntax_message::describe(root, node, text)
+            .unwrap_or_else(|| (pos.row, pos.column, "invalid syntax".to_string()))
     };
+    let line_text = text.lines().nth(row).unwrap_or("");
+    let column = line_text.get(..byte_column).map_or(byte_column, |s| s.chars().count()) + 1;
     Some(format!(
         "syntax error at line {}, column {column}: {what}; not checked",
-        pos.row + 1
+        row + 1
     ))
 }
 

@@ -1,17 +1,53 @@
-//! `auditfix check`: report findings in the chosen format.
+//! `auditfix check`: report findings in the chosen format; `--add-noqa`
+//! writes `# noqa` comments instead (see [`add_noqa`]).
+//!
+//! Warnings (a suppression naming no rule or suppressing nothing, no
+//! Python file found) go to standard error and change no exit status: they
+//! are about the comments and the command line, not about the code, so
+//! they never fail a CI step or a pre-commit hook.
 
 use super::{load_config, paths, use_color, ExitStatus};
 use crate::cli::CheckArgs;
+use crate::diagnostic::CheckResult;
 use crate::pipeline::Workspace;
-use crate::printer::{self, PrintOptions};
+use crate::printer::{self, shown_path, Format, PrintOptions};
 use std::io::Write;
 
-pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    let config = load_config(&args.common)?;
-    let workspace = Workspace::load_with(&paths(&args.common), config, !args.common.no_prefilter);
+pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    if args.statistics && !matches!(args.format, Format::Text | Format::Json) {
+        anyhow::bail!(
+            "--statistics prints a count per rule as text or JSON; it has no `--format {}` form",
+            format_name(args.format)
+        );
+    }
+    let stdin = super::stdin::requested(&args.common)?;
+    if stdin.is_some() && args.add_noqa {
+        anyhow::bail!("--add-noqa writes the comments into files; it cannot take a source from standard input");
+    }
+    let workspace = match &stdin {
+        Some(path) => {
+            let bytes = super::stdin::read()?;
+            match super::stdin::workspace(path, &bytes, &args.common)? {
+                Some(workspace) => workspace,
+                // Excluded with --force-exclude: nothing to say about it.
+                None => return Ok(ExitStatus::Clean),
+            }
+        }
+        None => {
+            let config = load_config(&args.common)?;
+            Workspace::load_with(&paths(&args.common), config, !args.common.no_prefilter)
+        }
+    };
+    if stdin.is_none() {
+        super::warn_if_no_python_file(&workspace, &paths(&args.common), stderr)?;
+    }
+    if args.add_noqa {
+        return add_noqa(&workspace, &paths(&args.common), stderr);
+    }
     // Only SARIF prints the fixes' edits; the other formats say whether a
     // finding is fixable.
     let result = workspace.check_reporting(args.format == printer::Format::Sarif);
+    print_warnings(&result, stderr)?;
     let options = PrintOptions {
         color: args.output.is_none() && use_color(args.color, true),
         statistics: args.statistics,
@@ -31,4 +67,79 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatu
     } else {
         ExitStatus::Clean
     })
+}
+
+/// The suppressions that name no rule or suppress nothing, one line each.
+fn print_warnings(result: &CheckResult, stderr: &mut dyn Write) -> std::io::Result<()> {
+    for w in &result.warnings {
+        writeln!(
+            stderr,
+            "warning: {}:{}:{}: {}",
+            shown_path(&w.path),
+            w.line,
+            w.column,
+            w.message
+        )?;
+    }
+    Ok(())
+}
+
+/// `--add-noqa`: a `# noqa: AUDxxx` comment on the line of every finding
+/// (merged into the line's `# noqa: ...` when it has one), each file
+/// written atomically as `fix --apply` writes; then "Added N noqa
+/// directives.". A line where a comment cannot go (it ends inside a
+/// multi-line string) is named and left alone; so is a file whose new text
+/// would not parse. Exit 0, or 2 when a file could not be checked or
+/// written.
+fn add_noqa(workspace: &Workspace, paths: &[std::path::PathBuf], stderr: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let result = workspace.check_reporting(false);
+    let mut status = ExitStatus::Clean;
+    for error in &result.errors {
+        writeln!(stderr, "error: {}: {}", shown_path(&error.path), error.message)?;
+        status = ExitStatus::Error;
+    }
+    let writer = crate::write::Writer::new(paths);
+    let mut added = 0;
+    for report in result.files.iter().filter(|f| !f.diagnostics.is_empty()) {
+        let Some(file) = workspace.files.iter().find(|f| *f.display == *report.path) else {
+            continue;
+        };
+        let outcome = file.read_text().and_then(|text| {
+            let rules: Vec<(usize, crate::rules::Rule)> =
+                report.diagnostics.iter().map(|d| (d.start.line, d.rule)).collect();
+            let (new_text, count, skipped) = crate::suppression::add_noqa_to_text(&text, &rules);
+            for line in skipped {
+                let _ = writeln!(
+                    stderr,
+                    "warning: {}:{line}: ends inside a multi-line string; no `# noqa` comment added",
+                    shown_path(&report.path)
+                );
+            }
+            if count == 0 {
+                return Ok(0);
+            }
+            let bom = file.bom;
+            let before = crate::analysis::source::SourceFile::to_bytes(&text, bom);
+            let after = crate::analysis::source::SourceFile::to_bytes(&new_text, bom);
+            writer.write(&file.path, &before, &after)?;
+            Ok(count)
+        });
+        match outcome {
+            Ok(count) => added += count,
+            Err(message) => {
+                writeln!(stderr, "error: {}: {message}", shown_path(&report.path))?;
+                status = ExitStatus::Error;
+            }
+        }
+    }
+    writeln!(stderr, "Added {}.", printer::plural(added, "noqa directive"))?;
+    Ok(status)
+}
+
+/// The `--format` value as typed.
+fn format_name(format: Format) -> String {
+    use clap::ValueEnum;
+    format
+        .to_possible_value()
+        .map_or_else(|| format!("{format:?}"), |v| v.get_name().to_string())
 }

@@ -15,8 +15,12 @@ use crate::printer::shown_path;
 use std::io::Write;
 
 pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    if let Some(path) = super::stdin::requested(&args.common)? {
+        return super::stdin::fix(args, &path, stdout, stderr);
+    }
     let config = load_config(&args.common)?;
     let workspace = Workspace::load_with(&paths(&args.common), config, !args.common.no_prefilter);
+    super::warn_if_no_python_file(&workspace, &paths(&args.common), stderr)?;
     let color = use_color(args.color, true);
 
     let mut status = ExitStatus::Clean;

@@ -6,6 +6,7 @@ pub mod fix;
 pub mod interactive;
 pub mod report;
 pub mod rules;
+pub mod stdin;
 pub mod streams;
 pub mod write_order;
 
@@ -42,13 +43,35 @@ pub fn load_config(common: &CommonArgs) -> anyhow::Result<Config> {
         config_file: common.config.clone(),
         select: common.select.clone(),
         ignore: common.ignore.clone(),
+        extend_select: common.extend_select.clone(),
+        force_exclude: common.force_exclude,
     };
-    for selector in overrides.select.iter().flatten().chain(overrides.ignore.iter()) {
+    let selectors = overrides.select.iter().flatten().chain(&overrides.ignore);
+    for selector in selectors.chain(&overrides.extend_select) {
         if !crate::rules::is_known_selector(selector) {
             anyhow::bail!("unknown rule selector `{selector}` (see `auditfix rules`)");
         }
     }
     Ok(config::load(&paths(common), &overrides)?)
+}
+
+/// Say so on standard error when the paths held no Python file to check
+/// (an empty folder, a typo in an `include` pattern), instead of a bare
+/// "Found 0 findings". Paths that could not be read are errors already.
+pub fn warn_if_no_python_file(
+    workspace: &crate::pipeline::Workspace,
+    paths: &[PathBuf],
+    stderr: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if workspace.errors.is_empty() && !workspace.files.iter().any(|f| f.target) {
+        let shown: Vec<String> = paths.iter().map(|p| crate::printer::shown_path(p)).collect();
+        writeln!(
+            stderr,
+            "warning: no Python file found under {} (nothing was checked)",
+            shown.join(", ")
+        )?;
+    }
+    Ok(())
 }
 
 /// Whether to color output going to a stream that is (or not) a terminal.
@@ -69,8 +92,21 @@ pub fn use_color(choice: ColorChoice, stdout: bool) -> bool {
     }
 }
 
-/// Write `contents` to an output file (`-o`); see [`crate::write::write_output`].
+/// Write `contents` to an output file (`-o`), creating its folder when
+/// missing (as ruff's `--output-file` does: a CI step writes into a
+/// `reports/` folder of its own); see [`crate::write::write_output`].
 pub fn write_output(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
-    crate::write::write_output(path, contents)
-        .map_err(|why| anyhow::anyhow!("cannot write {}: {why}", crate::printer::shown_path(path)))
+    let cannot = |why: String| anyhow::anyhow!("cannot write {}: {why}", crate::printer::shown_path(path));
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !folder.is_dir() {
+            std::fs::create_dir_all(folder).map_err(|e| {
+                cannot(format!(
+                    "cannot create the folder {}: {}",
+                    crate::printer::shown_path(folder),
+                    config::io_reason(&e)
+                ))
+            })?;
+        }
+    }
+    crate::write::write_output(path, contents).map_err(cannot)
 }

@@ -28,6 +28,9 @@ use std::path::{Path, PathBuf};
 
 pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let date = report_date(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(), now_seconds())?;
+    if super::stdin::requested(&args.common)?.is_some() {
+        anyhow::bail!("`report` describes files on disk; it does not read a source from standard input");
+    }
     let config = load_config(&args.common)?;
     let paths = paths(&args.common);
     // The report describes every file (its write methods, models), so

@@ -5,7 +5,9 @@
 //! ```
 //!
 //! `::warning` for the informational AUD011, `::error file=...::...` for a
-//! file that could not be checked, `::notice::...` for a repository note.
+//! file that could not be checked (with `line=` and `col=` when the reason
+//! points at a place, as a syntax error does), `::notice::...` for a
+//! repository note (`file=` and `line=` when it is about a line).
 //! Values are escaped as the runner expects: `%`, `\r`, `\n` everywhere, and
 //! also `:` and `,` inside properties.
 
@@ -33,17 +35,40 @@ pub fn print(out: &mut dyn Write, result: &CheckResult) -> io::Result<()> {
         )?;
     }
     for e in &result.errors {
+        let location = match e.location() {
+            Some((line, Some(column))) => format!(",line={line},col={column}"),
+            Some((line, None)) => format!(",line={line}"),
+            None => String::new(),
+        };
         writeln!(
             out,
-            "::error file={}::{}",
+            "::error file={}{location}::{}",
             property(&slash_path(&e.path)),
             data(&e.message)
         )?;
     }
     for note in &result.notes {
-        writeln!(out, "::notice::{}", data(note))?;
+        match note_location(note, result) {
+            Some((path, line, message)) => {
+                writeln!(out, "::notice file={},line={line}::{}", property(path), data(message))?
+            }
+            None => writeln!(out, "::notice::{}", data(note))?,
+        }
     }
     Ok(())
+}
+
+/// A note about a line of a checked file (`path:line: message`, as the
+/// callers' notes are): its path, line and message.
+fn note_location<'a>(note: &'a str, result: &CheckResult) -> Option<(&'a str, usize, &'a str)> {
+    let (place, message) = note.split_once(": ")?;
+    let (path, line) = place.rsplit_once(':')?;
+    let line = line.parse().ok()?;
+    result
+        .files
+        .iter()
+        .any(|f| f.path.to_string_lossy() == path)
+        .then_some((path, line, message))
 }
 
 /// Escape a command's message.
@@ -66,6 +91,35 @@ mod tests {
         let mut out = Vec::new();
         print(&mut out, &fixtures::result()).unwrap();
         insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+
+    #[test]
+    fn errors_and_notes_carry_their_place_when_they_have_one() {
+        let mut result = fixtures::result();
+        result.errors.push(crate::diagnostic::FileError {
+            path: "app/broken.py".into(),
+            message: "syntax error at line 4, column 12: expected ':'; not checked".into(),
+        });
+        result
+            .notes
+            .push("app/services/user.py:9: `svc.create(x)` is a dynamic call; it cannot be checked".into());
+        // A note naming a file that is not among the results stays unplaced.
+        result.notes.push("elsewhere.py:3: not ours".into());
+        let mut out = Vec::new();
+        print(&mut out, &result).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(
+            &"::error file=app/broken.py,line=4,col=12::syntax error at line 4, column 12: expected ':'; not checked"
+        ));
+        assert!(lines.contains(
+            &"::notice file=app/services/user.py,line=9::`svc.create(x)` is a dynamic call; it cannot be checked"
+        ));
+        assert!(lines.contains(&"::notice::elsewhere.py:3: not ours"));
+        // The error without a place has none.
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("::error file=app/legacy%2C old.py::")));
     }
 
     #[test]

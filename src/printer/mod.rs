@@ -41,7 +41,7 @@ pub enum Format {
 pub struct PrintOptions {
     /// ANSI colors.
     pub color: bool,
-    /// A count per rule instead of each finding (`--statistics`; text only).
+    /// A count per rule instead of each finding (`--statistics`; text and JSON).
     pub statistics: bool,
 }
 
@@ -54,6 +54,7 @@ pub fn print_check(
 ) -> io::Result<()> {
     match format {
         Format::Text => text::print(out, result, options),
+        Format::Json if options.statistics => json::print_statistics(out, result),
         Format::Json => json::print(out, result),
         Format::Sarif => sarif::print(out, result),
         Format::Github => github::print(out, result),
@@ -298,6 +299,7 @@ class UserService:
                     .to_string(),
             ],
             files_checked: 4,
+            warnings: vec![],
         }
     }
 }
