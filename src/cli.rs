@@ -90,6 +90,11 @@ pub struct CheckArgs {
     /// Show a count per rule instead of each finding.
     #[arg(long)]
     pub statistics: bool,
+    /// Print the audit convention read from the repository's code (its
+    /// mixin, setters, audit and timestamp columns, context class) as a
+    /// `[tool.auditfix]` block to commit, and check nothing.
+    #[arg(long, conflicts_with_all = ["statistics", "add_noqa"])]
+    pub show_profile: bool,
     /// When to color the output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,

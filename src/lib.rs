@@ -21,6 +21,7 @@ pub mod files;
 pub mod interactive;
 pub mod pipeline;
 pub mod printer;
+pub mod profile;
 pub mod rules;
 pub mod settings;
 pub mod suppression;

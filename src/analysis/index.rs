@@ -281,6 +281,16 @@ impl RepoIndex {
         }
     }
 
+    /// The number of modules.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether there is no module.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
     /// The dotted name of module `i`.
     pub fn module_name(&self, i: usize) -> Option<&str> {
         self.slots.get(i).map(|slot| slot.name.as_str())

@@ -207,7 +207,7 @@ impl Arity {
 
 /// What time a timestamp column holds, as its definition says: its type's
 /// timezone flag, else what its Python default or `onupdate` computes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Clock {
     /// Aware UTC: `DateTime(timezone=True)`, or a default of
     /// `datetime.now(timezone.utc)` / `datetime.now(UTC)`.

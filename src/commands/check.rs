@@ -44,6 +44,11 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     if args.add_noqa {
         return add_noqa(&workspace, &paths(&args.common), stderr);
     }
+    if args.show_profile {
+        let profile = crate::profile::Profile::infer(&workspace.index, &workspace.config.settings);
+        write!(stdout, "{}", profile.render(&workspace.config.settings))?;
+        return Ok(ExitStatus::Clean);
+    }
     // Only SARIF prints the fixes' edits; the other formats say whether a
     // finding is fixable.
     let result = workspace.check_reporting(args.format == printer::Format::Sarif);
