@@ -183,6 +183,11 @@ pub struct WriteMethod<'t> {
     /// Every node of the body in document order (nested scopes excluded),
     /// computed once for all rules.
     pub nodes: Vec<Node<'t>>,
+    /// A parameter that already holds the acting user under another name
+    /// than the kind's (`current_user`, a `Depends(get_current_user)`
+    /// parameter, another kind's `updated_by_user`): the standard's is not
+    /// added beside it, and its callers are left as they are.
+    pub acting_user: Option<String>,
 }
 
 impl<'t> WriteMethod<'t> {
@@ -207,9 +212,13 @@ impl<'t> WriteMethod<'t> {
         None
     }
 
-    /// The user parameter the standard asks of this method's kind.
-    pub fn user_parameter<'s>(&self, settings: &'s Settings) -> &'s str {
-        settings.user_parameters.get(self.kind)
+    /// The parameter that holds the acting user: the one it has already
+    /// ([`WriteMethod::acting_user`]), else the one the standard asks of
+    /// its kind.
+    pub fn user_parameter<'a>(&'a self, settings: &'a Settings) -> &'a str {
+        self.acting_user
+            .as_deref()
+            .unwrap_or_else(|| settings.user_parameters.get(self.kind))
     }
 }
 
@@ -570,6 +579,16 @@ pub fn write_method<'t>(
     if entities.is_empty() && !inline_add {
         return None;
     }
+    // A parameter holding the acting user under another name is reused.
+    let acting_user = if function.param(settings.user_parameters.get(kind)).is_some() {
+        None
+    } else {
+        super::calls::user_in_scope(&function, text, settings, &resolver).filter(|name| {
+            function
+                .param(name)
+                .is_some_and(|p| p.kind != ParamKind::VarArgs && p.kind != ParamKind::VarKeyword)
+        })
+    };
     let nodes = scope_descendants(function.body);
     let context = context_assignment(&nodes, text, settings);
     let context_conflict = context.is_none() && binds_name(&nodes, text, &settings.context_variable);
@@ -584,6 +603,7 @@ pub fn write_method<'t>(
         context,
         context_conflict,
         nodes,
+        acting_user,
     })
 }
 
