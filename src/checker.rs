@@ -191,6 +191,9 @@ pub struct FileCheck {
     pub needs_user: Vec<UserNeed>,
     /// `(line, rule)` of each finding a suppression on `line` silenced.
     pub suppressed: Vec<(usize, Rule)>,
+    /// Functions that write a proven row through a receiver nothing proves
+    /// a session: `(receiver, function)`; not audited, named in a note.
+    pub unproven_sessions: Vec<(String, String)>,
 }
 
 /// A write method that lacks its user parameter: where its `def` starts,
@@ -234,7 +237,7 @@ pub fn check_file(
         return FileCheck::default();
     }
     let is_model = |name: &str| checker.is_model(name);
-    let methods = write_methods(root, text, module, index, settings, &is_model);
+    let (methods, unproven_sessions) = write_methods_and_unproven(root, text, module, index, settings, &is_model);
 
     for method in &methods {
         rules::missing_user_parameter::check(&mut checker, method);
@@ -271,6 +274,7 @@ pub fn check_file(
         write_methods: methods.iter().map(|m| m.function.qualified.clone()).collect(),
         needs_user,
         suppressed: checker.silenced,
+        unproven_sessions,
     }
 }
 
@@ -298,8 +302,21 @@ pub fn write_methods<'t>(
     settings: &Settings,
     is_model: &dyn Fn(&str) -> bool,
 ) -> Vec<WriteMethod<'t>> {
+    write_methods_and_unproven(root, text, module, index, settings, is_model).0
+}
+
+/// [`write_methods`], and the functions that add or delete a proven row
+/// through a receiver nothing proves a session: `(receiver, function)`.
+pub fn write_methods_and_unproven<'t>(
+    root: Node<'t>,
+    text: &str,
+    module: &ModuleFacts,
+    index: &RepoIndex,
+    settings: &Settings,
+    is_model: &dyn Fn(&str) -> bool,
+) -> (Vec<WriteMethod<'t>>, Vec<(String, String)>) {
     let globals = crate::analysis::values::Globals::default();
-    functions(root, text)
+    let methods = functions(root, text)
         .into_iter()
         .filter(|f| {
             f.class
@@ -307,7 +324,8 @@ pub fn write_methods<'t>(
                 .is_none_or(|c| c != settings.mixin_class && !is_model(c))
         })
         .filter_map(|f| write_method(f, text, settings, module, index, is_model, &globals))
-        .collect()
+        .collect();
+    (methods, globals.unrecognised_sessions.take())
 }
 
 /// The write methods of one file as the analysis sees them, one line each,

@@ -684,6 +684,18 @@ impl Workspace {
             checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
         let mut suppressions: Vec<Vec<(usize, Rule)>> =
             checks.iter_mut().map(|c| std::mem::take(&mut c.suppressed)).collect();
+        let unproven = unproven_session_notes(
+            &self.config.settings.session_expressions,
+            checks
+                .iter_mut()
+                .zip(&self.files)
+                .filter(|(_, file)| file.target)
+                .flat_map(|(c, file)| {
+                    std::mem::take(&mut c.unproven_sessions)
+                        .into_iter()
+                        .map(move |(receiver, function)| (receiver, function, file.display.clone()))
+                }),
+        );
         // One report per file, its path filled in for the files reported.
         let mut files: Vec<FileReport> = checks
             .into_iter()
@@ -715,6 +727,7 @@ impl Workspace {
             }
         });
         let mut notes = self.notes.clone();
+        notes.extend(unproven);
         notes.extend(call_notes.into_iter().filter(|n| {
             self.files
                 .iter()
@@ -1225,6 +1238,59 @@ fn converge(
         linked: Vec::new(),
         after: Vec::new(),
     })
+}
+
+/// One note per receiver that functions write proven rows through while
+/// nothing proves it a session (`self._db.add(user)`): those functions are
+/// not audited, and the note says which configuration key would teach it.
+fn unproven_session_notes(
+    configured: &[String],
+    found: impl Iterator<Item = (String, String, Arc<Path>)>,
+) -> Vec<String> {
+    let mut by_receiver: BTreeMap<String, Vec<(Arc<Path>, String)>> = BTreeMap::new();
+    for (receiver, function, path) in found {
+        by_receiver.entry(receiver).or_default().push((path, function));
+    }
+    by_receiver
+        .into_iter()
+        .map(|(receiver, functions)| {
+            let (path, first) = &functions[0];
+            let others = match functions.len() - 1 {
+                0 => String::new(),
+                1 => " and 1 other function".to_string(),
+                n => format!(" and {n} other functions"),
+            };
+            // What the value model reads as a session spelling: a parameter
+            // or local name, or `self.<attribute>`.
+            let spelled = receiver.split('.').count() == 1
+                || (receiver.starts_with("self.") && receiver.split('.').count() == 2);
+            let (why, advice) = if configured.contains(&receiver) {
+                // Configured already: a local the code binds from something
+                // the analysis cannot tell (a factory of another library).
+                (
+                    "a local made by something the analysis cannot tell",
+                    "annotate it, or what it is made from, as `Session` / `AsyncSession` to audit them".to_string(),
+                )
+            } else if spelled {
+                (
+                    "no annotation, not a configured spelling",
+                    format!(
+                        "add \"{receiver}\" to `session-expressions` (or annotate it `Session` / `AsyncSession`) to audit them"
+                    ),
+                )
+            } else {
+                (
+                    "no annotation, not a configured spelling",
+                    "annotate what it is read from as `Session` / `AsyncSession` to audit them".to_string(),
+                )
+            };
+            format!(
+                "{}: `{receiver}` adds or deletes model rows in `{first}`{others}, but nothing proves it a session ({why}): {} not audited; {advice}",
+                crate::printer::shown_path(path),
+                if functions.len() == 1 { "it is" } else { "they are" }
+            )
+        })
+        .collect()
 }
 
 /// Whether a fixed text fails to parse, counting the indentation that

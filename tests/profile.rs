@@ -1,6 +1,7 @@
-//! `check --show-profile`: the audit convention read from a repository's
-//! code, printed as a `[tool.auditfix]` block that the configuration
-//! loader accepts as it is.
+//! The repository's own convention: `check --show-profile` prints the
+//! audit convention read from its code as a `[tool.auditfix]` block that
+//! the configuration loader accepts as it is; a session spelled in a way
+//! nothing proves is named once in a note with the key that teaches it.
 
 use std::fs;
 use std::path::Path;
@@ -195,4 +196,40 @@ fn show_profile_goes_with_no_other_output_mode() {
     write(dir.path(), &[("app/models.py", FK_MIXIN)]);
     let (code, _, stderr) = auditfix(dir.path(), &["check", "--show-profile", "--statistics", "."]);
     assert_eq!(code, 2, "{stderr}");
+}
+
+const MODELS: &str = "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\nclass Base(DeclarativeBase):\n    pass\n\n\nclass AuditMixin:\n    created_by_email: Mapped[str | None]\n    created_by_name: Mapped[str | None]\n\n    def set_created_by(self, email, name):\n        self.created_by_email = email\n        self.created_by_name = name\n\n    def set_updated_by(self, email, name):\n        pass\n\n    def set_deleted_by(self, email, name):\n        pass\n\n\nclass User(AuditMixin, Base):\n    __tablename__ = \"users\"\n    id: Mapped[int] = mapped_column(primary_key=True)\n    email: Mapped[str]\n";
+
+const REPOSITORY: &str = "from app.models import User\n\n\nclass UserRepository:\n    def __init__(self, database):\n        self._db = database\n\n    def create_user(self, email):\n        user = User(email=email)\n        self._db.add(user)\n        self._db.commit()\n        return user\n\n    def remember(self, seen, email):\n        seen.add(email)\n";
+
+#[test]
+fn a_session_nothing_proves_is_named_once_with_the_key_that_teaches_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[("app/models.py", MODELS), ("app/repository.py", REPOSITORY)],
+    );
+    let (_, stdout, stderr) = auditfix(dir.path(), &["check", "."]);
+    // Notes go with the findings (to standard output without a terminal).
+    let said = format!("{stdout}{stderr}");
+    let note = "note: app/repository.py: `self._db` adds or deletes model rows in `UserRepository.create_user`, but nothing proves it a session (no annotation, not a configured spelling): it is not audited; add \"self._db\" to `session-expressions`";
+    assert_eq!(said.matches(note).count(), 1, "{said}");
+    // A set's `add` is no session's.
+    assert!(!said.contains("`seen`"), "{said}");
+    assert!(!stdout.contains("AUD001"), "not audited yet: {stdout}");
+    // Taught, the method is audited and the note is gone.
+    fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.auditfix]\nsession-expressions = [\"self._db\", \"self.db\", \"db\", \"session\"]\n",
+    )
+    .unwrap();
+    let (_, stdout, stderr) = auditfix(dir.path(), &["check", "."]);
+    assert!(
+        stdout.contains("AUD001 `UserRepository.create_user` creates `User`"),
+        "{stdout}"
+    );
+    assert!(
+        !format!("{stdout}{stderr}").contains("nothing proves it a session"),
+        "{stdout}{stderr}"
+    );
 }

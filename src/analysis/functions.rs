@@ -437,7 +437,34 @@ pub fn write_method<'t>(
             _ => None,
         })
         .collect();
-    let first_write = session_calls.iter().find(|c| c.is_write())?;
+    let Some(first_write) = session_calls.iter().find(|c| c.is_write()) else {
+        // `self._db.add(user)` with `user` a proven row, through a receiver
+        // nothing proves a session: not audited, but named in a note.
+        let unproven = values.events.iter().find(|e| {
+            let EventKind::MethodCall { method } = &e.kind else {
+                return false;
+            };
+            let row = e
+                .argument
+                .as_ref()
+                .and_then(|(_, slot)| slot.as_ref())
+                .is_some_and(|slot| slot.value.instance_model().is_some())
+                || (method == "add"
+                    && e.argument_node.is_some_and(|node| {
+                        values
+                            .before(e.statement)
+                            .is_some_and(|env| matches!(values::evaluate(&cx, node, env), Value::Instance { .. }))
+                    }));
+            matches!(method.as_str(), "add" | "delete" | "merge") && e.receiver_value == Value::Unknown && row
+        });
+        if let Some(event) = unproven {
+            globals
+                .unrecognised_sessions
+                .borrow_mut()
+                .push((event.receiver.clone(), function.qualified.clone()));
+        }
+        return None;
+    };
     let session = session_of(first_write.call, text);
     let session_kind = values.session_kind(&session);
 

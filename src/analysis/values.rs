@@ -348,6 +348,10 @@ pub struct Globals {
     qualified: std::cell::RefCell<HashMap<String, Option<String>>>,
     /// The value each annotation (as written) promises.
     annotations: std::cell::RefCell<HashMap<String, Value>>,
+    /// Functions of the module that add or delete a proven model instance
+    /// through a receiver nothing proves a session: `(receiver as
+    /// written, function)`. They are not audited; a note names them.
+    pub unrecognised_sessions: std::cell::RefCell<Vec<(String, String)>>,
 }
 
 /// What a global (dotted) name denotes.
