@@ -435,6 +435,7 @@ impl Workspace {
             }
         }
         let mut workspace = Self::assemble(files, errors, config, prefilter);
+        workspace.detect_code_style(root.as_deref());
         // A path given that is not a Python file is said, not skipped silently.
         let skipped = crate::walk::not_python(paths).into_iter().map(|path| {
             format!(
@@ -528,7 +529,9 @@ impl Workspace {
                 }),
             }
         }
-        Self::assemble(files, errors, config, true)
+        let mut workspace = Self::assemble(files, errors, config, true);
+        workspace.detect_code_style(None);
+        workspace
     }
 
     /// A workspace like this one where files `replaced` maps have new
@@ -573,6 +576,33 @@ impl Workspace {
             })
             .collect();
         Self::assemble(loaded, Vec::new(), self.config.clone(), self.prefilter)
+    }
+
+    /// Read how the project at `root` lays out code (see [`crate::code_style`]);
+    /// its own packages are those of the files loaded.
+    fn detect_code_style(&mut self, root: Option<&Path>) {
+        let mut modules: Vec<String> = self.files.iter().map(|f| self.module_name_of(f)).collect();
+        // Also the topmost package of each file (the highest folder of an
+        // unbroken chain of `__init__.py`), wherever the root is.
+        let packages: std::collections::HashSet<&Path> = self
+            .files
+            .iter()
+            .filter(|f| f.display.file_name().is_some_and(|n| n == "__init__.py"))
+            .filter_map(|f| f.display.parent())
+            .collect();
+        for file in &self.files {
+            let mut top = None;
+            let mut dir = file.display.parent();
+            while let Some(folder) = dir.filter(|d| packages.contains(d)) {
+                top = folder.file_name();
+                dir = folder.parent();
+            }
+            if let Some(name) = top.and_then(|n| n.to_str()) {
+                modules.push(name.to_string());
+            }
+        }
+        self.config.settings.code_style =
+            crate::code_style::CodeStyle::detect(root, modules.iter().map(String::as_str));
     }
 
     /// Files of the user's that turned out not to read again or parse when

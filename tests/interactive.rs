@@ -200,8 +200,8 @@ fn terminal_single_keys_accept_and_skip_hunks() {
     let shown = answer(&mut session, CREATE_PROMPT, "y");
     assert_eq!(shown.matches("+++ b/app/services/widgets.py").count(), 1);
     // Real 1-based line numbers of the file, several sections under one prompt.
-    assert!(shown.contains("@@ -3,6 +3,8 @@"), "{shown}");
-    assert!(shown.contains("@@ -11,12 +13,21 @@"), "{shown}");
+    assert!(shown.contains("@@ -2,6 +2,9 @@"), "{shown}");
+    assert!(shown.contains("@@ -11,12 +14,23 @@"), "{shown}");
     let shown = answer(&mut session, "(2/3) Apply this hunk [y,n,q,a,d,j,J,K,e,u,?]? ", "n");
     assert!(!shown.contains("+++ b/"), "the file header is printed once: {shown}");
     answer(&mut session, "(3/3) Apply this hunk [y,n,q,a,d,K,e,u,?]? ", "y");
@@ -703,7 +703,7 @@ fn colors_follow_color_always() {
         stdout.contains("\x1b[32m+        gadget.created_at = datetime.now()\x1b[0m"),
         "{stdout}"
     );
-    assert!(stdout.contains("\x1b[36m@@ -2,6 +2,7 @@\x1b[0m"), "{stdout}");
+    assert!(stdout.contains("\x1b[36m@@ -1,6 +1,7 @@\x1b[0m"), "{stdout}");
 }
 
 // ---------------------------------------------------------------------------
