@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::diagnostic::{CheckResult, Diagnostic, Excerpts, FileError, FileReport};
 use crate::rules::Rule;
 use crate::settings::Kind;
-use auditfix_transforms::{apply_fixes, Applicability, Fix};
+use auditfix_transforms::{apply_fixes, Fix};
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -1156,18 +1156,6 @@ pub fn remove_imports_left_unused(before: &str, after: String) -> String {
         }
     }
     text
-}
-
-/// Count the findings with an unsafe fix among `diagnostics`.
-pub fn unsafe_only(diagnostics: &[Diagnostic]) -> usize {
-    diagnostics
-        .iter()
-        .filter(|d| {
-            d.fix
-                .as_ref()
-                .is_some_and(|f| f.applicability() == Applicability::Unsafe)
-        })
-        .count()
 }
 
 /// Apply a chosen subset of fixes to `text` in one go (what `--interactive`

@@ -8,7 +8,8 @@
 
 use super::{load_config, paths, use_color, ExitStatus};
 use crate::cli::FixArgs;
-use crate::pipeline::{unsafe_only, FixedFile, Workspace};
+use crate::diagnostic::Counts;
+use crate::pipeline::{FixedFile, Workspace};
 use crate::printer::diff::unified_diff;
 use crate::printer::shown_path;
 use std::io::Write;
@@ -29,6 +30,8 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     if args.interactive {
         return super::interactive::run(args, &workspace, stdout, stderr);
     }
+    // The counts `check` prints of the same tree: every summary uses them.
+    let counts = Counts::of(&workspace.check_reporting(false));
     // Only the changes are shown or written: unchanged files keep no text.
     let fixed = workspace.fix_reporting(args.unsafe_fixes, false);
     // Files found unreadable or unparsable only when the fixes needed them.
@@ -59,17 +62,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         }
     }
     let changed: Vec<&FixedFile> = fixed.iter().filter(|f| f.changed()).collect();
-    let applied: usize = changed.iter().map(|f| f.applied.len()).sum();
-    let more_unsafe: usize = if args.unsafe_fixes {
-        0
-    } else {
-        fixed.iter().map(|f| unsafe_only(&f.remaining)).sum()
-    };
-    let unsafe_note = if more_unsafe > 0 {
-        format!(" ({more_unsafe} more with --unsafe)")
-    } else {
-        String::new()
-    };
+    let unsafe_note = counts.unsafe_note(args.unsafe_fixes);
 
     if !args.apply {
         for file in &changed {
@@ -79,10 +72,11 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
                 unified_diff(&file.display, &file.original, &file.fixed, color)
             )?;
         }
+        let would = counts.findings - counts.left_without_fix(args.unsafe_fixes);
         writeln!(
             stderr,
-            "Would fix {applied} finding{} in {} file{}{unsafe_note}.",
-            plural(applied),
+            "Would fix {would} finding{} in {} file{}{unsafe_note}.",
+            plural(would),
             changed.len(),
             plural(changed.len())
         )?;
@@ -133,6 +127,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     pause_before_write(stderr)?;
     let mut written = 0;
     let mut fixed_count = 0;
+    let mut failed = 0;
     for file in &changed {
         match writer.write(&file.path, &file.original_bytes(), &file.fixed_bytes()) {
             Ok(()) => {
@@ -141,20 +136,38 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
             }
             Err(message) => {
                 writeln!(stderr, "error: {}: {message}", shown_path(&file.display))?;
+                failed += 1;
                 status = ExitStatus::Error;
             }
         }
     }
-    let remaining: usize = fixed.iter().map(|f| f.remaining.len()).sum();
-    writeln!(
-        stderr,
-        "Fixed {fixed_count} finding{} in {written} file{}{unsafe_note}; {remaining} finding{} left without a fix.",
+    // What is left is what `check` finds now: the tree as written, read again.
+    let left = if written > 0 {
+        let again = Workspace::load_with(&paths(&args.common), workspace.config.clone(), workspace.prefilter);
+        Counts::of(&again.check_reporting(false))
+    } else {
+        counts
+    };
+    let mut line = format!(
+        "Fixed {fixed_count} finding{} in {written} file{}",
         plural(fixed_count),
-        plural(written),
-        plural(remaining)
-    )?;
+        plural(written)
+    );
+    if failed > 0 {
+        line.push_str(&format!(
+            "; {failed} file{} could not be written (see above)",
+            plural(failed)
+        ));
+    }
+    line.push_str(&format!(
+        "; {} finding{} left{}.",
+        left.findings,
+        plural(left.findings),
+        left.unsafe_note(args.unsafe_fixes)
+    ));
+    writeln!(stderr, "{line}")?;
     // As `ruff check --fix`: 1 while findings remain, 0 when none do.
-    if status == ExitStatus::Clean && remaining > 0 {
+    if status == ExitStatus::Clean && left.findings > 0 {
         status = ExitStatus::Findings;
     }
     Ok(status)

@@ -99,30 +99,7 @@ pub fn escape_controls(text: &str) -> String {
     out
 }
 
-/// Counts every summary agrees on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
-    pub findings: usize,
-    /// Fixed by `fix --apply` (safe fixes).
-    pub fixable: usize,
-    /// Fixed only with `--unsafe`.
-    pub unsafe_only: usize,
-}
-
-impl Counts {
-    pub fn of(result: &CheckResult) -> Counts {
-        let mut counts = Counts::default();
-        for (_, d) in result.diagnostics() {
-            counts.findings += 1;
-            if d.is_fixable_with(false) {
-                counts.fixable += 1;
-            } else if d.is_fixable_with(true) {
-                counts.unsafe_only += 1;
-            }
-        }
-        counts
-    }
-}
+pub(crate) use crate::diagnostic::Counts;
 
 /// `1 finding`, `2 findings`.
 pub(crate) fn plural(count: usize, word: &str) -> String {
