@@ -75,6 +75,9 @@ pub struct CheckArgs {
     /// Show a count per rule instead of each finding.
     #[arg(long)]
     pub statistics: bool,
+    /// List every note, also each call that cannot be resolved (counted otherwise).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// When to color the output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,

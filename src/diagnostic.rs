@@ -117,6 +117,11 @@ pub struct CheckResult {
     pub errors: Vec<FileError>,
     /// Repository-wide notes said once (e.g. the mixin lacks the setters).
     pub notes: Vec<String>,
+    /// Notes on single places left unchecked (a call that cannot be
+    /// resolved to a definition): thousands on a large tree, so the text
+    /// output counts them and lists them with `--verbose`; JSON and SARIF
+    /// always list them.
+    pub details: Vec<String>,
     /// Number of Python files checked.
     pub files_checked: usize,
 }

@@ -239,16 +239,34 @@ pub struct Workspace {
 /// Files from which a run shows a progress bar (on a terminal only).
 const PROGRESS_THRESHOLD: usize = 500;
 
-/// A progress bar on stderr for runs over many files when stderr is a
-/// terminal; hidden otherwise (pipes, CI, tests).
-fn progress_bar(files: usize) -> ProgressBar {
+/// A progress bar on stderr for one phase of a run over many files
+/// (`reading`, `analysing`, `fixing`), when stderr is a terminal; hidden
+/// otherwise (pipes, CI, tests).
+fn progress_bar(files: usize, phase: &'static str) -> ProgressBar {
     if files < PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} reading {pos}/{len} files {wide_bar} {eta}") {
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {pos}/{len} files {wide_bar} {eta}") {
         bar.set_style(style);
     }
+    bar.set_message(phase);
+    bar
+}
+
+/// A spinner on stderr for a phase whose length is not known in files
+/// (`callers`: finding and checking the calls of the write methods), under
+/// the same conditions as [`progress_bar`].
+fn progress_spinner(files: usize, phase: &'static str) -> ProgressBar {
+    if files < PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+        bar.set_style(style);
+    }
+    bar.set_message(phase);
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
     bar
 }
 
@@ -386,7 +404,7 @@ impl Workspace {
             }
         }
         let filter = crate::analysis::functions::Prefilter::new(&config.settings);
-        let progress = progress_bar(all.len());
+        let progress = progress_bar(all.len(), "reading");
         let loaded: Vec<Result<Loaded, FileError>> = all
             .par_iter()
             .progress_with(progress.clone())
@@ -648,7 +666,9 @@ impl Workspace {
                 write_methods: result.write_methods,
             })
             .collect();
+        let spinner = progress_spinner(self.files.len(), "checking the callers");
         let (findings, call_notes) = crate::callers::check(self, &needs_user, definitions);
+        spinner.finish_and_clear();
         for finding in findings {
             let mut diagnostic = finding.diagnostic;
             if !fix_edits {
@@ -664,12 +684,15 @@ impl Workspace {
                 report.excerpts = Excerpts::of(&file.read_text().unwrap_or_default(), &report.diagnostics);
             }
         });
-        let mut notes = self.notes.clone();
-        notes.extend(call_notes.into_iter().filter(|n| {
-            self.files
-                .iter()
-                .any(|f| f.target && n.starts_with(&format!("{}:", f.display.display())))
-        }));
+        let notes = self.notes.clone();
+        let details: Vec<String> = call_notes
+            .into_iter()
+            .filter(|n| {
+                self.files
+                    .iter()
+                    .any(|f| f.target && n.starts_with(&format!("{}:", f.display.display())))
+            })
+            .collect();
         let files: Vec<FileReport> = files
             .into_iter()
             .zip(&self.files)
@@ -687,6 +710,7 @@ impl Workspace {
             files,
             errors,
             notes,
+            details,
             files_checked,
         }
     }
@@ -705,9 +729,11 @@ impl Workspace {
     /// that shows changes only: the results of a large repository then do
     /// not hold a copy of every candidate file.
     pub fn fix_reporting(&self, unsafe_fixes: bool, unchanged_texts: bool) -> Vec<FixedFile> {
+        let progress = progress_bar(self.files.len(), "fixing");
         let mut fixed: Vec<FixedFile> = self
             .files
             .par_iter()
+            .progress_with(progress.clone())
             .filter(|file| file.target && file.candidate)
             .filter_map(|file| {
                 let rules = self.rules(&file.display);
@@ -719,8 +745,11 @@ impl Workspace {
                 })
             })
             .collect();
+        progress.finish_and_clear();
         if unsafe_fixes {
+            let spinner = progress_spinner(self.files.len(), "fixing the callers");
             self.fix_callers(&mut fixed);
+            spinner.finish_and_clear();
         }
         fixed
     }
@@ -848,8 +877,11 @@ impl Workspace {
         fix_edits: bool,
     ) -> (Vec<crate::checker::FileCheck>, Vec<Option<crate::callers::Definitions>>) {
         let naming = crate::callers::Naming::new(self);
-        self.files
+        let progress = progress_bar(self.files.len(), "analysing");
+        let checks = self
+            .files
             .par_iter()
+            .progress_with(progress.clone())
             .map(|file| {
                 if !file.candidate {
                     return Default::default();
@@ -876,7 +908,9 @@ impl Workspace {
                 .flatten()
                 .unwrap_or_default()
             })
-            .unzip()
+            .unzip();
+        progress.finish_and_clear();
+        checks
     }
 
     /// What the analysis sees in each target file: its write methods, as
@@ -1158,6 +1192,28 @@ pub fn remove_imports_left_unused(before: &str, after: String) -> String {
     text
 }
 
+/// An edit conflict told in line numbers of `text` (a person reads
+/// lines, not byte offsets).
+fn conflict_in_lines(text: &str, error: &auditfix_transforms::ApplyError) -> String {
+    let line = |offset: usize| {
+        text.as_bytes()[..offset.min(text.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    };
+    match error {
+        auditfix_transforms::ApplyError::Overlap { first, second } => format!(
+            "its change at line {} overlaps another's at line {}",
+            line(second.start()),
+            line(first.start())
+        ),
+        auditfix_transforms::ApplyError::OutOfBounds { edit, .. } => {
+            format!("its change at line {} lies outside the file", line(edit.start()))
+        }
+    }
+}
+
 /// Apply a chosen subset of fixes to `text` in one go (what `--interactive`
 /// accepted): identical edits merged, an import left unused by them
 /// removed, and the result re-parsed. `Err` says why nothing may be written:
@@ -1166,8 +1222,9 @@ pub fn apply_selected(text: &str, fixes: &[&auditfix_transforms::Fix]) -> Result
     let outcome = apply_fixes(text, fixes.iter().copied());
     if let Some((index, error)) = outcome.skipped.first() {
         return Err(format!(
-            "fix {} of the selection conflicts with another: {error}",
-            index + 1
+            "fix {} of the selection conflicts with another: {}",
+            index + 1,
+            conflict_in_lines(text, error)
         ));
     }
     let fixed = remove_imports_left_unused(text, outcome.output);
@@ -1180,6 +1237,19 @@ pub fn apply_selected(text: &str, fixes: &[&auditfix_transforms::Fix]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_conflict_is_told_in_lines() {
+        use auditfix_transforms::{Edit, Fix};
+        let text = "a = 1\nb = 2\nc = 3\n";
+        let one = Fix::safe_edit(Edit::replacement("B = 2", 6, 11));
+        let two = Fix::safe_edit(Edit::replacement("b = 20", 6, 11));
+        let error = apply_selected(text, &[&one, &two]).unwrap_err();
+        assert_eq!(
+            error,
+            "fix 2 of the selection conflicts with another: its change at line 2 overlaps another's at line 2"
+        );
+    }
 
     #[test]
     fn a_fix_keeping_no_unchanged_text_changes_the_same_files_alike() {

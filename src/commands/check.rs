@@ -15,6 +15,8 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatu
     let options = PrintOptions {
         color: args.output.is_none() && use_color(args.color, true),
         statistics: args.statistics,
+        concise: false,
+        verbose: args.verbose,
     };
     match &args.output {
         Some(path) => {

@@ -10,7 +10,7 @@ use super::{load_config, paths, use_color, ExitStatus};
 use crate::cli::FixArgs;
 use crate::diagnostic::Counts;
 use crate::pipeline::{FixedFile, Workspace};
-use crate::printer::diff::unified_diff;
+use crate::printer::diff::{hunk_label, labelled_diff};
 use crate::printer::shown_path;
 use std::io::Write;
 
@@ -66,11 +66,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
 
     if !args.apply {
         for file in &changed {
-            write!(
-                stdout,
-                "{}",
-                unified_diff(&file.display, &file.original, &file.fixed, color)
-            )?;
+            write!(stdout, "{}", labelled(file, color))?;
         }
         let would = counts.findings - counts.left_without_fix(args.unsafe_fixes);
         writeln!(
@@ -95,11 +91,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         let dirty = crate::write::dirty_files(&targets).map_err(|e| anyhow::anyhow!(e))?;
         if !dirty.is_empty() {
             for file in changed.iter().filter(|f| dirty.contains(&f.path)) {
-                write!(
-                    stdout,
-                    "{}",
-                    unified_diff(&file.display, &file.original, &file.fixed, color)
-                )?;
+                write!(stdout, "{}", labelled(file, color))?;
             }
             writeln!(
                 stderr,
@@ -171,6 +163,39 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         status = ExitStatus::Findings;
     }
     Ok(status)
+}
+
+/// The diff of a fixed file, each hunk labelled with the findings whose
+/// fixes edit its lines (the finding's own line for a fix whose edits are
+/// in other files).
+fn labelled(file: &FixedFile, color: bool) -> String {
+    let bytes = file.original.as_bytes();
+    let line_of = |offset: usize| bytes[..offset.min(bytes.len())].iter().filter(|b| **b == b'\n').count() + 1;
+    let touched: Vec<(Vec<usize>, &crate::diagnostic::Diagnostic)> = file
+        .applied
+        .iter()
+        .map(|d| {
+            let mut lines: Vec<usize> = d
+                .fix
+                .iter()
+                .flat_map(|f| f.edits())
+                .map(|e| line_of(e.start()))
+                .collect();
+            if lines.is_empty() {
+                lines.push(d.start.line);
+            }
+            (lines, d)
+        })
+        .collect();
+    let label = |first: usize, last: usize| {
+        hunk_label(
+            touched
+                .iter()
+                .filter(|(lines, _)| lines.iter().any(|l| (first..=last).contains(l)))
+                .map(|(_, d)| (d.rule.code(), d.message.as_str())),
+        )
+    };
+    labelled_diff(&file.display, &file.original, &file.fixed, color, &label)
 }
 
 /// Test hook: `AUDITFIX_TEST_PAUSE_BEFORE_WRITE=<ms>` says so on stderr and

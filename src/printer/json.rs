@@ -12,8 +12,9 @@ use std::io::{self, Write};
 struct Output<'a> {
     findings: Vec<Finding<'a>>,
     errors: Vec<Error<'a>>,
-    /// Repository-wide notes said once (the mixin lacks a setter, ...).
-    notes: &'a [String],
+    /// Repository-wide notes said once (the mixin lacks a setter, ...),
+    /// then the places left unchecked (calls that cannot be resolved).
+    notes: Vec<&'a String>,
     summary: Summary,
 }
 
@@ -77,7 +78,7 @@ pub fn print(out: &mut dyn Write, result: &CheckResult) -> io::Result<()> {
                 message: &e.message,
             })
             .collect(),
-        notes: &result.notes,
+        notes: result.notes.iter().chain(&result.details).collect(),
         summary: Summary {
             files_checked: result.files_checked,
             findings: findings.len(),

@@ -24,6 +24,8 @@ use std::path::Path;
 pub enum Format {
     /// `path:line:col: CODE message` with a source excerpt (ruff style).
     Text,
+    /// `path:line:col: CODE [*] message`, one line per finding (ruff's `concise`).
+    Concise,
     /// One JSON object: `findings`, `errors`, `summary` (fields in the README).
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
@@ -43,6 +45,10 @@ pub struct PrintOptions {
     pub color: bool,
     /// A count per rule instead of each finding (`--statistics`; text only).
     pub statistics: bool,
+    /// One line per finding, no excerpt (`--format concise`).
+    pub concise: bool,
+    /// Every note, also those on single places left unchecked (`--verbose`).
+    pub verbose: bool,
 }
 
 /// Print a check result in `format`.
@@ -54,6 +60,14 @@ pub fn print_check(
 ) -> io::Result<()> {
     match format {
         Format::Text => text::print(out, result, options),
+        Format::Concise => text::print(
+            out,
+            result,
+            &PrintOptions {
+                concise: true,
+                ..*options
+            },
+        ),
         Format::Json => json::print(out, result),
         Format::Sarif => sarif::print(out, result),
         Format::Github => github::print(out, result),
@@ -274,6 +288,10 @@ class UserService:
                     .to_string(),
             ],
             files_checked: 4,
+            details: vec![
+                "app/routes/users.py:12: `svc.create_user(name)` cannot be resolved to a definition; not checked (AUD012-AUD014)"
+                    .to_string(),
+            ],
         }
     }
 }
