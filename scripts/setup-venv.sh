@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create the Python virtual environment that runs the example app's test
 # suite (examples/audit_app) and that the end-to-end Rust tests use,
-# including pyright, the independent type checker of tests/outside_checks.rs.
+# including pyright, the independent type checker of tests/outside_checks.rs,
+# and ruff, which tests/ruff_clean.rs runs over fixed files.
 #
 # The environment lives in .venv at the repository root. The script is
 # idempotent: it creates the environment only when it is absent or incomplete,
@@ -37,6 +38,10 @@ echo "setup-venv: installing $requirements"
 # pyright would download Node on its first run.
 echo "setup-venv: installing pyright"
 "$venv/bin/python" -m pip install --disable-pip-version-check --quiet "pyright[nodejs]"
+# ruff judges what `fix --apply` writes on a ruff-formatted project
+# (tests/ruff_clean.rs): import order and formatting.
+echo "setup-venv: installing ruff"
+"$venv/bin/python" -m pip install --disable-pip-version-check --quiet "ruff>=0.5"
 for extra in "$repo_root"/examples/*/requirements.txt; do
     if [ "$extra" != "$requirements" ]; then
         echo "setup-venv: installing $extra"
@@ -54,3 +59,8 @@ if ! pyright_version="$("$venv/bin/pyright" --version 2>&1)"; then
     exit 1
 fi
 echo "setup-venv: ok ($pyright_version)"
+if ! ruff_version="$("$venv/bin/ruff" --version 2>&1)"; then
+    echo "setup-venv: ruff does not run: $ruff_version" >&2
+    exit 1
+fi
+echo "setup-venv: ok ($ruff_version)"

@@ -44,7 +44,8 @@ pub struct Checker<'a> {
 impl<'a> Checker<'a> {
     /// The file's style, detected the first time a fix needs it.
     pub fn stylist(&self) -> &Stylist {
-        self.stylist.get_or_init(|| Stylist::detect(self.text))
+        self.stylist
+            .get_or_init(|| Stylist::detect(self.text).with_line_length(self.settings.code_style.line_length))
     }
 
     /// The edit adding `from module import name` (see
@@ -54,7 +55,14 @@ impl<'a> Checker<'a> {
         if let Some(edit) = self.imports.borrow().get(&key) {
             return edit.clone();
         }
-        let edit = auditfix_transforms::add_import::add_import(self.text, self.root, module, name, self.stylist());
+        let edit = auditfix_transforms::add_import::add_import(
+            self.text,
+            self.root,
+            module,
+            name,
+            self.stylist(),
+            &self.settings.code_style.imports,
+        );
         self.imports.borrow_mut().insert(key, edit.clone());
         edit
     }

@@ -95,6 +95,9 @@ pub struct CheckArgs {
     /// `[tool.auditfix]` block to commit, and check nothing.
     #[arg(long, conflicts_with_all = ["statistics", "add_noqa"])]
     pub show_profile: bool,
+    /// List every note, also each call that cannot be resolved (counted otherwise).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// When to color the output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,

@@ -162,6 +162,11 @@ pub struct CheckResult {
     pub errors: Vec<FileError>,
     /// Repository-wide notes said once (e.g. the mixin lacks the setters).
     pub notes: Vec<String>,
+    /// Notes on single places left unchecked (a call that cannot be
+    /// resolved to a definition): thousands on a large tree, so the text
+    /// output counts them and lists them with `--verbose`; JSON and SARIF
+    /// always list them.
+    pub details: Vec<String>,
     /// Number of Python files checked.
     pub files_checked: usize,
     /// Suppressions naming no rule, or suppressing nothing, in the files
@@ -178,6 +183,52 @@ impl CheckResult {
 
     pub fn finding_count(&self) -> usize {
         self.files.iter().map(|f| f.diagnostics.len()).sum()
+    }
+}
+
+/// The counts every command prints of one tree: `check`'s summary, the
+/// `fix` dry run's and `--apply`'s, `--interactive`'s and `report`'s all come
+/// from here, over a [`CheckResult`] of the tree, so they cannot disagree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub findings: usize,
+    /// Fixed by `fix --apply` (safe fixes).
+    pub fixable: usize,
+    /// Fixed only with `--unsafe`.
+    pub unsafe_only: usize,
+}
+
+impl Counts {
+    pub fn of(result: &CheckResult) -> Counts {
+        Counts::of_diagnostics(result.diagnostics().map(|(_, d)| d))
+    }
+
+    pub fn of_diagnostics<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> Counts {
+        let mut counts = Counts::default();
+        for d in diagnostics {
+            counts.findings += 1;
+            if d.is_fixable_with(false) {
+                counts.fixable += 1;
+            } else if d.is_fixable_with(true) {
+                counts.unsafe_only += 1;
+            }
+        }
+        counts
+    }
+
+    /// Findings no fix of this run removes (`unsafe_fixes`: with `--unsafe`).
+    pub fn left_without_fix(&self, unsafe_fixes: bool) -> usize {
+        self.findings - self.fixable - if unsafe_fixes { self.unsafe_only } else { 0 }
+    }
+
+    /// ` (N more with --unsafe)` when a run without `--unsafe` leaves
+    /// findings that `--unsafe` would fix; empty otherwise.
+    pub fn unsafe_note(&self, unsafe_fixes: bool) -> String {
+        match self.unsafe_only {
+            n if n == 0 || unsafe_fixes => String::new(),
+            n if self.fixable == 0 => format!(" ({n} fixable with --unsafe)"),
+            n => format!(" ({n} more with --unsafe)"),
+        }
     }
 }
 

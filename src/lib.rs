@@ -14,6 +14,7 @@ pub mod analysis;
 pub mod callers;
 pub mod checker;
 pub mod cli;
+pub mod code_style;
 pub mod commands;
 pub mod config;
 pub mod diagnostic;

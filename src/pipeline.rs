@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::diagnostic::{CheckResult, Diagnostic, Excerpts, FileError, FileReport};
 use crate::rules::Rule;
 use crate::settings::Kind;
-use auditfix_transforms::{apply_fixes, Applicability, Fix};
+use auditfix_transforms::{apply_fixes, Fix};
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -249,16 +249,34 @@ pub struct Workspace {
 /// Files from which a run shows a progress bar (on a terminal only).
 const PROGRESS_THRESHOLD: usize = 500;
 
-/// A progress bar on stderr for runs over many files when stderr is a
-/// terminal; hidden otherwise (pipes, CI, tests).
-fn progress_bar(files: usize) -> ProgressBar {
+/// A progress bar on stderr for one phase of a run over many files
+/// (`reading`, `analysing`, `fixing`), when stderr is a terminal; hidden
+/// otherwise (pipes, CI, tests).
+fn progress_bar(files: usize, phase: &'static str) -> ProgressBar {
     if files < PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} reading {pos}/{len} files {wide_bar} {eta}") {
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {pos}/{len} files {wide_bar} {eta}") {
         bar.set_style(style);
     }
+    bar.set_message(phase);
+    bar
+}
+
+/// A spinner on stderr for a phase whose length is not known in files
+/// (`callers`: finding and checking the calls of the write methods), under
+/// the same conditions as [`progress_bar`].
+fn progress_spinner(files: usize, phase: &'static str) -> ProgressBar {
+    if files < PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+        bar.set_style(style);
+    }
+    bar.set_message(phase);
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
     bar
 }
 
@@ -396,7 +414,7 @@ impl Workspace {
             }
         }
         let filter = crate::analysis::functions::Prefilter::new(&config.settings);
-        let progress = progress_bar(all.len());
+        let progress = progress_bar(all.len(), "reading");
         let loaded: Vec<Result<Loaded, FileError>> = all
             .par_iter()
             .progress_with(progress.clone())
@@ -445,6 +463,7 @@ impl Workspace {
             }
         }
         let mut workspace = Self::assemble(files, errors, config, prefilter);
+        workspace.detect_code_style(root.as_deref());
         // A path given that is not a Python file is said, not skipped silently.
         let skipped = crate::walk::not_python(paths).into_iter().map(|path| {
             format!(
@@ -601,7 +620,9 @@ impl Workspace {
                 }),
             }
         }
-        Self::assemble(files, errors, config, true)
+        let mut workspace = Self::assemble(files, errors, config, true);
+        workspace.detect_code_style(None);
+        workspace
     }
 
     /// A workspace like this one where files `replaced` maps have new
@@ -647,6 +668,33 @@ impl Workspace {
             })
             .collect();
         Self::assemble(loaded, Vec::new(), self.config.clone(), self.prefilter)
+    }
+
+    /// Read how the project at `root` lays out code (see [`crate::code_style`]);
+    /// its own packages are those of the files loaded.
+    fn detect_code_style(&mut self, root: Option<&Path>) {
+        let mut modules: Vec<String> = self.files.iter().map(|f| self.module_name_of(f)).collect();
+        // Also the topmost package of each file (the highest folder of an
+        // unbroken chain of `__init__.py`), wherever the root is.
+        let packages: std::collections::HashSet<&Path> = self
+            .files
+            .iter()
+            .filter(|f| f.display.file_name().is_some_and(|n| n == "__init__.py"))
+            .filter_map(|f| f.display.parent())
+            .collect();
+        for file in &self.files {
+            let mut top = None;
+            let mut dir = file.display.parent();
+            while let Some(folder) = dir.filter(|d| packages.contains(d)) {
+                top = folder.file_name();
+                dir = folder.parent();
+            }
+            if let Some(name) = top.and_then(|n| n.to_str()) {
+                modules.push(name.to_string());
+            }
+        }
+        self.config.settings.code_style =
+            crate::code_style::CodeStyle::detect(root, modules.iter().map(String::as_str));
     }
 
     /// Files of the user's that turned out not to read again or parse when
@@ -706,7 +754,9 @@ impl Workspace {
                 write_methods: result.write_methods,
             })
             .collect();
+        let spinner = progress_spinner(self.files.len(), "checking the callers");
         let (findings, call_notes, silenced) = crate::callers::check(self, &needs_user, definitions);
+        spinner.finish_and_clear();
         for (file, line, rule) in silenced {
             suppressions[file].push((line, rule));
         }
@@ -728,11 +778,14 @@ impl Workspace {
         });
         let mut notes = self.notes.clone();
         notes.extend(unproven);
-        notes.extend(call_notes.into_iter().filter(|n| {
-            self.files
-                .iter()
-                .any(|f| f.target && n.starts_with(&format!("{}:", f.display.display())))
-        }));
+        let details: Vec<String> = call_notes
+            .into_iter()
+            .filter(|n| {
+                self.files
+                    .iter()
+                    .any(|f| f.target && n.starts_with(&format!("{}:", f.display.display())))
+            })
+            .collect();
         let files: Vec<FileReport> = files
             .into_iter()
             .zip(&self.files)
@@ -750,6 +803,7 @@ impl Workspace {
             files,
             errors,
             notes,
+            details,
             files_checked,
             warnings,
         }
@@ -793,9 +847,11 @@ impl Workspace {
     /// that shows changes only: the results of a large repository then do
     /// not hold a copy of every candidate file.
     pub fn fix_reporting(&self, unsafe_fixes: bool, unchanged_texts: bool) -> Vec<FixedFile> {
+        let progress = progress_bar(self.files.len(), "fixing");
         let mut fixed: Vec<FixedFile> = self
             .files
             .par_iter()
+            .progress_with(progress.clone())
             .filter(|file| file.target && file.candidate)
             .filter_map(|file| {
                 let rules = self.rules(&file.display);
@@ -807,8 +863,11 @@ impl Workspace {
                 })
             })
             .collect();
+        progress.finish_and_clear();
         if unsafe_fixes {
+            let spinner = progress_spinner(self.files.len(), "fixing the callers");
             self.fix_callers(&mut fixed);
+            spinner.finish_and_clear();
         }
         fixed
     }
@@ -962,8 +1021,11 @@ impl Workspace {
         fix_edits: bool,
     ) -> (Vec<crate::checker::FileCheck>, Vec<Option<crate::callers::Definitions>>) {
         let naming = crate::callers::Naming::new(self);
-        self.files
+        let progress = progress_bar(self.files.len(), "analysing");
+        let checks = self
+            .files
             .par_iter()
+            .progress_with(progress.clone())
             .map(|file| {
                 if !file.candidate {
                     return Default::default();
@@ -990,7 +1052,9 @@ impl Workspace {
                 .flatten()
                 .unwrap_or_default()
             })
-            .unzip()
+            .unzip();
+        progress.finish_and_clear();
+        checks
     }
 
     /// What the analysis sees in each target file: its write methods, as
@@ -1333,16 +1397,26 @@ pub fn remove_imports_left_unused(before: &str, after: String) -> String {
     text
 }
 
-/// Count the findings with an unsafe fix among `diagnostics`.
-pub fn unsafe_only(diagnostics: &[Diagnostic]) -> usize {
-    diagnostics
-        .iter()
-        .filter(|d| {
-            d.fix
-                .as_ref()
-                .is_some_and(|f| f.applicability() == Applicability::Unsafe)
-        })
-        .count()
+/// An edit conflict told in line numbers of `text` (a person reads
+/// lines, not byte offsets).
+fn conflict_in_lines(text: &str, error: &auditfix_transforms::ApplyError) -> String {
+    let line = |offset: usize| {
+        text.as_bytes()[..offset.min(text.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    };
+    match error {
+        auditfix_transforms::ApplyError::Overlap { first, second } => format!(
+            "its change at line {} overlaps another's at line {}",
+            line(second.start()),
+            line(first.start())
+        ),
+        auditfix_transforms::ApplyError::OutOfBounds { edit, .. } => {
+            format!("its change at line {} lies outside the file", line(edit.start()))
+        }
+    }
 }
 
 /// Apply a chosen subset of fixes to `text` in one go (what `--interactive`
@@ -1353,8 +1427,9 @@ pub fn apply_selected(text: &str, fixes: &[&auditfix_transforms::Fix]) -> Result
     let outcome = apply_fixes(text, fixes.iter().copied());
     if let Some((index, error)) = outcome.skipped.first() {
         return Err(format!(
-            "fix {} of the selection conflicts with another: {error}",
-            index + 1
+            "fix {} of the selection conflicts with another: {}",
+            index + 1,
+            conflict_in_lines(text, error)
         ));
     }
     let fixed = remove_imports_left_unused(text, outcome.output);
@@ -1367,6 +1442,19 @@ pub fn apply_selected(text: &str, fixes: &[&auditfix_transforms::Fix]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_conflict_is_told_in_lines() {
+        use auditfix_transforms::{Edit, Fix};
+        let text = "a = 1\nb = 2\nc = 3\n";
+        let one = Fix::safe_edit(Edit::replacement("B = 2", 6, 11));
+        let two = Fix::safe_edit(Edit::replacement("b = 20", 6, 11));
+        let error = apply_selected(text, &[&one, &two]).unwrap_err();
+        assert_eq!(
+            error,
+            "fix 2 of the selection conflicts with another: its change at line 2 overlaps another's at line 2"
+        );
+    }
 
     #[test]
     fn a_fix_keeping_no_unchanged_text_changes_the_same_files_alike() {

@@ -93,6 +93,11 @@ pub struct Settings {
     /// service code: tests, fixtures, migrations, seeds and scripts. Their
     /// functions are never write methods (their calls are still callers).
     pub script_paths: Vec<String>,
+    /// How the project lays out code (line length, its own packages), so
+    /// that fixes read as its formatter writes: not part of the standard,
+    /// filled in when the files are known.
+    #[serde(skip)]
+    pub code_style: crate::code_style::CodeStyle,
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -137,6 +142,7 @@ impl Default for Settings {
             integrity_error: "IntegrityError".into(),
             integrity_error_module: "sqlalchemy.exc".into(),
             exempt_models: Vec::new(),
+            code_style: crate::code_style::CodeStyle::default(),
             script_paths: strings(&[
                 "tests",
                 "test",

@@ -62,7 +62,7 @@ fn render(workspace: &Workspace) -> (String, Vec<(Rule, String, usize)>) {
         ));
         found.push((d.rule, file.path.display().to_string(), d.start.line));
     }
-    for note in &result.notes {
+    for note in result.notes.iter().chain(&result.details) {
         out.push_str(&format!("note: {note}\n"));
     }
     (out, found)

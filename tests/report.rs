@@ -162,11 +162,11 @@ fn statuses_agree_with_the_original_report() {
 
     let tenants = section(&report, "app/features/administration/tenants/services.py");
     assert!(tenants.contains(
-        "The original assumption that Tenant lacks the mixin does not hold: Tenant inherits AuditMixin through GlobalModel (app/features/core/models.py)"
+        "**Note**: Tenant inherits AuditMixin through GlobalModel (app/features/core/models.py): it has the audit columns and setters"
     ));
     for other in ["users/services/crud_services.py", "secrets/services/crud_services.py"] {
         let other = section(&report, &format!("app/features/administration/{other}"));
-        assert!(!other.contains("original assumption"), "{other}");
+        assert!(!other.contains("inherits AuditMixin through"), "{other}");
     }
 
     // The logs service is about a model without the mixin: S1-S3 do not apply.
@@ -247,7 +247,18 @@ fn recommended_changes_are_what_fix_unsafe_prints() {
     let report = stdout(&auditfix(dir.path(), &["report"]));
     let fix = auditfix(dir.path(), &["fix", "--unsafe", "--color", "never"]);
     assert_eq!(fix.status.code(), Some(1), "{}", stderr(&fix));
-    let diffs = diffs_by_file(&stdout(&fix));
+    // The dry run names the findings behind each hunk after its header;
+    // the report lists them beside the diff instead.
+    let unlabelled: String = stdout(&fix)
+        .lines()
+        .map(
+            |line| match line.strip_prefix("@@ ").and_then(|rest| rest.find(" @@")) {
+                Some(end) => format!("{}\n", &line[..end + 6]),
+                None => format!("{line}\n"),
+            },
+        )
+        .collect();
+    let diffs = diffs_by_file(&unlabelled);
     assert!(diffs.len() >= 8, "{} diffs", diffs.len());
     for (path, diff) in &diffs {
         let block = format!("```diff\n{diff}```\n");
@@ -295,6 +306,61 @@ fn files_that_do_not_parse_are_listed_as_not_audited() {
         err.contains("services/broken.py") && err.contains("Not Audited"),
         "{err}"
     );
+}
+
+/// A report over a path that is not there, or over a file that does not
+/// parse, has audited nothing there: it says the analysis is incomplete and
+/// why, and ticks no box it could not check.
+#[test]
+fn a_report_that_could_not_audit_says_so_and_ticks_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("broken.py"), "def create_x(:\n    pass\n").unwrap();
+    for (path, why) in [("missing.py", "`missing.py`: "), ("broken.py", "`broken.py`: ")] {
+        let output = auditfix(dir.path(), &["report", path]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let report = stdout(&output);
+        let severity = report
+            .lines()
+            .find(|l| l.starts_with("**Severity**"))
+            .unwrap_or_default();
+        assert!(
+            severity.starts_with("**Severity**: Unknown: the analysis is incomplete (1 file could not be audited: ")
+                && severity.contains(why),
+            "{path}: {severity}"
+        );
+        assert!(!report.contains("Severity**: None"), "{report}");
+        assert!(!report.contains("**Recommendation**: Nothing to change"), "{report}");
+        assert!(
+            report.contains("Make the files under \"Not Audited\" readable and valid Python"),
+            "{report}"
+        );
+        assert!(
+            !report.contains("- [x]"),
+            "a box ticked over nothing audited:\n{report}"
+        );
+        assert!(
+            report.contains("- [ ] High priority files fixed (unknown: 1 file not audited)"),
+            "{report}"
+        );
+    }
+}
+
+/// AUD015 is a `TypeError` waiting: never "Medium (working ...)".
+#[test]
+fn an_unmapped_keyword_is_high_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&repo_root().join("tests/fixtures/common"), dir.path());
+    fs::create_dir_all(dir.path().join("app/services")).unwrap();
+    fs::copy(
+        repo_root().join("tests/fixtures/rules/unmapped_audit_attribute.py"),
+        dir.path().join("app/services/unmapped.py"),
+    )
+    .unwrap();
+    // Without the rules that would make it High anyway (AUD002).
+    let report = stdout(&auditfix(dir.path(), &["report", "--select", "AUD015,AUD007"]));
+    assert!(report.contains("AUD015"), "{report}");
+    assert!(!report.contains("working but"), "{report}");
+    assert!(report.contains("**Severity**: High"), "{report}");
 }
 
 #[test]

@@ -56,6 +56,8 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     let options = PrintOptions {
         color: args.output.is_none() && use_color(args.color, true),
         statistics: args.statistics,
+        concise: false,
+        verbose: args.verbose,
     };
     match &args.output {
         Some(path) => {

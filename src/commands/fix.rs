@@ -9,8 +9,9 @@
 use super::write_order::Written;
 use super::{load_config, paths, use_color, ExitStatus};
 use crate::cli::FixArgs;
-use crate::pipeline::{unsafe_only, FixedFile, Workspace};
-use crate::printer::diff::unified_diff;
+use crate::diagnostic::Counts;
+use crate::pipeline::{FixedFile, Workspace};
+use crate::printer::diff::{hunk_label, labelled_diff};
 use crate::printer::shown_path;
 use std::io::Write;
 
@@ -34,6 +35,8 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     if args.interactive {
         return super::interactive::run(args, &workspace, stdout, stderr);
     }
+    // The counts `check` prints of the same tree: every summary uses them.
+    let counts = Counts::of(&workspace.check_reporting(false));
     // Only the changes are shown or written: unchanged files keep no text.
     let fixed = workspace.fix_reporting(args.unsafe_fixes, false);
     // Files found unreadable or unparsable only when the fixes needed them.
@@ -64,30 +67,17 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         }
     }
     let changed: Vec<&FixedFile> = fixed.iter().filter(|f| f.changed()).collect();
-    let applied: usize = changed.iter().map(|f| f.applied.len()).sum();
-    let more_unsafe: usize = if args.unsafe_fixes {
-        0
-    } else {
-        fixed.iter().map(|f| unsafe_only(&f.remaining)).sum()
-    };
-    let unsafe_note = if more_unsafe > 0 {
-        format!(" ({more_unsafe} more with --unsafe)")
-    } else {
-        String::new()
-    };
+    let unsafe_note = counts.unsafe_note(args.unsafe_fixes);
 
     if !args.apply {
         for file in &changed {
-            write!(
-                stdout,
-                "{}",
-                unified_diff(&file.display, &file.original, &file.fixed, color)
-            )?;
+            write!(stdout, "{}", labelled(file, color))?;
         }
+        let would = counts.findings - counts.left_without_fix(args.unsafe_fixes);
         writeln!(
             stderr,
-            "Would fix {applied} finding{} in {} file{}{unsafe_note}.",
-            plural(applied),
+            "Would fix {would} finding{} in {} file{}{unsafe_note}.",
+            plural(would),
             changed.len(),
             plural(changed.len())
         )?;
@@ -106,11 +96,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         let dirty = crate::write::dirty_files(&targets).map_err(|e| anyhow::anyhow!(e))?;
         if !dirty.is_empty() {
             for file in changed.iter().filter(|f| dirty.contains(&f.path)) {
-                write!(
-                    stdout,
-                    "{}",
-                    unified_diff(&file.display, &file.original, &file.fixed, color)
-                )?;
+                write!(stdout, "{}", labelled(file, color))?;
             }
             writeln!(
                 stderr,
@@ -138,6 +124,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     pause_before_write(stderr)?;
     let mut written = 0;
     let mut fixed_count = 0;
+    let mut failed = 0;
     // Files a cross-file fix links: whole or not at all, callee first.
     let outcome = super::write_order::write_all(
         &changed,
@@ -153,6 +140,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
             }
             Written::Failed(message) => {
                 writeln!(stderr, "error: {shown}: {message}")?;
+                failed += 1;
                 status = ExitStatus::Error;
             }
             Written::Skipped(culprit) => {
@@ -161,6 +149,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
                     "error: {shown}: not written: a fix here also changes {}, which could not be written",
                     shown_path(&culprit)
                 )?;
+                failed += 1;
                 status = ExitStatus::Error;
             }
             Written::Restored(culprit, Ok(())) => {
@@ -169,6 +158,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
                     "error: {shown}: restored as it was: a fix here also changes {}, which could not be written",
                     shown_path(&culprit)
                 )?;
+                failed += 1;
                 status = ExitStatus::Error;
             }
             Written::Restored(culprit, Err(message)) => {
@@ -177,23 +167,74 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
                     "error: {shown}: written, but {} could not be, and restoring this file failed ({message}): check the call between them",
                     shown_path(&culprit)
                 )?;
+                failed += 1;
                 status = ExitStatus::Error;
             }
         }
     }
-    let remaining: usize = fixed.iter().map(|f| f.remaining.len()).sum();
-    writeln!(
-        stderr,
-        "Fixed {fixed_count} finding{} in {written} file{}{unsafe_note}; {remaining} finding{} left without a fix.",
+    // What is left is what `check` finds now: the tree as written, read again.
+    let left = if written > 0 {
+        let again = Workspace::load_with(&paths(&args.common), workspace.config.clone(), workspace.prefilter);
+        Counts::of(&again.check_reporting(false))
+    } else {
+        counts
+    };
+    let mut line = format!(
+        "Fixed {fixed_count} finding{} in {written} file{}",
         plural(fixed_count),
-        plural(written),
-        plural(remaining)
-    )?;
+        plural(written)
+    );
+    if failed > 0 {
+        line.push_str(&format!(
+            "; {failed} file{} could not be written (see above)",
+            plural(failed)
+        ));
+    }
+    line.push_str(&format!(
+        "; {} finding{} left{}.",
+        left.findings,
+        plural(left.findings),
+        left.unsafe_note(args.unsafe_fixes)
+    ));
+    writeln!(stderr, "{line}")?;
     // As `ruff check --fix`: 1 while findings remain, 0 when none do.
-    if status == ExitStatus::Clean && remaining > 0 {
+    if status == ExitStatus::Clean && left.findings > 0 {
         status = ExitStatus::Findings;
     }
     Ok(status)
+}
+
+/// The diff of a fixed file, each hunk labelled with the findings whose
+/// fixes edit its lines (the finding's own line for a fix whose edits are
+/// in other files).
+fn labelled(file: &FixedFile, color: bool) -> String {
+    let bytes = file.original.as_bytes();
+    let line_of = |offset: usize| bytes[..offset.min(bytes.len())].iter().filter(|b| **b == b'\n').count() + 1;
+    let touched: Vec<(Vec<usize>, &crate::diagnostic::Diagnostic)> = file
+        .applied
+        .iter()
+        .map(|d| {
+            let mut lines: Vec<usize> = d
+                .fix
+                .iter()
+                .flat_map(|f| f.edits())
+                .map(|e| line_of(e.start()))
+                .collect();
+            if lines.is_empty() {
+                lines.push(d.start.line);
+            }
+            (lines, d)
+        })
+        .collect();
+    let label = |first: usize, last: usize| {
+        hunk_label(
+            touched
+                .iter()
+                .filter(|(lines, _)| lines.iter().any(|l| (first..=last).contains(l)))
+                .map(|(_, d)| (d.rule.code(), d.message.as_str())),
+        )
+    };
+    labelled_diff(&file.display, &file.original, &file.fixed, color, &label)
 }
 
 /// Test hook: `AUDITFIX_TEST_PAUSE_BEFORE_WRITE=<ms>` says so on stderr and

@@ -11,10 +11,11 @@
 
 use super::{use_color, ExitStatus};
 use crate::cli::FixArgs;
+use crate::diagnostic::Counts;
 use crate::interactive::answers::{restore_terminal, Answers, LineAnswers, TerminalAnswers};
 use crate::interactive::hunk::FileReview;
 use crate::interactive::session::{editor_from_env, Options, Outcome, Session};
-use crate::pipeline::{unsafe_only, Workspace};
+use crate::pipeline::Workspace;
 use crate::printer::shown_path;
 use std::io::{IsTerminal, Write};
 
@@ -42,24 +43,25 @@ pub fn run(
             reviews.push(review);
         }
     }
-    // Findings whose fix is offered only with --unsafe.
-    let more_unsafe: usize = if args.unsafe_fixes {
-        0
-    } else {
-        checked.files.iter().map(|f| unsafe_only(&f.diagnostics)).sum()
-    };
+    // The counts `check` and `fix` print of the same tree.
+    let counts = Counts::of(&checked);
     let status = if checked.errors.is_empty() {
         ExitStatus::Clean
     } else {
         ExitStatus::Error
     };
+    let offered = counts.findings - counts.left_without_fix(args.unsafe_fixes);
+    let hunks: usize = reviews.iter().map(|r| r.hunks.len()).sum();
+    writeln!(
+        stderr,
+        "Found {} finding{}: {offered} fixable in {hunks} hunk{}{}.",
+        counts.findings,
+        if counts.findings == 1 { "" } else { "s" },
+        if hunks == 1 { "" } else { "s" },
+        counts.unsafe_note(args.unsafe_fixes)
+    )?;
     if reviews.is_empty() {
-        let note = if more_unsafe > 0 {
-            format!(" ({more_unsafe} more with --unsafe)")
-        } else {
-            String::new()
-        };
-        writeln!(stderr, "Nothing to fix{note}.")?;
+        writeln!(stderr, "Nothing to fix.")?;
         return Ok(status);
     }
 
@@ -97,7 +99,7 @@ pub fn run(
     let outcome = outcome?;
     let summary = session.summary.clone();
     drop(session);
-    summary.print(stderr, more_unsafe)?;
+    summary.print(stderr, if args.unsafe_fixes { 0 } else { counts.unsafe_only })?;
     if outcome == Outcome::Interrupted {
         return Ok(ExitStatus::Interrupted);
     }

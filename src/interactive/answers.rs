@@ -29,6 +29,10 @@ pub enum Answer {
 pub trait Answers {
     /// Print `prompt` to `out` and wait for the answer.
     fn ask(&mut self, out: &mut dyn Write, prompt: &str) -> io::Result<Answer>;
+
+    /// Print `prompt` to `out` and read a line of text (the hunk number of
+    /// `g`, the pattern of `/`), trimmed; `None` at the end of input.
+    fn ask_line(&mut self, out: &mut dyn Write, prompt: &str) -> io::Result<Option<String>>;
 }
 
 /// Answers read line by line from `R` (standard input when it is not a
@@ -70,6 +74,12 @@ impl<R: BufRead> Answers for LineAnswers<R> {
             (Some(c), None) if !cut && !c.is_control() => Answer::Key(c),
             _ => Answer::Other(shown(answer, cut)),
         })
+    }
+
+    fn ask_line(&mut self, out: &mut dyn Write, prompt: &str) -> io::Result<Option<String>> {
+        write!(out, "{prompt}")?;
+        out.flush()?;
+        self.read_line()
     }
 }
 
@@ -138,6 +148,19 @@ pub fn restore_terminal() {
     }
 }
 
+impl<R: BufRead> LineAnswers<R> {
+    fn read_line(&mut self) -> io::Result<Option<String>> {
+        let mut line = Vec::new();
+        if self.input.by_ref().take(MAX_LINE as u64).read_until(b'\n', &mut line)? == 0 {
+            return Ok(None);
+        }
+        if !line.ends_with(b"\n") {
+            skip_line(&mut self.input)?;
+        }
+        Ok(Some(String::from_utf8_lossy(&line).trim().to_string()))
+    }
+}
+
 /// Single keypresses from the terminal. Raw mode is on only while a key is
 /// awaited (from just before the prompt is printed, so that a key typed as
 /// soon as the prompt shows is read as a key, Ctrl-C included), and
@@ -169,6 +192,24 @@ impl Answers for TerminalAnswers {
                 other => Answer::Other(describe(other, control)),
             });
         }
+    }
+
+    fn ask_line(&mut self, out: &mut dyn Write, prompt: &str) -> io::Result<Option<String>> {
+        TerminalAnswers::read_line(out, prompt)
+    }
+}
+
+impl TerminalAnswers {
+    /// A line typed on the terminal, in its normal (cooked) mode: echoed,
+    /// editable, ended by Enter.
+    fn read_line(out: &mut dyn Write, prompt: &str) -> io::Result<Option<String>> {
+        write!(out, "{prompt}")?;
+        out.flush()?;
+        let mut line = String::new();
+        if io::stdin().lock().take(MAX_LINE as u64).read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        Ok(Some(line.trim().to_string()))
     }
 }
 
@@ -213,6 +254,17 @@ impl Answers for Scripted {
     fn ask(&mut self, out: &mut dyn Write, prompt: &str) -> io::Result<Answer> {
         write!(out, "{prompt}")?;
         Ok(self.0.pop_front().unwrap_or(Answer::End))
+    }
+
+    /// The next answer as a line: a key is a one-character line.
+    fn ask_line(&mut self, out: &mut dyn Write, prompt: &str) -> io::Result<Option<String>> {
+        write!(out, "{prompt}")?;
+        Ok(match self.0.pop_front() {
+            Some(Answer::Key(c)) => Some(c.to_string()),
+            Some(Answer::Other(text)) => Some(text),
+            Some(Answer::Empty) => Some(String::new()),
+            _ => None,
+        })
     }
 }
 

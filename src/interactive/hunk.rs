@@ -238,14 +238,36 @@ impl FileReview {
         }
     }
 
-    /// `hunk` as one hunk per offer, in file order.
+    /// `hunk` as one hunk per offer, in file order: by the first place a
+    /// part changes in the method (from the line of its first finding on;
+    /// an import the part brings, above the method, says nothing of its
+    /// place), then by finding.
     pub fn split(&self, hunk: &Hunk) -> Vec<Hunk> {
         let mut parts: Vec<Hunk> = hunk
             .offers
             .iter()
             .map(|i| self.plain_hunk(hunk.function.clone(), vec![*i]))
             .collect();
-        parts.sort_by_key(|h| self.offers[h.offers[0]].position);
+        let first = parts
+            .iter()
+            .map(|h| self.offers[h.offers[0]].position)
+            .min()
+            .unwrap_or(0);
+        let method = self.original[..first.min(self.original.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let place = |h: &Hunk| {
+            let offer = &self.offers[h.offers[0]];
+            let start = offer
+                .fix
+                .edits()
+                .iter()
+                .map(|e| e.start())
+                .filter(|s| *s >= method)
+                .min();
+            (start, offer.position)
+        };
+        parts.sort_by_key(place);
         parts
     }
 

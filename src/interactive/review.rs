@@ -2,7 +2,8 @@
 //!
 //! [`Review`] holds the hunks of a file in order, a decision (accept, skip
 //! or none yet) for each, the hunk the cursor is on, and an undo history. It
-//! knows git's navigation (`j`/`J`/`k`/`K`), the bulk answers (`a`, `d`),
+//! knows git's navigation (`j`/`J`/`k`/`K`, `g` to a hunk by number; `/`
+//! and the printing keys `p`/`P` are the session's), the bulk answers (`a`, `d`),
 //! splitting (the caller supplies the parts) and `u`. It does not know what
 //! a hunk contains, how it is shown, or whether accepting it is valid: the
 //! session checks that before calling [`Review::decide`].
@@ -28,10 +29,18 @@ pub enum Key {
     PreviousUndecided,
     /// `K`: leave this hunk undecided, see the previous hunk.
     Previous,
+    /// `g`: go to a hunk by its number.
+    Goto,
+    /// `/`: go to the next hunk matching a regular expression.
+    Search,
     /// `s`: split this hunk into one hunk per fix.
     Split,
     /// `e`: edit this hunk by hand.
     Edit,
+    /// `p`: print this hunk again.
+    Print,
+    /// `P`: print this hunk through the pager.
+    Pager,
     /// `u`: undo the previous decision (or split) in this file.
     Undo,
     /// `?`: print help.
@@ -39,7 +48,7 @@ pub enum Key {
 }
 
 impl Key {
-    pub const ALL: [Key; 13] = [
+    pub const ALL: [Key; 17] = [
         Key::Yes,
         Key::No,
         Key::Quit,
@@ -49,8 +58,12 @@ impl Key {
         Key::Next,
         Key::PreviousUndecided,
         Key::Previous,
+        Key::Goto,
+        Key::Search,
         Key::Split,
         Key::Edit,
+        Key::Print,
+        Key::Pager,
         Key::Undo,
         Key::Help,
     ];
@@ -66,8 +79,12 @@ impl Key {
             Key::Next => 'J',
             Key::PreviousUndecided => 'k',
             Key::Previous => 'K',
+            Key::Goto => 'g',
+            Key::Search => '/',
             Key::Split => 's',
             Key::Edit => 'e',
+            Key::Print => 'p',
+            Key::Pager => 'P',
             Key::Undo => 'u',
             Key::Help => '?',
         }
@@ -89,8 +106,12 @@ impl Key {
             Key::Next => "leave this hunk undecided, see the next hunk",
             Key::PreviousUndecided => "leave this hunk undecided, see the previous undecided hunk",
             Key::Previous => "leave this hunk undecided, see the previous hunk",
+            Key::Goto => "select a hunk to go to",
+            Key::Search => "search for a hunk matching the given regex",
             Key::Split => "split this hunk into one hunk per fix",
             Key::Edit => "edit this hunk in $VISUAL / $EDITOR (checked again after editing)",
+            Key::Print => "print the current hunk again",
+            Key::Pager => "print the current hunk using the pager ($PAGER, else less)",
             Key::Undo => "undo the previous answer in this file (y, n, a, d, e or s)",
             Key::Help => "print help",
         }
@@ -218,6 +239,7 @@ impl<T: Clone> Review<T> {
                 Key::Next => self.cursor + 1 < self.hunks.len(),
                 Key::PreviousUndecided => self.previous_undecided().is_some(),
                 Key::Previous => self.cursor > 0,
+                Key::Goto | Key::Search => self.hunks.len() > 1,
                 Key::Split => can_split,
                 Key::Undo => !self.history.is_empty(),
                 _ => true,
@@ -299,6 +321,15 @@ impl<T: Clone> Review<T> {
         Ok(())
     }
 
+    /// `g`, `/`: put the cursor on hunk `index` (0-based).
+    pub fn go_to(&mut self, index: usize) -> Result<(), String> {
+        if index >= self.hunks.len() {
+            return Err(format!("Sorry, only {} hunks available.", self.hunks.len()));
+        }
+        self.cursor = index;
+        Ok(())
+    }
+
     /// Undo the last decision, edit or split of this file.
     pub fn undo(&mut self) -> Result<(), &'static str> {
         let snapshot = self
@@ -333,10 +364,10 @@ mod tests {
     #[test]
     fn yes_and_no_advance_and_finish() {
         let mut r = Review::new(vec!["a", "b", "c"]);
-        assert_eq!(keys(&r), "ynqadjJe?");
+        assert_eq!(keys(&r), "ynqadjJg/epP?");
         r.decide(Accept);
         assert_eq!(r.cursor(), 1);
-        assert_eq!(keys(&r), "ynqadjJKeu?");
+        assert_eq!(keys(&r), "ynqadjJKg/epPu?");
         r.decide(Skip);
         assert_eq!(r.cursor(), 2);
         assert!(!r.is_done());
@@ -367,20 +398,31 @@ mod tests {
         r.decide(Accept);
         assert_eq!(r.cursor(), 2);
         // Previous hunks are decided: K yes, k no; nothing after: no j, J.
-        assert_eq!(keys(&r), "ynqadKeu?");
+        assert_eq!(keys(&r), "ynqadKg/epPu?");
         assert_eq!(r.go(Key::NextUndecided), Err("No next undecided hunk"));
         assert_eq!(r.go(Key::Next), Err("No next hunk"));
         r.go(Key::Previous).unwrap();
         assert_eq!(r.cursor(), 1);
         assert_eq!(r.current_decision(), Some(Accept));
         // From a decided hunk, j reaches the undecided one after it.
-        assert_eq!(keys(&r), "ynqadjJKeu?");
+        assert_eq!(keys(&r), "ynqadjJKg/epPu?");
         r.go(Key::Previous).unwrap();
         // Re-deciding a decided hunk changes it and moves to the undecided one.
         r.decide(Skip);
         assert_eq!(r.decisions(), &[Some(Skip), Some(Accept), None]);
         assert_eq!(r.cursor(), 2);
         r.go(Key::PreviousUndecided).unwrap_err();
+    }
+
+    #[test]
+    fn go_to_a_hunk_by_index_and_g_only_with_several_hunks() {
+        let mut r = Review::new(vec!["a", "b", "c"]);
+        r.go_to(2).unwrap();
+        assert_eq!(r.current(), &"c");
+        assert_eq!(r.go_to(3), Err("Sorry, only 3 hunks available.".to_string()));
+        assert_eq!(r.cursor(), 2);
+        let single = Review::new(vec!["a"]);
+        assert_eq!(keys(&single), "ynqadepP?");
     }
 
     #[test]

@@ -203,30 +203,41 @@ impl<'a> Session<'a> {
     }
 
     fn show(&mut self, file: &FileReview, review: &Review<Hunk>) -> io::Result<()> {
+        let text = self.render(file, review);
+        self.out.write_all(text.as_bytes())
+    }
+
+    /// The current hunk as [`Session::show`] prints it (also `p`, and `P`
+    /// through the pager).
+    fn render(&self, file: &FileReview, review: &Review<Hunk>) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
         let hunk = review.current();
         match file.diff(hunk, self.options.color) {
-            Ok(diff) => write!(self.out, "{diff}")?,
-            Err(reason) => writeln!(self.out, "(this hunk cannot be shown: {reason})")?,
+            Ok(diff) => out.push_str(&diff),
+            Err(reason) => {
+                let _ = writeln!(out, "(this hunk cannot be shown: {reason})");
+            }
         }
         if let Some(function) = &hunk.function {
-            writeln!(self.out, "In {function}:")?;
+            let _ = writeln!(out, "In {function}:");
         }
         for finding in file.findings(hunk) {
             let code = self.paint(Paint::BOLD, finding.rule.code());
-            writeln!(self.out, "  {code} line {}: {}", finding.line, finding.message)?;
+            let _ = writeln!(out, "  {code} line {}: {}", finding.line, finding.message);
         }
         if file.is_unsafe(hunk) {
-            writeln!(self.out, "(unsafe fix: it changes behaviour; review it closely)")?;
+            out.push_str("(unsafe fix: it changes behaviour; review it closely)\n");
         }
         if hunk.edited.is_some() {
-            writeln!(self.out, "(edited by hand)")?;
+            out.push_str("(edited by hand)\n");
         }
         match review.current_decision() {
-            Some(Decision::Accept) => writeln!(self.out, "(currently accepted)")?,
-            Some(Decision::Skip) => writeln!(self.out, "(currently skipped)")?,
+            Some(Decision::Accept) => out.push_str("(currently accepted)\n"),
+            Some(Decision::Skip) => out.push_str("(currently skipped)\n"),
             None => {}
         }
-        Ok(())
+        out
     }
 
     /// How many times in a row `y` is refused on one hunk before the hunk
@@ -350,6 +361,24 @@ impl<'a> Session<'a> {
                     show = true;
                 }
                 Key::Edit => show = self.edit(file, &mut review)?,
+                Key::Print => show = true,
+                Key::Pager => self.page(file, &review)?,
+                Key::Goto => match self.goto(file, &mut review)? {
+                    Some(true) => show = true,
+                    Some(false) => {}
+                    None => {
+                        self.hint("End of input: quitting; the hunks accepted so far are kept.")?;
+                        return Ok((FileEnd::Quit, review));
+                    }
+                },
+                Key::Search => match self.search(file, &mut review)? {
+                    Some(true) => show = true,
+                    Some(false) => {}
+                    None => {
+                        self.hint("End of input: quitting; the hunks accepted so far are kept.")?;
+                        return Ok((FileEnd::Quit, review));
+                    }
+                },
                 Key::Undo => {
                     if let Err(why) = review.undo() {
                         self.hint(why)?;
@@ -366,6 +395,119 @@ impl<'a> Session<'a> {
             }
         }
         Ok((FileEnd::Done, review))
+    }
+
+    /// `P`: the hunk through the pager (`$PAGER`, else `less -R`) when
+    /// standard output is a terminal; printed like `p` otherwise.
+    fn page(&mut self, file: &FileReview, review: &Review<Hunk>) -> io::Result<()> {
+        use std::io::IsTerminal;
+        let shown = self.render(file, review).into_bytes();
+        if !std::io::stdout().is_terminal() {
+            return self.out.write_all(&shown);
+        }
+        let pager = std::env::var("PAGER")
+            .ok()
+            .filter(|p| !p.trim().is_empty())
+            .unwrap_or_else(|| "less -R".to_string());
+        self.out.flush()?;
+        let spawned = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&pager)
+            .stdin(std::process::Stdio::piped())
+            .spawn();
+        match spawned {
+            Ok(mut child) => {
+                if let Some(mut stdin) = child.stdin.take() {
+                    // A pager quit early closes its input: not an error.
+                    let _ = stdin.write_all(&shown);
+                }
+                child.wait()?;
+                Ok(())
+            }
+            Err(e) => {
+                self.hint(&format!("Cannot run the pager `{pager}`: {e}"))?;
+                self.out.write_all(&shown)
+            }
+        }
+    }
+
+    /// `g`: list the hunks and go to the one whose number is typed.
+    /// `Some(moved)`, or `None` at the end of input.
+    fn goto(&mut self, file: &FileReview, review: &mut Review<Hunk>) -> io::Result<Option<bool>> {
+        for (i, (hunk, decision)) in review.hunks().iter().zip(review.decisions()).enumerate() {
+            let mark = match decision {
+                Some(Decision::Accept) => '+',
+                Some(Decision::Skip) => '-',
+                None => ' ',
+            };
+            let first = file
+                .diff(hunk, false)
+                .ok()
+                .and_then(|d| d.lines().next().map(str::to_string))
+                .unwrap_or_default();
+            let function = hunk.function.as_deref().unwrap_or("module level");
+            writeln!(self.out, "{:>3}{mark} {first} {function}", i + 1)?;
+        }
+        let Some(line) = self.answers.ask_line(self.out, "go to which hunk? ")? else {
+            return Ok(None);
+        };
+        if line.is_empty() {
+            return Ok(Some(false));
+        }
+        let Ok(number) = line.parse::<usize>() else {
+            self.hint(&format!("Invalid number: '{}'", crate::printer::escape_controls(&line)))?;
+            return Ok(Some(false));
+        };
+        match number.checked_sub(1).map(|i| review.go_to(i)) {
+            Some(Ok(())) => Ok(Some(true)),
+            Some(Err(why)) => {
+                self.hint(&why)?;
+                Ok(Some(false))
+            }
+            None => {
+                self.hint(&format!("Sorry, only {} hunks available.", review.hunks().len()))?;
+                Ok(Some(false))
+            }
+        }
+    }
+
+    /// `/`: go to the first hunk, from this one on (wrapping around), whose
+    /// diff or findings match the regular expression typed. `Some(moved)`,
+    /// or `None` at the end of input.
+    fn search(&mut self, file: &FileReview, review: &mut Review<Hunk>) -> io::Result<Option<bool>> {
+        let Some(pattern) = self.answers.ask_line(self.out, "search for regex? ")? else {
+            return Ok(None);
+        };
+        if pattern.is_empty() {
+            return Ok(Some(false));
+        }
+        let regex = match regex::Regex::new(&pattern) {
+            Ok(regex) => regex,
+            Err(e) => {
+                let why = e.to_string().replace('\n', " ");
+                self.hint(&format!("Malformed search regexp {pattern}: {why}"))?;
+                return Ok(Some(false));
+            }
+        };
+        let count = review.hunks().len();
+        let found = (0..count).map(|k| (review.cursor() + k) % count).find(|i| {
+            let hunk = &review.hunks()[*i];
+            let mut text = file.diff(hunk, false).unwrap_or_default();
+            for finding in file.findings(hunk) {
+                text.push_str(&format!("{} {}\n", finding.rule.code(), finding.message));
+            }
+            regex.is_match(&text)
+        });
+        match found {
+            Some(i) => {
+                review.go_to(i).map_err(io::Error::other)?;
+                Ok(Some(true))
+            }
+            None => {
+                self.hint("No hunk matches the given pattern")?;
+                Ok(Some(false))
+            }
+        }
     }
 
     /// `a`: accept the current hunk and every later undecided one that can
@@ -394,7 +536,10 @@ impl<'a> Session<'a> {
     }
 
     /// `e`: edit the hunk's diff in the editor; on success the edited hunk
-    /// replaces it, accepted. Returns whether the hunk should be shown again.
+    /// replaces it, accepted. An edit that does not apply or parse is
+    /// offered to edit again, as git does (the user's text kept); an editor
+    /// quit without a change is no edit. Returns whether the hunk should be
+    /// shown again.
     fn edit(&mut self, file: &FileReview, review: &mut Review<Hunk>) -> io::Result<bool> {
         let hunk = review.current().clone();
         let offered = match file.diff(&hunk, false) {
@@ -404,6 +549,49 @@ impl<'a> Session<'a> {
                 return Ok(false);
             }
         };
+        let mut content = format!(
+            "# Manual hunk edit mode for {} -- see the bottom for a quick guide.\n{offered}{}",
+            slash_path(&file.display),
+            EDIT_GUIDE
+        );
+        loop {
+            let Some(edited) = self.run_edit(&content)? else {
+                return Ok(false);
+            };
+            if edited == content {
+                self.hint("The hunk was not edited (the editor left it as it was); the hunk is unchanged.")?;
+                return Ok(false);
+            }
+            let reason = match self.check_edit(file, review, &hunk, &offered, &edited)? {
+                Ok(Some(edited_hunk)) => {
+                    review.replace_and_accept(edited_hunk);
+                    self.say("Edited hunk accepted.")?;
+                    return Ok(true);
+                }
+                Ok(None) => return Ok(false),
+                Err(reason) => reason,
+            };
+            self.hint(&format!("{reason}."))?;
+            let prompt = self.paint(
+                Paint::BOLD_BLUE,
+                "Edit again (saying \"n\" discards your edit, and the hunk is unchanged) [y,n]? ",
+            );
+            let again = self.answers.ask(self.out, &prompt)?;
+            match &again {
+                Answer::Key(c) => writeln!(self.out, "{c}")?,
+                Answer::Other(text) => writeln!(self.out, "{text}")?,
+                _ => writeln!(self.out)?,
+            }
+            if again != Answer::Key('y') {
+                return Ok(false);
+            }
+            content = edited;
+        }
+    }
+
+    /// Write `content` to a temporary file, run the editor on it and read
+    /// it back; `None` (said) when any step fails.
+    fn run_edit(&mut self, content: &str) -> io::Result<Option<String>> {
         // Every failure of the round trip is the hunk's, not the session's:
         // it is said, with what failed, and the hunk is asked again.
         let created = tempfile::Builder::new()
@@ -411,12 +599,7 @@ impl<'a> Session<'a> {
             .suffix(".diff")
             .tempfile()
             .and_then(|mut tmp| {
-                write!(
-                    tmp,
-                    "# Manual hunk edit mode for {} -- see the bottom for a quick guide.\n{offered}{}",
-                    slash_path(&file.display),
-                    EDIT_GUIDE
-                )?;
+                tmp.write_all(content.as_bytes())?;
                 tmp.flush()?;
                 Ok(tmp)
             });
@@ -428,20 +611,19 @@ impl<'a> Session<'a> {
                     std::env::temp_dir().display(),
                     crate::analysis::source::io_reason(&e)
                 ))?;
-                return Ok(false);
+                return Ok(None);
             }
         };
         self.out.flush()?;
         self.err.flush()?;
-        let status = run_editor(&self.options.editor, tmp.path());
-        let status = match status {
+        let status = match run_editor(&self.options.editor, tmp.path()) {
             Ok(status) => status,
             Err(e) => {
                 self.hint(&format!(
                     "Cannot run the editor `{}`: {e}; the hunk is unchanged.",
                     self.options.editor
                 ))?;
-                return Ok(false);
+                return Ok(None);
             }
         };
         if status.code() == Some(127) {
@@ -449,17 +631,17 @@ impl<'a> Session<'a> {
                 "The editor `{}` was not found (the shell exited with 127); set VISUAL or EDITOR. The hunk is unchanged.",
                 self.options.editor
             ))?;
-            return Ok(false);
+            return Ok(None);
         }
         if !status.success() {
             self.hint(&format!("The editor exited with {status}; the hunk is unchanged."))?;
-            return Ok(false);
+            return Ok(None);
         }
-        let edited = match std::fs::read(tmp.path()).map(String::from_utf8) {
-            Ok(Ok(edited)) => edited,
+        match std::fs::read(tmp.path()).map(String::from_utf8) {
+            Ok(Ok(edited)) => Ok(Some(edited)),
             Ok(Err(_)) => {
                 self.hint("The edited hunk is not UTF-8 text; the hunk is unchanged.")?;
-                return Ok(false);
+                Ok(None)
             }
             Err(e) => {
                 self.hint(&format!(
@@ -467,38 +649,43 @@ impl<'a> Session<'a> {
                     tmp.path().display(),
                     crate::analysis::source::io_reason(&e)
                 ))?;
-                return Ok(false);
+                Ok(None)
             }
-        };
-        let text = match apply_edited(&file.original, &offered, &edited) {
+        }
+    }
+
+    /// The hunk an edit makes: `Ok(Some)` to accept, `Ok(None)` when there
+    /// is nothing to accept (said), `Err` with why it cannot be taken (the
+    /// caller offers to edit again).
+    fn check_edit(
+        &mut self,
+        file: &FileReview,
+        review: &Review<Hunk>,
+        hunk: &Hunk,
+        offered: &str,
+        edited: &str,
+    ) -> io::Result<Result<Option<Hunk>, String>> {
+        let text = match apply_edited(&file.original, offered, edited) {
             Ok(Some(text)) => text,
             Ok(None) => {
                 self.hint("The edited hunk is empty: edit aborted, the hunk is unchanged.")?;
-                return Ok(false);
+                return Ok(Ok(None));
             }
-            Err(reason) => {
-                self.hint(&format!(
-                    "Your edited hunk does not apply: {reason}. The hunk is unchanged; answer again."
-                ))?;
-                return Ok(false);
-            }
+            Err(reason) => return Ok(Err(format!("Your edited hunk does not apply: {reason}"))),
         };
         if text == file.original {
             self.hint("The edited hunk changes nothing: answer n to skip it.")?;
-            return Ok(false);
+            return Ok(Ok(None));
         }
         let tree = crate::analysis::source::parse(&text);
         if let Some(message) = crate::analysis::source::syntax_error(&tree, &text) {
             let message = message.trim_end_matches("; not checked");
-            self.hint(&format!(
-                "The edited hunk does not parse ({message}); the hunk is unchanged."
-            ))?;
-            return Ok(false);
+            return Ok(Err(format!("The edited hunk does not parse ({message})")));
         }
         let edited_hunk = Hunk {
             edited: Some(text),
             splittable: false,
-            ..hunk
+            ..hunk.clone()
         };
         let mut set: Vec<&Hunk> = review
             .hunks()
@@ -510,14 +697,9 @@ impl<'a> Session<'a> {
             .collect();
         set.push(&edited_hunk);
         if let Err(reason) = file.result(&set) {
-            self.hint(&format!(
-                "The edited hunk cannot be applied: {reason}; the hunk is unchanged."
-            ))?;
-            return Ok(false);
+            return Ok(Err(format!("The edited hunk cannot be applied: {reason}")));
         }
-        review.replace_and_accept(edited_hunk);
-        self.say("Edited hunk accepted.")?;
-        Ok(true)
+        Ok(Ok(Some(edited_hunk)))
     }
 
     /// Write the accepted hunks of `file`, or say why it stays as it was.
@@ -769,14 +951,14 @@ mod tests {
         // After `a`, the refused hunk is asked about, then the earlier ones.
         let after = &run.out[run
             .out
-            .find("(3/4) Apply this hunk [y,n,q,a,d,j,J,k,K,e,?]? a\n")
+            .find("(3/4) Apply this hunk [y,n,q,a,d,j,J,k,K,g,/,e,p,P,?]? a\n")
             .unwrap()..];
         assert!(
-            after.contains("(4/4) Apply this hunk [y,n,q,a,d,k,K,e,u,?]? n\n"),
+            after.contains("(4/4) Apply this hunk [y,n,q,a,d,k,K,g,/,e,p,P,u,?]? n\n"),
             "{after}"
         );
         assert!(
-            after.contains("(1/4) Apply this hunk [y,n,q,a,d,j,J,s,e,u,?]? n\n"),
+            after.contains("(1/4) Apply this hunk [y,n,q,a,d,j,J,g,/,s,e,p,P,u,?]? n\n"),
             "{after}"
         );
         let widgets = run.widgets();

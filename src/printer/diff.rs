@@ -6,6 +6,10 @@
 //! The text is diffed by lines with their own endings, so CRLF files produce
 //! CRLF diff lines and a missing final newline gets git's
 //! `\ No newline at end of file` marker.
+//!
+//! [`labelled_diff`] names, after each hunk header (where git puts a
+//! section heading, so the patch still applies), the findings whose fixes
+//! made the hunk, as `ruff --show-fixes` names what it fixed.
 
 use super::{slash_path, Paint};
 use std::ffi::OsStr;
@@ -31,6 +35,58 @@ pub fn unified_diff(path: &Path, old: &str, new: &str, color: bool) -> String {
     }
 }
 
+/// [`unified_diff`], each hunk header followed by `label(first, last)`: the
+/// findings whose fixes edit lines `first..=last` of `old` (1-based), as
+/// one line of text (see [`hunk_label`]); nothing when it is empty.
+pub fn labelled_diff(path: &Path, old: &str, new: &str, color: bool, label: &dyn Fn(usize, usize) -> String) -> String {
+    let plain = unified_diff(path, old, new, false);
+    let mut out = String::with_capacity(plain.len() + 256);
+    for line in plain.split_inclusive('\n') {
+        let raw = line.trim_end_matches(['\n', '\r']);
+        let ending = &line[raw.len()..];
+        match old_range(raw) {
+            Some((first, count)) => {
+                let text = label(first, first + count.max(1) - 1);
+                out.push_str(raw);
+                if !text.is_empty() {
+                    out.push(' ');
+                    out.push_str(&text.replace(['\n', '\r'], " "));
+                }
+                out.push_str(ending);
+            }
+            None => out.push_str(line),
+        }
+    }
+    if color {
+        colorize(&out)
+    } else {
+        out
+    }
+}
+
+/// The findings behind a hunk as its label: `AUD004 message; AUD002 message`.
+pub fn hunk_label<'a>(findings: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut seen = Vec::new();
+    for (code, message) in findings {
+        let item = format!("{code} {message}");
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen.join("; ")
+}
+
+/// `(first, count)` of the old side of a hunk header `@@ -first,count +... @@`.
+fn old_range(line: &str) -> Option<(usize, usize)> {
+    let rest = line.strip_prefix("@@ -")?;
+    let old = rest.split(' ').next()?;
+    let (first, count) = match old.split_once(',') {
+        Some((first, count)) => (first.parse().ok()?, count.parse().ok()?),
+        None => (old.parse().ok()?, 1),
+    };
+    Some((first, count))
+}
+
 /// Headers bold, removed lines red, added lines green, hunk headers cyan.
 /// The escape codes close before each line's ending, so CRLF stays intact.
 fn colorize(diff: &str) -> String {
@@ -45,8 +101,15 @@ fn colorize(diff: &str) -> String {
         let body = &*super::escape_controls(raw);
         let style = if in_header && (body.starts_with("--- ") || body.starts_with("+++ ")) {
             Some(Paint::BOLD)
-        } else if body.starts_with("@@") {
+        } else if let Some(rest) = body.strip_prefix("@@") {
             in_header = false;
+            // The hunk's label, after the header, in the text's own color.
+            if let Some(end) = rest.find("@@").map(|i| i + 4) {
+                out.push_str(&paint.paint(Paint::CYAN, &body[..end]));
+                out.push_str(&body[end..]);
+                out.push_str(ending);
+                continue;
+            }
             Some(Paint::CYAN)
         } else if body.starts_with('-') {
             Some(Paint::RED)
@@ -103,6 +166,32 @@ mod tests {
         assert!(!colored.contains("\x1b[2J"), "{colored}");
         let plain = unified_diff(Path::new("a.py"), old, new, false);
         assert!(plain.contains(" s = '\x1b[2J'\n"), "{plain}");
+    }
+
+    #[test]
+    fn hunks_are_labelled_with_the_findings_on_their_lines() {
+        let old = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\n";
+        let new = "A\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nM\n";
+        let label = |first: usize, last: usize| {
+            let findings = [("AUD009", "`x` is unbound", 1), ("AUD004", "no `created_at`", 13)];
+            hunk_label(
+                findings
+                    .iter()
+                    .filter(|(_, _, line)| (first..=last).contains(line))
+                    .map(|(code, message, _)| (*code, *message)),
+            )
+        };
+        let diff = labelled_diff(Path::new("x.py"), old, new, false, &label);
+        assert!(diff.contains("@@ -1,4 +1,4 @@ AUD009 `x` is unbound\n"), "{diff}");
+        assert!(diff.contains("@@ -10,4 +10,4 @@ AUD004 no `created_at`\n"), "{diff}");
+        // Still a patch: the label is git's section heading.
+        assert_eq!(
+            diff.replace(" AUD009 `x` is unbound", "")
+                .replace(" AUD004 no `created_at`", ""),
+            unified_diff(Path::new("x.py"), old, new, false)
+        );
+        let colored = labelled_diff(Path::new("x.py"), old, new, true, &label);
+        assert!(colored.contains("\x1b[36m@@ -1,4 +1,4 @@\x1b[0m AUD009"), "{colored}");
     }
 
     #[test]

@@ -15,8 +15,9 @@ use std::io::{self, Write};
 struct Output<'a> {
     findings: Vec<Finding<'a>>,
     errors: Vec<Error<'a>>,
-    /// Repository-wide notes said once (the mixin lacks a setter, ...).
-    notes: &'a [String],
+    /// Repository-wide notes said once (the mixin lacks a setter, ...),
+    /// then the places left unchecked (calls that cannot be resolved).
+    notes: Vec<&'a String>,
     summary: Summary,
 }
 
@@ -140,7 +141,7 @@ pub fn print(out: &mut dyn Write, result: &CheckResult) -> io::Result<()> {
         .collect();
     let output = Output {
         errors: errors(result),
-        notes: &result.notes,
+        notes: result.notes.iter().chain(&result.details).collect(),
         summary: summary(result),
         findings,
     };

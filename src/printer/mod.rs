@@ -24,6 +24,8 @@ use std::path::Path;
 pub enum Format {
     /// `path:line:col: CODE message` with a source excerpt (ruff style).
     Text,
+    /// `path:line:col: CODE [*] message`, one line per finding (ruff's `concise`).
+    Concise,
     /// One JSON object: `findings`, `errors`, `summary` (fields in the README).
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
@@ -43,6 +45,10 @@ pub struct PrintOptions {
     pub color: bool,
     /// A count per rule instead of each finding (`--statistics`; text and JSON).
     pub statistics: bool,
+    /// One line per finding, no excerpt (`--format concise`).
+    pub concise: bool,
+    /// Every note, also those on single places left unchecked (`--verbose`).
+    pub verbose: bool,
 }
 
 /// Print a check result in `format`.
@@ -55,6 +61,14 @@ pub fn print_check(
     match format {
         Format::Text => text::print(out, result, options),
         Format::Json if options.statistics => json::print_statistics(out, result),
+        Format::Concise => text::print(
+            out,
+            result,
+            &PrintOptions {
+                concise: true,
+                ..*options
+            },
+        ),
         Format::Json => json::print(out, result),
         Format::Sarif => sarif::print(out, result),
         Format::Github => github::print(out, result),
@@ -100,30 +114,7 @@ pub fn escape_controls(text: &str) -> String {
     out
 }
 
-/// Counts every summary agrees on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
-    pub findings: usize,
-    /// Fixed by `fix --apply` (safe fixes).
-    pub fixable: usize,
-    /// Fixed only with `--unsafe`.
-    pub unsafe_only: usize,
-}
-
-impl Counts {
-    pub fn of(result: &CheckResult) -> Counts {
-        let mut counts = Counts::default();
-        for (_, d) in result.diagnostics() {
-            counts.findings += 1;
-            if d.is_fixable_with(false) {
-                counts.fixable += 1;
-            } else if d.is_fixable_with(true) {
-                counts.unsafe_only += 1;
-            }
-        }
-        counts
-    }
-}
+pub(crate) use crate::diagnostic::Counts;
 
 /// `1 finding`, `2 findings`.
 pub(crate) fn plural(count: usize, word: &str) -> String {
@@ -300,6 +291,10 @@ class UserService:
             ],
             files_checked: 4,
             warnings: vec![],
+            details: vec![
+                "app/routes/users.py:12: `svc.create_user(name)` cannot be resolved to a definition; not checked (AUD012-AUD014)"
+                    .to_string(),
+            ],
         }
     }
 }

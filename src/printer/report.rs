@@ -40,7 +40,8 @@
 //! # Priority of a file
 //!
 //! **High**: a write method that builds no audit context at all (AUD002),
-//! a `NameError` (AUD009) or a `TypeError` (AUD014) waiting. **Medium**: any
+//! a `NameError` (AUD009) or a `TypeError` (AUD014, AUD015: a keyword that
+//! is no column) waiting. **Medium**: any
 //! other finding but style and architecture (partial compliance). **Low**:
 //! only timestamp style (AUD006) or models without the mixin (AUD011), or no
 //! finding at all (the reference files).
@@ -185,7 +186,10 @@ pub fn priority(diagnostics: &[Diagnostic]) -> Priority {
     if rules.iter().any(|r| {
         matches!(
             r,
-            Rule::MissingAuditContext | Rule::UnboundAuditName | Rule::CallSignatureMismatch
+            Rule::MissingAuditContext
+                | Rule::UnboundAuditName
+                | Rule::CallSignatureMismatch
+                | Rule::UnmappedAuditAttribute
         )
     }) {
         Priority::High
@@ -197,6 +201,22 @@ pub fn priority(diagnostics: &[Diagnostic]) -> Priority {
     } else {
         Priority::Low
     }
+}
+
+/// Why the analysis is incomplete, when files could not be audited: how
+/// many, and the first one's reason.
+fn incomplete(result: &CheckResult) -> Option<String> {
+    let first = result.errors.first()?;
+    let others = match result.errors.len() - 1 {
+        0 => String::new(),
+        n => format!(", and {} more", plural(n, "file")),
+    };
+    Some(format!(
+        "{} could not be audited: {}: {}{others}",
+        plural(result.errors.len(), "file"),
+        code_span(&slash_path(&first.path)),
+        inline(&first.message)
+    ))
 }
 
 /// A few words on what a rule's findings mean, for lists.
@@ -423,7 +443,7 @@ fn print_summary(out: &mut dyn Write, input: &ReportInput<'_>, files: &[&FileRep
     if counts.findings > 0 {
         let manual = counts.findings - counts.fixable - counts.unsafe_only;
         findings.push_str(&format!(
-            " ({} fixed by `auditfix fix --apply`, {} more with `--unsafe`, {} left for a person)",
+            " ({} fixable by `auditfix fix --apply`, {} more with `--unsafe`, {} left for a person)",
             counts.fixable, counts.unsafe_only, manual
         ));
     }
@@ -440,19 +460,31 @@ fn print_summary(out: &mut dyn Write, input: &ReportInput<'_>, files: &[&FileRep
         .filter(|f| !f.diagnostics.is_empty())
         .map(|f| priority(&f.diagnostics))
         .min();
-    let severity = match worst {
-        None => "None (every write method follows the standard)",
-        Some(Priority::High) => "High (write methods that record no audit context, or fail at run time)",
-        Some(Priority::Medium) => "Medium (working but not following the standard)",
-        Some(Priority::Low) => "Low (style and architecture decisions)",
+    let incomplete = incomplete(result);
+    let severity = match (worst, &incomplete) {
+        (Some(Priority::High), _) => {
+            "High (write methods that record no audit context, or fail at run time)".to_string()
+        }
+        (_, Some(why)) => format!("Unknown: the analysis is incomplete ({why})"),
+        (None, None) if with_methods == 0 => "None (no write method was found)".to_string(),
+        (None, None) => "None (every write method follows the standard)".to_string(),
+        (Some(Priority::Medium), None) => "Medium (the standard is partly followed)".to_string(),
+        (Some(Priority::Low), None) => "Low (style and architecture decisions)".to_string(),
     };
     writeln!(out, "**Severity**: {severity}\\")?;
-    let recommendation = if counts.findings == 0 {
-        "Nothing to change; keep `auditfix check` in CI".to_string()
+    let mut recommendation = if counts.findings == 0 {
+        "Nothing to change in the files audited; keep `auditfix check` in CI".to_string()
     } else {
         "Review the diffs below (`auditfix fix --unsafe`), then apply them with `auditfix fix --apply --unsafe`"
             .to_string()
     };
+    if incomplete.is_some() {
+        recommendation = format!(
+            "Make the files under \"Not Audited\" readable and valid Python, then run the report again; {}{}",
+            recommendation[..1].to_lowercase(),
+            &recommendation[1..]
+        );
+    }
     writeln!(out, "**Recommendation**: {recommendation}")?;
     for note in &result.notes {
         writeln!(out)?;
@@ -577,7 +609,7 @@ fn print_file(
         writeln!(out)?;
         writeln!(
             out,
-            "**Note**: The original assumption that {model} lacks the mixin does not hold: {model} inherits {mixin} through {through}.",
+            "**Note**: {model} inherits {mixin} through {through}: it has the audit columns and setters, and is audited as such.",
             model = inherited.model,
             mixin = settings.mixin_class,
             through = through.join(", then "),
@@ -786,7 +818,13 @@ fn print_criteria(out: &mut dyn Write, input: &ReportInput<'_>, files: &[&FileRe
             .filter(|f| !f.diagnostics.is_empty() && priority(&f.diagnostics) == level)
             .map(|f| code_span(&slash_path(&f.path)))
             .collect();
-        if open.is_empty() {
+        if open.is_empty() && !result.errors.is_empty() {
+            writeln!(
+                out,
+                "- [ ] {name} priority files fixed (unknown: {} not audited)",
+                plural(result.errors.len(), "file")
+            )?;
+        } else if open.is_empty() {
             writeln!(out, "- [x] {name} priority files fixed")?;
         } else {
             writeln!(out, "- [ ] {name} priority files fixed ({})", open.join(", "))?;
@@ -868,6 +906,12 @@ fn print_criteria(out: &mut dyn Write, input: &ReportInput<'_>, files: &[&FileRe
             )?;
         } else if !disabled.is_empty() {
             writeln!(out, "- [ ] {text} (not checked: {} not enabled)", disabled.join(", "))?;
+        } else if !result.errors.is_empty() {
+            writeln!(
+                out,
+                "- [ ] {text} (unknown: {} not audited)",
+                plural(result.errors.len(), "file")
+            )?;
         } else {
             writeln!(out, "- [x] {text}")?;
         }
@@ -979,6 +1023,7 @@ mod tests {
         assert_eq!(p(&[Rule::MissingAuditContext]), Priority::High);
         assert_eq!(p(&[Rule::UnboundAuditName]), Priority::High);
         assert_eq!(p(&[Rule::CallSignatureMismatch]), Priority::High);
+        assert_eq!(p(&[Rule::UnmappedAuditAttribute]), Priority::High);
     }
 
     #[test]

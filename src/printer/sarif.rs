@@ -30,6 +30,7 @@ pub fn log(result: &CheckResult) -> sarif::Sarif {
     let mut notifications: Vec<sarif::Notification> = result
         .notes
         .iter()
+        .chain(&result.details)
         .map(|note| {
             sarif::Notification::builder()
                 .message(note.as_str())

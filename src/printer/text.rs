@@ -1,7 +1,7 @@
 //! Text output in the style users know from ruff:
 //!
 //! ```text
-//! app/services/user.py:7:9: AUD004 `user` is added without setting `created_at`
+//! app/services/user.py:7:9: AUD004 [*] `user` is added without setting `created_at`
 //!   |
 //! 7 |         self.db.add(user)
 //!   |         ^^^^^^^^^^^^^^^^^
@@ -12,8 +12,10 @@
 //! ```
 //!
 //! then `note: ...` for repository notes and `error: path: message` for
-//! files that could not be checked. With `--statistics`, a table of counts
-//! per rule replaces the individual findings.
+//! files that could not be checked. `[*]` marks a finding `fix --apply`
+//! fixes, as ruff marks them. With `--statistics`, a table of counts per
+//! rule replaces the individual findings; with `--format concise`, each
+//! finding is its first line only.
 
 use super::{escape_controls, plural, Counts, Paint, PrintOptions};
 use crate::diagnostic::{CheckResult, Diagnostic, FileReport, EXCERPT_LINES};
@@ -28,12 +30,25 @@ pub fn print(out: &mut dyn Write, result: &CheckResult, options: &PrintOptions) 
     } else {
         for file in &result.files {
             for d in &file.diagnostics {
-                print_diagnostic(out, file, d, paint)?;
+                print_diagnostic(out, file, d, paint, options.concise)?;
             }
         }
     }
     for note in &result.notes {
         writeln!(out, "{} {note}", paint.paint(Paint::BOLD, "note:"))?;
+    }
+    if options.verbose {
+        for note in &result.details {
+            writeln!(out, "{} {note}", paint.paint(Paint::BOLD, "note:"))?;
+        }
+    } else if !result.details.is_empty() {
+        writeln!(
+            out,
+            "{} {} could not be checked for AUD012-AUD014 (`--verbose` lists {} and why)",
+            paint.paint(Paint::BOLD, "note:"),
+            plural(result.details.len(), "call"),
+            if result.details.len() == 1 { "it" } else { "them" },
+        )?;
     }
     for e in &result.errors {
         writeln!(
@@ -47,15 +62,29 @@ pub fn print(out: &mut dyn Write, result: &CheckResult, options: &PrintOptions) 
     print_summary(out, result)
 }
 
-fn print_diagnostic(out: &mut dyn Write, file: &FileReport, d: &Diagnostic, paint: Paint) -> io::Result<()> {
+fn print_diagnostic(
+    out: &mut dyn Write,
+    file: &FileReport,
+    d: &Diagnostic,
+    paint: Paint,
+    concise: bool,
+) -> io::Result<()> {
     let location = format!("{}:{}:{}:", super::shown_path(&file.path), d.start.line, d.start.column);
+    let marker = if d.is_fixable_with(false) {
+        format!("{} ", paint.paint(Paint::CYAN, "[*]"))
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{} {} {}",
+        "{} {} {marker}{}",
         paint.paint(Paint::BOLD, &location),
         paint.paint(Paint::BOLD_RED, d.rule.code()),
         d.message
     )?;
+    if concise {
+        return Ok(());
+    }
     let Some(first) = file.excerpts.line(d.start.line) else {
         return writeln!(out);
     };
@@ -165,6 +194,25 @@ mod tests {
     #[test]
     fn findings_excerpts_notes_errors_and_summary() {
         insta::assert_snapshot!(render(&fixtures::result(), PrintOptions::default()));
+    }
+
+    #[test]
+    fn concise_is_one_line_per_finding_marked_when_fixable() {
+        let options = PrintOptions {
+            concise: true,
+            ..PrintOptions::default()
+        };
+        let text = render(&fixtures::result(), options);
+        let findings: Vec<&str> = text.lines().filter(|l| l.starts_with("app/")).collect();
+        assert_eq!(findings.len(), 4, "{text}");
+        assert!(!text.contains("\n  |"), "no excerpt: {text}");
+        assert!(
+            text.contains("app/services/user.py:5:15: AUD001 [*] `UserService.create_user`"),
+            "{text}"
+        );
+        assert!(text.contains("app/models/plan.py:1:7: AUD011 model"), "{text}");
+        // The unsafe fix is no `[*]`.
+        assert!(text.contains(": AUD007 no `except"), "{text}");
     }
 
     #[test]

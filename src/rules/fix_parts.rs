@@ -102,6 +102,7 @@ pub fn timestamp(checker: &Checker<'_>, clock: Clock) -> Option<(String, Vec<Edi
                 "datetime",
                 &["datetime", "timezone"],
                 checker.stylist(),
+                &checker.settings.code_style.imports,
             )?;
             Some(("datetime.now(timezone.utc)".to_string(), vec![edit]))
         }

@@ -1,5 +1,9 @@
 //! Helpers shared by the tests that run `auditfix fix --apply` on a tree
-//! they write (`concurrency`, `crash`).
+//! they write (`concurrency`, `crash`), and by those that need the
+//! repository's `.venv` tools or a copy of an example app.
+
+// Each test crate uses its own share of the helpers.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -30,4 +34,49 @@ pub fn auditfix(root: &Path) -> Command {
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     command
+}
+
+/// The repository root (the workspace's manifest folder).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A tool of `.venv` at the repository root (made by
+/// `scripts/setup-venv.sh`), `None` when `AUDITFIX_SKIP_E2E=1` asks to skip
+/// the tests that need it, or a failure that says how to make the venv.
+pub fn venv_tool(name: &str) -> Option<PathBuf> {
+    if std::env::var_os("AUDITFIX_SKIP_E2E").is_some_and(|value| value == "1") {
+        eprintln!("AUDITFIX_SKIP_E2E=1: skipping a test that needs .venv/bin/{name}");
+        return None;
+    }
+    let tool = repo_root().join(".venv").join("bin").join(name);
+    assert!(
+        tool.is_file(),
+        "{} is missing.\nRun `bash scripts/setup-venv.sh` from the repository root, \
+         or set AUDITFIX_SKIP_E2E=1 to skip this test.",
+        tool.display()
+    );
+    Some(tool)
+}
+
+/// Copy the folder `from` to `to`, without what running Python or its
+/// tools leaves behind (`__pycache__`, caches, `*.pyc`, `*.db`).
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if matches!(name.as_str(), "__pycache__" | ".pytest_cache" | ".ruff_cache")
+            || name.ends_with(".pyc")
+            || name.ends_with(".db")
+        {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }

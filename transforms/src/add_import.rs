@@ -1,18 +1,32 @@
-//! Add or remove an imported name at module level.
+//! Add or remove an imported name at module level, where isort (and ruff's
+//! `I` rules, with their default settings) would put it.
 //!
 //! Adding `from module import name`:
 //! 1. if the module already has `from module import ...` (not a star import),
-//!    add the name to it (inside parentheses when it has them, keeping a
-//!    trailing comma and the multi-line layout); the name goes last, the
-//!    existing order is not touched;
-//! 2. else insert a new line after the last top-level import statement
-//!    that comes before the first top-level `def`/`class` (an import placed
+//!    add the name to it, before the first name that sorts after it (isort's
+//!    order: constants, then classes, then the rest, each case-insensitively
+//!    and numbers by value), keeping parentheses, a trailing comma and the
+//!    multi-line layout; a one-line import that fits in the line length
+//!    and would grow past it is wrapped one name per line, as ruff does;
+//! 2. else a new line goes into the first block of top-level imports that
+//!    comes before the first top-level `def`/`class` (an import placed
 //!    later could run after module-level code, such as a class body, that
-//!    uses the name);
-//! 3. with no such import, after the module docstring (and any
-//!    `from __future__` import, which case 2 already covers), else at the top:
-//!    before the first statement, so after a shebang, an encoding line and
-//!    any leading comments; in a module with no statement at all, at the end.
+//!    uses the name): into its section ([`Section`]: future, standard
+//!    library, third party, first party, relative), before the first
+//!    statement of that section that sorts after it (`import x` lines
+//!    first, then `from x import` lines, by module), and above the comments
+//!    standing on that statement; a section the block lacks is created
+//!    between its neighbours, a blank line on each side;
+//! 3. with no such block, after the module docstring (a blank line between),
+//!    else at the top: before the first statement, so after a shebang, an
+//!    encoding line and any leading comments, followed by the blank lines
+//!    ruff wants before it (two before a definition); in a module with no
+//!    statement at all, at the end.
+//!
+//! Which section a module belongs to is the caller's knowledge of the
+//! repository ([`ImportOrder`]: its own top-level packages, a configured
+//! `known-first-party`), plus the standard library's names
+//! ([`crate::stdlib`]).
 //!
 //! Returns `None` when the name is already imported from that module (or
 //! that import binds the name to something else with `as name`), when
@@ -29,31 +43,92 @@
 
 use crate::edit::Edit;
 use crate::insert_statements::is_docstring;
+use crate::layout::width;
 use crate::lines::{
-    absorb_blank_line, code_children, ends_line, insert_lines_after, line_start, starts_line, whole_lines,
+    above_comments, absorb_blank_line, code_children, ends_line, insert_lines_after, line_end, line_start, starts_line,
+    whole_lines,
 };
-use crate::lists::{append, remove_items, List};
+use crate::lists::{append, insert_before_item, remove_items, List};
 use crate::style::Stylist;
+use std::cmp::Ordering;
 use tree_sitter::Node;
 
+/// The sections of an import block, in isort's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    Future,
+    StandardLibrary,
+    ThirdParty,
+    FirstParty,
+    /// Relative imports (`from . import x`).
+    LocalFolder,
+}
+
+/// What decides the section of an import: which top-level packages are the
+/// project's own. (The line length past which an import is wrapped is the
+/// [`Stylist`]'s.)
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportOrder {
+    /// Top-level packages of the first-party section (the repository's own
+    /// modules, a configured `known-first-party`).
+    pub first_party: Vec<String>,
+    /// Top-level packages forced into the third-party section.
+    pub third_party: Vec<String>,
+}
+
+impl ImportOrder {
+    /// The section `module` (dotted, maybe relative) belongs to.
+    pub fn section(&self, module: &str) -> Section {
+        if module.starts_with('.') {
+            return Section::LocalFolder;
+        }
+        if module == "__future__" {
+            return Section::Future;
+        }
+        let known = |list: &[String]| list.iter().any(|k| module == k || module.starts_with(&format!("{k}.")));
+        if known(&self.third_party) {
+            Section::ThirdParty
+        } else if known(&self.first_party) {
+            Section::FirstParty
+        } else if crate::stdlib::is_standard_library(module) {
+            Section::StandardLibrary
+        } else {
+            Section::ThirdParty
+        }
+    }
+}
+
 /// Add `from module import name` to the module whose tree root is `root`.
-pub fn add_import(source: &str, root: Node<'_>, module: &str, name: &str, stylist: &Stylist) -> Option<Edit> {
-    add_imports(source, root, module, &[name], stylist)
+pub fn add_import(
+    source: &str,
+    root: Node<'_>,
+    module: &str,
+    name: &str,
+    stylist: &Stylist,
+    order: &ImportOrder,
+) -> Option<Edit> {
+    add_imports(source, root, module, &[name], stylist, order)
 }
 
 /// Add `from module import a, b` at once (one line, as a person writes it,
 /// when the module has no such import yet; merged into it when it has).
 /// `None` when any of the names is already imported from the module, or
 /// when several names would have to be merged into an existing import.
-pub fn add_imports(source: &str, root: Node<'_>, module: &str, names: &[&str], stylist: &Stylist) -> Option<Edit> {
+pub fn add_imports(
+    source: &str,
+    root: Node<'_>,
+    module: &str,
+    names: &[&str],
+    stylist: &Stylist,
+    order: &ImportOrder,
+) -> Option<Edit> {
     // Verify that the input is a module and the names are names.
     if root.kind() != "module" || !is_module_path(module) || names.is_empty() || !names.iter().all(|n| is_identifier(n))
     {
         return None;
     }
-    let name = names.join(", ");
-    let name = name.as_str();
-    let wanted = names;
+    let mut wanted: Vec<&str> = names.to_vec();
+    wanted.sort_by(|a, b| member_order(a, b));
     let statements = code_children(root);
     let mut target = None;
     for statement in &statements {
@@ -74,24 +149,252 @@ pub fn add_imports(source: &str, root: Node<'_>, module: &str, names: &[&str], s
         if wanted.len() != 1 {
             return None;
         }
-        return append(source, &name_list(statement), name, stylist);
+        return merge_name(source, statement, wanted[0], stylist);
     }
-    let line = format!("from {module} import {name}{le}");
-    // 2. After the last import before any definition.
-    let last_import = statements
+    let line = from_line(module, &wanted, stylist);
+    // 2. Into the block of imports before any definition.
+    let block: Vec<Node<'_>> = statements
         .iter()
         .take_while(|s| !is_definition(**s))
-        .filter(|s| is_import(**s))
-        .last();
-    if let Some(import) = last_import {
-        return Some(insert_lines_after(source, import.end_byte(), &line, le));
+        .skip_while(|s| !is_import(**s))
+        .take_while(|s| is_import(**s))
+        .copied()
+        .collect();
+    if !block.is_empty() {
+        return Some(into_block(source, &block, module, &line, le, order));
     }
     // 3. After the docstring, else before the first statement, else last.
     match statements.first() {
-        Some(first) if is_docstring(*first) => Some(insert_lines_after(source, first.end_byte(), &line, le)),
-        Some(first) => Some(Edit::insertion(line, line_start(source, first.start_byte()))),
+        Some(first) if is_docstring(*first) => {
+            let after = match statements.get(1) {
+                Some(next) if blank_lines_between(source, first.end_byte(), next.start_byte()) == 0 => {
+                    blank_lines(le, if is_definition(*next) { 2 } else { 1 })
+                }
+                _ => String::new(),
+            };
+            Some(insert_lines_after(
+                source,
+                first.end_byte(),
+                &format!("{le}{line}{after}"),
+                le,
+            ))
+        }
+        Some(first) => {
+            let blank = blank_lines(le, if is_definition(*first) { 2 } else { 1 });
+            Some(Edit::insertion(
+                format!("{line}{blank}"),
+                line_start(source, first.start_byte()),
+            ))
+        }
         None => Some(insert_lines_after(source, source.len(), &line, le)),
     }
+}
+
+/// `n` empty lines.
+fn blank_lines(le: &str, n: usize) -> String {
+    le.repeat(n)
+}
+
+/// How many empty lines stand between the line of `end` and that of `start`.
+fn blank_lines_between(source: &str, end: usize, start: usize) -> usize {
+    let from = line_end(source, end);
+    let to = line_start(source, start);
+    if to <= from {
+        return 0;
+    }
+    source[from..to].matches('\n').count().saturating_sub(1)
+}
+
+/// `from module import a, b` and a line ending, wrapped one name per line
+/// when the line would be longer than `line_length`.
+fn from_line(module: &str, names: &[&str], stylist: &Stylist) -> String {
+    let le = stylist.line_ending;
+    let one = format!("from {module} import {}", names.join(", "));
+    if width(&one) <= stylist.line_length {
+        return format!("{one}{le}");
+    }
+    format!("{}{le}", wrapped(module, names.iter().map(|n| n.to_string()), stylist))
+}
+
+/// `from module import (` with one name per line and a trailing comma, as
+/// ruff wraps an import that does not fit on one line.
+fn wrapped(module: &str, names: impl IntoIterator<Item = String>, stylist: &Stylist) -> String {
+    let le = stylist.line_ending;
+    let unit = &stylist.indent_unit;
+    let body: String = names.into_iter().map(|n| format!("{unit}{n},{le}")).collect();
+    format!("from {module} import ({le}{body})")
+}
+
+/// The edit putting `line` into the import `block` where isort would.
+fn into_block(source: &str, block: &[Node<'_>], module: &str, line: &str, le: &str, order: &ImportOrder) -> Edit {
+    let section = order.section(module);
+    let key = StatementKey::from_import(module);
+    let sections: Vec<(Section, StatementKey)> = block
+        .iter()
+        .map(|s| {
+            let m = statement_module(source, *s);
+            (order.section(&m), StatementKey::of(source, *s, &m))
+        })
+        .collect();
+    let before = |s: &Node<'_>| above_comments(source, line_start(source, s.start_byte()));
+    // Where several imports land before one statement, their order must not
+    // depend on the order of the fixes: the engine applies insertions at
+    // one offset in the order given, and sorts an insertion before a
+    // replacement starting there. So a new standard-library section goes
+    // before the line ending above (it precedes everything at the line's
+    // start), another new section is an insertion at the line's start, and
+    // a line of the statement's own section replaces the statement's first
+    // character by itself and that character (it follows both).
+    // Before the first statement of the section that sorts after it.
+    if let Some(i) = sections.iter().position(|(sec, k)| *sec == section && key < *k) {
+        let at = before(&block[i]);
+        return match source[at..].chars().next() {
+            Some(c) if c != '\n' && c != '\r' => Edit::replacement(format!("{line}{c}"), at, at + c.len_utf8()),
+            _ => Edit::insertion(line, at),
+        };
+    }
+    // After the last statement of the section.
+    if let Some(i) = sections.iter().rposition(|(sec, _)| *sec == section) {
+        return insert_lines_after(source, block[i].end_byte(), line, le);
+    }
+    // A new section, before the next one, or after the last.
+    if let Some(i) = sections.iter().position(|(sec, _)| *sec > section) {
+        let at = before(&block[i]);
+        if section <= Section::StandardLibrary && source[..at].ends_with(le) {
+            return Edit::insertion(format!("{le}{line}"), at - le.len());
+        }
+        return Edit::insertion(format!("{line}{le}"), at);
+    }
+    let last = block.last().expect("a block has a statement");
+    insert_lines_after(source, last.end_byte(), &format!("{le}{line}"), le)
+}
+
+/// The module an import statement names (`a.b` of `import a.b as c`, the
+/// first of `import a, b`, `..m` of `from ..m import x`).
+fn statement_module(source: &str, statement: Node<'_>) -> String {
+    match statement.kind() {
+        "future_import_statement" => "__future__".to_string(),
+        "import_from_statement" => statement
+            .child_by_field_name("module_name")
+            .map(|m| source[m.byte_range()].replace(char::is_whitespace, ""))
+            .unwrap_or_default(),
+        _ => {
+            let mut cursor = statement.walk();
+            let first = statement.children_by_field_name("name", &mut cursor).next();
+            first
+                .map(|n| match n.kind() {
+                    "aliased_import" => n.child_by_field_name("name").unwrap_or(n),
+                    _ => n,
+                })
+                .map(|n| source[n.byte_range()].to_string())
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// isort's order of statements within a section: `import x` lines before
+/// `from x import` lines, then by module (relative ones furthest first),
+/// case-insensitively.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct StatementKey {
+    from: bool,
+    module: String,
+}
+
+impl StatementKey {
+    fn from_import(module: &str) -> StatementKey {
+        StatementKey {
+            from: true,
+            module: module.to_string(),
+        }
+    }
+
+    fn of(_source: &str, statement: Node<'_>, module: &str) -> StatementKey {
+        StatementKey {
+            from: statement.kind() != "import_statement",
+            module: module.to_string(),
+        }
+    }
+}
+
+impl PartialOrd for StatementKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for StatementKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let dots = |m: &str| m.len() - m.trim_start_matches('.').len();
+        self.from
+            .cmp(&other.from)
+            // `from .. import` before `from . import`.
+            .then(dots(&other.module).cmp(&dots(&self.module)))
+            .then_with(|| natural(&self.module.to_lowercase(), &other.module.to_lowercase()))
+            .then_with(|| self.module.cmp(&other.module))
+    }
+}
+
+/// isort's order of imported names (`order-by-type`): CONSTANTS, then
+/// Classes, then the rest; each case-insensitively, numbers by value.
+pub fn member_order(a: &str, b: &str) -> Ordering {
+    fn kind(name: &str) -> u8 {
+        let cased = name.chars().any(char::is_alphabetic);
+        if name.chars().count() > 1 && cased && !name.chars().any(char::is_lowercase) {
+            0
+        } else if name.chars().next().is_some_and(char::is_uppercase) {
+            1
+        } else {
+            2
+        }
+    }
+    kind(a)
+        .cmp(&kind(b))
+        .then_with(|| natural(&a.to_lowercase(), &b.to_lowercase()))
+        .then_with(|| a.cmp(b))
+}
+
+/// Natural order: runs of digits compare by value (`x2` before `x10`).
+fn natural(a: &str, b: &str) -> Ordering {
+    natord::compare(a, b)
+}
+
+/// The edit adding `name` to the `from` import `statement`.
+fn merge_name(source: &str, statement: Node<'_>, name: &str, stylist: &Stylist) -> Option<Edit> {
+    let list = name_list(statement);
+    let imported = |n: &Node<'_>| {
+        let node = match n.kind() {
+            "aliased_import" => n.child_by_field_name("name").unwrap_or(*n),
+            _ => *n,
+        };
+        source[node.byte_range()].to_string()
+    };
+    let at = list
+        .items
+        .iter()
+        .position(|n| member_order(name, &imported(n)) == Ordering::Less);
+    let multi_line = list.open.is_some() && list.items.first().is_some_and(|n| starts_line(source, n.start_byte()));
+    let one_line =
+        starts_line(source, statement.start_byte()) && !source[statement.byte_range()].contains('\n') && !multi_line;
+    let edit = match at {
+        Some(index) => insert_before_item(source, &list, index, name, stylist)?,
+        None => append(source, &list, name, stylist)?,
+    };
+    if !one_line {
+        return Some(edit);
+    }
+    // A one-line import that grows past the line length: one name per line.
+    let line = &source[line_start(source, statement.start_byte())..line_end(source, statement.end_byte())];
+    let grown = width(line) + width(edit.content());
+    let comment = line[statement.end_byte() - line_start(source, statement.start_byte())..].contains('#');
+    if grown <= stylist.line_length || width(line) > stylist.line_length || comment {
+        return Some(edit);
+    }
+    let mut items: Vec<String> = list.items.iter().map(|n| source[n.byte_range()].to_string()).collect();
+    items.insert(at.unwrap_or(items.len()), name.to_string());
+    let module = statement.child_by_field_name("module_name")?;
+    let text = wrapped(&source[module.byte_range()], items, stylist);
+    Some(Edit::replacement(text, statement.start_byte(), statement.end_byte()))
 }
 
 /// Remove `name` from a top-level `from ... import` statement that imports it
@@ -196,7 +499,15 @@ mod tests {
 
     fn add(src: &str, module: &str, name: &str) -> Option<String> {
         let tree = parse(src);
-        add_import(src, tree.root_node(), module, name, &Stylist::detect(src)).map(|e| applied(src, &[e]))
+        add_import(
+            src,
+            tree.root_node(),
+            module,
+            name,
+            &Stylist::detect(src),
+            &ImportOrder::default(),
+        )
+        .map(|e| applied(src, &[e]))
     }
 
     fn remove(src: &str, name: &str) -> Option<String> {
@@ -208,7 +519,7 @@ mod tests {
     fn merges_into_existing_import() {
         assert_eq!(
             add("from datetime import timezone\n\nx = 1\n", "datetime", "datetime").unwrap(),
-            "from datetime import timezone, datetime\n\nx = 1\n"
+            "from datetime import datetime, timezone\n\nx = 1\n"
         );
     }
 
@@ -239,7 +550,7 @@ mod tests {
     fn merges_into_relative_import() {
         assert_eq!(
             add("from ..models import User\n", "..models", "Audit").unwrap(),
-            "from ..models import User, Audit\n"
+            "from ..models import Audit, User\n"
         );
     }
 
@@ -275,7 +586,7 @@ mod tests {
         let src = "import os\nfrom a import b\n\nX = 1\n\ndef f():\n    import late\n\nimport later\n";
         assert_eq!(
             add(src, "datetime", "datetime").unwrap(),
-            "import os\nfrom a import b\nfrom datetime import datetime\n\nX = 1\n\ndef f():\n    import late\n\nimport later\n"
+            "import os\nfrom datetime import datetime\nfrom a import b\n\nX = 1\n\ndef f():\n    import late\n\nimport later\n"
         );
     }
 
@@ -290,7 +601,7 @@ mod tests {
 
     #[test]
     fn only_import_is_the_last_line_without_newline() {
-        assert_eq!(add("import os", "m", "a").unwrap(), "import os\nfrom m import a");
+        assert_eq!(add("import os", "m", "a").unwrap(), "import os\n\nfrom m import a");
     }
 
     #[test]
@@ -298,7 +609,7 @@ mod tests {
         let src = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from m import a\n";
         assert_eq!(
             add(src, "m", "a").unwrap(),
-            "from typing import TYPE_CHECKING\nfrom m import a\nif TYPE_CHECKING:\n    from m import a\n"
+            "from typing import TYPE_CHECKING\n\nfrom m import a\nif TYPE_CHECKING:\n    from m import a\n"
         );
     }
 
@@ -307,12 +618,12 @@ mod tests {
         let src = "\"\"\"Module.\n\nMore.\n\"\"\"\nfrom __future__ import annotations\n\nclass A:\n    pass\n";
         assert_eq!(
             add(src, "m", "a").unwrap(),
-            "\"\"\"Module.\n\nMore.\n\"\"\"\nfrom __future__ import annotations\nfrom m import a\n\nclass A:\n    pass\n"
+            "\"\"\"Module.\n\nMore.\n\"\"\"\nfrom __future__ import annotations\n\nfrom m import a\n\nclass A:\n    pass\n"
         );
         let src = "#!/usr/bin/env python\n'''Doc.'''\n\ndef f():\n    pass\n";
         assert_eq!(
             add(src, "m", "a").unwrap(),
-            "#!/usr/bin/env python\n'''Doc.'''\nfrom m import a\n\ndef f():\n    pass\n"
+            "#!/usr/bin/env python\n'''Doc.'''\n\nfrom m import a\n\ndef f():\n    pass\n"
         );
     }
 
@@ -321,7 +632,7 @@ mod tests {
         let src = "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n# License.\n\n@dec\nclass A:\n    pass\n";
         assert_eq!(
             add(src, "m", "a").unwrap(),
-            "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n# License.\n\nfrom m import a\n@dec\nclass A:\n    pass\n"
+            "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n# License.\n\nfrom m import a\n\n\n@dec\nclass A:\n    pass\n"
         );
     }
 
@@ -330,7 +641,7 @@ mod tests {
         let src = "def f():\n    pass\nimport os\n";
         assert_eq!(
             add(src, "m", "a").unwrap(),
-            "from m import a\ndef f():\n    pass\nimport os\n"
+            "from m import a\n\n\ndef f():\n    pass\nimport os\n"
         );
     }
 
@@ -341,12 +652,120 @@ mod tests {
         assert_eq!(add("# c", "m", "a").unwrap(), "# c\nfrom m import a");
     }
 
+    fn add_in(src: &str, module: &str, name: &str, first_party: &[&str]) -> String {
+        let tree = parse(src);
+        let order = ImportOrder {
+            first_party: first_party.iter().map(|p| p.to_string()).collect(),
+            third_party: Vec::new(),
+        };
+        let edit = add_import(src, tree.root_node(), module, name, &Stylist::detect(src), &order).unwrap();
+        applied(src, &[edit])
+    }
+
+    /// An isort-clean block of the three sections the standard imports into.
+    const BLOCK: &str = "import logging\nfrom typing import Optional\n\nfrom fastapi import Depends\nfrom sqlalchemy import select\n\nfrom app.core import db\nfrom app.models import User\n\n\nclass S:\n    pass\n";
+
+    #[test]
+    fn a_new_line_goes_into_its_section_in_order() {
+        assert_eq!(
+            add_in(BLOCK, "datetime", "datetime", &["app"]),
+            BLOCK.replace("import logging\n", "import logging\nfrom datetime import datetime\n")
+        );
+        assert_eq!(
+            add_in(BLOCK, "sqlalchemy.exc", "IntegrityError", &["app"]),
+            BLOCK.replace(
+                "from sqlalchemy import select\n",
+                "from sqlalchemy import select\nfrom sqlalchemy.exc import IntegrityError\n"
+            )
+        );
+        assert_eq!(
+            add_in(BLOCK, "app.audit", "AuditContext", &["app"]),
+            BLOCK.replace("from app.core", "from app.audit import AuditContext\nfrom app.core")
+        );
+        // Not known as first party: a third-party module.
+        assert_eq!(
+            add_in(BLOCK, "myapp.audit", "AuditContext", &["app"]),
+            BLOCK.replace(
+                "from sqlalchemy import select\n",
+                "from myapp.audit import AuditContext\nfrom sqlalchemy import select\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_missing_section_is_made_between_its_neighbours() {
+        let src = "from fastapi import Depends\n\nfrom app.models import User\n\nx = 1\n";
+        assert_eq!(
+            add_in(src, "datetime", "datetime", &["app"]),
+            format!("from datetime import datetime\n\n{src}")
+        );
+        assert_eq!(
+            add_in(src, "sqlalchemy.exc", "IntegrityError", &["app"]),
+            src.replace("Depends\n", "Depends\nfrom sqlalchemy.exc import IntegrityError\n")
+        );
+        let src = "import os\n\nfrom fastapi import Depends\n\n\ndef f():\n    pass\n";
+        assert_eq!(
+            add_in(src, "app.audit", "AuditContext", &["app"]),
+            src.replace("Depends\n", "Depends\n\nfrom app.audit import AuditContext\n")
+        );
+        // Above the comments standing on the statement it precedes.
+        let src = "import os\n\n# the app\nfrom app.models import User\n";
+        assert_eq!(
+            add_in(src, "sqlalchemy.exc", "IntegrityError", &["app"]),
+            "import os\n\nfrom sqlalchemy.exc import IntegrityError\n\n# the app\nfrom app.models import User\n"
+        );
+    }
+
+    #[test]
+    fn imports_landing_before_one_statement_keep_isort_order_whatever_the_fix_order() {
+        let src = "\"\"\"Doc.\"\"\"\nfrom app.models import User\n\n\nclass S:\n    pass\n";
+        let tree = parse(src);
+        let order = ImportOrder {
+            first_party: vec!["app".to_string()],
+            third_party: Vec::new(),
+        };
+        let stylist = Stylist::detect(src);
+        let edit =
+            |module: &str, name: &str| add_import(src, tree.root_node(), module, name, &stylist, &order).unwrap();
+        let edits = [
+            edit("app.audit", "AuditContext"),
+            edit("sqlalchemy.exc", "IntegrityError"),
+            edit("datetime", "datetime"),
+        ];
+        let expected = "\"\"\"Doc.\"\"\"\nfrom datetime import datetime\n\nfrom sqlalchemy.exc import IntegrityError\n\nfrom app.audit import AuditContext\nfrom app.models import User\n\n\nclass S:\n    pass\n";
+        for order in [[0, 1, 2], [2, 1, 0], [1, 0, 2], [2, 0, 1]] {
+            let given: Vec<Edit> = order.iter().map(|i| edits[*i].clone()).collect();
+            assert_eq!(applied(src, &given), expected, "{order:?}");
+        }
+    }
+
+    #[test]
+    fn names_merge_in_isort_order_and_wrap_past_the_line_length() {
+        assert_eq!(
+            add("from sqlalchemy import Column, func\n", "sqlalchemy", "DateTime").unwrap(),
+            "from sqlalchemy import Column, DateTime, func\n"
+        );
+        assert_eq!(
+            add("from m import CONST, b\n", "m", "A").unwrap(),
+            "from m import CONST, A, b\n"
+        );
+        assert_eq!(
+            add("from m import (\n    a,\n    c,\n)\n", "m", "b").unwrap(),
+            "from m import (\n    a,\n    b,\n    c,\n)\n"
+        );
+        let long = "from app.features.core.audit_mixin import AuditMixin, audit_columns, stamp_created\n";
+        assert_eq!(
+            add(long, "app.features.core.audit_mixin", "AuditContext").unwrap(),
+            "from app.features.core.audit_mixin import (\n    AuditContext,\n    AuditMixin,\n    audit_columns,\n    stamp_created,\n)\n"
+        );
+    }
+
     #[test]
     fn declines_invalid_names() {
         assert_eq!(add("x = 1\n", "m", "a b"), None);
         assert_eq!(add("x = 1\n", "m..n", "a"), None);
         assert_eq!(add("x = 1\n", "", "a"), None);
-        assert_eq!(add("x = 1\n", ".", "a").unwrap(), "from . import a\nx = 1\n");
+        assert_eq!(add("x = 1\n", ".", "a").unwrap(), "from . import a\n\nx = 1\n");
     }
 
     #[test]
@@ -383,6 +802,7 @@ mod tests {
             "datetime",
             &["datetime", "timezone"],
             &Stylist::detect(src),
+            &ImportOrder::default(),
         )
         .unwrap();
         assert_eq!(
@@ -396,7 +816,8 @@ mod tests {
             tree.root_node(),
             "datetime",
             &["datetime", "timezone"],
-            &Stylist::detect(src)
+            &Stylist::detect(src),
+            &ImportOrder::default(),
         )
         .is_none());
     }

@@ -12,7 +12,11 @@
 //!
 //! Trailing commas and multi-line signatures keep their layout (a new line at
 //! the same indentation as the other parameters, with a trailing comma when
-//! the others have one). Returns `None` when:
+//! the others have one). A signature on one line, or with its parameters on
+//! one line of their own, that fit in the line length and that the new
+//! parameter makes longer is laid out again as ruff's formatter would: the parameters on a
+//! line of their own when they fit there, else one per line with a trailing
+//! comma. Returns `None` when:
 //! 5. the name is already a parameter (`*args` and `**kwargs` names count);
 //! 6. the parameter list cannot be found, or has a syntax error;
 //! 7. `parameter` is not one plain parameter (`name`, `name: T`,
@@ -23,6 +27,8 @@
 //! A decorated definition may be given as its `decorated_definition` node.
 
 use crate::edit::Edit;
+use crate::layout::{bracketed, width};
+use crate::lines::line_start;
 use crate::lists::{append, insert_before_item, List};
 use crate::style::Stylist;
 use tree_sitter::{Node, Parser};
@@ -59,12 +65,76 @@ pub fn add_parameter(source: &str, function: Node<'_>, parameter: &str, stylist:
     if star.is_none() && !new.has_default && list.items.iter().any(|p| has_default(*p)) {
         return None;
     }
-    match list.items.iter().position(|p| is_double_star(*p)) {
+    let position = list.items.iter().position(|p| is_double_star(*p));
+    let edit = match position {
         // 3. Before `**kwargs`.
         Some(kwargs) => insert_before_item(source, &list, kwargs, parameter, stylist),
         // 1, 2, 4. Last.
         None => append(source, &list, parameter, stylist),
+    }?;
+    Some(fit_signature(source, function, parameters, &list, position, parameter, stylist).unwrap_or(edit))
+}
+
+/// The parameters laid out again when the added one makes their line longer
+/// than the line length; `None` to keep the plain insertion (it fits, the
+/// parameters are one per line already, or comments or multi-line
+/// parameters make it a person's layout).
+fn fit_signature(
+    source: &str,
+    function: Node<'_>,
+    parameters: Node<'_>,
+    list: &List<'_>,
+    position: Option<usize>,
+    parameter: &str,
+    stylist: &Stylist,
+) -> Option<Edit> {
+    let text = &source[parameters.byte_range()];
+    if text.contains('#') || list.items.iter().any(|p| source[p.byte_range()].contains('\n')) {
+        return None;
     }
+    let first = list.items.first()?;
+    let hugged = text.starts_with('(') && source[parameters.start_byte() + 1..first.start_byte()].contains('\n');
+    let one_line = !text.contains('\n');
+    if !one_line && !hugged {
+        return None;
+    }
+    let last = list.items.last()?;
+    let closing = &source[last.end_byte()..parameters.end_byte()];
+    // The items' line: the whole header when on one line, else the hugged line.
+    let line = if one_line {
+        let start = line_start(source, function.start_byte());
+        let body = function.child_by_field_name("body")?;
+        // Up to the `:` of the header (the body may follow on the same line).
+        let end = source[parameters.end_byte()..body.start_byte()].find(':')? + parameters.end_byte() + 1;
+        &source[start..end]
+    } else {
+        // A hugged list that a trailing comma keeps exploded is not hugged.
+        if closing.contains(',') || closing.trim_start_matches([' ', '\t']).starts_with(')') {
+            return None;
+        }
+        let start = line_start(source, first.start_byte());
+        &source[start..last.end_byte()]
+    };
+    // A line that fits grows past the length: laid out again. One that was
+    // longer already says the file is not formatted to this length.
+    if width(line) > stylist.line_length || width(line) + width(parameter) + 2 <= stylist.line_length {
+        return None;
+    }
+    let mut items: Vec<String> = list.items.iter().map(|p| source[p.byte_range()].to_string()).collect();
+    items.insert(position.unwrap_or(items.len()), parameter.to_string());
+    let indent = Stylist::indentation_of(source, function);
+    let le = stylist.line_ending;
+    let mut lines = bracketed(indent, "(", &items, ")", stylist);
+    // `(` and `)` stand on the header's lines already.
+    lines[0] = "(".to_string();
+    if let Some(last) = lines.last_mut() {
+        *last = format!("{indent})");
+    }
+    Some(Edit::replacement(
+        lines.join(le),
+        parameters.start_byte(),
+        parameters.end_byte(),
+    ))
 }
 
 /// The parameter being added, read by parsing it in a throw-away signature.
@@ -156,6 +226,41 @@ mod tests {
         let tree = parse(src);
         let f = nth(tree.root_node(), "function_definition", index);
         add_parameter(src, f, param, &Stylist::detect(src)).map(|e| applied(src, &[e]))
+    }
+
+    #[test]
+    fn a_signature_grown_past_the_line_length_is_laid_out_as_ruff_does() {
+        let src =
+            "class T:\n    async def create_tenant(self, tenant_data: TenantCreate) -> TenantResponse:\n        pass\n";
+        let tree = parse(src);
+        let f = nth(tree.root_node(), "function_definition", 0);
+        let edit = add_parameter(src, f, "created_by_user=None", &Stylist::detect(src)).unwrap();
+        assert_eq!(
+            applied(src, &[edit]),
+            "class T:\n    async def create_tenant(\n        self, tenant_data: TenantCreate, created_by_user=None\n    ) -> TenantResponse:\n        pass\n"
+        );
+        let src = "class T:\n    async def create_user(\n        self, user_data: UserCreate, target_tenant_id: Optional[str] = None, **kw\n    ) -> UserResponse:\n        pass\n";
+        let tree = parse(src);
+        let f = nth(tree.root_node(), "function_definition", 0);
+        let edit = add_parameter(src, f, "created_by_user=None", &Stylist::detect(src)).unwrap();
+        assert_eq!(
+            applied(src, &[edit]),
+            "class T:\n    async def create_user(\n        self,\n        user_data: UserCreate,\n        target_tenant_id: Optional[str] = None,\n        created_by_user=None,\n        **kw,\n    ) -> UserResponse:\n        pass\n"
+        );
+        // Longer than the line length already: not formatted to it, kept so.
+        let src = "def create(self, tenant_data: TenantCreate, owner: str, other_argument: int = 1) -> TenantResponse:\n    pass\n";
+        let tree = parse(src);
+        let f = nth(tree.root_node(), "function_definition", 0);
+        let edit = add_parameter(src, f, "x=None", &Stylist::detect(src)).unwrap();
+        assert!(applied(src, &[edit]).starts_with(
+            "def create(self, tenant_data: TenantCreate, owner: str, other_argument: int = 1, x=None) ->"
+        ));
+        // Short enough: the plain insertion.
+        let src = "def f(a):\n    pass\n";
+        let tree = parse(src);
+        let f = nth(tree.root_node(), "function_definition", 0);
+        let edit = add_parameter(src, f, "created_by_user=None", &Stylist::detect(src)).unwrap();
+        assert_eq!(applied(src, &[edit]), "def f(a, created_by_user=None):\n    pass\n");
     }
 
     #[test]

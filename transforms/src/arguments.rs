@@ -20,11 +20,15 @@
 //!
 //! Adding a keyword argument puts it after the last argument, also after
 //! `*args` and `**kwargs` (a keyword argument is valid there and means the
-//! same). It returns `None` when the call already passes that keyword, when
+//! same); a call on one line that fit in the line length and no longer does
+//! gets its arguments on a line of their own (one per line when they do not
+//! fit there either), as ruff's formatter lays it out. It returns `None` when the call already passes that keyword, when
 //! `text` is not `name=value`, or when the call's argument is a bare
 //! generator (`f(x for x in y)`).
 
 use crate::edit::Edit;
+use crate::layout::{bracketed, width};
+use crate::lines::{line_end, line_start};
 use crate::lists::{append, remove_items, List};
 use crate::style::Stylist;
 use tree_sitter::Node;
@@ -92,7 +96,39 @@ pub fn add_keyword_argument(source: &str, argument_list: Node<'_>, text: &str, s
     }) {
         return None;
     }
-    append(source, &list, text, stylist)
+    let edit = append(source, &list, text, stylist)?;
+    Some(fit_arguments(source, argument_list, &list, text, stylist).unwrap_or(edit))
+}
+
+/// The arguments laid out again, as ruff's formatter would, when the new
+/// one makes a call line that fit longer than the line length; `None` to
+/// keep the plain insertion (it fits, the line was longer already, or the
+/// arguments span lines or hold a comment).
+fn fit_arguments(
+    source: &str,
+    argument_list: Node<'_>,
+    list: &List<'_>,
+    text: &str,
+    stylist: &Stylist,
+) -> Option<Edit> {
+    let arguments = &source[argument_list.byte_range()];
+    if arguments.contains(['\n', '#']) || list.items.is_empty() {
+        return None;
+    }
+    let line = &source[line_start(source, argument_list.start_byte())..line_end(source, argument_list.end_byte())];
+    if width(line) > stylist.line_length || width(line) + width(text) + 2 <= stylist.line_length {
+        return None;
+    }
+    let mut items: Vec<String> = list.items.iter().map(|n| source[n.byte_range()].to_string()).collect();
+    items.push(text.to_string());
+    let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+    let mut lines = bracketed(indent, "(", &items, ")", stylist);
+    lines[0] = "(".to_string();
+    Some(Edit::replacement(
+        lines.join(stylist.line_ending),
+        argument_list.start_byte(),
+        argument_list.end_byte(),
+    ))
 }
 
 fn is_identifier(name: &str) -> bool {
@@ -132,6 +168,27 @@ mod tests {
         let tree = parse(src);
         let list = nth(tree.root_node(), "argument_list", 0);
         add_keyword_argument(src, list, text, &Stylist::detect(src)).map(|e| applied(src, &[e]))
+    }
+
+    #[test]
+    fn a_call_grown_past_the_line_length_is_laid_out_as_ruff_does() {
+        let src = "async def f():\n    try:\n        user = await service.update_user(user_id, user_data)\n    finally:\n        pass\n";
+        let tree = parse(src);
+        let args = nth(tree.root_node(), "argument_list", 0);
+        let edit = add_keyword_argument(
+            src,
+            args,
+            "updated_by_user=current_user_of_the_request",
+            &Stylist::detect(src),
+        )
+        .unwrap();
+        assert_eq!(
+            applied(src, &[edit]),
+            "async def f():\n    try:\n        user = await service.update_user(\n            user_id, user_data, updated_by_user=current_user_of_the_request\n        )\n    finally:\n        pass\n"
+        );
+        // Short enough: the plain insertion.
+        let edit = add_keyword_argument(src, args, "u=me", &Stylist::detect(src)).unwrap();
+        assert!(applied(src, &[edit]).contains("update_user(user_id, user_data, u=me)\n"));
     }
 
     #[test]

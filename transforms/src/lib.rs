@@ -28,9 +28,11 @@ pub mod delete_statements;
 pub mod document_parameter;
 pub mod edit;
 pub mod insert_statements;
+mod layout;
 mod lines;
 mod lists;
 pub mod snippets;
+mod stdlib;
 pub mod style;
 #[cfg(test)]
 mod testing;

@@ -18,7 +18,15 @@ pub struct Stylist {
     pub bom: bool,
     /// Whether the file ends with a line ending.
     pub final_newline: bool,
+    /// The formatter's line length: inserted lines longer than this are
+    /// split as ruff's formatter would ([`crate::layout`]). Not detected:
+    /// the project's configuration says it (88, ruff's and black's
+    /// default, otherwise).
+    pub line_length: usize,
 }
+
+/// ruff's and black's default line length.
+pub const DEFAULT_LINE_LENGTH: usize = 88;
 
 /// Spaces per level in templates.
 const TEMPLATE_UNIT: usize = 4;
@@ -31,6 +39,7 @@ impl Default for Stylist {
             line_ending: "\n",
             bom: false,
             final_newline: true,
+            line_length: DEFAULT_LINE_LENGTH,
         }
     }
 }
@@ -57,7 +66,14 @@ impl Stylist {
             line_ending,
             bom,
             final_newline: text.ends_with('\n'),
+            line_length: DEFAULT_LINE_LENGTH,
         }
+    }
+
+    /// This style with the project's line length.
+    pub fn with_line_length(mut self, line_length: usize) -> Stylist {
+        self.line_length = line_length;
+        self
     }
 
     /// The leading whitespace of the line on which `node` starts.
@@ -73,7 +89,8 @@ impl Stylist {
     /// leading indentation on level-0 lines, may end with or without `\n`)
     /// as lines each prefixed with `base_indent` plus the file's indent unit
     /// per template level, joined and terminated by the file's line ending.
-    /// Empty template lines stay empty (no trailing whitespace).
+    /// Empty template lines stay empty (no trailing whitespace), and a line
+    /// longer than the line length is split ([`crate::layout::fit`]).
     ///
     /// Leading spaces that are not a whole number of levels are kept as
     /// spaces after the levels (a continuation line aligned by hand). The
@@ -85,12 +102,13 @@ impl Stylist {
             if !line.trim().is_empty() {
                 let body = line.trim_start_matches(' ');
                 let spaces = line.len() - body.len();
-                out.push_str(base_indent);
+                let mut indent = base_indent.to_string();
                 for _ in 0..spaces / TEMPLATE_UNIT {
-                    out.push_str(&self.indent_unit);
+                    indent.push_str(&self.indent_unit);
                 }
-                out.extend(std::iter::repeat_n(' ', spaces % TEMPLATE_UNIT));
-                out.push_str(body);
+                indent.extend(std::iter::repeat_n(' ', spaces % TEMPLATE_UNIT));
+                let lines = crate::layout::fit(&indent, body, self);
+                out.push_str(&lines.join(self.line_ending));
             }
             out.push_str(self.line_ending);
         }

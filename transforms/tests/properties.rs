@@ -243,8 +243,8 @@ proptest! {
             ("wrap_in_try", wrap_in_try(text, first, returns, &handler, &stylist)),
             ("wrap_in_try method", wrap_in_try(text, method, method, &handler, &stylist)),
             ("insert_after method", insert_after(text, method, guarded, &stylist)),
-            ("add_import new", add_import(text, root, "datetime", "datetime", &stylist)),
-            ("add_import merge", add_import(text, root, "sqlalchemy.exc", "IntegrityError", &stylist)),
+            ("add_import new", add_import(text, root, "datetime", "datetime", &stylist, &Default::default())),
+            ("add_import merge", add_import(text, root, "sqlalchemy.exc", "IntegrityError", &stylist, &Default::default())),
         ];
         for (what, edit) in edits {
             let edit = edit.unwrap_or_else(|| panic!("{what} declined on {shape:?}"));

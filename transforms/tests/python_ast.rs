@@ -76,11 +76,19 @@ fn outputs(text: &str) -> Vec<(String, String)> {
         ),
         (
             "add_import",
-            add_import(text, root, "datetime", "datetime", &stylist).map(|e| vec![e]),
+            add_import(text, root, "datetime", "datetime", &stylist, &Default::default()).map(|e| vec![e]),
         ),
         (
             "merge_import",
-            add_import(text, root, "sqlalchemy.exc", "IntegrityError", &stylist).map(|e| vec![e]),
+            add_import(
+                text,
+                root,
+                "sqlalchemy.exc",
+                "IntegrityError",
+                &stylist,
+                &Default::default(),
+            )
+            .map(|e| vec![e]),
         ),
         (
             "remove_import",
