@@ -1153,8 +1153,6 @@ impl<'a> CallerChecker<'a> {
         let args = site.arguments()?;
         let stylist = self.stylist(file);
         let text = self.text(file);
-        let edit =
-            auditfix_transforms::arguments::add_keyword_argument(&text, args, &format!("{user}={holder}"), &stylist)?;
         // Arguments shifted into the user's place move to their keywords
         // first (AUD013's edits), or the keyword would bind it twice.
         let settings = &self.workspace.config.settings;
@@ -1165,6 +1163,14 @@ impl<'a> CallerChecker<'a> {
                 rules::positional_shift::Shift::Fixed { edits, .. } => edits,
                 rules::positional_shift::Shift::Unfixable { .. } => return None,
             };
+        let keyword = format!("{user}={holder}");
+        // With shifted arguments rewritten in place, the keyword is a plain
+        // insertion: a layout edit over the whole list would overlap them.
+        let edit = if shifts.is_empty() {
+            auditfix_transforms::arguments::add_keyword_argument(&text, args, &keyword, &stylist)?
+        } else {
+            auditfix_transforms::arguments::insert_keyword_argument(&text, args, &keyword, &stylist)?
+        };
         let mut out = self.take_user_edits(callee, depth)?;
         out.entry(file).or_default().extend(shifts);
         out.entry(file).or_default().push(edit);

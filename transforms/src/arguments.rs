@@ -100,6 +100,31 @@ pub fn add_keyword_argument(source: &str, argument_list: Node<'_>, text: &str, s
     Some(fit_arguments(source, argument_list, &list, text, stylist).unwrap_or(edit))
 }
 
+/// [`add_keyword_argument`] as a plain insertion after the last argument,
+/// never laying the arguments out again: for a call whose arguments other
+/// edits of the same fix rewrite (a layout edit spanning them would
+/// overlap those).
+pub fn insert_keyword_argument(source: &str, argument_list: Node<'_>, text: &str, stylist: &Stylist) -> Option<Edit> {
+    if argument_list.kind() != "argument_list" || argument_list.has_error() {
+        return None;
+    }
+    let (name, value) = text.split_once('=')?;
+    let name = name.trim();
+    if !is_identifier(name) || value.starts_with('=') || value.trim().is_empty() {
+        return None;
+    }
+    let list = List::of(argument_list);
+    if list.items.iter().any(|item| {
+        item.kind() == "keyword_argument"
+            && item
+                .child_by_field_name("name")
+                .is_some_and(|n| &source[n.byte_range()] == name)
+    }) {
+        return None;
+    }
+    append(source, &list, text, stylist)
+}
+
 /// The arguments laid out again, as ruff's formatter would, when the new
 /// one makes a call line that fit longer than the line length; `None` to
 /// keep the plain insertion (it fits, the line was longer already, or the
@@ -168,6 +193,37 @@ mod tests {
         let tree = parse(src);
         let list = nth(tree.root_node(), "argument_list", 0);
         add_keyword_argument(src, list, text, &Stylist::detect(src)).map(|e| applied(src, &[e]))
+    }
+
+    #[test]
+    fn an_inserted_keyword_touches_no_other_argument_however_long_the_line() {
+        let src = "async def f():\n    return await CategoryService(db).delete_category(category_id, force)\n";
+        let tree = parse(src);
+        let list = nth(tree.root_node(), "argument_list", 1);
+        let stylist = Stylist::detect(src);
+        let laid_out = add_keyword_argument(src, list, "deleted_by_user=deleted_by_user", &stylist).unwrap();
+        let inserted = insert_keyword_argument(src, list, "deleted_by_user=deleted_by_user", &stylist).unwrap();
+        // The layout edit spans the arguments; the insertion is a point
+        // after the last one, which edits of the arguments do not overlap.
+        assert!(
+            laid_out.start() < list.end_byte() - 1 && laid_out.end() > laid_out.start(),
+            "{laid_out:?}"
+        );
+        assert_eq!(
+            (inserted.start(), inserted.end()),
+            (list.end_byte() - 1, list.end_byte() - 1)
+        );
+        let force = find(tree.root_node(), "identifier", src, "force");
+        let both = [replace_node(force, "force=force"), inserted];
+        assert_eq!(
+            applied(src, &both),
+            "async def f():\n    return await CategoryService(db).delete_category(category_id, force=force, deleted_by_user=deleted_by_user)\n"
+        );
+        assert_eq!(
+            insert_keyword_argument(src, list, "force=1", &stylist).map(|_| ()),
+            Some(())
+        );
+        assert_eq!(insert_keyword_argument(src, list, "not valid=1", &stylist), None);
     }
 
     #[test]
