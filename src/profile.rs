@@ -287,6 +287,42 @@ impl Profile {
     }
 }
 
+impl Profile {
+    /// The convention in one line, for the report's header: which mixin
+    /// the audit is held to, how it was found, and whether its setters
+    /// take the standard's call.
+    pub fn summary(&self, settings: &Settings) -> String {
+        let Some(mixin) = &self.mixin else {
+            return format!(
+                "no audit mixin in this repository: models are held to the configured `{}` (`check --show-profile` says what was looked for)",
+                settings.mixin_class
+            );
+        };
+        let models = format!(
+            "{} mapped model{}",
+            mixin.models,
+            if mixin.models == 1 { "" } else { "s" }
+        );
+        if !mixin.configured {
+            return format!(
+                "`{}` in `{}` (inferred from the code, inherited by {models}), but models are held to the configured `{}`, which this repository does not define; `check --show-profile` prints the configuration that names it",
+                mixin.name, mixin.module, settings.mixin_class
+            );
+        }
+        let setters = match &self.fit {
+            MixinFit::Fits | MixinFit::NotInRepository => "its setters take the standard's call",
+            MixinFit::LacksSetters(_) => "it lacks the standard's setters, so AUD001-AUD003 are not reported",
+            MixinFit::SettersDiffer(_) => {
+                "its setters take other arguments than the standard's call, so AUD001-AUD003 are not reported"
+            }
+        };
+        format!(
+            "`{}` in `{}`, inherited by {models}; {setters}",
+            mixin.name, mixin.module
+        )
+    }
+}
+
 /// The configured mixin, when the repository defines it.
 fn configured_mixin(index: &RepoIndex, settings: &Settings) -> Option<Mixin> {
     let module = index.class_module(&settings.mixin_class)?.to_string();

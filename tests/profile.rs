@@ -233,3 +233,22 @@ fn a_session_nothing_proves_is_named_once_with_the_key_that_teaches_it() {
         "{stdout}{stderr}"
     );
 }
+
+#[test]
+fn the_report_states_the_convention_it_holds_models_to() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[("app/models.py", FK_MIXIN)]);
+    let (_, report, stderr) = auditfix(dir.path(), &["report", "."]);
+    assert!(
+        report.contains("**Audit Convention**: `AuditFields` in `app.models` (inferred from the code, inherited by 2 mapped models), but models are held to the configured `AuditMixin`, which this repository does not define"),
+        "{stderr}{report}"
+    );
+    // Named in the configuration, it is the one held to, and its setters'
+    // misfit is said.
+    fs::write(dir.path().join("auditfix.toml"), "mixin-class = \"AuditFields\"\n").unwrap();
+    let (_, report, stderr) = auditfix(dir.path(), &["report", "."]);
+    assert!(
+        report.contains("**Audit Convention**: `AuditFields` in `app.models`, inherited by 2 mapped models; it lacks the standard's setters, so AUD001-AUD003 are not reported"),
+        "{stderr}{report}"
+    );
+}

@@ -57,6 +57,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus>
         facts,
         settings: &config.settings,
         enabled: &enabled,
+        convention: crate::profile::Profile::infer(&workspace.index, &config.settings).summary(&config.settings),
     };
     let mut buffer = Vec::new();
     crate::printer::report::print(&mut buffer, &input)?;

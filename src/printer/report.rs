@@ -73,6 +73,9 @@ pub struct ReportInput<'a> {
     pub settings: &'a Settings,
     /// Whether a rule ran on a file (display path).
     pub enabled: &'a dyn Fn(Rule, &Path) -> bool,
+    /// The repository's audit convention in one line (see
+    /// [`crate::profile::Profile::summary`]).
+    pub convention: String,
 }
 
 /// What the report needs to know of one file beyond its findings.
@@ -354,10 +357,11 @@ pub fn print(out: &mut dyn Write, input: &ReportInput<'_>) -> io::Result<()> {
         .filter(|r| !result.files.iter().all(|f| (input.enabled)(**r, &f.path)))
         .map(|r| r.code())
         .collect();
+    writeln!(out, "**Standard**: {standard}\\")?;
     if not_checked.is_empty() {
-        writeln!(out, "**Standard**: {standard}")?;
+        writeln!(out, "**Audit Convention**: {}", input.convention)?;
     } else {
-        writeln!(out, "**Standard**: {standard}\\")?;
+        writeln!(out, "**Audit Convention**: {}\\", input.convention)?;
         writeln!(
             out,
             "**Rules Not Checked**: {} (not enabled for every file; the requirements they check are marked ❔)",
