@@ -816,3 +816,31 @@ fn a_mixin_whose_setters_take_other_arguments_is_said_once_and_no_setter_is_inje
     fs::write(dir.path().join("app/models.py"), models).unwrap();
     assert_mixin_does_not_fit(dir.path(), &["`set_created_by` (1 after `self`)", "TypeError"]);
 }
+
+/// The README opens with the two commands a newcomer runs on a fresh
+/// clone: the main job on the bundled example, and the whole test suite
+/// (the one CI runs).
+#[test]
+fn readme_opens_with_the_newcomer_s_two_commands() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let block: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("```sh"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    assert_eq!(block.len(), 2, "{block:?}");
+    assert!(
+        block[0].starts_with("cargo run --release -- fix examples/audit_app "),
+        "{}",
+        block[0]
+    );
+    assert!(block[1].starts_with("scripts/test.sh "), "{}", block[1]);
+    let ci = fs::read_to_string(format!("{root}/.ci/run")).unwrap();
+    assert!(
+        ci.contains("scripts/test.sh"),
+        "CI runs the README's test command:\n{ci}"
+    );
+    assert!(std::path::Path::new(&format!("{root}/examples/audit_app")).is_dir());
+}
