@@ -604,9 +604,13 @@ impl Workspace {
         Self::assemble(files, errors, config, true)
     }
 
-    /// A workspace like this one where files `replaced` maps have new
-    /// texts (the callers' step of `fix`, after the per-file fixes).
-    fn derive(&self, replaced: &std::collections::HashMap<usize, String>) -> Workspace {
+    /// A workspace like this one where files `replaced` maps (by file
+    /// position) have new texts: the callers' step of `fix`, after the
+    /// per-file fixes, and the language server, whose open documents stand
+    /// for the files on disk. What loading found (the files, the classes
+    /// each may define, the prefilters' verdicts) is reused, not walked
+    /// or searched again.
+    pub fn derive(&self, replaced: &std::collections::HashMap<usize, String>) -> Workspace {
         let filter = crate::analysis::functions::Prefilter::new(&self.config.settings);
         let loaded = self
             .files
@@ -679,6 +683,22 @@ impl Workspace {
     /// format but SARIF), so that the findings of a large repository do not
     /// hold a rewritten copy of each write method.
     pub fn check_reporting(&self, fix_edits: bool) -> CheckResult {
+        self.check_collecting(fix_edits, None)
+    }
+
+    /// [`Workspace::check`], with the callers' fixes that change other
+    /// files too, whole (the language server offers each as one edit of
+    /// every file it changes; a finding's own [`Fix`] holds only the edits
+    /// of its file).
+    pub fn check_with_cross_file_fixes(&self) -> (CheckResult, Vec<CrossFileFix>) {
+        let mut spanning = Vec::new();
+        let result = self.check_collecting(true, Some(&mut spanning));
+        (result, spanning)
+    }
+
+    /// [`Workspace::check_reporting`], collecting into `spanning`, when
+    /// given, the fixes that change more than one file.
+    fn check_collecting(&self, fix_edits: bool, mut spanning: Option<&mut Vec<CrossFileFix>>) -> CheckResult {
         let (mut checks, definitions) = self.check_files(fix_edits);
         let needs_user: Vec<Vec<crate::checker::UserNeed>> =
             checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
@@ -700,6 +720,16 @@ impl Workspace {
         }
         let warnings = self.suppression_warnings(&suppressions);
         for finding in findings {
+            if let Some(spanning) = spanning.as_deref_mut() {
+                if finding.edits.len() > 1 && finding.diagnostic.fix.is_some() {
+                    spanning.push(CrossFileFix {
+                        file: finding.file,
+                        rule: finding.diagnostic.rule,
+                        range: finding.diagnostic.range.clone(),
+                        edits: finding.edits.clone(),
+                    });
+                }
+            }
             let mut diagnostic = finding.diagnostic;
             if !fix_edits {
                 diagnostic.fix = diagnostic.fix.map(Fix::without_edits);
@@ -1018,6 +1048,21 @@ impl Workspace {
             ModuleFacts::collect(self.module_name_of(file), source.root(), &source.text)
         })
     }
+}
+
+/// A caller's fix that changes other files too (see
+/// [`crate::callers::CallerFinding::edits`]), found by
+/// [`Workspace::check_with_cross_file_fixes`].
+#[derive(Clone, Debug)]
+pub struct CrossFileFix {
+    /// The position in the workspace of the file with the finding.
+    pub file: usize,
+    /// The finding's rule and byte range in that file.
+    pub rule: Rule,
+    pub range: std::ops::Range<usize>,
+    /// Every file's edits, by position in the workspace (the finding's
+    /// own file included), on the texts the check read.
+    pub edits: BTreeMap<usize, Vec<auditfix_transforms::Edit>>,
 }
 
 /// Add `edits` to `taken`, per file, each edit once.
