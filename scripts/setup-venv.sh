@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create the Python virtual environment that runs the example app's test
 # suite (examples/audit_app) and that the end-to-end Rust tests use,
-# including pyright, the independent type checker of tests/outside_checks.rs.
+# including pyright, the independent type checker of tests/outside_checks.rs,
+# and pytest-lsp, the LSP client of tests/lsp_server.rs.
 #
 # The environment lives in .venv at the repository root. The script is
 # idempotent: it creates the environment only when it is absent or incomplete,
@@ -37,6 +38,10 @@ echo "setup-venv: installing $requirements"
 # pyright would download Node on its first run.
 echo "setup-venv: installing pyright"
 "$venv/bin/python" -m pip install --disable-pip-version-check --quiet "pyright[nodejs]"
+# pytest-lsp: the LSP client that drives `auditfix server` in
+# tests/lsp_server.rs (tests/lsp/test_server.py).
+echo "setup-venv: installing pytest-lsp"
+"$venv/bin/python" -m pip install --disable-pip-version-check --quiet "pytest-lsp>=1,<2"
 for extra in "$repo_root"/examples/*/requirements.txt; do
     if [ "$extra" != "$requirements" ]; then
         echo "setup-venv: installing $extra"
@@ -46,7 +51,7 @@ done
 
 echo "setup-venv: checking the installed packages"
 "$venv/bin/python" - <<'PY'
-import aiosqlite, fastapi, greenlet, httpx, pytest, sqlalchemy
+import aiosqlite, fastapi, greenlet, httpx, pytest, pytest_lsp, sqlalchemy
 print(f"setup-venv: ok (sqlalchemy {sqlalchemy.__version__}, fastapi {fastapi.__version__}, pytest {pytest.__version__})")
 PY
 if ! pyright_version="$("$venv/bin/pyright" --version 2>&1)"; then
