@@ -443,6 +443,126 @@ fn invalid(id: RequestId, error: serde_json::Error) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    /// A copy of the end-to-end test's project (a service without audit).
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsp/project");
+        for entry in [
+            "pyproject.toml",
+            "app/__init__.py",
+            "app/audit.py",
+            "app/models.py",
+            "app/service.py",
+        ] {
+            let target = dir.path().join(entry);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(from.join(entry), target).unwrap();
+        }
+        dir
+    }
+
+    fn request(id: i32, method: &str, params: serde_json::Value) -> Message {
+        Message::Request(Request::new(RequestId::from(id), method.to_string(), params))
+    }
+
+    fn notification(method: &str, params: serde_json::Value) -> Message {
+        Message::Notification(Notification::new(method.to_string(), params))
+    }
+
+    #[test]
+    fn a_burst_of_changes_is_one_analysis_of_the_newest_and_a_cancelled_request_is_answered_as_such() {
+        let dir = project();
+        let root = canonical(dir.path());
+        let uri = documents::path_to_uri(&root.join("app/service.py")).unwrap();
+        let text = std::fs::read_to_string(root.join("app/service.py")).unwrap();
+        let (server, client) = Connection::memory();
+        // Everything is sent before the server starts: after the handshake,
+        // it finds the whole burst waiting.
+        let messages = [
+            request(
+                1,
+                "initialize",
+                serde_json::json!({"capabilities": {}, "rootUri": documents::path_to_uri(&root).unwrap()}),
+            ),
+            notification("initialized", serde_json::json!({})),
+            notification(
+                "textDocument/didOpen",
+                serde_json::json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}),
+            ),
+            notification(
+                "textDocument/didChange",
+                serde_json::json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "x = 1\n"}]}),
+            ),
+            notification(
+                "textDocument/didChange",
+                serde_json::json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": text}]}),
+            ),
+            request(
+                5,
+                "textDocument/codeAction",
+                serde_json::json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}, "context": {"diagnostics": []}}),
+            ),
+            notification("$/cancelRequest", serde_json::json!({"id": 5})),
+            request(
+                6,
+                "textDocument/codeAction",
+                serde_json::json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}, "context": {"diagnostics": []}}),
+            ),
+        ];
+        for message in messages {
+            client.sender.send(message).unwrap();
+        }
+        let thread = std::thread::spawn(move || serve(&server));
+        let mut received = Vec::new();
+        while let Ok(message) = client.receiver.recv_timeout(Duration::from_secs(60)) {
+            let done = matches!(&message, Message::Response(r) if r.id == RequestId::from(6));
+            received.push(message);
+            if done {
+                break;
+            }
+        }
+        let published: Vec<&Notification> = received
+            .iter()
+            .filter_map(|m| match m {
+                Message::Notification(n) if n.method == "textDocument/publishDiagnostics" => Some(n),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(published.len(), 1, "one analysis for the burst: {received:?}");
+        let params: PublishDiagnosticsParams = serde_json::from_value(published[0].params.clone()).unwrap();
+        assert_eq!(params.version, Some(3), "the newest version only");
+        assert!(params
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Some(lsp_types::NumberOrString::String("AUD004".into()))));
+        let response = |id: i32| {
+            received.iter().find_map(|m| match m {
+                Message::Response(r) if r.id == RequestId::from(id) => Some(r.clone()),
+                _ => None,
+            })
+        };
+        let cancelled = response(5).expect("the cancelled request is answered");
+        assert_eq!(
+            cancelled.response_result.err().map(|e| e.code),
+            Some(ErrorCode::RequestCanceled as i32)
+        );
+        let answered = response(6).expect("the other request is answered");
+        let actions: Vec<lsp_types::CodeActionOrCommand> =
+            serde_json::from_value(answered.response_result.unwrap()).unwrap();
+        assert!(!actions.is_empty());
+
+        client
+            .sender
+            .send(request(7, "shutdown", serde_json::Value::Null))
+            .unwrap();
+        client
+            .sender
+            .send(notification("exit", serde_json::Value::Null))
+            .unwrap();
+        thread.join().unwrap().unwrap();
+    }
 
     #[test]
     fn settings_come_from_initialization_options_or_the_auditfix_section() {
