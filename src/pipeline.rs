@@ -629,7 +629,8 @@ impl Workspace {
                 .all_candidates(!self.prefilter),
                 None => {
                     // The text as this run has it (in-memory files have no other),
-                    // or none: then it is read again from disk.
+                    // or none: then it is read again from disk. A tree and module
+                    // facts already made are shared: they are the file's own.
                     let text = file.text.clone();
                     let mut copy = LoadedFile::new(
                         file.path.clone(),
@@ -642,15 +643,35 @@ impl Workspace {
                     copy.classes = file.classes.clone();
                     copy.names_user = file.names_user;
                     copy.suppression_lines = file.suppression_lines.clone();
+                    if let Some(Some(source)) = file.source.get() {
+                        let _ = copy.source.set(Some(source.clone()));
+                    }
                     Loaded {
                         file: copy,
-                        facts: None,
+                        facts: self.index.facts_made(file.id).cloned(),
                         module: self.module_name_of(file),
                     }
                 }
             })
             .collect();
         Self::assemble(loaded, Vec::new(), self.config.clone(), self.prefilter)
+    }
+
+    /// Parse every file that per-file rules can find something in and keep
+    /// its tree, and collect every module's facts: what the language server
+    /// keeps warm, so that each [`Workspace::derive`] of its open documents
+    /// parses only them. A command-line run does not (it holds no file's
+    /// tree longer than it works on it).
+    pub fn keep_parsed(&self) {
+        self.files.par_iter().for_each(|file| {
+            if file.candidate {
+                if let Some(source) = file.source() {
+                    self.module_of(file, source);
+                }
+            } else {
+                self.index.facts(file.id);
+            }
+        });
     }
 
     /// Files of the user's that turned out not to read again or parse when
@@ -1415,5 +1436,48 @@ mod tests {
         assert_eq!(edits(&lean), 0);
         assert_eq!(full.files_checked, lean.files_checked);
         assert_eq!(full.notes, lean.notes);
+    }
+
+    #[test]
+    fn a_workspace_kept_parsed_derives_the_same_findings_sharing_what_did_not_change() {
+        let paths = vec![PathBuf::from("examples/audit_app")];
+        let config = crate::config::load(&paths, &crate::config::Overrides::default()).unwrap();
+        let cold = Workspace::load(&paths, config.clone());
+        let warm = Workspace::load(&paths, config);
+        warm.keep_parsed();
+        let models = warm
+            .files
+            .iter()
+            .find(|f| f.path.ends_with("administration/users/models.py"))
+            .unwrap();
+        let text = models.read_text().unwrap();
+        assert!(text.contains("class User(Base, AuditMixin):"));
+        // The model loses its mixin in the new text: its facts must be the new ones.
+        let replaced = HashMap::from([(
+            models.id,
+            text.replace("class User(Base, AuditMixin):", "class User(Base):"),
+        )]);
+        let findings = |workspace: &Workspace| -> Vec<(PathBuf, Rule, std::ops::Range<usize>)> {
+            workspace
+                .check()
+                .diagnostics()
+                .map(|(file, d)| (file.path.clone(), d.rule, d.range.clone()))
+                .collect()
+        };
+        let from_cold = cold.derive(&replaced);
+        let from_warm = warm.derive(&replaced);
+        // What did not change is shared, not parsed again; what changed is not.
+        for file in &from_warm.files {
+            let made = from_warm.index.facts_made(file.id).is_some();
+            assert_eq!(made, file.id != models.id, "{}", file.display.display());
+        }
+        assert_eq!(findings(&from_warm), findings(&from_cold));
+        assert!(findings(&from_warm)
+            .iter()
+            .any(|(_, rule, _)| *rule == Rule::ModelWithoutAuditMixin));
+        assert_ne!(findings(&from_warm), findings(&warm));
+        let facts = from_warm.index.facts(models.id).unwrap();
+        let user = facts.classes.iter().find(|c| c.name == "User").unwrap();
+        assert!(!user.bases.iter().any(|b| b == "AuditMixin"), "{:?}", user.bases);
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! What lives here is the protocol loop: each workspace folder is loaded
 //! once ([`project::Project`]: configuration and files found as the command
-//! line finds them) and kept; open, change and save of a document mark its
+//! line finds them) and kept warm (the trees of the files rules can find
+//! something in, every module's facts); open, change and save of a document mark its
 //! folder for a new analysis, which reads the open documents' texts instead
 //! of the disk's and re-checks every file whose findings may depend on
 //! them, and the diagnostics of the open documents that changed are

@@ -86,6 +86,7 @@ impl Project {
             Err(error) => (config::Config::default(), Some(error.to_string())),
         };
         let base = Workspace::load(&paths, config);
+        base.keep_parsed();
         let files = FileMap::new(base.files.iter().map(|f| (f.id, &*f.path)));
         Project {
             root,
