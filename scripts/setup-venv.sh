@@ -2,7 +2,8 @@
 # Create the Python virtual environment that runs the example app's test
 # suite (examples/audit_app) and that the end-to-end Rust tests use,
 # including pyright, the independent type checker of tests/outside_checks.rs,
-# and ruff, which tests/ruff_clean.rs runs over fixed files.
+# ruff, which tests/ruff_clean.rs runs over fixed files, and pytest-lsp,
+# the LSP client of tests/lsp_server.rs.
 #
 # The environment lives in .venv at the repository root. The script is
 # idempotent: it creates the environment only when it is absent or incomplete,
@@ -42,6 +43,11 @@ echo "setup-venv: installing pyright"
 # (tests/ruff_clean.rs): import order and formatting.
 echo "setup-venv: installing ruff"
 "$venv/bin/python" -m pip install --disable-pip-version-check --quiet "ruff>=0.5"
+
+# pytest-lsp: the LSP client that drives `auditfix server` in
+# tests/lsp_server.rs (tests/lsp/test_server.py).
+echo "setup-venv: installing pytest-lsp"
+"$venv/bin/python" -m pip install --disable-pip-version-check --quiet "pytest-lsp>=1,<2"
 for extra in "$repo_root"/examples/*/requirements.txt; do
     if [ "$extra" != "$requirements" ]; then
         echo "setup-venv: installing $extra"
@@ -51,7 +57,7 @@ done
 
 echo "setup-venv: checking the installed packages"
 "$venv/bin/python" - <<'PY'
-import aiosqlite, fastapi, greenlet, httpx, pytest, sqlalchemy
+import aiosqlite, fastapi, greenlet, httpx, pytest, pytest_lsp, sqlalchemy
 print(f"setup-venv: ok (sqlalchemy {sqlalchemy.__version__}, fastapi {fastapi.__version__}, pytest {pytest.__version__})")
 PY
 if ! pyright_version="$("$venv/bin/pyright" --version 2>&1)"; then

@@ -1,4 +1,4 @@
-//! The command line (clap derive): `check`, `fix`, `report`, `rules`.
+//! The command line (clap derive): `check`, `fix`, `report`, `rules`, `server`.
 //!
 //! Spellings here are a contract (PRODUCT.md §2): keep them stable.
 
@@ -29,6 +29,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Run the language server (LSP over standard input and output) for editors.
+    Server,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,8 @@
 //! 4. `rules` turn facts into `Diagnostic`s, each with an optional `Fix`;
 //! 5. `pipeline` applies fixes, re-parses and re-checks until stable;
 //! 6. `printer` renders findings or diffs; `write` writes files atomically.
+//!
+//! `server` serves the same findings and fixes to editors (LSP).
 
 pub mod analysis;
 pub mod callers;
@@ -24,6 +26,7 @@ pub mod pipeline;
 pub mod printer;
 pub mod profile;
 pub mod rules;
+pub mod server;
 pub mod settings;
 pub mod suppression;
 pub mod syntax_message;

@@ -46,6 +46,16 @@ fn share_the_allocator_with_tree_sitter() {
 fn main() -> ExitCode {
     share_the_allocator_with_tree_sitter();
     let cli = Cli::parse();
+    if let Command::Server = cli.command {
+        // The protocol's own threads write to standard output.
+        return match auditfix::server::run() {
+            Ok(status) => ExitCode::from(status as u8),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(ExitStatus::Error as u8)
+            }
+        };
+    }
     let stdout = std::io::stdout();
     let mut out = Output::new(stdout.lock());
     // Not locked for the run: the progress bar writes to stderr from other threads.
@@ -55,6 +65,7 @@ fn main() -> ExitCode {
         Command::Fix(args) => commands::fix::run(args, &mut out, &mut err),
         Command::Report(args) => commands::report::run(args, &mut out),
         Command::Rules(args) => commands::rules::run(args, &mut out),
+        Command::Server => unreachable!("handled before standard output is locked"),
         Command::Completions(args) => {
             // Rendered into memory first: the generator panics on a write
             // error, and standard output may be a closed pipe or a full disk.

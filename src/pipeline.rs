@@ -625,9 +625,13 @@ impl Workspace {
         workspace
     }
 
-    /// A workspace like this one where files `replaced` maps have new
-    /// texts (the callers' step of `fix`, after the per-file fixes).
-    fn derive(&self, replaced: &std::collections::HashMap<usize, String>) -> Workspace {
+    /// A workspace like this one where files `replaced` maps (by file
+    /// position) have new texts: the callers' step of `fix`, after the
+    /// per-file fixes, and the language server, whose open documents stand
+    /// for the files on disk. What loading found (the files, the classes
+    /// each may define, the prefilters' verdicts) is reused, not walked
+    /// or searched again.
+    pub fn derive(&self, replaced: &std::collections::HashMap<usize, String>) -> Workspace {
         let filter = crate::analysis::functions::Prefilter::new(&self.config.settings);
         let loaded = self
             .files
@@ -646,7 +650,8 @@ impl Workspace {
                 .all_candidates(!self.prefilter),
                 None => {
                     // The text as this run has it (in-memory files have no other),
-                    // or none: then it is read again from disk.
+                    // or none: then it is read again from disk. A tree and module
+                    // facts already made are shared: they are the file's own.
                     let text = file.text.clone();
                     let mut copy = LoadedFile::new(
                         file.path.clone(),
@@ -659,9 +664,12 @@ impl Workspace {
                     copy.classes = file.classes.clone();
                     copy.names_user = file.names_user;
                     copy.suppression_lines = file.suppression_lines.clone();
+                    if let Some(Some(source)) = file.source.get() {
+                        let _ = copy.source.set(Some(source.clone()));
+                    }
                     Loaded {
                         file: copy,
-                        facts: None,
+                        facts: self.index.facts_made(file.id).cloned(),
                         module: self.module_name_of(file),
                     }
                 }
@@ -697,6 +705,23 @@ impl Workspace {
             crate::code_style::CodeStyle::detect(root, modules.iter().map(String::as_str));
     }
 
+    /// Parse every file that per-file rules can find something in and keep
+    /// its tree, and collect every module's facts: what the language server
+    /// keeps warm, so that each [`Workspace::derive`] of its open documents
+    /// parses only them. A command-line run does not (it holds no file's
+    /// tree longer than it works on it).
+    pub fn keep_parsed(&self) {
+        self.files.par_iter().for_each(|file| {
+            if file.candidate {
+                if let Some(source) = file.source() {
+                    self.module_of(file, source);
+                }
+            } else {
+                self.index.facts(file.id);
+            }
+        });
+    }
+
     /// Files of the user's that turned out not to read again or parse when
     /// a step needed them (files the prefilters rule out are never parsed:
     /// their syntax errors show with `--no-prefilter`).
@@ -727,6 +752,22 @@ impl Workspace {
     /// format but SARIF), so that the findings of a large repository do not
     /// hold a rewritten copy of each write method.
     pub fn check_reporting(&self, fix_edits: bool) -> CheckResult {
+        self.check_collecting(fix_edits, None)
+    }
+
+    /// [`Workspace::check`], with the callers' fixes that change other
+    /// files too, whole (the language server offers each as one edit of
+    /// every file it changes; a finding's own [`Fix`] holds only the edits
+    /// of its file).
+    pub fn check_with_cross_file_fixes(&self) -> (CheckResult, Vec<CrossFileFix>) {
+        let mut spanning = Vec::new();
+        let result = self.check_collecting(true, Some(&mut spanning));
+        (result, spanning)
+    }
+
+    /// [`Workspace::check_reporting`], collecting into `spanning`, when
+    /// given, the fixes that change more than one file.
+    fn check_collecting(&self, fix_edits: bool, mut spanning: Option<&mut Vec<CrossFileFix>>) -> CheckResult {
         let (mut checks, definitions) = self.check_files(fix_edits);
         let needs_user: Vec<Vec<crate::checker::UserNeed>> =
             checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
@@ -762,6 +803,16 @@ impl Workspace {
         }
         let warnings = self.suppression_warnings(&suppressions);
         for finding in findings {
+            if let Some(spanning) = spanning.as_deref_mut() {
+                if finding.edits.len() > 1 && finding.diagnostic.fix.is_some() {
+                    spanning.push(CrossFileFix {
+                        file: finding.file,
+                        rule: finding.diagnostic.rule,
+                        range: finding.diagnostic.range.clone(),
+                        edits: finding.edits.clone(),
+                    });
+                }
+            }
             let mut diagnostic = finding.diagnostic;
             if !fix_edits {
                 diagnostic.fix = diagnostic.fix.map(Fix::without_edits);
@@ -1095,6 +1146,21 @@ impl Workspace {
             ModuleFacts::collect(self.module_name_of(file), source.root(), &source.text)
         })
     }
+}
+
+/// A caller's fix that changes other files too (see
+/// [`crate::callers::CallerFinding::edits`]), found by
+/// [`Workspace::check_with_cross_file_fixes`].
+#[derive(Clone, Debug)]
+pub struct CrossFileFix {
+    /// The position in the workspace of the file with the finding.
+    pub file: usize,
+    /// The finding's rule and byte range in that file.
+    pub rule: Rule,
+    pub range: std::ops::Range<usize>,
+    /// Every file's edits, by position in the workspace (the finding's
+    /// own file included), on the texts the check read.
+    pub edits: BTreeMap<usize, Vec<auditfix_transforms::Edit>>,
 }
 
 /// Add `edits` to `taken`, per file, each edit once.
@@ -1524,5 +1590,48 @@ mod tests {
         assert_eq!(edits(&lean), 0);
         assert_eq!(full.files_checked, lean.files_checked);
         assert_eq!(full.notes, lean.notes);
+    }
+
+    #[test]
+    fn a_workspace_kept_parsed_derives_the_same_findings_sharing_what_did_not_change() {
+        let paths = vec![PathBuf::from("examples/audit_app")];
+        let config = crate::config::load(&paths, &crate::config::Overrides::default()).unwrap();
+        let cold = Workspace::load(&paths, config.clone());
+        let warm = Workspace::load(&paths, config);
+        warm.keep_parsed();
+        let models = warm
+            .files
+            .iter()
+            .find(|f| f.path.ends_with("administration/users/models.py"))
+            .unwrap();
+        let text = models.read_text().unwrap();
+        assert!(text.contains("class User(Base, AuditMixin):"));
+        // The model loses its mixin in the new text: its facts must be the new ones.
+        let replaced = HashMap::from([(
+            models.id,
+            text.replace("class User(Base, AuditMixin):", "class User(Base):"),
+        )]);
+        let findings = |workspace: &Workspace| -> Vec<(PathBuf, Rule, std::ops::Range<usize>)> {
+            workspace
+                .check()
+                .diagnostics()
+                .map(|(file, d)| (file.path.clone(), d.rule, d.range.clone()))
+                .collect()
+        };
+        let from_cold = cold.derive(&replaced);
+        let from_warm = warm.derive(&replaced);
+        // What did not change is shared, not parsed again; what changed is not.
+        for file in &from_warm.files {
+            let made = from_warm.index.facts_made(file.id).is_some();
+            assert_eq!(made, file.id != models.id, "{}", file.display.display());
+        }
+        assert_eq!(findings(&from_warm), findings(&from_cold));
+        assert!(findings(&from_warm)
+            .iter()
+            .any(|(_, rule, _)| *rule == Rule::ModelWithoutAuditMixin));
+        assert_ne!(findings(&from_warm), findings(&warm));
+        let facts = from_warm.index.facts(models.id).unwrap();
+        let user = facts.classes.iter().find(|c| c.name == "User").unwrap();
+        assert!(!user.bases.iter().any(|b| b == "AuditMixin"), "{:?}", user.bases);
     }
 }

@@ -320,6 +320,12 @@ impl RepoIndex {
             .as_deref()
     }
 
+    /// The facts of module `i` when a question has made them already
+    /// (nothing is parsed).
+    pub fn facts_made(&self, i: usize) -> Option<&ModuleFacts> {
+        self.slots.get(i)?.facts.get()?.as_deref()
+    }
+
     /// The facts of module `i`, computed by `collect` when no question has
     /// needed them yet (a caller that has the module parsed already).
     pub fn facts_or(&self, i: usize, collect: impl FnOnce() -> ModuleFacts) -> Option<&ModuleFacts> {

@@ -9,7 +9,9 @@ use std::cell::RefCell;
 use std::path::Path;
 use tree_sitter::{Node, Parser, Tree};
 
-/// A parsed Python file.
+/// A parsed Python file (a clone shares the tree, which tree-sitter counts
+/// references to, and copies the text).
+#[derive(Clone)]
 pub struct SourceFile {
     /// The text, without a leading BOM.
     pub text: String,

@@ -77,8 +77,9 @@ fn entry(rule: Rule) -> serde_json::Value {
 }
 
 /// The rule's documentation without its first line (which repeats the
-/// code and name).
-fn explanation(rule: Rule) -> String {
+/// code and name): what `auditfix rules CODE` prints below its header
+/// (the language server's hover text too).
+pub fn explanation(rule: Rule) -> String {
     let doc = rule.documentation();
     doc.split_once('\n')
         .map_or(doc.as_str(), |(_, rest)| rest)

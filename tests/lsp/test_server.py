@@ -1,0 +1,258 @@
+"""End to end: `auditfix server` driven over stdio by a real LSP client.
+
+pytest-lsp starts the binary named by the AUDITFIX_BIN environment
+variable (tests/lsp_server.rs passes the one cargo built) and speaks the
+protocol to it as an editor would. Each test works on a fresh copy of
+`project/`: a model with the audit mixin, a service whose write method is
+not audited, and a route that calls it without the user.
+
+The client applies the servers' edits itself (the server never writes a
+file) and sends the result back with `didChange`, as an editor does.
+"""
+
+import asyncio
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+HERE = Path(__file__).parent
+BINARY = os.environ.get("AUDITFIX_BIN", "auditfix")
+TIMEOUT = 30
+
+SERVICE = "app/service.py"
+MODELS = "app/models.py"
+ROUTES = "app/routes.py"
+
+
+def make_client_fixture(unsafe_fixes):
+    @pytest_lsp.fixture(config=ClientServerConfig(server_command=[BINARY, "server"]))
+    async def fixture(lsp_client: LanguageClient, tmp_path):
+        root = tmp_path / "project"
+        shutil.copytree(HERE / "project", root)
+        lsp_client.root = root
+        params = types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")],
+            initialization_options={"unsafeFixes": unsafe_fixes},
+        )
+        await lsp_client.initialize_session(params)
+        yield
+        await lsp_client.shutdown_session()
+
+    return fixture
+
+
+client = make_client_fixture(unsafe_fixes=True)
+cautious_client = make_client_fixture(unsafe_fixes=False)
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def uri(client, relative):
+    return (client.root / relative).as_uri()
+
+
+def open_document(client, relative, version=1):
+    path = client.root / relative
+    text = path.read_text(encoding="utf-8")
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=path.as_uri(), language_id="python", version=version, text=text)
+        )
+    )
+    return text
+
+
+def change_document(client, relative, version, text=None, change=None):
+    """Send a whole new text, or one incremental change."""
+    event = change or types.TextDocumentContentChangeWholeDocument(text=text)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri(client, relative), version=version),
+            content_changes=[event],
+        )
+    )
+
+
+async def diagnostics_where(client, relative, predicate, what):
+    """The latest diagnostics of a document, once they satisfy `predicate`."""
+    key = uri(client, relative)
+
+    async def wait():
+        while True:
+            found = client.diagnostics.get(key)
+            if found is not None and predicate(found):
+                return found
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+    try:
+        return await asyncio.wait_for(wait(), TIMEOUT)
+    except TimeoutError:
+        pytest.fail(f"{relative}: no diagnostics where {what}; last: {codes(client.diagnostics.get(key) or [])}")
+
+
+def codes(diagnostics):
+    return sorted(d.code for d in diagnostics)
+
+
+def offset(text, position):
+    """The index in `text` of an LSP position (UTF-16 columns)."""
+    lines = text.split("\n")
+    start = sum(len(line) + 1 for line in lines[: position.line])
+    line = lines[position.line] if position.line < len(lines) else ""
+    units = 0
+    for i, char in enumerate(line):
+        if units >= position.character:
+            return start + i
+        units += 2 if ord(char) > 0xFFFF else 1
+    return start + len(line)
+
+
+def apply_edits(text, edits):
+    spans = sorted(((offset(text, e.range.start), offset(text, e.range.end), e.new_text) for e in edits), reverse=True)
+    for start, end, new in spans:
+        text = text[:start] + new + text[end:]
+    return text
+
+
+async def code_actions(client, relative, rng, diagnostics=(), only=None):
+    result = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri(client, relative)),
+            range=rng,
+            context=types.CodeActionContext(diagnostics=list(diagnostics), only=only),
+        )
+    )
+    return [a for a in result or [] if isinstance(a, types.CodeAction)]
+
+
+def full_range():
+    return types.Range(start=types.Position(line=0, character=0), end=types.Position(line=10_000, character=0))
+
+
+# --- tests ------------------------------------------------------------------
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_non_compliant_service_gets_diagnostics_and_a_quick_fix_makes_it_compliant(client):
+    text = open_document(client, SERVICE)
+    found = await diagnostics_where(client, SERVICE, lambda ds: "AUD004" in codes(ds), "AUD004 is reported")
+    assert {"AUD001", "AUD002", "AUD003", "AUD004", "AUD007"} <= set(codes(found)), codes(found)
+    assert all(d.source == "auditfix" for d in found)
+    aud004 = next(d for d in found if d.code == "AUD004")
+    assert aud004.data["name"] == "missing-explicit-timestamp"
+    # `widget = Widget(name=name)`: the column is the constructor's, in UTF-16 units.
+    line = text.split("\n")[aud004.range.start.line]
+    assert line[aud004.range.start.character :].startswith("Widget(name=name)"), line
+
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri(client, SERVICE)), position=aud004.range.start
+        )
+    )
+    assert hover is not None and "AUD004" in hover.contents.value and "What it does" in hover.contents.value
+
+    actions = await code_actions(client, SERVICE, aud004.range, [aud004])
+    fix = next(a for a in actions if "AUD004" in a.title)
+    assert fix.kind == types.CodeActionKind.QuickFix and "unsafe" not in fix.title
+    assert list(fix.edit.changes) == [uri(client, SERVICE)]
+    fixed = apply_edits(text, fix.edit.changes[uri(client, SERVICE)])
+    assert "widget.created_at = datetime.now()" in fixed, fixed
+    change_document(client, SERVICE, 2, text=fixed)
+
+    after = await diagnostics_where(client, SERVICE, lambda ds: "AUD004" not in codes(ds), "AUD004 is gone")
+    assert "AUD003" in codes(after), "the other findings remain"
+    # Unsafe fixes are offered (this client allows them), and say so.
+    aud007 = next(d for d in after if d.code == "AUD007")
+    unsafe = [a for a in await code_actions(client, SERVICE, aud007.range) if "AUD007" in a.title]
+    assert unsafe and all("[unsafe]" in a.title for a in unsafe)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_unsafe_fixes_are_offered_only_when_the_client_allows_them(cautious_client):
+    client = cautious_client
+    open_document(client, SERVICE)
+    found = await diagnostics_where(client, SERVICE, lambda ds: "AUD007" in codes(ds), "AUD007 is reported")
+    titles = [a.title for a in await code_actions(client, SERVICE, full_range())]
+    assert any("AUD004" in t for t in titles), titles
+    assert not any("AUD007" in t or "unsafe" in t for t in titles), titles
+    assert any(d.code == "AUD007" for d in found)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_fix_all_applies_every_safe_fix_as_one_edit(client):
+    text = open_document(client, SERVICE)
+    await diagnostics_where(client, SERVICE, lambda ds: "AUD004" in codes(ds), "AUD004 is reported")
+    actions = await code_actions(client, SERVICE, full_range(), only=["source.fixAll.auditfix"])
+    assert [a.kind for a in actions] == ["source.fixAll.auditfix"], [a.title for a in actions]
+    fixed = apply_edits(text, actions[0].edit.changes[uri(client, SERVICE)])
+    change_document(client, SERVICE, 2, text=fixed)
+    left = await diagnostics_where(
+        client, SERVICE, lambda ds: not {"AUD001", "AUD002", "AUD003", "AUD004"} & set(codes(ds)), "the safe ones are gone"
+    )
+    assert all(d.data["fix"] != "safe" for d in left), codes(left)
+    assert "created_by_user=None" in fixed and "set_created_by" in fixed, fixed
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_dropping_the_mixin_in_the_model_changes_the_services_diagnostics(client):
+    open_document(client, SERVICE)
+    models = open_document(client, MODELS)
+    await diagnostics_where(client, SERVICE, lambda ds: "AUD003" in codes(ds), "AUD003 is reported")
+    # One incremental change, unsaved: `Widget(Base, AuditMixin)` -> `Widget(Base)`.
+    line = next(i for i, l in enumerate(models.split("\n")) if l.startswith("class Widget("))
+    start = models.split("\n")[line].index(", AuditMixin")
+    change = types.TextDocumentContentChangePartial(
+        range=types.Range(
+            start=types.Position(line=line, character=start),
+            end=types.Position(line=line, character=start + len(", AuditMixin")),
+        ),
+        text="",
+    )
+    change_document(client, MODELS, 2, change=change)
+    after = await diagnostics_where(client, SERVICE, lambda ds: "AUD011" in codes(ds), "AUD011 is reported")
+    assert "AUD003" not in codes(after), codes(after)
+    # The disk still has the mixin: the analysis read the open document.
+    assert "Widget(Base, AuditMixin)" in (client.root / MODELS).read_text()
+    change_document(client, MODELS, 3, text=models)
+    back = await diagnostics_where(client, SERVICE, lambda ds: "AUD011" not in codes(ds), "AUD011 is gone again")
+    assert "AUD003" in codes(back)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_cross_file_fix_is_one_edit_of_both_files(client):
+    routes = open_document(client, ROUTES)
+    found = await diagnostics_where(client, ROUTES, lambda ds: "AUD012" in codes(ds), "AUD012 is reported")
+    aud012 = next(d for d in found if d.code == "AUD012")
+    related = [r.location.uri for r in aud012.related_information or []]
+    assert related == [uri(client, SERVICE)], related
+
+    actions = [a for a in await code_actions(client, ROUTES, aud012.range, [aud012]) if "AUD012" in a.title]
+    assert len(actions) == 1, [a.title for a in actions]
+    action = actions[0]
+    assert "in 2 files" in action.title and "[unsafe]" in action.title, action.title
+    assert sorted(action.edit.changes) == sorted([uri(client, ROUTES), uri(client, SERVICE)])
+
+    service = (client.root / SERVICE).read_text(encoding="utf-8")
+    new_routes = apply_edits(routes, action.edit.changes[uri(client, ROUTES)])
+    new_service = apply_edits(service, action.edit.changes[uri(client, SERVICE)])
+    assert "created_by_user=current_user" in new_routes, new_routes
+    assert "created_by_user=None" in new_service, new_service
+    # The server wrote nothing.
+    assert (client.root / SERVICE).read_text(encoding="utf-8") == service
+
+    open_document(client, SERVICE)
+    change_document(client, SERVICE, 2, text=new_service)
+    change_document(client, ROUTES, 2, text=new_routes)
+    await diagnostics_where(client, ROUTES, lambda ds: "AUD012" not in codes(ds), "AUD012 is gone")
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-v"]))
