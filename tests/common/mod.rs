@@ -5,6 +5,8 @@
 // Each test crate uses its own share of the helpers.
 #![allow(dead_code)]
 
+pub mod small;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
