@@ -76,6 +76,16 @@ fn dedup_count(nodes: &[Node<'_>]) -> usize {
 /// In Python a keyword argument may follow `*args` and `**kwargs` and binds
 /// the same there, so it always goes after the last argument.
 pub fn add_keyword_argument(source: &str, argument_list: Node<'_>, text: &str, stylist: &Stylist) -> Option<Edit> {
+    let edit = insert_keyword_argument(source, argument_list, text, stylist)?;
+    let list = List::of(argument_list);
+    Some(fit_arguments(source, argument_list, &list, text, stylist).unwrap_or(edit))
+}
+
+/// [`add_keyword_argument`] as a plain insertion after the last argument,
+/// never laying the arguments out again: for a call whose arguments other
+/// edits of the same fix rewrite (a layout edit spanning them would
+/// overlap those).
+pub fn insert_keyword_argument(source: &str, argument_list: Node<'_>, text: &str, stylist: &Stylist) -> Option<Edit> {
     // Verify that there is an argument list without syntax errors.
     if argument_list.kind() != "argument_list" || argument_list.has_error() {
         return None;
@@ -88,32 +98,6 @@ pub fn add_keyword_argument(source: &str, argument_list: Node<'_>, text: &str, s
     }
     let list = List::of(argument_list);
     // Verify that the keyword is not passed yet.
-    if list.items.iter().any(|item| {
-        item.kind() == "keyword_argument"
-            && item
-                .child_by_field_name("name")
-                .is_some_and(|n| &source[n.byte_range()] == name)
-    }) {
-        return None;
-    }
-    let edit = append(source, &list, text, stylist)?;
-    Some(fit_arguments(source, argument_list, &list, text, stylist).unwrap_or(edit))
-}
-
-/// [`add_keyword_argument`] as a plain insertion after the last argument,
-/// never laying the arguments out again: for a call whose arguments other
-/// edits of the same fix rewrite (a layout edit spanning them would
-/// overlap those).
-pub fn insert_keyword_argument(source: &str, argument_list: Node<'_>, text: &str, stylist: &Stylist) -> Option<Edit> {
-    if argument_list.kind() != "argument_list" || argument_list.has_error() {
-        return None;
-    }
-    let (name, value) = text.split_once('=')?;
-    let name = name.trim();
-    if !is_identifier(name) || value.starts_with('=') || value.trim().is_empty() {
-        return None;
-    }
-    let list = List::of(argument_list);
     if list.items.iter().any(|item| {
         item.kind() == "keyword_argument"
             && item
