@@ -10,7 +10,7 @@ use std::process::{Output, Stdio};
 
 mod common;
 
-use common::small::{auditfix, command, repo, SERVICE};
+use common::small::{auditfix, codes, command, repo, stderr, stdout, SERVICE};
 
 /// `auditfix args` with `input` on standard input.
 fn auditfix_with_input(dir: &Path, args: &[&str], input: &[u8]) -> Output {
@@ -23,27 +23,6 @@ fn auditfix_with_input(dir: &Path, args: &[&str], input: &[u8]) -> Output {
     // A run that refuses its arguments exits without reading: a broken pipe.
     let _ = child.stdin.take().unwrap().write_all(input);
     child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The `code`s of `check --format json` output, sorted.
-fn codes(out: &Output) -> Vec<String> {
-    let value: serde_json::Value = serde_json::from_str(&stdout(out)).expect("valid JSON");
-    let mut codes: Vec<String> = value["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect();
-    codes.sort();
-    codes
 }
 
 #[test]

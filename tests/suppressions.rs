@@ -3,32 +3,10 @@
 //! suppressions, and `check --add-noqa`.
 
 use std::fs;
-use std::process::Output;
 
 mod common;
 
-use common::small::{auditfix, repo, SERVICE};
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The `code`s of `check --format json` output, sorted.
-fn codes(out: &Output) -> Vec<String> {
-    let value: serde_json::Value = serde_json::from_str(&stdout(out)).expect("valid JSON");
-    let mut codes: Vec<String> = value["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect();
-    codes.sort();
-    codes
-}
+use common::small::{auditfix, codes, repo, stderr, stdout, SERVICE};
 
 /// The service with `comment` at the end of its line `line` (1-based).
 fn service_with(line: usize, comment: &str) -> String {

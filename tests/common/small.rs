@@ -81,3 +81,24 @@ pub fn auditfix(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("the binary runs")
 }
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The `code`s of `check --format json` output, sorted.
+pub fn codes(out: &Output) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(&stdout(out)).expect("valid JSON");
+    let mut codes: Vec<String> = value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    codes.sort();
+    codes
+}
