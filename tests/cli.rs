@@ -6,52 +6,9 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const SERVICE: &str = r#"from app.models import User
+mod common;
 
-
-class UserService:
-    def __init__(self, db):
-        self.db = db
-
-    async def create_user(self, data):
-        user = User(email=data.email)
-        self.db.add(user)
-        await self.db.flush()
-        return user
-"#;
-
-const MODELS: &str = r#"from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class AuditMixin:
-    created_at: Mapped[str] = mapped_column()
-    updated_at: Mapped[str] = mapped_column()
-    created_by_email: Mapped[str] = mapped_column()
-
-    def set_created_by(self, email, name):
-        self.created_by_email = email
-
-    def set_updated_by(self, email, name):
-        pass
-
-    def set_deleted_by(self, email, name):
-        pass
-
-
-class AuditContext:
-    @classmethod
-    def from_user(cls, user):
-        return cls()
-
-
-class User(Base, AuditMixin):
-    __tablename__ = "users"
-    email: Mapped[str] = mapped_column()
-"#;
+use common::small::{MODELS, SERVICE};
 
 fn auditfix(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_auditfix"))
