@@ -421,7 +421,7 @@ impl RepoIndex {
     /// The mapped attributes of class `name` and its bases. `None` when the
     /// class is not in the repository.
     pub fn columns(&self, name: &str) -> Option<BTreeSet<String>> {
-        self.class(name)?;
+        let sqlmodel_table = self.class(name)?.sqlmodel_table;
         let mut out = BTreeSet::new();
         let mut seen = HashSet::new();
         let mut stack = vec![name.to_string()];
@@ -431,6 +431,9 @@ impl RepoIndex {
             }
             if let Some(class) = self.class(&current) {
                 out.extend(class.columns.iter().cloned());
+                if sqlmodel_table {
+                    out.extend(class.fields.iter().cloned());
+                }
                 stack.extend(class.bases.iter().cloned());
             }
         }
@@ -473,7 +476,13 @@ impl RepoIndex {
                 None => {
                     if !matches!(
                         current.as_str(),
-                        "Base" | "DeclarativeBase" | "object" | "Generic" | "AsyncAttrs" | "MappedAsDataclass"
+                        "Base"
+                            | "DeclarativeBase"
+                            | "object"
+                            | "Generic"
+                            | "AsyncAttrs"
+                            | "MappedAsDataclass"
+                            | "SQLModel"
                     ) {
                         return false;
                     }

@@ -162,7 +162,78 @@ pub struct ClassFacts {
     pub mutators: NameSet,
     /// The clock of each timestamp column whose definition tells it.
     pub clocks: NameMap<Clock>,
+    /// What each audit column (`created_by_id`, `updated_by`) holds.
+    pub holds: NameMap<Holds>,
+    /// The positional parameters after `self` of each `set_*` method: name
+    /// and annotation (`set_created_by(self, user_id: int)`).
+    pub setter_params: NameMap<Vec<(String, Option<String>)>>,
+    /// The table it maps, when `__tablename__` is a string literal.
+    pub table: Option<String>,
+    /// A SQLModel table (`table=True`): the fields of its SQLModel bases
+    /// are its columns.
+    pub sqlmodel_table: bool,
+    /// Annotated fields of a SQLModel class that maps no table itself (a
+    /// field mixin, or a schema): columns only of the tables inheriting it.
+    pub fields: NameSet,
     pub line: usize,
+}
+
+/// What an audit column holds, as its definition tells.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Holds {
+    /// A foreign key to `table.column` (`ForeignKey("user.id")`,
+    /// SQLModel's `foreign_key="user.id"`).
+    Key { table: String, column: String },
+    /// A relationship: the related object itself.
+    Object,
+    /// Text (`Mapped[str]`, `String(255)`).
+    Text,
+    /// Something else (an integer or a UUID with no foreign key).
+    Other,
+}
+
+/// Whether `name` is an audit column's name: `created_by`, `updated_by_id`,
+/// `deleted_by_email`.
+pub fn is_audit_column(name: &str) -> bool {
+    ["created_by", "updated_by", "deleted_by"]
+        .iter()
+        .any(|p| name == *p || name.strip_prefix(p).is_some_and(|rest| rest.starts_with('_')))
+}
+
+/// What the audit column defined as `annotation = definition` holds.
+fn column_holds(annotation: Option<&str>, definition: Option<&str>) -> Holds {
+    let definition = definition.unwrap_or("");
+    let literal_after = |marker: &str| -> Option<String> {
+        let rest = &definition[definition.find(marker)? + marker.len()..];
+        let rest = rest.trim_start_matches([' ', '=', '(']);
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let rest = &rest[1..];
+        Some(rest[..rest.find(quote)?].to_string())
+    };
+    let target = literal_after("ForeignKey(").or_else(|| literal_after("foreign_key"));
+    if let Some((table, column)) = target.as_deref().and_then(|t| t.rsplit_once('.')) {
+        return Holds::Key {
+            table: table.to_string(),
+            column: column.to_string(),
+        };
+    }
+    let call = definition.split('(').next().unwrap_or("").trim();
+    if matches!(call.rsplit('.').next(), Some("relationship" | "Relationship")) {
+        return Holds::Object;
+    }
+    let annotation = annotation.unwrap_or("");
+    let words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map(str::to_string)
+            .collect()
+    };
+    let texty = ["str", "String", "Text", "Unicode", "UnicodeText", "VARCHAR"];
+    if words(annotation).iter().any(|w| texty.contains(&w.as_str()))
+        || words(definition).iter().any(|w| texty.contains(&w.as_str()))
+    {
+        return Holds::Text;
+    }
+    Holds::Other
 }
 
 /// The arguments a method takes after `self`, as its signature says.
@@ -340,6 +411,8 @@ impl ModuleFacts {
             class.methods.shrink_to_fit();
             class.return_annotations.shrink_to_fit();
             class.clocks.shrink_to_fit();
+            class.holds.shrink_to_fit();
+            class.setter_params.shrink_to_fit();
         }
         facts
     }
@@ -704,6 +777,7 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
                 && base.field("value").is_some_and(|v| v.kind_str() == "true")
             {
                 facts.mapped = true;
+                facts.sqlmodel_table = true;
             }
             match base.kind_str() {
                 "identifier" | "attribute" => {
@@ -758,6 +832,20 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
         let decorator_text = decorators.split("def ").next().unwrap_or("");
         if decorator_text.contains("declared_attr") {
             facts.columns.insert(name.clone());
+            if is_audit_column(&name) {
+                // What the method returns is the column's definition.
+                let returned = def.field("body").and_then(|body| {
+                    statements(body)
+                        .into_iter()
+                        .find(|s| s.kind_str() == "return_statement")
+                        .and_then(|r| r.named_child(0))
+                });
+                let holds = column_holds(
+                    def.field("return_type").map(|t| &text[t.byte_range()]),
+                    returned.map(|r| &text[r.byte_range()]),
+                );
+                facts.holds.insert(name.clone(), holds);
+            }
         }
         if let Some(ret) = def.field("return_type") {
             facts
@@ -772,6 +860,22 @@ fn class_facts(class: Node<'_>, text: &str) -> ClassFacts {
             .is_some_and(|body| text[body.byte_range()].contains("self.") && assigns_self_attribute(body, text));
         if writes_self {
             facts.mutators.insert(name.clone());
+        }
+        if name.starts_with("set_") {
+            if let Some(list) = def.field("parameters") {
+                let params = super::functions::parameters(list, text)
+                    .into_iter()
+                    .skip(1)
+                    .filter(|p| {
+                        matches!(
+                            p.kind,
+                            super::functions::ParamKind::PositionalOnly | super::functions::ParamKind::Positional
+                        )
+                    })
+                    .map(|p| (p.name, p.annotation))
+                    .collect();
+                facts.setter_params.insert(name.clone(), params);
+            }
         }
         facts.methods.insert(name, Arity::of(def, text));
     }
@@ -829,6 +933,12 @@ fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
     let name = text[left.byte_range()].to_string();
     if matches!(name.as_str(), "__tablename__" | "__table__") {
         facts.mapped = true;
+        if name == "__tablename__" {
+            facts.table = assignment
+                .field("right")
+                .filter(|r| r.kind_str() == "string")
+                .map(|r| text[r.byte_range()].trim_matches(|c| c == '"' || c == '\'').to_string());
+        }
     }
     let annotation = assignment.field("type").map(|t| text[t.byte_range()].to_string());
     // SQLModel: every annotated field of a `table=True` class is a column.
@@ -837,6 +947,13 @@ fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
         if !is_class_var {
             facts.columns.insert(name.clone());
         }
+    }
+    if !facts.mapped
+        && !name.starts_with("__")
+        && facts.bases.iter().any(|b| b == "SQLModel")
+        && annotation.as_deref().is_some_and(|a| !a.contains("ClassVar"))
+    {
+        facts.fields.insert(name.clone());
     }
     if let Some(annotation) = annotation {
         facts.attributes.insert(name.clone(), annotation);
@@ -851,9 +968,26 @@ fn class_assignment(facts: &mut ClassFacts, assignment: Node<'_>, text: &str) {
                 .is_some_and(|f| MAPPED_CALLS.contains(&f.rsplit('.').next().unwrap_or(&f)))
     });
     let column = annotated_mapped || mapped_call || (facts.mapped && assignment.field("type").is_some());
-    if column {
+    // SQLModel's `Field(...)` in a class that maps no table itself (a
+    // mixin its table models inherit): its clock and what it holds count,
+    // though a schema's `Field` is no column.
+    let field_call = assignment.field("type").is_some()
+        && assignment.field("right").is_some_and(|r| {
+            r.kind_str() == "call"
+                && r.field("function")
+                    .and_then(|f| dotted_name(f, text))
+                    .is_some_and(|f| f.rsplit('.').next() == Some("Field"))
+        });
+    if column || field_call {
         if let Some(clock) = assignment.field("right").and_then(|r| column_clock(r, text)) {
             facts.clocks.insert(name.clone(), clock);
+        }
+        if is_audit_column(&name) {
+            let holds = column_holds(
+                assignment.field("type").map(|t| &text[t.byte_range()]),
+                assignment.field("right").map(|r| &text[r.byte_range()]),
+            );
+            facts.holds.insert(name.clone(), holds);
         }
     }
     if annotated_mapped || mapped_call {
