@@ -145,17 +145,32 @@ impl<'a> Checker<'a> {
     /// the mixin (or the code already calls a setter on it), the mixin
     /// fits, and it is not a hard delete.
     pub fn needs_audit(&self, method: &WriteMethod<'_>, entity: &crate::analysis::functions::Entity<'_>) -> bool {
-        if method.hard_delete || !self.mixin_fits {
-            return false;
+        !method.hard_delete && self.stamp(entity).is_some()
+    }
+
+    /// How `entity`'s row is stamped with who acted, in the repository's
+    /// own words (see [`crate::convention`]): `None` when its model has no
+    /// audit mixin or the mixin's code does not tell how. A row of a model
+    /// that cannot be told, calling the standard's setter where the
+    /// standard fits, keeps the standard.
+    pub fn stamp(&self, entity: &crate::analysis::functions::Entity<'_>) -> Option<crate::convention::Stamp> {
+        if let Some(model) = entity.model.as_deref() {
+            if let Some(stamp) = crate::convention::stamp(self.index, self.settings, model, entity.kind) {
+                return stamp.ok();
+            }
         }
         let calls_setter = Kind::ALL
             .iter()
             .any(|k| entity.calls_method(self.settings.setters.get(*k)));
-        calls_setter || entity.model.as_deref().is_some_and(|m| self.has_mixin(m))
+        (self.mixin_fits && calls_setter).then(|| crate::convention::Stamp::Standard {
+            setter: self.settings.setters.get(entity.kind).clone(),
+        })
     }
 
+    /// Whether `model` inherits an audit mixin: the configured one, or
+    /// the team's own (see [`crate::convention::mixin_of`]).
     pub fn has_mixin(&self, model: &str) -> bool {
-        self.index.inherits(model, &self.settings.mixin_class)
+        crate::convention::mixin_of(self.index, self.settings, model).is_some()
     }
 
     /// Whether `name` is a mapped class of the repository: it maps a table
@@ -202,6 +217,13 @@ pub struct FileCheck {
     /// Functions that write a proven row through a receiver nothing proves
     /// a session: `(receiver, function)`; not audited, named in a note.
     pub unproven_sessions: Vec<(String, String)>,
+    /// Rows whose audit mixin's code does not tell how to record who
+    /// acted: `(mixin, why)`; not stamped, named once in a note.
+    pub unstamped: Vec<(String, String)>,
+    /// Rows stamped in another convention than the standard's:
+    /// `(mixin, inferred, the create stamp as code)`, for the note that
+    /// says which convention the fixes speak.
+    pub conventions: Vec<(String, bool, String)>,
 }
 
 /// A write method that lacks its user parameter: where its `def` starts,
@@ -275,6 +297,33 @@ pub fn check_file(
             }
         })
         .collect();
+    let mut unstamped: Vec<(String, String)> = Vec::new();
+    let mut conventions: Vec<(String, bool, String)> = Vec::new();
+    for method in methods.iter().filter(|m| !m.hard_delete) {
+        for entity in &method.entities {
+            let Some(model) = entity.model.as_deref() else { continue };
+            let Some((mixin, configured)) = crate::convention::mixin_of(index, settings, model) else {
+                continue;
+            };
+            match crate::convention::stamp(index, settings, model, entity.kind) {
+                Some(Err(why)) => {
+                    if !unstamped.iter().any(|(m, w)| *m == mixin && *w == why) {
+                        unstamped.push((mixin, why));
+                    }
+                }
+                Some(Ok(crate::convention::Stamp::Standard { .. })) | None => {}
+                Some(Ok(_)) => {
+                    if !conventions.iter().any(|(m, _, _)| *m == mixin) {
+                        let create = crate::convention::stamp(index, settings, model, Kind::Create)
+                            .and_then(Result::ok)
+                            .map(|s| s.describe("x", settings.user_parameters.get(Kind::Create)))
+                            .unwrap_or_default();
+                        conventions.push((mixin, !configured, create));
+                    }
+                }
+            }
+        }
+    }
     let mut diagnostics = checker.diagnostics;
     diagnostics.sort_by_key(|d| (d.range.start, d.rule));
     FileCheck {
@@ -283,6 +332,8 @@ pub fn check_file(
         needs_user,
         suppressed: checker.silenced,
         unproven_sessions,
+        unstamped,
+        conventions,
     }
 }
 

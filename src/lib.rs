@@ -19,6 +19,7 @@ pub mod cli;
 pub mod code_style;
 pub mod commands;
 pub mod config;
+pub mod convention;
 pub mod diagnostic;
 pub mod files;
 pub mod interactive;

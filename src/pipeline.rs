@@ -7,14 +7,13 @@
 //! Files are processed in parallel (rayon); nothing here prints or writes
 //! files: the command layer does that with what this returns.
 
-use crate::analysis::index::{class_keys, facts_keys, MixinFit, Origin, RepoIndex, Slot};
+use crate::analysis::index::{class_keys, facts_keys, Origin, RepoIndex, Slot};
 use crate::analysis::module::{module_name, Binding, ModuleFacts};
 use crate::analysis::source::{load_counts, SourceFile};
 use crate::checker::check_file;
 use crate::config::Config;
 use crate::diagnostic::{CheckResult, Diagnostic, Excerpts, FileError, FileReport};
 use crate::rules::Rule;
-use crate::settings::Kind;
 use auditfix_transforms::{apply_fixes, Fix};
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -499,33 +498,7 @@ impl Workspace {
             files.push(file);
         }
         let index = RepoIndex::lazy(slots, classes);
-        let mut notes = Vec::new();
-        let setters: Vec<&str> = Kind::ALL
-            .iter()
-            .map(|k| config.settings.setters.get(*k).as_str())
-            .collect();
-        match index.mixin_fit(&config.settings.mixin_class, &setters) {
-            MixinFit::LacksSetters(missing) => notes.push(format!(
-                "`{}` in this repository has no {}: the standard's setter calls would not exist here, so AUD001-AUD003 are not reported; configure `setters` (or `mixin-class`) to match it",
-                config.settings.mixin_class,
-                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
-            )),
-            MixinFit::SettersDiffer(differ) => notes.push(format!(
-                "`{}` in this repository has {} taking other arguments than the standard's call passes ({} positional: the user's email and name): the calls would raise `TypeError`, so AUD001-AUD003 are not reported; configure `setters` (or `mixin-class`) to match it",
-                config.settings.mixin_class,
-                differ
-                    .iter()
-                    .map(|(name, arity)| match arity.most {
-                        Some(most) if most == arity.required => format!("`{name}` ({most} after `self`)"),
-                        Some(most) => format!("`{name}` ({} to {most} after `self`)", arity.required),
-                        None => format!("`{name}` (at least {} after `self`)", arity.required),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                crate::analysis::index::SETTER_ARGUMENTS,
-            )),
-            MixinFit::NotInRepository | MixinFit::Fits => {}
-        }
+        let notes = Vec::new();
         Workspace {
             files,
             prefilter,
@@ -773,6 +746,18 @@ impl Workspace {
             checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
         let mut suppressions: Vec<Vec<(usize, Rule)>> =
             checks.iter_mut().map(|c| std::mem::take(&mut c.suppressed)).collect();
+        let checks_conventions: Vec<(String, bool, String)> = checks
+            .iter_mut()
+            .zip(&self.files)
+            .filter(|(_, file)| file.target)
+            .flat_map(|(c, _)| std::mem::take(&mut c.conventions))
+            .collect();
+        let checks_unstamped: Vec<Vec<(String, String)>> = checks
+            .iter_mut()
+            .zip(&self.files)
+            .filter(|(_, file)| file.target)
+            .map(|(c, _)| std::mem::take(&mut c.unstamped))
+            .collect();
         let unproven = unproven_session_notes(
             &self.config.settings.session_expressions,
             checks
@@ -829,6 +814,11 @@ impl Workspace {
         });
         let mut notes = self.notes.clone();
         notes.extend(unproven);
+        notes.extend(convention_notes(checks_conventions));
+        notes.extend(unstamped_notes(
+            checks_unstamped.into_iter().flatten(),
+            &self.config.settings,
+        ));
         let details: Vec<String> = call_notes
             .into_iter()
             .filter(|n| {
@@ -1368,6 +1358,56 @@ fn converge(
         linked: Vec::new(),
         after: Vec::new(),
     })
+}
+
+/// One line per audit mixin whose models are stamped in another convention
+/// than the standard's: which mixin, how it was found, and the call or
+/// assignments the fixes write.
+fn convention_notes(found: Vec<(String, bool, String)>) -> Vec<String> {
+    let mut by_mixin: BTreeMap<String, (bool, String)> = BTreeMap::new();
+    for (mixin, inferred, create) in found {
+        by_mixin.entry(mixin).or_insert((inferred, create));
+    }
+    by_mixin
+        .into_iter()
+        .map(|(mixin, (inferred, create))| {
+            let how = if inferred {
+                "inferred from the models' bases"
+            } else {
+                "the configured mixin"
+            };
+            let example = if create.is_empty() {
+                String::new()
+            } else {
+                format!(" (a create: `{create}`)")
+            };
+            format!(
+                "audit convention: `{mixin}` ({how}); fixes record who acted with its own setters or columns{example}; `check --show-profile` prints it as configuration"
+            )
+        })
+        .collect()
+}
+
+/// One note per audit mixin whose code does not tell how a row records who
+/// acted (a setter taking what no name explains, a text column nothing
+/// says the content of): its rows get no S1-S3 fix, and the note says why
+/// and what would teach it.
+fn unstamped_notes(found: impl Iterator<Item = (String, String)>, settings: &crate::settings::Settings) -> Vec<String> {
+    let mut by_mixin: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (mixin, why) in found {
+        by_mixin.entry(mixin).or_default().insert(why);
+    }
+    by_mixin
+        .into_iter()
+        .map(|(mixin, whys)| {
+            format!(
+                "the audit mixin `{mixin}` does not tell how to record who acted: {}. Its models get no AUD001-AUD003 fix and those rules are not reported for them; give the mixin a setter (`set_created_by(self, user_id)`, say), or configure `setters` taking the user's email and name as `{}.{}` provides",
+                whys.into_iter().collect::<Vec<_>>().join("; "),
+                settings.context_class,
+                settings.context_constructor,
+            )
+        })
+        .collect()
 }
 
 /// One note per receiver that functions write proven rows through while

@@ -12,7 +12,7 @@
 //! does not live here: the rules, which read the [`Settings`] the
 //! configuration resolves.
 
-use crate::analysis::index::{MixinFit, RepoIndex, SETTER_ARGUMENTS};
+use crate::analysis::index::{MixinFit, RepoIndex};
 use crate::analysis::module::{Arity, ClassFacts, Clock};
 use crate::settings::{Kind, Settings};
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,6 +50,9 @@ pub struct Profile {
     pub context_module: Option<String>,
     /// Whether the configured setters would bind here.
     pub fit: MixinFit,
+    /// How a fix records who acted, per kind, in the mixin's words (see
+    /// [`crate::convention`]), or why it cannot.
+    pub stamps: BTreeMap<Kind, Result<crate::convention::Stamp, String>>,
 }
 
 /// The kinds' words in the audit columns' names (`created_by_id`,
@@ -119,7 +122,20 @@ impl Profile {
             None => MixinFit::NotInRepository,
         };
         let context_module = index.class_module(&settings.context_class).map(str::to_string);
+        let stamps = match &mixin {
+            Some(m) => Kind::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        *k,
+                        crate::convention::mixin_stamp(index, settings, &m.name, m.configured, *k),
+                    )
+                })
+                .collect(),
+            None => BTreeMap::new(),
+        };
         Profile {
+            stamps,
             mixin,
             setters,
             audit_columns,
@@ -171,19 +187,11 @@ impl Profile {
             .collect();
         if self.setters.len() == Kind::ALL.len() {
             let _ = writeln!(out, "\n# {}.", described.join(", "));
-            if let MixinFit::SettersDiffer(_) = &self.fit {
-                let _ = writeln!(
-                    out,
-                    "# The standard's call passes {SETTER_ARGUMENTS} (the user's email and name): these setters\n\
-                     # take others, so AUD001-AUD003 are not reported until fixes can speak them."
-                );
-            }
             let _ = writeln!(out, "setters = {}", per_kind(|k| quoted(&self.setters[&k].0)));
         } else {
             let _ = writeln!(
                 out,
-                "\n# `{}` has no setter for {}{}: the setters stay as configured, and\n\
-                 # AUD001-AUD003 are not reported while they do not exist here.",
+                "\n# `{}` has no setter for {}{}: the setters stay as configured.",
                 mixin.name,
                 Kind::ALL
                     .iter()
@@ -198,6 +206,26 @@ impl Profile {
                 }
             );
             let _ = writeln!(out, "setters = {}", per_kind(|k| quoted(settings.setters.get(k))));
+        }
+
+        // How fixes record who acted.
+        if !self.stamps.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n# How a fix records who acted (the user is the write method's user parameter):"
+            );
+            for (kind, stamp) in &self.stamps {
+                let user = settings.user_parameters.get(*kind);
+                let line = match stamp {
+                    Ok(crate::convention::Stamp::Standard { setter }) => format!(
+                        "`x.{setter}({ctx}.user_email, {ctx}.user_name)` (the standard's call)",
+                        ctx = settings.context_variable
+                    ),
+                    Ok(stamp) => format!("`{}`", stamp.describe("x", user)),
+                    Err(why) => format!("nothing: {why}, so AUD001-AUD003 are not reported"),
+                };
+                let _ = writeln!(out, "#   {}: {line}", kind_word(*kind));
+            }
         }
 
         // Audit columns.
@@ -303,23 +331,22 @@ impl Profile {
             mixin.models,
             if mixin.models == 1 { "" } else { "s" }
         );
-        if !mixin.configured {
-            return format!(
-                "`{}` in `{}` (inferred from the code, inherited by {models}), but models are held to the configured `{}`, which this repository does not define; `check --show-profile` prints the configuration that names it",
-                mixin.name, mixin.module, settings.mixin_class
-            );
-        }
-        let setters = match &self.fit {
-            MixinFit::Fits | MixinFit::NotInRepository => "its setters take the standard's call",
-            MixinFit::LacksSetters(_) => "it lacks the standard's setters, so AUD001-AUD003 are not reported",
-            MixinFit::SettersDiffer(_) => {
-                "its setters take other arguments than the standard's call, so AUD001-AUD003 are not reported"
+        let setters = match self.stamps.get(&Kind::Create) {
+            None | Some(Ok(crate::convention::Stamp::Standard { .. })) => {
+                "its setters take the standard's call".to_string()
             }
+            Some(Ok(stamp)) => format!(
+                "fixes record who acted in its own words (`{}`)",
+                stamp.describe("x", settings.user_parameters.get(Kind::Create))
+            ),
+            Some(Err(why)) => format!("{why}, so AUD001-AUD003 are not reported"),
         };
-        format!(
-            "`{}` in `{}`, inherited by {models}; {setters}",
-            mixin.name, mixin.module
-        )
+        let how = if mixin.configured {
+            "inherited by"
+        } else {
+            "inferred from the code, inherited by"
+        };
+        format!("`{}` in `{}`, {how} {models}; {setters}", mixin.name, mixin.module)
     }
 }
 
@@ -357,7 +384,7 @@ fn inferred_mixin(index: &RepoIndex) -> Option<Mixin> {
             .methods
             .iter()
             .any(|(m, _)| m.starts_with("set_") && m.ends_with("_by"));
-        columns || setters
+        columns || setters || crate::convention::looks_like_audit_mixin(class)
     };
     classes
         .iter()
@@ -393,6 +420,8 @@ fn describe(index: &RepoIndex, name: &str, module: String, configured: bool) -> 
         };
         if let Some(class) = class {
             columns.extend(class.columns.iter().cloned());
+            columns.extend(class.fields.iter().cloned());
+            columns.extend(class.holds.iter().map(|(name, _)| name.clone()));
             for (method, arity) in class.methods.iter() {
                 methods.entry(method.clone()).or_insert(*arity);
             }

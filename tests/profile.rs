@@ -54,6 +54,10 @@ fn keys(profile: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The user model the mixin's foreign keys point to.
+const USERS: &str =
+    "\n\nclass User(Base):\n    __tablename__ = \"users\"\n    id: Mapped[int] = mapped_column(primary_key=True)\n";
+
 const FK_MIXIN: &str = r#"from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, ForeignKey
@@ -152,15 +156,17 @@ fn setters_taking_other_arguments_are_named_and_kept() {
         "    def set_updated_by(self, user_id):",
         "    def set_deleted_by(self, user_id):\n        self.updated_by_id = user_id\n\n    def set_updated_by(self, user_id):",
     );
-    let profile = profile(&[("app/models.py", &with_delete)]);
+    let profile = profile(&[("app/models.py", &format!("{with_delete}{USERS}"))]);
     assert!(
         keys(&profile).contains(
             &"setters = { create = \"set_created_by\", update = \"set_updated_by\", delete = \"set_deleted_by\" }"
         ),
         "{profile}"
     );
+    // The fixes call them with what they take.
     assert!(
-        profile.contains("The standard's call passes 2 (the user's email and name): these setters"),
+        profile.contains("#   create: `x.set_created_by(created_by_user.id)`")
+            && profile.contains("#   delete: `x.set_deleted_by(deleted_by_user.id)`"),
         "{profile}"
     );
     assert!(
@@ -240,15 +246,21 @@ fn the_report_states_the_convention_it_holds_models_to() {
     write(dir.path(), &[("app/models.py", FK_MIXIN)]);
     let (_, report, stderr) = auditfix(dir.path(), &["report", "."]);
     assert!(
-        report.contains("**Audit Convention**: `AuditFields` in `app.models` (inferred from the code, inherited by 2 mapped models), but models are held to the configured `AuditMixin`, which this repository does not define"),
+        report.contains("**Audit Convention**: `AuditFields` in `app.models`, inferred from the code, inherited by 2 mapped models; `AuditFields.set_created_by` takes `user_id`: `user_id` wants the user's id, and no user model was found to read it from, so AUD001-AUD003 are not reported"),
         "{stderr}{report}"
     );
-    // Named in the configuration, it is the one held to, and its setters'
-    // misfit is said.
+    // Named in the configuration, it is the one held to.
     fs::write(dir.path().join("auditfix.toml"), "mixin-class = \"AuditFields\"\n").unwrap();
     let (_, report, stderr) = auditfix(dir.path(), &["report", "."]);
     assert!(
-        report.contains("**Audit Convention**: `AuditFields` in `app.models`, inherited by 2 mapped models; it lacks the standard's setters, so AUD001-AUD003 are not reported"),
+        report.contains("**Audit Convention**: `AuditFields` in `app.models`, inherited by 2 mapped models; `AuditFields.set_created_by` takes `user_id`"),
+        "{stderr}{report}"
+    );
+    // With the user model the keys point to, the fixes speak its setters.
+    write(dir.path(), &[("app/models.py", &format!("{FK_MIXIN}{USERS}"))]);
+    let (_, report, stderr) = auditfix(dir.path(), &["report", "."]);
+    assert!(
+        report.contains("**Audit Convention**: `AuditFields` in `app.models`, inherited by 2 mapped models; fixes record who acted in its own words (`x.set_created_by(created_by_user.id)`)"),
         "{stderr}{report}"
     );
 }

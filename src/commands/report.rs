@@ -162,14 +162,24 @@ fn gather_facts(workspace: &Workspace) -> BTreeMap<PathBuf, FileFacts> {
                 Vec::new()
             };
             for method in methods {
+                // Audited: a row is stamped in the repository's words (see
+                // `convention`), or calls the standard's setter where it fits.
+                let stamps: Vec<Option<Result<crate::convention::Stamp, String>>> = method
+                    .entities
+                    .iter()
+                    .map(|e| {
+                        e.model
+                            .as_deref()
+                            .and_then(|m| crate::convention::stamp(index, settings, m, e.kind))
+                    })
+                    .collect();
+                if !method.hard_delete && stamps.iter().any(|s| matches!(s, Some(Err(_)))) {
+                    facts.mixin_fits = false;
+                }
                 let audited = !method.hard_delete
-                    && mixin_fits
-                    && method.entities.iter().any(|entity| {
-                        setters.iter().any(|s| entity.calls_method(s))
-                            || entity
-                                .model
-                                .as_deref()
-                                .is_some_and(|m| index.inherits(m, &settings.mixin_class))
+                    && method.entities.iter().zip(&stamps).any(|(entity, stamp)| {
+                        matches!(stamp, Some(Ok(_)))
+                            || (stamp.is_none() && mixin_fits && setters.iter().any(|s| entity.calls_method(s)))
                     });
                 for model in method.entities.iter().filter_map(|e| e.model.as_deref()) {
                     if facts.inherited_mixins.iter().any(|i| i.model == model) {

@@ -631,7 +631,7 @@ fn print_file(
             let text = requirement(id, settings);
             let not_applicable = match id {
                 "S1" | "S2" | "S3" if !audited => Some(if !facts.mixin_fits {
-                    format!("`{}` here lacks the configured setters", settings.mixin_class)
+                    "the models' audit mixin does not tell how to record who acted (see the notes)".to_string()
                 } else if !stamped {
                     "hard deletes only: no row is left to stamp".to_string()
                 } else {

@@ -15,6 +15,7 @@ use crate::analysis::module::{Binding, Clock};
 use crate::analysis::source::NodeExt;
 use crate::analysis::source::{contains, dotted_name, statements};
 use crate::checker::Checker;
+use crate::convention::Stamp;
 use crate::rules::Rule;
 use crate::settings::{Kind, TimestampStyle};
 use auditfix_transforms::{add_import, add_parameter, insert_statements, snippets, Edit};
@@ -141,7 +142,10 @@ pub fn user_parameter(checker: &Checker<'_>, method: &WriteMethod<'_>) -> Option
 /// missing or the rules are on.
 pub fn needs_ignored_rule(checker: &Checker<'_>, method: &WriteMethod<'_>) -> String {
     let parameter = method.user_parameter(checker.settings);
-    let (rule, what) = if method.context.is_none() && !checker.allows(Rule::MissingAuditContext, method) {
+    let (rule, what) = if method.context.is_none()
+        && method.entities.iter().any(|e| needs_context(checker, method, e))
+        && !checker.allows(Rule::MissingAuditContext, method)
+    {
         (
             Rule::MissingAuditContext,
             format!("`{}`", checker.settings.context_variable),
@@ -191,7 +195,7 @@ fn context_anchor<'t>(checker: &Checker<'_>, method: &WriteMethod<'t>) -> Option
     let audited: Vec<&Entity<'t>> = method
         .entities
         .iter()
-        .filter(|e| checker.needs_audit(method, e))
+        .filter(|e| needs_context(checker, method, e))
         .collect();
     let entity = audited.first()?;
     let setters: Vec<Node<'t>> = audited.iter().filter_map(|e| e.anchor).collect();
@@ -301,24 +305,71 @@ fn context_use(checker: &Checker<'_>, method: &WriteMethod<'_>) -> (String, bool
     }
 }
 
-/// The guarded setter call of `kind` on `entity` (with the context it needs).
+/// Whether `entity` is stamped through the audit context: the standard's
+/// setter call.
+pub fn needs_context(checker: &Checker<'_>, method: &WriteMethod<'_>, entity: &Entity<'_>) -> bool {
+    !method.hard_delete && matches!(checker.stamp(entity), Some(Stamp::Standard { .. }))
+}
+
+/// The stamp of `kind` on `entity` in the repository's words (see
+/// [`crate::convention`]): the standard's guarded setter call with the
+/// context it needs, or the mixin's own setter or columns from the acting
+/// user, guarded where the user may be `None`.
 pub fn setter(checker: &Checker<'_>, method: &WriteMethod<'_>, entity: &Entity<'_>, kind: Kind) -> Option<Vec<Edit>> {
     let anchor = entity.anchor?;
-    let (ctx, guarded) = context_use(checker, method);
-    let template = if guarded {
-        snippets::SETTER_GUARDED
-    } else {
-        snippets::SETTER
+    let stamp = match checker.stamp(entity)? {
+        Stamp::Standard { .. } => Stamp::Standard {
+            setter: checker.settings.setters.get(kind).clone(),
+        },
+        // Another kind's stamp than the row's (a create method that sets
+        // `updated_by` by hand): the same mixin's, of that kind.
+        stamp if kind == entity.kind => stamp,
+        _ => {
+            let model = entity.model.as_deref()?;
+            crate::convention::stamp(checker.index, checker.settings, model, kind)?.ok()?
+        }
     };
-    let text = snippets::render(
-        template,
-        &[
-            ("ctx", &ctx),
-            ("entity", &entity.variable),
-            ("setter", checker.settings.setters.get(kind)),
-        ],
-    );
-    let mut edits = audit_context(checker, method)?;
+    let (text, mut edits) = match &stamp {
+        Stamp::Standard { setter } => {
+            let (ctx, guarded) = context_use(checker, method);
+            let template = if guarded {
+                snippets::SETTER_GUARDED
+            } else {
+                snippets::SETTER
+            };
+            let text = snippets::render(
+                template,
+                &[("ctx", &ctx), ("entity", &entity.variable), ("setter", setter)],
+            );
+            (text, audit_context(checker, method)?)
+        }
+        Stamp::Setter { .. } | Stamp::Columns(_) => {
+            let user = method.user_parameter(checker.settings);
+            let lines = match &stamp {
+                Stamp::Setter { name, args } => vec![format!(
+                    "{}.{name}({})",
+                    entity.variable,
+                    args.iter().map(|a| a.of(user)).collect::<Vec<_>>().join(", ")
+                )],
+                Stamp::Columns(columns) => columns
+                    .iter()
+                    .map(|(column, part)| format!("{}.{column} = {}", entity.variable, part.of(user)))
+                    .collect(),
+                Stamp::Standard { .. } => unreachable!("handled above"),
+            };
+            // A parameter added here, or one with a default, may be `None`.
+            let guarded = method.function.param(user).is_none_or(|p| p.has_default);
+            let text = if guarded {
+                snippets::render(
+                    snippets::STAMP_GUARDED,
+                    &[("user", user), ("stamp", &lines.join("\n    "))],
+                )
+            } else {
+                lines.iter().map(|l| format!("{l}\n")).collect()
+            };
+            (text, user_parameter(checker, method)?)
+        }
+    };
     edits.push(insert_statements::insert_above_comments(
         checker.text,
         anchor,

@@ -55,8 +55,23 @@ pub fn manual_writes<'t>(checker: &Checker<'_>, method: &WriteMethod<'t>, entity
     }
     let settings = checker.settings;
     let index = checker.index;
-    let mixin_columns = index.columns(&settings.mixin_class);
     let model = entity.model.as_deref();
+    // The columns of the row's audit mixin: the configured one, or the
+    // team's own its model inherits.
+    let mixin = model
+        .and_then(|m| crate::convention::mixin_of(index, settings, m))
+        .map_or_else(|| settings.mixin_class.clone(), |(name, _)| name);
+    let mixin_columns = index.columns(&mixin);
+    // Where the repository's own stamp assigns the columns, assigning
+    // them is the convention, not a write by hand.
+    let assigned_by_convention = |kind: Kind| {
+        model.is_some_and(|m| {
+            matches!(
+                crate::convention::stamp(index, settings, m, kind),
+                Some(Ok(crate::convention::Stamp::Columns(_)))
+            )
+        })
+    };
     let model_columns = model.and_then(|m| index.columns(m));
     let complete = model.is_some_and(|m| index.columns_are_complete(m));
     let kind_of = |attr: &str| {
@@ -78,6 +93,9 @@ pub fn manual_writes<'t>(checker: &Checker<'_>, method: &WriteMethod<'t>, entity
         }
         if complete && !in_model {
             return Some((kind, true));
+        }
+        if assigned_by_convention(kind) {
+            return None;
         }
         Some((kind, false))
     };
@@ -129,15 +147,16 @@ pub fn fix(
             last,
         )?);
     }
-    // The setter replaces what was written by hand, where the model has it.
-    if checker.needs_audit(method, entity) || entity.model.as_deref().is_some_and(|m| checker.has_mixin(m)) {
-        let mut kinds: Vec<Kind> = writes.iter().map(|w| w.kind).collect();
-        kinds.sort();
-        kinds.dedup();
-        for kind in kinds {
-            if !entity.calls_method(checker.settings.setters.get(kind)) {
-                edits.extend(fix_parts::setter(checker, method, entity, kind)?);
-            }
+    // The repository's own stamp replaces what was written by hand: an
+    // audit write is never removed without one in its place.
+    let model = entity.model.as_deref()?;
+    let mut kinds: Vec<Kind> = writes.iter().map(|w| w.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    for kind in kinds {
+        let stamp = crate::convention::stamp(checker.index, checker.settings, model, kind)?.ok()?;
+        if !stamp.setter().is_some_and(|s| entity.calls_method(s)) {
+            edits.extend(fix_parts::setter(checker, method, entity, kind)?);
         }
     }
     Fix::from_edits(edits, Applicability::Unsafe)
@@ -235,12 +254,29 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         names.dedup();
         names.sort();
         names.dedup();
-        let setter = checker.settings.setters.get(first.kind);
+        let instead = match entity
+            .model
+            .as_deref()
+            .and_then(|m| crate::convention::stamp(checker.index, checker.settings, m, first.kind))
+        {
+            Some(Ok(crate::convention::Stamp::Standard { setter })) => {
+                format!("use `{}.{setter}(...)` from the audit context", entity.variable)
+            }
+            None => format!(
+                "use `{}.{}(...)` from the audit context",
+                entity.variable,
+                checker.settings.setters.get(first.kind)
+            ),
+            Some(Ok(stamp)) => format!(
+                "use `{}`",
+                stamp.describe(&entity.variable, method.user_parameter(checker.settings))
+            ),
+            Some(Err(why)) => format!("not fixed: {why}"),
+        };
         let message = format!(
-            "`{}` sets audit columns by hand ({}): use `{}.{setter}(...)` from the audit context",
+            "`{}` sets audit columns by hand ({}): {instead}",
             method.function.qualified,
             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
-            entity.variable,
         );
         let fix = fix(checker, method, entity, &writes);
         checker.report(

@@ -39,7 +39,11 @@ use auditfix_transforms::{Applicability, Fix};
 
 pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     // Verify that the method writes an entity the standard audits.
-    if !method.entities.iter().any(|e| checker.needs_audit(method, e)) {
+    if !method
+        .entities
+        .iter()
+        .any(|e| fix_parts::needs_context(checker, method, e))
+    {
         return;
     }
     // Verify that it builds no audit context.

@@ -30,34 +30,52 @@
 
 use crate::analysis::functions::WriteMethod;
 use crate::checker::Checker;
+use crate::convention::Stamp;
 use crate::rules::{fix_parts, Rule};
 use auditfix_transforms::{Applicability, Fix};
 
 pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
     for entity in &method.entities {
-        let setter = checker.settings.setters.get(entity.kind).clone();
-        // Verify that the entity is audited by the standard.
+        // Verify that the entity is audited, and how the repository stamps it.
         if !checker.needs_audit(method, entity) {
             continue;
         }
-        // Verify that its setter is never called.
-        if entity.calls_method(&setter) {
+        let Some(stamp) = checker.stamp(entity) else {
+            continue;
+        };
+        // Verify that it is not stamped already: its setter called, or every
+        // audit column it has assigned (in the constructor or after).
+        let stamped = match &stamp {
+            Stamp::Standard { setter } | Stamp::Setter { name: setter, .. } => entity.calls_method(setter),
+            Stamp::Columns(columns) => {
+                let keywords = entity.constructor_keywords(checker.text);
+                columns.iter().all(|(column, _)| {
+                    entity.attribute_writes.iter().any(|w| &w.attribute == column)
+                        || keywords.iter().any(|(k, _)| k == column)
+                })
+            }
+        };
+        if stamped {
             continue;
         }
         let prefix = checker.settings.audit_column_prefixes.get(entity.kind);
+        let user = method.user_parameter(checker.settings);
+        let wanted = match &stamp {
+            Stamp::Standard { setter } => format!("{}.{setter}(...)", entity.variable),
+            other => other.describe(&entity.variable, user),
+        };
         let mut message = format!(
-            "`{}` {} `{}` without `{}.{setter}(...)`: `{prefix}_*` stay empty",
+            "`{}` {} `{}` without `{wanted}`: `{prefix}_*` stay empty",
             method.function.qualified,
             fix_parts::kind_verb(method),
             entity.model.as_deref().unwrap_or(&entity.variable),
-            entity.variable,
         );
         let fix = fix_parts::setter(checker, method, entity, entity.kind)
             .and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
         if fix.is_none() {
             message.push_str(&fix_parts::why_not(entity));
             message.push_str(&fix_parts::needs_ignored_rule(checker, method));
-            if entity.unplaced.is_none() && method.context_conflict {
+            if entity.unplaced.is_none() && method.context_conflict && matches!(stamp, Stamp::Standard { .. }) {
                 message.push_str(&format!(
                     "; not fixed: `{}` is already a local of another kind here",
                     checker.settings.context_variable

@@ -43,14 +43,16 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             } else {
                 "the value is silently lost".to_string()
             };
-            let instead = if checker.has_mixin(model) {
-                format!(
-                    "use `{}.{}(...)`",
-                    entity.variable,
-                    checker.settings.setters.get(write.kind)
-                )
-            } else {
-                format!("remove it (`{model}` has no audit mixin to record the user)")
+            let instead = match crate::convention::stamp(checker.index, checker.settings, model, write.kind) {
+                Some(Ok(crate::convention::Stamp::Standard { setter })) => {
+                    format!("use `{}.{setter}(...)`", entity.variable)
+                }
+                Some(Ok(stamp)) => format!(
+                    "use `{}`",
+                    stamp.describe(&entity.variable, method.user_parameter(checker.settings))
+                ),
+                Some(Err(why)) => format!("{why}, so it is not fixed"),
+                None => format!("remove it (`{model}` has no audit mixin to record the user)"),
             };
             let message = format!(
                 "`{}` is not a column of `{model}` (nor of its bases): {consequence}; {instead}",

@@ -10,6 +10,7 @@ pub const AUDIT_CONTEXT: &str = include_str!("../snippets/audit_context.py");
 pub const AUDIT_CONTEXT_REQUIRED: &str = include_str!("../snippets/audit_context_required.py");
 pub const SETTER_GUARDED: &str = include_str!("../snippets/setter_guarded.py");
 pub const SETTER: &str = include_str!("../snippets/setter.py");
+pub const STAMP_GUARDED: &str = include_str!("../snippets/stamp_guarded.py");
 pub const TIMESTAMP: &str = include_str!("../snippets/timestamp.py");
 pub const INTEGRITY_HANDLER: &str = include_str!("../snippets/integrity_error_handler.py");
 pub const ROLLBACK: &str = include_str!("../snippets/rollback.py");
@@ -121,6 +122,7 @@ mod tests {
             AUDIT_CONTEXT_REQUIRED,
             SETTER_GUARDED,
             SETTER,
+            STAMP_GUARDED,
             TIMESTAMP,
             ROLLBACK,
         ]

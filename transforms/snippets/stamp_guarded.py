@@ -1,0 +1,2 @@
+if {user} is not None:
+    {stamp}
