@@ -48,7 +48,7 @@ echo "setup-venv: installing ruff"
 # tests/lsp_server.rs (tests/lsp/test_server.py).
 echo "setup-venv: installing pytest-lsp"
 "$venv/bin/python" -m pip install --disable-pip-version-check --quiet "pytest-lsp>=1,<2"
-for extra in "$repo_root"/examples/*/requirements.txt; do
+for extra in "$repo_root"/examples/*/requirements.txt "$repo_root"/tests/fixtures/conventions/requirements.txt; do
     if [ "$extra" != "$requirements" ]; then
         echo "setup-venv: installing $extra"
         "$venv/bin/python" -m pip install --disable-pip-version-check --quiet -r "$extra"
@@ -57,7 +57,7 @@ done
 
 echo "setup-venv: checking the installed packages"
 "$venv/bin/python" - <<'PY'
-import aiosqlite, fastapi, greenlet, httpx, pytest, pytest_lsp, sqlalchemy
+import aiosqlite, fastapi, greenlet, httpx, pytest, pytest_lsp, sqlalchemy, sqlmodel
 print(f"setup-venv: ok (sqlalchemy {sqlalchemy.__version__}, fastapi {fastapi.__version__}, pytest {pytest.__version__})")
 PY
 if ! pyright_version="$("$venv/bin/pyright" --version 2>&1)"; then

@@ -82,3 +82,35 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// stdout then stderr of a finished command, as text.
+pub fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// `git init` in `dir` and commit everything in it, with an identity and
+/// settings of the test's own (no user configuration needed).
+pub fn commit_all(dir: &Path) {
+    for args in [&["init", "-q"][..], &["add", "-A"], &["commit", "-q", "-m", "base"]] {
+        let output = Command::new("git")
+            .current_dir(dir)
+            .args([
+                "-c",
+                "user.name=auditfix-tests",
+                "-c",
+                "user.email=tests@auditfix.invalid",
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(output.status.success(), "git {args:?}: {}", output_text(&output));
+    }
+}
