@@ -11,6 +11,7 @@ use crate::analysis::index::RepoIndex;
 use crate::analysis::module::ModuleFacts;
 use crate::config::RuleUse;
 use crate::diagnostic::{Diagnostic, LineIndex};
+use crate::convention::Stamp;
 use crate::rules::{self, Rule};
 use crate::settings::{Kind, Settings};
 use auditfix_transforms::{Fix, Stylist};
@@ -35,6 +36,9 @@ pub struct Checker<'a> {
     imports: std::cell::RefCell<std::collections::HashMap<(String, String), Option<auditfix_transforms::Edit>>>,
     /// Whether the repository's mixin has the configured setters.
     pub mixin_fits: bool,
+    /// Each model's stamp per kind, read once per file (see
+    /// [`crate::convention::stamp`]): every rule asks it of every row.
+    stamps: std::cell::RefCell<std::collections::HashMap<(String, Kind), Option<Result<Stamp, String>>>>,
     rules: &'a dyn Fn(Rule) -> RuleUse,
     diagnostics: Vec<Diagnostic>,
     /// `(line, rule)` of each finding a suppression on `line` silenced.
@@ -155,7 +159,7 @@ impl<'a> Checker<'a> {
     /// standard fits, keeps the standard.
     pub fn stamp(&self, entity: &crate::analysis::functions::Entity<'_>) -> Option<crate::convention::Stamp> {
         if let Some(model) = entity.model.as_deref() {
-            if let Some(stamp) = crate::convention::stamp(self.index, self.settings, model, entity.kind) {
+            if let Some(stamp) = self.stamp_of(model, entity.kind) {
                 return stamp.ok();
             }
         }
@@ -165,6 +169,18 @@ impl<'a> Checker<'a> {
         (self.mixin_fits && calls_setter).then(|| crate::convention::Stamp::Standard {
             setter: self.settings.setters.get(entity.kind).clone(),
         })
+    }
+
+    /// The stamp of a `kind` write on `model` ([`crate::convention::stamp`]),
+    /// read once per file.
+    pub fn stamp_of(&self, model: &str, kind: Kind) -> Option<Result<Stamp, String>> {
+        let key = (model.to_string(), kind);
+        if let Some(found) = self.stamps.borrow().get(&key) {
+            return found.clone();
+        }
+        let found = crate::convention::stamp(self.index, self.settings, model, kind);
+        self.stamps.borrow_mut().insert(key, found.clone());
+        found
     }
 
     /// Whether `model` inherits an audit mixin: the configured one, or
@@ -257,6 +273,7 @@ pub fn check_file(
         lines: std::cell::OnceCell::new(),
         imports: std::cell::RefCell::default(),
         mixin_fits: index.mixin_fit(&settings.mixin_class, &setters).fits(),
+        stamps: std::cell::RefCell::default(),
         rules,
         diagnostics: Vec::new(),
         silenced: Vec::new(),
@@ -305,7 +322,7 @@ pub fn check_file(
             let Some((mixin, configured)) = crate::convention::mixin_of(index, settings, model) else {
                 continue;
             };
-            match crate::convention::stamp(index, settings, model, entity.kind) {
+            match checker.stamp_of(model, entity.kind) {
                 Some(Err(why)) => {
                     if !unstamped.iter().any(|(m, w)| *m == mixin && *w == why) {
                         unstamped.push((mixin, why));
@@ -314,7 +331,8 @@ pub fn check_file(
                 Some(Ok(crate::convention::Stamp::Standard { .. })) | None => {}
                 Some(Ok(_)) => {
                     if !conventions.iter().any(|(m, _, _)| *m == mixin) {
-                        let create = crate::convention::stamp(index, settings, model, Kind::Create)
+                        let create = checker
+                            .stamp_of(model, Kind::Create)
                             .and_then(Result::ok)
                             .map(|s| s.describe("x", settings.user_parameters.get(Kind::Create)))
                             .unwrap_or_default();
@@ -409,6 +427,7 @@ pub fn describe_file(
         lines: std::cell::OnceCell::new(),
         imports: std::cell::RefCell::default(),
         mixin_fits: true,
+        stamps: std::cell::RefCell::default(),
         rules: &|_| RuleUse::Runs,
         diagnostics: Vec::new(),
         silenced: Vec::new(),

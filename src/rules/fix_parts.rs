@@ -326,7 +326,7 @@ pub fn setter(checker: &Checker<'_>, method: &WriteMethod<'_>, entity: &Entity<'
         stamp if kind == entity.kind => stamp,
         _ => {
             let model = entity.model.as_deref()?;
-            crate::convention::stamp(checker.index, checker.settings, model, kind)?.ok()?
+            checker.stamp_of(model, kind)?.ok()?
         }
     };
     let (text, mut edits) = match &stamp {

@@ -67,7 +67,7 @@ pub fn manual_writes<'t>(checker: &Checker<'_>, method: &WriteMethod<'t>, entity
     let assigned_by_convention = |kind: Kind| {
         model.is_some_and(|m| {
             matches!(
-                crate::convention::stamp(index, settings, m, kind),
+                checker.stamp_of(m, kind),
                 Some(Ok(crate::convention::Stamp::Columns(_)))
             )
         })
@@ -154,7 +154,7 @@ pub fn fix(
     kinds.sort();
     kinds.dedup();
     for kind in kinds {
-        let stamp = crate::convention::stamp(checker.index, checker.settings, model, kind)?.ok()?;
+        let stamp = checker.stamp_of(model, kind)?.ok()?;
         if !stamp.setter().is_some_and(|s| entity.calls_method(s)) {
             edits.extend(fix_parts::setter(checker, method, entity, kind)?);
         }
@@ -257,7 +257,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         let instead = match entity
             .model
             .as_deref()
-            .and_then(|m| crate::convention::stamp(checker.index, checker.settings, m, first.kind))
+            .and_then(|m| checker.stamp_of(m, first.kind))
         {
             Some(Ok(crate::convention::Stamp::Standard { setter })) => {
                 format!("use `{}.{setter}(...)` from the audit context", entity.variable)

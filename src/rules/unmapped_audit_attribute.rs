@@ -43,7 +43,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             } else {
                 "the value is silently lost".to_string()
             };
-            let instead = match crate::convention::stamp(checker.index, checker.settings, model, write.kind) {
+            let instead = match checker.stamp_of(model, write.kind) {
                 Some(Ok(crate::convention::Stamp::Standard { setter })) => {
                     format!("use `{}.{setter}(...)`", entity.variable)
                 }
