@@ -10,13 +10,16 @@ use crate::analysis::functions::{functions, write_method, WriteMethod};
 use crate::analysis::index::RepoIndex;
 use crate::analysis::module::ModuleFacts;
 use crate::config::RuleUse;
-use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::convention::Stamp;
+use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::rules::{self, Rule};
 use crate::settings::{Kind, Settings};
 use auditfix_transforms::{Fix, Stylist};
 use std::ops::Range;
 use tree_sitter::Node;
+
+/// A model's stamp for one kind, as [`crate::convention::stamp`] reads it.
+type StampOf = Option<Result<Stamp, String>>;
 
 /// Everything a rule may look at for one file.
 pub struct Checker<'a> {
@@ -38,7 +41,7 @@ pub struct Checker<'a> {
     pub mixin_fits: bool,
     /// Each model's stamp per kind, read once per file (see
     /// [`crate::convention::stamp`]): every rule asks it of every row.
-    stamps: std::cell::RefCell<std::collections::HashMap<(String, Kind), Option<Result<Stamp, String>>>>,
+    stamps: std::cell::RefCell<std::collections::HashMap<(String, Kind), StampOf>>,
     rules: &'a dyn Fn(Rule) -> RuleUse,
     diagnostics: Vec<Diagnostic>,
     /// `(line, rule)` of each finding a suppression on `line` silenced.

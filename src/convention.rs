@@ -232,11 +232,19 @@ impl MixinView {
                     match suffix {
                         "_email" => user.attribute(&["email"], column)?,
                         "_name" => user.attribute(&["name", "full_name", "username", "display_name"], column)?,
-                        _ => {
-                            return Err(format!(
-                                "`{column}` is text, and nothing tells what goes in it (an email? a name?)"
-                            ))
-                        }
+                        _ => match written_from(index, column) {
+                            Written::Attribute(attribute) => user.attribute(&[attribute.as_str()], column)?,
+                            Written::Several => {
+                                return Err(format!(
+                                    "`{column}` is text, and the code writes different things into it"
+                                ))
+                            }
+                            Written::Nothing => {
+                                return Err(format!(
+                                    "`{column}` is text, and nothing tells what goes in it (an email? a name?)"
+                                ))
+                            }
+                        },
                     }
                 }
                 Some(Holds::Other) if column.ends_with("_id") => user.attribute(&["id"], column)?,
@@ -285,6 +293,31 @@ impl MixinView {
         }
         Ok(Stamp::Setter { name: setter, args })
     }
+}
+
+/// What the repository's code already writes into an audit column.
+enum Written {
+    Attribute(String),
+    Several,
+    Nothing,
+}
+
+/// What the repository's code writes into `column` from an object's
+/// attribute (`x.created_by = current_user.email`), over every module.
+fn written_from(index: &RepoIndex, column: &str) -> Written {
+    let mut found: Option<String> = None;
+    for i in 0..index.len() {
+        let Some(module) = index.facts(i) else { continue };
+        match module.audit_values.get(column) {
+            None => {}
+            Some(None) => return Written::Several,
+            Some(Some(attribute)) => match &found {
+                Some(seen) if seen != attribute => return Written::Several,
+                _ => found = Some(attribute.clone()),
+            },
+        }
+    }
+    found.map_or(Written::Nothing, Written::Attribute)
 }
 
 /// What a setter's parameter asks of the acting user, by its name or
@@ -472,6 +505,33 @@ mod tests {
         assert!(
             matches!(&got[2], Err(why) if why.contains("`deleted_by` is text")),
             "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_text_column_gets_what_the_code_already_writes_into_it() {
+        let models = format!(
+            "{USER}class Team:\n    created_by = Column(String)\n    updated_by = Column(String)\nclass Item(Base, Team):\n    __tablename__ = 'items'\n"
+        );
+        let service = "def rename(item, current_user, admin):\n    item.created_by = current_user.email\n    Item(created_by=admin.email, updated_by=admin.email)\n    item.updated_by = current_user.id\n";
+        let modules = [("app.models", models.as_str()), ("app.service", service)]
+            .into_iter()
+            .map(|(name, src)| {
+                let tree = parse(src);
+                ModuleFacts::collect(name.into(), tree.root_node(), src)
+            })
+            .collect();
+        let index = RepoIndex::new(modules);
+        let settings = Settings::default();
+        assert_eq!(
+            stamp(&index, &settings, "Item", Kind::Create),
+            Some(Ok(Stamp::Columns(vec![("created_by".into(), attr("email"))])))
+        );
+        // Two different things written: nothing is proven.
+        let update = stamp(&index, &settings, "Item", Kind::Update).unwrap();
+        assert!(
+            matches!(&update, Err(why) if why.contains("writes different things")),
+            "{update:?}"
         );
     }
 

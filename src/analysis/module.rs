@@ -178,6 +178,41 @@ pub struct ClassFacts {
     pub line: usize,
 }
 
+/// Whether `text` may write an audit column from an object's attribute
+/// (`created_by = user.email`, `updated_by_id=user.id`): a byte scan, so
+/// that only such modules' trees are walked for
+/// [`ModuleFacts::audit_values`].
+fn may_write_audit_values(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let skip = |mut i: usize, test: &dyn Fn(u8) -> bool| {
+        while i < bytes.len() && test(bytes[i]) {
+            i += 1;
+        }
+        i
+    };
+    for prefix in ["created_by", "updated_by", "deleted_by"] {
+        for (start, _) in text.match_indices(prefix) {
+            let i = skip(start + prefix.len(), &word);
+            let i = skip(i, &|b| b == b' ');
+            if bytes.get(i) != Some(&b'=') || bytes.get(i + 1) == Some(&b'=') {
+                continue;
+            }
+            // `name.attribute`, and no call or further attribute after it.
+            let object = skip(i + 1, &|b| b == b' ');
+            let i = skip(object, &word);
+            if i == object || bytes.get(i) != Some(&b'.') {
+                continue;
+            }
+            let end = skip(i + 1, &word);
+            if end > i + 1 && !matches!(bytes.get(end), Some(b'(' | b'.' | b'[')) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// What an audit column holds, as its definition tells.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Holds {
@@ -348,6 +383,10 @@ pub struct ModuleFacts {
     /// Module-level names that open or are sessions, as written (resolved
     /// where they are used): session factories and session dependencies.
     pub sessions: NameMap<SessionSource>,
+    /// What the module's code writes into each audit column from an
+    /// object's attribute (`x.created_by = user.email` → `created_by` →
+    /// `email`); a column written from two attributes maps to `None`.
+    pub audit_values: NameMap<Option<String>>,
 }
 
 /// How a module-level name gives sessions, as written in its module.
@@ -393,6 +432,48 @@ pub fn module_name(path: &std::path::Path) -> String {
 }
 
 impl ModuleFacts {
+    /// [`ModuleFacts::audit_values`]: `x.<column> = y.<attribute>` and
+    /// `<column>=y.<attribute>` keyword arguments.
+    fn collect_audit_values(&mut self, root: Node<'_>, text: &str) {
+        let mut found: Vec<(String, String)> = Vec::new();
+        super::source::preorder(root, true, |node| {
+            let (column, value) = match node.kind_str() {
+                "assignment" => {
+                    let column = node
+                        .field("left")
+                        .filter(|l| l.kind_str() == "attribute")
+                        .and_then(|l| l.field("attribute"));
+                    (column, node.field("right"))
+                }
+                "keyword_argument" => (node.field("name"), node.field("value")),
+                _ => return true,
+            };
+            let (Some(column), Some(value)) = (column, value) else {
+                return true;
+            };
+            let column = &text[column.byte_range()];
+            if !is_audit_column(column) || value.kind_str() != "attribute" {
+                return true;
+            }
+            let object = value.field("object").filter(|o| o.kind_str() == "identifier");
+            if let (Some(_), Some(attribute)) = (object, value.field("attribute")) {
+                found.push((column.to_string(), text[attribute.byte_range()].to_string()));
+            }
+            true
+        });
+        for (column, attribute) in found {
+            match self.audit_values.get(&column) {
+                None => {
+                    self.audit_values.insert(column, Some(attribute));
+                }
+                Some(Some(seen)) if *seen != attribute => {
+                    self.audit_values.insert(column, None);
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
     pub fn collect(name: String, root: Node<'_>, text: &str) -> ModuleFacts {
         let mut facts = ModuleFacts {
             name,
@@ -400,6 +481,9 @@ impl ModuleFacts {
         };
         facts.collect_block(root, text, false);
         facts.collect_classes(root, text);
+        if may_write_audit_values(text) {
+            facts.collect_audit_values(root, text);
+        }
         facts.bindings.shrink_to_fit();
         facts.star_imports.shrink_to_fit();
         facts.sessions.shrink_to_fit();
@@ -1062,6 +1146,27 @@ fn init_attributes(facts: &mut ClassFacts, def: Node<'_>, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_audit_value_scan_finds_attribute_writes_only() {
+        for yes in [
+            "item.created_by = current_user.email\n",
+            "Item(name=n, updated_by_id=user.id)",
+            "x.deleted_by=u.name  # why\n",
+        ] {
+            assert!(may_write_audit_values(yes), "{yes}");
+        }
+        for no in [
+            "def f(created_by_user=None): pass",
+            "if x.created_by == user.email: pass",
+            "x.created_by = user.profile.email",
+            "x.created_by = get(user).email",
+            "x.created_by = user.email()",
+            "order_by = q.x",
+        ] {
+            assert!(!may_write_audit_values(no), "{no}");
+        }
+    }
 
     #[test]
     fn name_maps_and_sets_keep_names_sorted_once_with_the_last_value() {

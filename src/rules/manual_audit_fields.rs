@@ -254,11 +254,7 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         names.dedup();
         names.sort();
         names.dedup();
-        let instead = match entity
-            .model
-            .as_deref()
-            .and_then(|m| checker.stamp_of(m, first.kind))
-        {
+        let instead = match entity.model.as_deref().and_then(|m| checker.stamp_of(m, first.kind)) {
             Some(Ok(crate::convention::Stamp::Standard { setter })) => {
                 format!("use `{}.{setter}(...)` from the audit context", entity.variable)
             }
