@@ -27,10 +27,22 @@ pub enum Command {
     Report(ReportArgs),
     /// List the rules, or explain one.
     Rules(RulesArgs),
+    /// Print the audit convention read from the repository's code as a
+    /// `[tool.auditfix]` block to commit (what `check --show-profile` prints).
+    Init(InitArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Run the language server (LSP over standard input and output) for editors.
     Server,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The repository (or a folder of it) to read [default: .]
+    pub path: Option<PathBuf>,
+    /// Read this configuration file instead of the one found.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -65,6 +65,7 @@ fn main() -> ExitCode {
         Command::Fix(args) => commands::fix::run(args, &mut out, &mut err),
         Command::Report(args) => commands::report::run(args, &mut out),
         Command::Rules(args) => commands::rules::run(args, &mut out),
+        Command::Init(args) => commands::check::init(args, &mut out, &mut err),
         Command::Server => unreachable!("handled before standard output is locked"),
         Command::Completions(args) => {
             // Rendered into memory first: the generator panics on a write

@@ -36,6 +36,11 @@ fn profile(files: &[(&str, &str)]) -> String {
     let (code, profile, stderr) = auditfix(dir.path(), &["check", "--show-profile", "."]);
     assert_eq!(code, 0, "{stderr}");
     assert!(profile.contains("[tool.auditfix]"), "{profile}");
+    // `auditfix init` prints the same, from the folder or of a path.
+    for args in [&["init"][..], &["init", "app"]] {
+        let (code, init, stderr) = auditfix(dir.path(), args);
+        assert_eq!((code, init.as_str()), (0, profile.as_str()), "{args:?}: {stderr}");
+    }
     // Committed as is, it is a configuration the tool accepts.
     fs::write(dir.path().join("pyproject.toml"), &profile).unwrap();
     let (code, _, stderr) = auditfix(dir.path(), &["check", "."]);

@@ -1,5 +1,6 @@
 //! `auditfix check`: report findings in the chosen format; `--add-noqa`
-//! writes `# noqa` comments instead (see [`add_noqa`]).
+//! writes `# noqa` comments instead (see [`add_noqa`]); `--show-profile`
+//! and `auditfix init` print the repository's audit convention.
 //!
 //! Warnings (a suppression naming no rule or suppressing nothing, no
 //! Python file found) go to standard error and change no exit status: they
@@ -12,6 +13,22 @@ use crate::diagnostic::CheckResult;
 use crate::pipeline::Workspace;
 use crate::printer::{self, shown_path, Format, PrintOptions};
 use std::io::Write;
+
+/// `auditfix init [PATH]`: the repository's audit convention as a
+/// `[tool.auditfix]` block, the same as `check --show-profile`.
+pub fn init(args: &crate::cli::InitArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let common = crate::cli::CommonArgs {
+        paths: args.path.iter().cloned().collect(),
+        config: args.config.clone(),
+        ..Default::default()
+    };
+    let config = load_config(&common)?;
+    let workspace = Workspace::load_with(&paths(&common), config, true);
+    super::warn_if_no_python_file(&workspace, &paths(&common), stderr)?;
+    let profile = crate::profile::Profile::infer(&workspace.index, &workspace.config.settings);
+    write!(stdout, "{}", profile.render(&workspace.config.settings))?;
+    Ok(ExitStatus::Clean)
+}
 
 pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     if args.statistics && !matches!(args.format, Format::Text | Format::Json) {
