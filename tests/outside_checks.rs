@@ -17,10 +17,13 @@
 //! (`scripts/setup-venv.sh` installs pyright there). Without it these tests
 //! fail and say so, unless `AUDITFIX_SKIP_E2E=1`.
 
+mod common;
+
+use common::{commit_all, output_text};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const EXAMPLES: &[&str] = &["audit_app", "audit_app_sa2"];
 
@@ -81,39 +84,6 @@ fn python_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=outside-checks",
-            "-c",
-            "user.email=outside@checks.invalid",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(output.status.success(), "git {args:?}: {}", text(&output));
-}
-
-fn commit(dir: &Path) {
-    git(dir, &["init", "-q"]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "base"]);
-}
-
 /// `fix --apply --unsafe .` in `dir`; fails on a crash, not on findings
 /// left without a fix.
 fn fix(dir: &Path) -> String {
@@ -122,7 +92,7 @@ fn fix(dir: &Path) -> String {
         .args(["fix", "--apply", "--unsafe", "--allow-dirty", "."])
         .output()
         .unwrap();
-    let shown = text(&output);
+    let shown = output_text(&output);
     assert!(
         matches!(output.status.code(), Some(0..=1)),
         "auditfix fix crashed in {} ({:?}):\n{shown}",
@@ -145,7 +115,7 @@ fn judge(python: &Path, name: &str, tree: &Path, label: &str) -> (bool, String) 
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
         .unwrap();
-    (output.status.success(), text(&output))
+    (output.status.success(), output_text(&output))
 }
 
 /// The fixtures' tree: the common models, every idiom and rule fixture
@@ -193,7 +163,7 @@ fn fixed_fixtures_and_examples_pass_the_outside_checks() {
     }
     let mut fixes = Vec::new();
     for (label, tree) in &trees {
-        commit(tree);
+        commit_all(tree);
         fixes.push(format!("{label}: {}", fix(tree).trim()));
     }
     // Independent runs (pyright's start-up dominates): in parallel.
@@ -251,7 +221,7 @@ fn stamps_checker_self_tests() {
         fs::write(app.join("__init__.py"), "").unwrap();
         fs::copy(cases.join("models.py"), app.join("models.py")).unwrap();
         fs::copy(dir.join("before.py"), app.join("svc.py")).unwrap();
-        commit(temp.path());
+        commit_all(temp.path());
         fs::copy(dir.join("after.py"), app.join("svc.py")).unwrap();
         let expected: BTreeSet<String> = fs::read_to_string(dir.join("expect"))
             .unwrap()
@@ -290,7 +260,7 @@ fn outside_checks_pass_on_unfixed_examples() {
         }
         let tree = temp.path().join(example);
         copy_tree(&source, &tree);
-        commit(&tree);
+        commit_all(&tree);
         for name in ["stamps.py", "pyright_added.py"] {
             let (ok, out) = judge(&python, name, &tree, example);
             assert!(ok, "{name} on the unfixed {example}:\n{out}");
