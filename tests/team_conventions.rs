@@ -201,3 +201,27 @@ fn a_convention_the_code_does_not_tell_gets_one_note_and_no_audit_fix() {
     let (ok, out) = pytest(&python, dir, Some("not audit"));
     assert!(ok, "the behaviour test fails after the fix:\n{out}");
 }
+
+#[test]
+fn the_example_apps_keep_the_standard_and_say_no_convention() {
+    for app in ["audit_app", "audit_app_sa2"] {
+        let dir = repo_root().join("examples").join(app);
+        let (code, out) = auditfix(&dir, &["check", "--verbose", "."]);
+        assert_eq!(code, 1, "{app}: {out}");
+        assert!(!out.contains("audit convention"), "{app}: {out}");
+        assert!(!out.contains("does not tell how to record who acted"), "{app}: {out}");
+        // Their fixes still call the standard's setter through the context.
+        assert!(out.contains("without `"), "{app}: {out}");
+        let (_, diff) = auditfix(&dir, &["fix", "."]);
+        assert!(
+            diff.contains(".set_created_by(audit_ctx.user_email, audit_ctx.user_name)"),
+            "{app}: {diff}"
+        );
+        assert!(
+            !diff
+                .lines()
+                .any(|l| l.starts_with('+') && l.trim_end().ends_with("_user is not None:")),
+            "{app}: a convention's guard in the standard's app"
+        );
+    }
+}
