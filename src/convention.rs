@@ -140,6 +140,13 @@ pub fn mixin_stamp(
     MixinView::of(index, mixin).stamp(index, settings, mixin, configured, kind)
 }
 
+/// The repository's user model as `model`'s audit mixin sees it: the
+/// target of the mixin's foreign keys, else a mapped `User`.
+pub fn user_model(index: &RepoIndex, settings: &Settings, model: &str) -> Option<String> {
+    let (mixin, _) = mixin_of(index, settings, model)?;
+    UserModel::find(index, &MixinView::of(index, &mixin)).name
+}
+
 /// The word of `kind` in audit names (`created_by`, `set_created_by`).
 pub fn kind_word(kind: Kind) -> &'static str {
     match kind {

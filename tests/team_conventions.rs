@@ -225,3 +225,37 @@ fn the_example_apps_keep_the_standard_and_say_no_convention() {
         );
     }
 }
+
+/// The user a method already takes is reused, but only a parameter that
+/// can be the user model gets its attributes read: a token's `dict` under
+/// the name `current_user` is not one.
+#[test]
+fn a_user_parameter_annotated_as_something_else_gets_no_stamp() {
+    let repo = repository("setter_one_argument");
+    let dir = repo.path();
+    let services = fs::read_to_string(dir.join("app/services.py")).unwrap();
+    let services = services
+        .replace(
+            "def create_item(self, name: str) -> Item:",
+            "def create_item(self, name: str, current_user: dict) -> Item:",
+        )
+        .replace(
+            "def rename_item(self, item_id: int, name: str) -> Item | None:",
+            "def rename_item(self, item_id: int, name: str, current_user: User) -> Item | None:",
+        )
+        .replace("from app.models import Item", "from app.models import Item, User");
+    fs::write(dir.join("app/services.py"), services).unwrap();
+    let (_, out) = auditfix(dir, &["check", "."]);
+    assert!(
+        out.contains("not fixed: `current_user` is annotated `dict`, not the user model `User`"),
+        "{out}"
+    );
+    let (_, out) = auditfix(dir, &["fix", "--apply", "--allow-dirty", "."]);
+    let fixed = fs::read_to_string(dir.join("app/services.py")).unwrap();
+    assert!(!fixed.contains("item.set_created_by("), "{out}\n{fixed}");
+    // A parameter that is the user, and required: no guard needed.
+    assert!(
+        fixed.contains("        item.set_updated_by(current_user.id)\n"),
+        "{fixed}"
+    );
+}

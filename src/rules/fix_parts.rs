@@ -305,6 +305,31 @@ fn context_use(checker: &Checker<'_>, method: &WriteMethod<'_>) -> (String, bool
     }
 }
 
+/// Why the method's user parameter cannot be proven a user row, for a
+/// stamp that reads its attributes: it is annotated as something else than
+/// the user model (a token's `dict`, an id), or no user model is known.
+/// `None` when nothing says it is not one (an unannotated parameter, as the
+/// fix adds it, which the callers' fixes feed with the user in scope).
+pub fn user_not_proven(checker: &Checker<'_>, method: &WriteMethod<'_>, entity: &Entity<'_>) -> Option<String> {
+    let user = method.user_parameter(checker.settings);
+    let annotation = method.function.param(user)?.annotation.as_deref()?;
+    let model = entity
+        .model
+        .as_deref()
+        .and_then(|m| crate::convention::user_model(checker.index, checker.settings, m));
+    let names_model = model.as_deref().is_some_and(|model| {
+        annotation
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|w| w == model)
+    });
+    (!names_model).then(|| {
+        format!(
+            "; not fixed: `{user}` is annotated `{annotation}`, not the user model{}",
+            model.map(|m| format!(" `{m}`")).unwrap_or_default()
+        )
+    })
+}
+
 /// Whether `entity` is stamped through the audit context: the standard's
 /// setter call.
 pub fn needs_context(checker: &Checker<'_>, method: &WriteMethod<'_>, entity: &Entity<'_>) -> bool {
@@ -345,6 +370,9 @@ pub fn setter(checker: &Checker<'_>, method: &WriteMethod<'_>, entity: &Entity<'
         }
         Stamp::Setter { .. } | Stamp::Columns(_) => {
             let user = method.user_parameter(checker.settings);
+            if user_not_proven(checker, method, entity).is_some() {
+                return None;
+            }
             let lines = match &stamp {
                 Stamp::Setter { name, args } => vec![format!(
                     "{}.{name}({})",

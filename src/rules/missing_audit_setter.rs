@@ -74,6 +74,9 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
             .and_then(|edits| Fix::from_edits(edits, Applicability::Safe));
         if fix.is_none() {
             message.push_str(&fix_parts::why_not(entity));
+            if !matches!(stamp, Stamp::Standard { .. }) {
+                message.push_str(&fix_parts::user_not_proven(checker, method, entity).unwrap_or_default());
+            }
             message.push_str(&fix_parts::needs_ignored_rule(checker, method));
             if entity.unplaced.is_none() && method.context_conflict && matches!(stamp, Stamp::Standard { .. }) {
                 message.push_str(&format!(
