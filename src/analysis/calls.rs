@@ -320,6 +320,11 @@ pub fn user_in_scope(
             ))
         };
         if depends_on_user(p, text, resolver, &settings.user_dependencies) || through_alias() == Some(true) {
+            // A dependency that hands a token's claims (`dict`) or an id
+            // is no user row: nothing of a user can be read from it.
+            if p.field("type").is_some_and(|t| not_a_row(&text[t.byte_range()])) {
+                continue;
+            }
             let name_node = p.field("name").or_else(|| p.named_child(0))?;
             return Some(text[name_node.byte_range()].to_string());
         }
@@ -350,6 +355,18 @@ pub fn user_in_scope(
                 .is_some_and(|p| p.kind != ParamKind::VarArgs && p.kind != ParamKind::VarKeyword)
         })
         .cloned()
+}
+
+/// Whether an annotation names a plain value rather than an object:
+/// `dict`, `Annotated[dict[str, Any], Depends(...)]`, `str`, `int`, `UUID`.
+fn not_a_row(annotation: &str) -> bool {
+    let first = annotation
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .find(|w| !w.is_empty() && !matches!(*w, "Annotated" | "Optional" | "typing" | "t" | "uuid"));
+    matches!(
+        first,
+        Some("dict" | "Dict" | "Mapping" | "MutableMapping" | "str" | "int" | "UUID" | "bytes" | "Any")
+    )
 }
 
 /// Whether `node` holds a call of FastAPI's `Depends` or `Security` (by
@@ -409,4 +426,32 @@ pub fn is_route(function: &Function<'_>, text: &str) -> bool {
 /// The statements of a function's body, for callers that need its block.
 pub fn body_statements<'t>(function: &Function<'t>) -> Vec<Node<'t>> {
     statements(function.body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_a_row;
+
+    #[test]
+    fn plain_values_are_no_user_rows() {
+        for plain in [
+            "dict",
+            "Annotated[dict, Depends(get_current_user)]",
+            "dict[str, Any]",
+            "Optional[str]",
+            "typing.Dict[str, str]",
+            "uuid.UUID",
+            "int",
+        ] {
+            assert!(not_a_row(plain), "{plain}");
+        }
+        for row in [
+            "User",
+            "Annotated[User, Depends(get_current_user)]",
+            "CurrentUser",
+            "Optional[models.User]",
+        ] {
+            assert!(!not_a_row(row), "{row}");
+        }
+    }
 }
