@@ -51,6 +51,9 @@ pub struct LoadedFile {
     pub names_user: Option<bool>,
     /// Whether the file on disk starts with a UTF-8 BOM.
     pub bom: bool,
+    /// A hash of the text as loading read it (see [`content_hash`]): what
+    /// the result cache compares (see [`crate::cache`]).
+    pub hash: u64,
     /// The file's position in the workspace, which is also its module's
     /// position in the repository index.
     pub id: usize,
@@ -83,6 +86,7 @@ impl LoadedFile {
             candidate,
             names_user: None,
             bom,
+            hash: 0,
             id: 0,
             classes: Box::default(),
             suppression_lines: Vec::new(),
@@ -158,6 +162,12 @@ impl LoadedFile {
     }
 }
 
+/// A hash of a file's text and BOM, the same in every run and on every
+/// machine (xxh3): it tells a file whose content changed.
+pub fn content_hash(text: &str, bom: bool) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), u64::from(bom))
+}
+
 /// A file as loading leaves it, with its module's facts when it was parsed.
 struct Loaded {
     file: LoadedFile,
@@ -187,6 +197,7 @@ impl Loaded {
         let names_user = filter.names_a_user(text);
         let kept = keep.then(|| Arc::from(text));
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
+        file.hash = content_hash(text, bom);
         file.classes = classes;
         file.names_user = Some(names_user);
         if target {
@@ -221,6 +232,7 @@ impl Loaded {
         // it needs a tree (every tree of a large repository would not fit
         // in memory).
         let mut file = LoadedFile::new(path, display, target, candidate, bom, None);
+        file.hash = content_hash(&source.text, bom);
         if target {
             file.suppression_lines = crate::suppression::directive_lines(&source.text);
         }
@@ -232,6 +244,17 @@ impl Loaded {
             module,
         })
     }
+}
+
+/// The files of a run, found and not yet read.
+pub struct Discovered {
+    /// Each file's path, and whether it lies under the paths given (a
+    /// target) or is read as the project's context.
+    pub files: Vec<(PathBuf, bool)>,
+    /// The paths that could not be walked.
+    pub errors: Vec<FileError>,
+    /// The project the paths belong to (see [`project_root`]).
+    pub root: Option<PathBuf>,
 }
 
 /// Every file of a run, and the repository index over them.
@@ -395,14 +418,20 @@ impl Workspace {
     /// file is parsed up front and every rule looks at every file: the
     /// reference the prefilters must agree with).
     pub fn load_with(paths: &[PathBuf], config: Config, prefilter: bool) -> Workspace {
-        let (found, mut errors) = crate::walk::discover(paths, &config);
+        let discovered = Self::discover(paths, &config);
+        Self::load_discovered(paths, discovered, config, prefilter)
+    }
+
+    /// The files a run over `paths` reads: those under the paths, and the
+    /// rest of their project as context (see [`Workspace::load`]).
+    pub fn discover(paths: &[PathBuf], config: &Config) -> Discovered {
+        let (found, errors) = crate::walk::discover(paths, config);
         let mut all: Vec<(PathBuf, bool)> = found.iter().map(|p| (p.clone(), true)).collect();
         let root = project_root(paths);
-        let cwd = std::env::current_dir().ok();
         if let Some(root) = &root {
             let covered = paths.iter().any(|p| same_path(p, root));
             if !covered {
-                let (context, _) = crate::walk::discover(std::slice::from_ref(root), &config);
+                let (context, _) = crate::walk::discover(std::slice::from_ref(root), config);
                 let targets: std::collections::HashSet<PathBuf> =
                     found.iter().filter_map(|p| p.canonicalize().ok()).collect();
                 all.extend(
@@ -413,6 +442,21 @@ impl Workspace {
                 );
             }
         }
+        Discovered {
+            files: all,
+            errors,
+            root,
+        }
+    }
+
+    /// Read the files [`Workspace::discover`] found, and index them.
+    pub fn load_discovered(paths: &[PathBuf], discovered: Discovered, config: Config, prefilter: bool) -> Workspace {
+        let Discovered {
+            files: all,
+            mut errors,
+            root,
+        } = discovered;
+        let cwd = std::env::current_dir().ok();
         let filter = crate::analysis::functions::Prefilter::new(&config.settings);
         let progress = progress_bar(all.len(), "reading");
         let loaded: Vec<Result<Loaded, FileError>> = all
@@ -583,6 +627,7 @@ impl Workspace {
                 );
                 copy.classes = file.classes.clone();
                 copy.names_user = file.names_user;
+                copy.hash = file.hash;
                 loaded.push(Loaded {
                     file: copy,
                     facts: None,
@@ -663,6 +708,7 @@ impl Workspace {
                     );
                     copy.classes = file.classes.clone();
                     copy.names_user = file.names_user;
+                    copy.hash = file.hash;
                     copy.suppression_lines = file.suppression_lines.clone();
                     if let Some(Some(source)) = file.source.get() {
                         let _ = copy.source.set(Some(source.clone()));
