@@ -12,7 +12,7 @@ use crate::analysis::module::{module_name, Binding, ModuleFacts};
 use crate::analysis::source::{load_counts, SourceFile};
 use crate::checker::check_file;
 use crate::config::Config;
-use crate::diagnostic::{CheckResult, Diagnostic, Excerpts, FileError, FileReport};
+use crate::diagnostic::{CheckResult, Counts, Diagnostic, Excerpts, FileError, FileReport};
 use crate::rules::Rule;
 use crate::settings::Kind;
 use auditfix_transforms::{apply_fixes, Fix};
@@ -813,8 +813,31 @@ impl Workspace {
 
     /// [`Workspace::check_reporting`], collecting into `spanning`, when
     /// given, the fixes that change more than one file.
-    fn check_collecting(&self, fix_edits: bool, mut spanning: Option<&mut Vec<CrossFileFix>>) -> CheckResult {
-        let (mut checks, definitions) = self.check_files(fix_edits);
+    fn check_collecting(&self, fix_edits: bool, spanning: Option<&mut Vec<CrossFileFix>>) -> CheckResult {
+        let (checks, definitions) = self.check_files(fix_edits);
+        self.report_checks(checks, definitions, fix_edits, spanning)
+    }
+
+    /// The counts of [`Workspace::check`] (what `fix` prints beside the
+    /// fixes) and [`Workspace::fix_reporting`] at once, each file parsed
+    /// and checked once for both: its findings are the first pass of its
+    /// fixes.
+    pub fn fix_counting(&self, unsafe_fixes: bool, unchanged_texts: bool) -> (Counts, Vec<FixedFile>) {
+        let (checks, definitions, first) = self.check_files_with(false, Some(unsafe_fixes));
+        let counts = Counts::of(&self.report_checks(checks, definitions, false, None));
+        let fixed = self.fix_with(unsafe_fixes, unchanged_texts, first);
+        (counts, fixed)
+    }
+
+    /// The report of a check from its per-file checks: the callers' step
+    /// run over them, suppressions, excerpts, notes and errors.
+    fn report_checks(
+        &self,
+        mut checks: Vec<crate::checker::FileCheck>,
+        definitions: Vec<Option<crate::callers::Definitions>>,
+        fix_edits: bool,
+        mut spanning: Option<&mut Vec<CrossFileFix>>,
+    ) -> CheckResult {
         let needs_user: Vec<Vec<crate::checker::UserNeed>> =
             checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
         let mut suppressions: Vec<Vec<(usize, Rule)>> =
@@ -944,15 +967,37 @@ impl Workspace {
     /// that shows changes only: the results of a large repository then do
     /// not hold a copy of every candidate file.
     pub fn fix_reporting(&self, unsafe_fixes: bool, unchanged_texts: bool) -> Vec<FixedFile> {
+        self.fix_with(unsafe_fixes, unchanged_texts, Vec::new())
+    }
+
+    /// [`Workspace::fix_reporting`], each file's first pass taken from
+    /// `first` (by position) when it holds the file's findings (see
+    /// [`Workspace::check_files_with`]).
+    fn fix_with(
+        &self,
+        unsafe_fixes: bool,
+        unchanged_texts: bool,
+        mut first: Vec<Option<Vec<Diagnostic>>>,
+    ) -> Vec<FixedFile> {
+        first.resize_with(self.files.len(), || None);
         let progress = progress_bar(self.files.len(), "fixing");
         let mut fixed: Vec<FixedFile> = self
             .files
             .par_iter()
+            .zip(first)
             .progress_with(progress.clone())
-            .filter(|file| file.target && file.candidate)
-            .filter_map(|file| {
+            .filter(|(file, _)| file.target && file.candidate)
+            .filter_map(|(file, first)| {
                 let rules = self.rules(&file.display);
-                let fixed = fix_file(file, self, &rules, unsafe_fixes)?;
+                let checked = first.and_then(|diagnostics| {
+                    // The text the check read, unless it changed since.
+                    let text = file.read_text().ok()?;
+                    (content_hash(&text, file.bom) == file.hash).then_some(FirstPass::Checked { text, diagnostics })
+                });
+                let fixed = match checked {
+                    Some(first) => converge(file, first, self, &rules, unsafe_fixes),
+                    None => fix_file(file, self, &rules, unsafe_fixes),
+                }?;
                 Some(if unchanged_texts {
                     fixed
                 } else {
@@ -1117,9 +1162,27 @@ impl Workspace {
         &self,
         fix_edits: bool,
     ) -> (Vec<crate::checker::FileCheck>, Vec<Option<crate::callers::Definitions>>) {
+        let (checks, definitions, _) = self.check_files_with(fix_edits, None);
+        (checks, definitions)
+    }
+
+    /// [`Workspace::check_files`]; with `first_pass` (whether fixes are
+    /// unsafe too), also the findings of each file `fix` converges, their
+    /// fixes' edits kept when they are fixable in that run: the first pass
+    /// of its fixes, which then need not parse and check it again.
+    #[allow(clippy::type_complexity)]
+    fn check_files_with(
+        &self,
+        fix_edits: bool,
+        first_pass: Option<bool>,
+    ) -> (
+        Vec<crate::checker::FileCheck>,
+        Vec<Option<crate::callers::Definitions>>,
+        Vec<Option<Vec<Diagnostic>>>,
+    ) {
         let naming = crate::callers::Naming::new(self);
         let progress = progress_bar(self.files.len(), "analysing");
-        let checks = self
+        let checks: Vec<_> = self
             .files
             .par_iter()
             .progress_with(progress.clone())
@@ -1138,20 +1201,39 @@ impl Workspace {
                         &self.config.settings,
                         &rules,
                     );
+                    // Only when the text is the one loading read (the fixes
+                    // read it again).
+                    let first = first_pass
+                        .filter(|_| file.target && content_hash(&source.text, file.bom) == file.hash)
+                        .map(|unsafe_fixes| {
+                            let mut first = check.diagnostics.clone();
+                            for d in first.iter_mut().filter(|d| !d.is_fixable_with(unsafe_fixes)) {
+                                d.fix = d.fix.take().map(Fix::without_edits);
+                            }
+                            first
+                        });
                     if !fix_edits {
                         for d in &mut check.diagnostics {
                             d.fix = d.fix.take().map(Fix::without_edits);
                         }
                     }
                     let definitions = naming.definitions(self, file, source, &check.needs_user);
-                    Some((check, definitions))
+                    Some((check, definitions, first))
                 })
                 .flatten()
                 .unwrap_or_default()
             })
-            .unzip();
+            .collect();
         progress.finish_and_clear();
-        checks
+        let mut files = Vec::with_capacity(checks.len());
+        let mut definitions = Vec::with_capacity(checks.len());
+        let mut firsts = Vec::with_capacity(checks.len());
+        for (check, definition, first) in checks {
+            files.push(check);
+            definitions.push(definition);
+            firsts.push(first);
+        }
+        (files, definitions, firsts)
     }
 
     /// What the analysis sees in each target file: its write methods, as
@@ -1283,22 +1365,41 @@ pub fn fix_file(
     rules: &dyn Fn(Rule) -> crate::config::RuleUse,
     unsafe_fixes: bool,
 ) -> Option<FixedFile> {
-    file.with_source(|first| converge(file, first, workspace, rules, unsafe_fixes))
+    file.with_source(|first| converge(file, FirstPass::Parsed(first), workspace, rules, unsafe_fixes))
         .flatten()
 }
 
-/// [`fix_file`] from the file parsed as `first` (its first pass).
+/// Where the fixes of a file start.
+enum FirstPass<'a> {
+    /// The file parsed: its first pass checks it.
+    Parsed(&'a SourceFile),
+    /// The file's text and the findings a check of that text made (the
+    /// edits of those fixable in this run kept): the first pass.
+    Checked { text: String, diagnostics: Vec<Diagnostic> },
+}
+
+/// [`fix_file`] from its first pass.
 fn converge(
     file: &LoadedFile,
-    first: &SourceFile,
+    first: FirstPass<'_>,
     workspace: &Workspace,
     rules: &dyn Fn(Rule) -> crate::config::RuleUse,
     unsafe_fixes: bool,
 ) -> Option<FixedFile> {
     let settings = &workspace.config.settings;
     let index = &workspace.index;
-    let first_module = workspace.module_of(file, first)?;
-    let original = first.text.clone();
+    let (first, mut checked, original) = match first {
+        FirstPass::Parsed(source) => (
+            Some((source, workspace.module_of(file, source)?)),
+            None,
+            source.text.clone(),
+        ),
+        FirstPass::Checked { text, diagnostics } => (None, Some(diagnostics), text),
+    };
+    let module_name = match first {
+        Some((_, module)) => module.name.clone(),
+        None => workspace.module_name_of(file),
+    };
     let mut text = original.clone();
     let mut applied: Vec<Diagnostic> = Vec::new();
     let mut problems = Vec::new();
@@ -1309,27 +1410,27 @@ fn converge(
     // The text of the next pass, parsed when its syntax was checked.
     let mut next: Option<SourceFile> = None;
     for pass in 0..MAX_PASSES {
-        let reparsed;
-        let (source, module) = if pass == 0 {
-            (first, first_module)
-        } else {
-            let parsed = match next.take() {
-                Some(source) => Ok(source),
-                None => SourceFile::parse(text.clone(), file.bom),
-            };
-            let Ok(source) = parsed else {
-                // Cannot happen: every accepted pass re-parsed cleanly.
-                problems.push("internal error: a fixed text failed to parse; its fixes were not kept".into());
-                text = original.clone();
-                break;
-            };
-            let module = ModuleFacts::collect(first_module.name.clone(), source.root(), &source.text);
-            reparsed = (source, module);
-            (&reparsed.0, &reparsed.1)
+        let diagnostics = match (pass, checked.take(), first) {
+            (0, Some(diagnostics), _) => diagnostics,
+            (0, None, Some((source, module))) => {
+                check_file(&source.text, source.root(), module, index, settings, rules).diagnostics
+            }
+            _ => {
+                let parsed = match next.take() {
+                    Some(source) => Ok(source),
+                    None => SourceFile::parse(text.clone(), file.bom),
+                };
+                let Ok(source) = parsed else {
+                    // Cannot happen: every accepted pass re-parsed cleanly.
+                    problems.push("internal error: a fixed text failed to parse; its fixes were not kept".into());
+                    text = original.clone();
+                    break;
+                };
+                let module = ModuleFacts::collect(module_name.clone(), source.root(), &source.text);
+                check_file(&source.text, source.root(), &module, index, settings, rules).diagnostics
+            }
         };
-        let result = check_file(&source.text, source.root(), module, index, settings, rules);
-        let (fixable, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = result
-            .diagnostics
+        let (fixable, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
             .into_iter()
             .partition(|d| d.is_fixable_with(unsafe_fixes) && !rejected.contains(&(d.rule, d.range.start, text.len())));
         remaining = rest;

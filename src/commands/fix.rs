@@ -72,10 +72,10 @@ fn fix_workspace(
     if args.interactive {
         return super::interactive::run(args, workspace, stdout, stderr);
     }
-    // The counts `check` prints of the same tree: every summary uses them.
-    let counts = Counts::of(&workspace.check_reporting(false));
-    // Only the changes are shown or written: unchanged files keep no text.
-    let fixed = workspace.fix_reporting(args.unsafe_fixes, false);
+    // The counts `check` prints of the same tree (every summary uses them),
+    // and the fixes, whose first pass is that check. Only the changes are
+    // shown or written: unchanged files keep no text.
+    let (counts, fixed) = workspace.fix_counting(args.unsafe_fixes, false);
     // Files found unreadable or unparsable only when the fixes needed them.
     for error in workspace.late_errors() {
         writeln!(stderr, "error: {}: {}", shown_path(&error.path), error.message)?;
