@@ -132,6 +132,8 @@ const COMMANDS: &[&[&str]] = &[
     &["check"],
     &["check", "--format", "json"],
     &["check", "--format", "sarif"],
+    &["check", "--format", "github", "--statistics"],
+    &["check", "app/service.py"],
     &["fix"],
     &["fix", "--unsafe"],
 ];
@@ -287,6 +289,23 @@ fn files_fix_apply_wrote_are_checked_again() {
     let after = same_as_uncached(dir.path());
     assert_ne!(after[0], before[0]);
     assert!(!after[0].0.contains("AUD003"), "{}", after[0].0);
+}
+
+#[test]
+fn a_report_written_to_a_file_is_written_again_when_served() {
+    let dir = project();
+    let report = dir.path().join("out/report.json");
+    let mut expected = None;
+    for args in [&["--no-cache"][..], &[], &[]] {
+        let _ = fs::remove_file(&report);
+        let mut full = vec!["check", "--format", "json", "--output", "out/report.json"];
+        full.extend(args);
+        let (stdout, stderr, code) = run(dir.path(), &full);
+        let written = fs::read_to_string(&report).unwrap();
+        assert!(written.contains("\"findings\""), "{written}");
+        let got = (stdout, stderr, code, written);
+        assert_eq!(expected.get_or_insert_with(|| got.clone()), &got, "{args:?}");
+    }
 }
 
 #[test]
