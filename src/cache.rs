@@ -50,6 +50,11 @@ const MAGIC: &[u8] = b"auditfix-cache 1\n";
 /// to be trusted (filesystems keep times to a second, or two).
 const RACY_MARGIN: Duration = Duration::from_secs(2);
 
+/// The entries kept in a version's folder, the most recently written: one
+/// per command line and configuration in use, and room for those of
+/// earlier builds until they age out.
+const KEPT_ENTRIES: usize = 64;
+
 /// What a run printed, and how it ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Output {
@@ -268,7 +273,30 @@ impl Cache {
         file.write_all(b"\n")?;
         file.write_all(&payload)?;
         file.persist(self.entry_path()).map_err(|e| e.error)?;
+        self.prune();
         Ok(())
+    }
+
+    /// Remove all but the [`KEPT_ENTRIES`] most recently written entries
+    /// (a file being written, not yet named as an entry, is left alone).
+    fn prune(&self) {
+        let Ok(read) = std::fs::read_dir(&self.dir) else { return };
+        let mut entries: Vec<(SystemTime, PathBuf)> = read
+            .filter_map(|entry| {
+                let entry = entry.ok()?;
+                let name = entry.file_name();
+                let is_entry = name.len() == 32 && name.to_str()?.bytes().all(|b| b.is_ascii_hexdigit());
+                let modified = entry.metadata().ok()?.modified().ok()?;
+                is_entry.then(|| (modified, entry.path()))
+            })
+            .collect();
+        if entries.len() <= KEPT_ENTRIES {
+            return;
+        }
+        entries.sort();
+        for (_, path) in &entries[..entries.len() - KEPT_ENTRIES] {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -381,6 +409,27 @@ mod tests {
         assert!(cache.read().is_none());
         std::fs::write(&path, &bytes).unwrap();
         assert!(cache.read().is_some());
+    }
+
+    #[test]
+    fn the_oldest_entries_go_beyond_the_kept_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let version = dir.path().join(env!("CARGO_PKG_VERSION"));
+        std::fs::create_dir_all(&version).unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        for i in 0..KEPT_ENTRIES {
+            let file = std::fs::File::create(version.join(format!("{i:032x}"))).unwrap();
+            file.set_modified(old + Duration::from_secs(i as u64)).unwrap();
+        }
+        std::fs::write(version.join(".tmp-being-written"), "").unwrap();
+        let cache = cache_in(dir.path());
+        cache.store(&output());
+        assert!(cache.read().is_some());
+        // The oldest went, the one being written stayed.
+        assert!(!version.join(format!("{:032x}", 0)).exists());
+        assert!(version.join(format!("{:032x}", 1)).exists());
+        assert!(version.join(".tmp-being-written").exists());
+        assert_eq!(std::fs::read_dir(&version).unwrap().count(), KEPT_ENTRIES + 1);
     }
 
     #[test]
