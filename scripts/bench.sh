@@ -141,7 +141,11 @@ if [ -z "$corpus" ]; then
         name="$name-real-$(printf '%s\n' "${copies[@]}" \
             | "$python" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:10])')"
         for dir in "${copies[@]}"; do gen_args+=(--copy "$dir"); done
-        described="${described:-generated files}, copies of ${copies[*]}"
+        if [ "$files" = 0 ]; then
+            described="copies of ${copies[*]}"
+        else
+            described="${described:-generated files}, copies of ${copies[*]}"
+        fi
     fi
     corpus="${TMPDIR:-/tmp}/$name"
     if [ ! -d "$corpus" ]; then
