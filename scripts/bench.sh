@@ -21,6 +21,7 @@
 #
 # Usage: scripts/bench.sh [CORPUS_DIR] [--runs N] [--threads T]
 #                         [--files N] [--seed S] [--copy DIR]... [--mb N]
+#                         [--dense] [--bin AUDITFIX]
 # Without CORPUS_DIR, a corpus is made once under $TMPDIR (by
 # scripts/gen_corpus.py) and reused, in a folder named after the options:
 # --files generated service, model, route and ordinary files (default 6000,
@@ -28,18 +29,32 @@
 # for instance a virtualenv's site-packages). With --mb N the corpus is about
 # N MB: when the generated files and the copies are short of it, the copied
 # trees are copied again (real/<name>-2, -3...), or without --copy more files
-# are generated. For example, the memory goal (peak RSS under 64 MB on a
+# are generated. With --dense the generated files are service-dense instead
+# (default 3000): the example apps and the idiom fixtures copied and varied,
+# the code the tool is for, where most files are services, routes and models:
+#   scripts/bench.sh --dense
+#   scripts/bench.sh --dense --copy path/to/a/fastapi/app
+# For example, the memory goal (peak RSS under 64 MB on a
 # 250 MB corpus), with ast-grep's row (pip install ast-grep-cli):
 #   scripts/bench.sh --mb 250 --copy .venv/lib/python3.11/site-packages
-# MB are 10^6 bytes. Exit codes 1 of check/fix (findings, changes) are
+# MB are 10^6 bytes. --bin measures that auditfix executable instead of
+# building this tree's (to compare two builds on one corpus).
+#
+# When the binary has a result cache (`--no-cache`), check and fix are
+# measured cold (`--no-cache`), and also warm: over an unchanged tree, and
+# with one service file changed before each run (its text alternates, so
+# that every run finds a change since the last); the cache lives in a
+# temporary folder (AUDITFIX_CACHE_DIR). Exit codes 1 of check/fix (findings, changes) are
 # expected; anything else is reported in the table's notes.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs=5
 threads=2
-files=6000
+files=""
 seed=1
+dense=""
+bin=""
 corpus=""
 mb=""
 copies=()
@@ -53,14 +68,18 @@ while [ $# -gt 0 ]; do
             if [ ! -d "$2" ]; then echo "bench: --copy $2: not a folder" >&2; exit 2; fi
             copies+=("$(cd "$2" && pwd -P)"); shift 2 ;;
         --mb) mb="$2"; shift 2 ;;
+        --dense) dense=1; shift ;;
+        --bin)
+            if [ ! -x "$2" ]; then echo "bench: --bin $2: not an executable" >&2; exit 2; fi
+            bin="$(cd "$(dirname "$2")" && pwd -P)/$(basename "$2")"; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         -*) echo "bench: unknown option $1" >&2; exit 2 ;;
         *) corpus="$1"; shift ;;
     esac
 done
 
-if [ -n "$corpus" ] && { [ -n "$mb" ] || [ ${#copies[@]} -gt 0 ]; }; then
-    echo "bench: --copy and --mb make a corpus; they do not go with CORPUS_DIR" >&2
+if [ -n "$corpus" ] && { [ -n "$mb" ] || [ -n "$dense" ] || [ ${#copies[@]} -gt 0 ]; }; then
+    echo "bench: --copy, --mb and --dense make a corpus; they do not go with CORPUS_DIR" >&2
     exit 2
 fi
 if [ -n "$mb" ] && ! [[ "$mb" =~ ^[0-9]+([.][0-9]+)?$ ]]; then
@@ -86,7 +105,11 @@ for line in sys.stdin:
 }
 
 echo "bench: building (release)..." >&2
-auditfix="$(cargo build --release --message-format=json --bin auditfix | executables | awk '$1 == "auditfix" {print $2}' | tail -1)"
+if [ -n "$bin" ]; then
+    auditfix="$bin"
+else
+    auditfix="$(cargo build --release --message-format=json --bin auditfix | executables | awk '$1 == "auditfix" {print $2}' | tail -1)"
+fi
 floor="$(cargo bench --no-run --message-format=json --bench parse_floor 2>/dev/null | executables | awk '$1 == "parse_floor" {print $2}' | tail -1)"
 if [ -z "$auditfix" ] || [ -z "$floor" ]; then
     echo "bench: could not find the built auditfix or parse_floor executables" >&2
@@ -97,8 +120,19 @@ described=""
 if [ -z "$corpus" ]; then
     # The folder's name tells the options apart, so that another choice of
     # size or of real trees never reuses a corpus made for the first.
-    name="auditfix-bench-corpus-$files-$seed"
-    gen_args=(--files "$files" --seed "$seed")
+    if [ -n "$dense" ]; then
+        files="${files:-3000}"
+        # The sources' contents name the corpus: a changed example makes another.
+        sources="$(cd "$repo" && git ls-files -s examples tests/fixtures 2>/dev/null \
+            | "$python" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:10])')"
+        name="auditfix-bench-dense-$files-$sources"
+        gen_args=(--files "$files" --dense)
+        described="service-dense: varied copies of examples/ and tests/fixtures/"
+    else
+        files="${files:-6000}"
+        name="auditfix-bench-corpus-$files-$seed"
+        gen_args=(--files "$files" --seed "$seed")
+    fi
     if [ -n "$mb" ]; then
         name="$name-${mb}mb"
         gen_args+=(--target-mb "$mb")
@@ -107,7 +141,11 @@ if [ -z "$corpus" ]; then
         name="$name-real-$(printf '%s\n' "${copies[@]}" \
             | "$python" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:10])')"
         for dir in "${copies[@]}"; do gen_args+=(--copy "$dir"); done
-        described="generated files, copies of ${copies[*]}"
+        if [ "$files" = 0 ]; then
+            described="copies of ${copies[*]}"
+        else
+            described="${described:-generated files}, copies of ${copies[*]}"
+        fi
     fi
     corpus="${TMPDIR:-/tmp}/$name"
     if [ ! -d "$corpus" ]; then
@@ -126,6 +164,8 @@ fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# The result cache of the runs that use one (never the project's own).
+export AUDITFIX_CACHE_DIR="$work/cache"
 
 # The ast-grep rule equivalent to finding the write methods' candidates.
 cat > "$work/write-methods.yml" <<'YAML'
@@ -225,14 +265,56 @@ floor_line="$("${pin[@]}" "$floor" "$corpus")"
 checked="$("$auditfix" check --format json --exit-zero "$corpus" 2>/dev/null \
     | "$python" -c 'import json, sys; d = json.load(sys.stdin); print(d["summary"]["files_checked"], len(d["errors"]), d["summary"]["findings"])')"
 
-measure "parse floor (tree-sitter)" "$floor" "$corpus"
-measure "auditfix check" "$auditfix" check --format json "$corpus"
-if "$auditfix" check --help 2>/dev/null | grep -q -- '--no-prefilter'; then
-    measure "auditfix check --no-prefilter" "$auditfix" check --format json --no-prefilter "$corpus"
+# Cold runs never read a cache; the warm ones share one in $work.
+cold=()
+cached=""
+if "$auditfix" check --help 2>/dev/null | grep -q -- '--no-cache'; then
+    cold=(--no-cache)
+    cached=1
 fi
-measure "auditfix fix (dry run)" "$auditfix" fix --color never "$corpus"
+measure "parse floor (tree-sitter)" "$floor" "$corpus"
+measure "auditfix check" "$auditfix" check --format json "${cold[@]}" "$corpus"
+if "$auditfix" check --help 2>/dev/null | grep -q -- '--no-prefilter'; then
+    measure "auditfix check --no-prefilter" "$auditfix" check --format json --no-prefilter "${cold[@]}" "$corpus"
+fi
+measure "auditfix fix (dry run)" "$auditfix" fix --color never "${cold[@]}" "$corpus"
 if "$auditfix" fix --help 2>/dev/null | grep -q -- '--no-prefilter'; then
-    measure "auditfix fix --no-prefilter (dry run)" "$auditfix" fix --color never --no-prefilter "$corpus"
+    measure "auditfix fix --no-prefilter (dry run)" "$auditfix" fix --color never --no-prefilter "${cold[@]}" "$corpus"
+fi
+if [ -n "$cached" ]; then
+    measure "auditfix check, warm cache" "$auditfix" check --format json "$corpus"
+    measure "auditfix fix (dry run), warm cache" "$auditfix" fix --color never "$corpus"
+    # One service file (the first, by path, that adds rows through a
+    # session) gets a new comment before each run, and is put back after
+    # it (its time too, so that the other rows find the tree unchanged);
+    # --exit-zero gives this row a cache entry of its own.
+    changed="$("$python" - "$corpus" <<'PY'
+import os, sys
+for root, dirs, names in sorted(os.walk(sys.argv[1])):
+    dirs.sort()
+    for name in sorted(names):
+        path = os.path.join(root, name)
+        if name.endswith(".py") and b".add(" in open(path, "rb").read():
+            print(path)
+            sys.exit(0)
+PY
+)"
+    if [ -n "$changed" ]; then
+        cp -p "$changed" "$work/changed.orig"
+        trap 'cp -p "$work/changed.orig" "$changed"; rm -rf "$work"' EXIT
+        cat > "$work/one-changed.sh" <<SH
+#!/bin/sh
+n=\$((\$(cat "$work/runs" 2>/dev/null || echo 0) + 1))
+echo \$n > "$work/runs"
+printf '\\n# changed for the benchmark, run %s\\n' \$n >> "$changed"
+"$auditfix" check --format json --exit-zero "$corpus"
+code=\$?
+cp -p "$work/changed.orig" "$changed"
+exit \$code
+SH
+        chmod +x "$work/one-changed.sh"
+        measure "auditfix check, warm cache, one file changed" "$work/one-changed.sh"
+    fi
 fi
 if command -v ast-grep >/dev/null 2>&1; then
     measure "ast-grep scan ($(ast-grep --version 2>/dev/null | head -1))" \

@@ -28,8 +28,16 @@ below OUT_DIR/real/<name>-2, -3... (file by file, in sorted order, until the
 total is reached); without `--copy`, more files are generated instead (same
 seed, so the output stays deterministic).
 
+With `--dense`, the generated part is service-dense instead: the example
+apps (examples/) and the idiom fixtures (tests/fixtures/) copied again and
+again below OUT_DIR/dense/copy_NNNN until `--files` files are written, each
+copy varied (indentation in tabs or two spaces, CRLF line endings, aware or
+server-side timestamps, models without the audit mixin) where the varied
+text still compiles; a code base where most files are services, routes and
+models, which is what the tool is for.
+
 Usage: gen_corpus.py OUT_DIR [--files N] [--seed S] [--copy DIR]...
-                     [--target-mb N]
+                     [--target-mb N] [--dense]
 """
 
 import argparse
@@ -37,6 +45,7 @@ import keyword
 import math
 import os
 import random
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -703,6 +712,69 @@ def generate(out, files, seed, min_bytes=0):
     return made, written
 
 
+# The trees the service-dense corpus is made of, relative to the repository.
+DENSE_SOURCES = ["examples/audit_app", "examples/audit_app_sa2", "tests/fixtures"]
+
+
+def vary(text, copy):
+    """Copy number `copy` of a source text: the variations that still compile
+    applied (the text as it is when none does)."""
+    variants = []
+    if copy % 5 == 1:
+        variants.append(lambda t: t.replace("datetime.now()", "datetime.now(timezone.utc)"))
+    elif copy % 5 == 2:
+        variants.append(lambda t: t.replace("= datetime.now()", "= func.now()"))
+    if copy % 7 == 3:
+        variants.append(lambda t: re.sub(r"\(Base, AuditMixin\)", "(Base)", t))
+    if "\t" not in text:
+        if copy % 3 == 1:
+            variants.append(lambda t: reindent(t, "\t"))
+        elif copy % 3 == 2:
+            variants.append(lambda t: reindent(t, "  "))
+    varied = text
+    for variant in variants:
+        candidate = variant(varied)
+        try:
+            compile(candidate, "<corpus>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            continue
+        varied = candidate
+    if copy % 4 == 3:
+        varied = varied.replace("\r\n", "\n").replace("\n", "\r\n")
+    return varied
+
+
+def generate_dense(out, files, repo):
+    """Write `files` files below OUT/dense: copies of DENSE_SOURCES, varied
+    per copy (see `vary`); returns (files, bytes)."""
+    sources = []
+    for tree in DENSE_SOURCES:
+        root = repo / tree
+        for path in sorted(root.rglob("*.py")):
+            if "__pycache__" in path.parts:
+                continue
+            raw = path.read_bytes()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            sources.append((Path(root.name) / path.relative_to(root), text))
+    if not sources:
+        raise SystemExit(f"no .py files under {', '.join(DENSE_SOURCES)} of {repo}")
+    made = written = 0
+    copy = 0
+    while made < files:
+        copy += 1
+        for rel, text in sources:
+            if made >= files:
+                break
+            varied = vary(text, copy)
+            write(out / "dense" / f"copy_{copy:04d}" / rel, varied)
+            made += 1
+            written += len(varied.encode("utf-8"))
+    return made, written
+
+
 def sanitize(name):
     name = name.lstrip(".").replace("-", "_")
     return name or "tree"
@@ -792,6 +864,8 @@ def main(argv=None):
     parser.add_argument("--target-mb", type=float, default=0, metavar="N",
                         help="make the corpus about N MB (10^6 bytes): copies of the --copy trees "
                              "or, without --copy, more generated files")
+    parser.add_argument("--dense", action="store_true",
+                        help="generate service-dense files: varied copies of the example apps and fixtures")
     args = parser.parse_args(argv)
     for tree in args.copy:
         if not Path(tree).is_dir():
@@ -800,7 +874,11 @@ def main(argv=None):
         parser.error(f"{args.out} exists and is not empty")
     args.out.mkdir(parents=True, exist_ok=True)
     target = int(args.target_mb * 1e6)
-    if args.files > 0 or (target and not args.copy):
+    if args.dense:
+        repo = Path(__file__).resolve().parent.parent
+        files, size = generate_dense(args.out, args.files, repo)
+        print(f"copied and varied {files} service-dense files ({size / 1e6:.1f} MB)", file=sys.stderr)
+    elif args.files > 0 or (target and not args.copy):
         # Without real trees, the generated part grows to the target.
         files, size = generate(args.out, args.files, args.seed, min_bytes=0 if args.copy else target)
         print(f"generated {files} files ({size / 1e6:.1f} MB)", file=sys.stderr)

@@ -83,10 +83,25 @@ pub struct CommonArgs {
     pub no_prefilter: bool,
 }
 
+/// The result cache's options (`check`, and `fix` as a dry run).
+#[derive(Debug, Args, Clone, Default)]
+pub struct CacheArgs {
+    /// Neither read nor write the result cache (`.auditfix_cache/` at the
+    /// project's root), which serves the output of a run over files that
+    /// have not changed.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Keep the result cache in DIR (also `AUDITFIX_CACHE_DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -121,6 +136,8 @@ pub struct CheckArgs {
 pub struct FixArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Write the fixes (default: only show them as a diff).
     #[arg(long, conflicts_with_all = ["interactive", "diff"])]
     pub apply: bool,

@@ -10,9 +10,13 @@
 //! 5. `pipeline` applies fixes, re-parses and re-checks until stable;
 //! 6. `printer` renders findings or diffs; `write` writes files atomically.
 //!
+//! `cache` serves the output of a `check` (or `fix` dry run) over files that
+//! did not change since the last run.
+//!
 //! `server` serves the same findings and fixes to editors (LSP).
 
 pub mod analysis;
+pub mod cache;
 pub mod callers;
 pub mod checker;
 pub mod cli;

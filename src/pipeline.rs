@@ -12,7 +12,7 @@ use crate::analysis::module::{module_name, Binding, ModuleFacts};
 use crate::analysis::source::{load_counts, SourceFile};
 use crate::checker::check_file;
 use crate::config::Config;
-use crate::diagnostic::{CheckResult, Diagnostic, Excerpts, FileError, FileReport};
+use crate::diagnostic::{CheckResult, Counts, Diagnostic, Excerpts, FileError, FileReport};
 use crate::rules::Rule;
 use auditfix_transforms::{apply_fixes, Fix};
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -50,6 +50,9 @@ pub struct LoadedFile {
     pub names_user: Option<bool>,
     /// Whether the file on disk starts with a UTF-8 BOM.
     pub bom: bool,
+    /// A hash of the text as loading read it (see [`content_hash`]): what
+    /// the result cache compares (see [`crate::cache`]).
+    pub hash: u64,
     /// The file's position in the workspace, which is also its module's
     /// position in the repository index.
     pub id: usize,
@@ -82,6 +85,7 @@ impl LoadedFile {
             candidate,
             names_user: None,
             bom,
+            hash: 0,
             id: 0,
             classes: Box::default(),
             suppression_lines: Vec::new(),
@@ -157,6 +161,12 @@ impl LoadedFile {
     }
 }
 
+/// A hash of a file's text and BOM, the same in every run and on every
+/// machine (xxh3): it tells a file whose content changed.
+pub fn content_hash(text: &str, bom: bool) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), u64::from(bom))
+}
+
 /// A file as loading leaves it, with its module's facts when it was parsed.
 struct Loaded {
     file: LoadedFile,
@@ -186,6 +196,7 @@ impl Loaded {
         let names_user = filter.names_a_user(text);
         let kept = keep.then(|| Arc::from(text));
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
+        file.hash = content_hash(text, bom);
         file.classes = classes;
         file.names_user = Some(names_user);
         if target {
@@ -220,6 +231,7 @@ impl Loaded {
         // it needs a tree (every tree of a large repository would not fit
         // in memory).
         let mut file = LoadedFile::new(path, display, target, candidate, bom, None);
+        file.hash = content_hash(&source.text, bom);
         if target {
             file.suppression_lines = crate::suppression::directive_lines(&source.text);
         }
@@ -231,6 +243,17 @@ impl Loaded {
             module,
         })
     }
+}
+
+/// The files of a run, found and not yet read.
+pub struct Discovered {
+    /// Each file's path, and whether it lies under the paths given (a
+    /// target) or is read as the project's context.
+    pub files: Vec<(PathBuf, bool)>,
+    /// The paths that could not be walked.
+    pub errors: Vec<FileError>,
+    /// The project the paths belong to (see [`project_root`]).
+    pub root: Option<PathBuf>,
 }
 
 /// Every file of a run, and the repository index over them.
@@ -394,14 +417,20 @@ impl Workspace {
     /// file is parsed up front and every rule looks at every file: the
     /// reference the prefilters must agree with).
     pub fn load_with(paths: &[PathBuf], config: Config, prefilter: bool) -> Workspace {
-        let (found, mut errors) = crate::walk::discover(paths, &config);
+        let discovered = Self::discover(paths, &config);
+        Self::load_discovered(paths, discovered, config, prefilter)
+    }
+
+    /// The files a run over `paths` reads: those under the paths, and the
+    /// rest of their project as context (see [`Workspace::load`]).
+    pub fn discover(paths: &[PathBuf], config: &Config) -> Discovered {
+        let (found, errors) = crate::walk::discover(paths, config);
         let mut all: Vec<(PathBuf, bool)> = found.iter().map(|p| (p.clone(), true)).collect();
         let root = project_root(paths);
-        let cwd = std::env::current_dir().ok();
         if let Some(root) = &root {
             let covered = paths.iter().any(|p| same_path(p, root));
             if !covered {
-                let (context, _) = crate::walk::discover(std::slice::from_ref(root), &config);
+                let (context, _) = crate::walk::discover(std::slice::from_ref(root), config);
                 let targets: std::collections::HashSet<PathBuf> =
                     found.iter().filter_map(|p| p.canonicalize().ok()).collect();
                 all.extend(
@@ -412,6 +441,21 @@ impl Workspace {
                 );
             }
         }
+        Discovered {
+            files: all,
+            errors,
+            root,
+        }
+    }
+
+    /// Read the files [`Workspace::discover`] found, and index them.
+    pub fn load_discovered(paths: &[PathBuf], discovered: Discovered, config: Config, prefilter: bool) -> Workspace {
+        let Discovered {
+            files: all,
+            mut errors,
+            root,
+        } = discovered;
+        let cwd = std::env::current_dir().ok();
         let filter = crate::analysis::functions::Prefilter::new(&config.settings);
         let progress = progress_bar(all.len(), "reading");
         let loaded: Vec<Result<Loaded, FileError>> = all
@@ -556,6 +600,7 @@ impl Workspace {
                 );
                 copy.classes = file.classes.clone();
                 copy.names_user = file.names_user;
+                copy.hash = file.hash;
                 loaded.push(Loaded {
                     file: copy,
                     facts: None,
@@ -636,6 +681,7 @@ impl Workspace {
                     );
                     copy.classes = file.classes.clone();
                     copy.names_user = file.names_user;
+                    copy.hash = file.hash;
                     copy.suppression_lines = file.suppression_lines.clone();
                     if let Some(Some(source)) = file.source.get() {
                         let _ = copy.source.set(Some(source.clone()));
@@ -740,8 +786,31 @@ impl Workspace {
 
     /// [`Workspace::check_reporting`], collecting into `spanning`, when
     /// given, the fixes that change more than one file.
-    fn check_collecting(&self, fix_edits: bool, mut spanning: Option<&mut Vec<CrossFileFix>>) -> CheckResult {
-        let (mut checks, definitions) = self.check_files(fix_edits);
+    fn check_collecting(&self, fix_edits: bool, spanning: Option<&mut Vec<CrossFileFix>>) -> CheckResult {
+        let (checks, definitions) = self.check_files(fix_edits);
+        self.report_checks(checks, definitions, fix_edits, spanning)
+    }
+
+    /// The counts of [`Workspace::check`] (what `fix` prints beside the
+    /// fixes) and [`Workspace::fix_reporting`] at once, each file parsed
+    /// and checked once for both: its findings are the first pass of its
+    /// fixes.
+    pub fn fix_counting(&self, unsafe_fixes: bool, unchanged_texts: bool) -> (Counts, Vec<FixedFile>) {
+        let (checks, definitions, first) = self.check_files_with(false, Some(unsafe_fixes));
+        let counts = Counts::of(&self.report_checks(checks, definitions, false, None));
+        let fixed = self.fix_with(unsafe_fixes, unchanged_texts, first);
+        (counts, fixed)
+    }
+
+    /// The report of a check from its per-file checks: the callers' step
+    /// run over them, suppressions, excerpts, notes and errors.
+    fn report_checks(
+        &self,
+        mut checks: Vec<crate::checker::FileCheck>,
+        definitions: Vec<Option<crate::callers::Definitions>>,
+        fix_edits: bool,
+        mut spanning: Option<&mut Vec<CrossFileFix>>,
+    ) -> CheckResult {
         let needs_user: Vec<Vec<crate::checker::UserNeed>> =
             checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
         let mut suppressions: Vec<Vec<(usize, Rule)>> =
@@ -888,15 +957,37 @@ impl Workspace {
     /// that shows changes only: the results of a large repository then do
     /// not hold a copy of every candidate file.
     pub fn fix_reporting(&self, unsafe_fixes: bool, unchanged_texts: bool) -> Vec<FixedFile> {
+        self.fix_with(unsafe_fixes, unchanged_texts, Vec::new())
+    }
+
+    /// [`Workspace::fix_reporting`], each file's first pass taken from
+    /// `first` (by position) when it holds the file's findings (see
+    /// [`Workspace::check_files_with`]).
+    fn fix_with(
+        &self,
+        unsafe_fixes: bool,
+        unchanged_texts: bool,
+        mut first: Vec<Option<Vec<Diagnostic>>>,
+    ) -> Vec<FixedFile> {
+        first.resize_with(self.files.len(), || None);
         let progress = progress_bar(self.files.len(), "fixing");
         let mut fixed: Vec<FixedFile> = self
             .files
             .par_iter()
+            .zip(first)
             .progress_with(progress.clone())
-            .filter(|file| file.target && file.candidate)
-            .filter_map(|file| {
+            .filter(|(file, _)| file.target && file.candidate)
+            .filter_map(|(file, first)| {
                 let rules = self.rules(&file.display);
-                let fixed = fix_file(file, self, &rules, unsafe_fixes)?;
+                let checked = first.and_then(|diagnostics| {
+                    // The text the check read, unless it changed since.
+                    let text = file.read_text().ok()?;
+                    (content_hash(&text, file.bom) == file.hash).then_some(FirstPass::Checked { text, diagnostics })
+                });
+                let fixed = match checked {
+                    Some(first) => converge(file, first, self, &rules, unsafe_fixes),
+                    None => fix_file(file, self, &rules, unsafe_fixes),
+                }?;
                 Some(if unchanged_texts {
                     fixed
                 } else {
@@ -1061,9 +1152,27 @@ impl Workspace {
         &self,
         fix_edits: bool,
     ) -> (Vec<crate::checker::FileCheck>, Vec<Option<crate::callers::Definitions>>) {
+        let (checks, definitions, _) = self.check_files_with(fix_edits, None);
+        (checks, definitions)
+    }
+
+    /// [`Workspace::check_files`]; with `first_pass` (whether fixes are
+    /// unsafe too), also the findings of each file `fix` converges, their
+    /// fixes' edits kept when they are fixable in that run: the first pass
+    /// of its fixes, which then need not parse and check it again.
+    #[allow(clippy::type_complexity)]
+    fn check_files_with(
+        &self,
+        fix_edits: bool,
+        first_pass: Option<bool>,
+    ) -> (
+        Vec<crate::checker::FileCheck>,
+        Vec<Option<crate::callers::Definitions>>,
+        Vec<Option<Vec<Diagnostic>>>,
+    ) {
         let naming = crate::callers::Naming::new(self);
         let progress = progress_bar(self.files.len(), "analysing");
-        let checks = self
+        let checks: Vec<_> = self
             .files
             .par_iter()
             .progress_with(progress.clone())
@@ -1082,20 +1191,39 @@ impl Workspace {
                         &self.config.settings,
                         &rules,
                     );
+                    // Only when the text is the one loading read (the fixes
+                    // read it again).
+                    let first = first_pass
+                        .filter(|_| file.target && content_hash(&source.text, file.bom) == file.hash)
+                        .map(|unsafe_fixes| {
+                            let mut first = check.diagnostics.clone();
+                            for d in first.iter_mut().filter(|d| !d.is_fixable_with(unsafe_fixes)) {
+                                d.fix = d.fix.take().map(Fix::without_edits);
+                            }
+                            first
+                        });
                     if !fix_edits {
                         for d in &mut check.diagnostics {
                             d.fix = d.fix.take().map(Fix::without_edits);
                         }
                     }
                     let definitions = naming.definitions(self, file, source, &check.needs_user);
-                    Some((check, definitions))
+                    Some((check, definitions, first))
                 })
                 .flatten()
                 .unwrap_or_default()
             })
-            .unzip();
+            .collect();
         progress.finish_and_clear();
-        checks
+        let mut files = Vec::with_capacity(checks.len());
+        let mut definitions = Vec::with_capacity(checks.len());
+        let mut firsts = Vec::with_capacity(checks.len());
+        for (check, definition, first) in checks {
+            files.push(check);
+            definitions.push(definition);
+            firsts.push(first);
+        }
+        (files, definitions, firsts)
     }
 
     /// What the analysis sees in each target file: its write methods, as
@@ -1227,22 +1355,41 @@ pub fn fix_file(
     rules: &dyn Fn(Rule) -> crate::config::RuleUse,
     unsafe_fixes: bool,
 ) -> Option<FixedFile> {
-    file.with_source(|first| converge(file, first, workspace, rules, unsafe_fixes))
+    file.with_source(|first| converge(file, FirstPass::Parsed(first), workspace, rules, unsafe_fixes))
         .flatten()
 }
 
-/// [`fix_file`] from the file parsed as `first` (its first pass).
+/// Where the fixes of a file start.
+enum FirstPass<'a> {
+    /// The file parsed: its first pass checks it.
+    Parsed(&'a SourceFile),
+    /// The file's text and the findings a check of that text made (the
+    /// edits of those fixable in this run kept): the first pass.
+    Checked { text: String, diagnostics: Vec<Diagnostic> },
+}
+
+/// [`fix_file`] from its first pass.
 fn converge(
     file: &LoadedFile,
-    first: &SourceFile,
+    first: FirstPass<'_>,
     workspace: &Workspace,
     rules: &dyn Fn(Rule) -> crate::config::RuleUse,
     unsafe_fixes: bool,
 ) -> Option<FixedFile> {
     let settings = &workspace.config.settings;
     let index = &workspace.index;
-    let first_module = workspace.module_of(file, first)?;
-    let original = first.text.clone();
+    let (first, mut checked, original) = match first {
+        FirstPass::Parsed(source) => (
+            Some((source, workspace.module_of(file, source)?)),
+            None,
+            source.text.clone(),
+        ),
+        FirstPass::Checked { text, diagnostics } => (None, Some(diagnostics), text),
+    };
+    let module_name = match first {
+        Some((_, module)) => module.name.clone(),
+        None => workspace.module_name_of(file),
+    };
     let mut text = original.clone();
     let mut applied: Vec<Diagnostic> = Vec::new();
     let mut problems = Vec::new();
@@ -1253,27 +1400,27 @@ fn converge(
     // The text of the next pass, parsed when its syntax was checked.
     let mut next: Option<SourceFile> = None;
     for pass in 0..MAX_PASSES {
-        let reparsed;
-        let (source, module) = if pass == 0 {
-            (first, first_module)
-        } else {
-            let parsed = match next.take() {
-                Some(source) => Ok(source),
-                None => SourceFile::parse(text.clone(), file.bom),
-            };
-            let Ok(source) = parsed else {
-                // Cannot happen: every accepted pass re-parsed cleanly.
-                problems.push("internal error: a fixed text failed to parse; its fixes were not kept".into());
-                text = original.clone();
-                break;
-            };
-            let module = ModuleFacts::collect(first_module.name.clone(), source.root(), &source.text);
-            reparsed = (source, module);
-            (&reparsed.0, &reparsed.1)
+        let diagnostics = match (pass, checked.take(), first) {
+            (0, Some(diagnostics), _) => diagnostics,
+            (0, None, Some((source, module))) => {
+                check_file(&source.text, source.root(), module, index, settings, rules).diagnostics
+            }
+            _ => {
+                let parsed = match next.take() {
+                    Some(source) => Ok(source),
+                    None => SourceFile::parse(text.clone(), file.bom),
+                };
+                let Ok(source) = parsed else {
+                    // Cannot happen: every accepted pass re-parsed cleanly.
+                    problems.push("internal error: a fixed text failed to parse; its fixes were not kept".into());
+                    text = original.clone();
+                    break;
+                };
+                let module = ModuleFacts::collect(module_name.clone(), source.root(), &source.text);
+                check_file(&source.text, source.root(), &module, index, settings, rules).diagnostics
+            }
         };
-        let result = check_file(&source.text, source.root(), module, index, settings, rules);
-        let (fixable, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = result
-            .diagnostics
+        let (fixable, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
             .into_iter()
             .partition(|d| d.is_fixable_with(unsafe_fixes) && !rejected.contains(&(d.rule, d.range.start, text.len())));
         remaining = rest;

@@ -41,31 +41,91 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     if stdin.is_some() && args.add_noqa {
         anyhow::bail!("--add-noqa writes the comments into files; it cannot take a source from standard input");
     }
-    let workspace = match &stdin {
-        Some(path) => {
-            let bytes = super::stdin::read()?;
-            match super::stdin::workspace(path, &bytes, &args.common)? {
-                Some(workspace) => workspace,
-                // Excluded with --force-exclude: nothing to say about it.
-                None => return Ok(ExitStatus::Clean),
-            }
-        }
-        None => {
-            let config = load_config(&args.common)?;
-            Workspace::load_with(&paths(&args.common), config, !args.common.no_prefilter)
-        }
+    let Some(path) = &stdin else {
+        return run_paths(args, stdout, stderr);
     };
-    if stdin.is_none() {
-        super::warn_if_no_python_file(&workspace, &paths(&args.common), stderr)?;
-    }
+    let bytes = super::stdin::read()?;
+    let workspace = match super::stdin::workspace(path, &bytes, &args.common)? {
+        Some(workspace) => workspace,
+        // Excluded with --force-exclude: nothing to say about it.
+        None => return Ok(ExitStatus::Clean),
+    };
     if args.add_noqa {
         return add_noqa(&workspace, &paths(&args.common), stderr);
     }
     if args.show_profile {
-        let profile = crate::profile::Profile::infer(&workspace.index, &workspace.config.settings);
-        write!(stdout, "{}", profile.render(&workspace.config.settings))?;
-        return Ok(ExitStatus::Clean);
+        return show_profile(&workspace, stdout);
     }
+    let mut report = Vec::new();
+    let status = report_findings(args, &workspace, &mut report, stderr)?;
+    deliver(args, &report, stdout)?;
+    Ok(status)
+}
+
+/// [`run`] over the paths given: through the result cache (see
+/// [`crate::cache`]), unless `--add-noqa` (which writes files) or
+/// `--show-profile`.
+fn run_paths(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let config = load_config(&args.common)?;
+    let paths = paths(&args.common);
+    let prefilter = !args.common.no_prefilter;
+    let discovered = Workspace::discover(&paths, &config);
+    if args.add_noqa || args.show_profile {
+        let workspace = Workspace::load_discovered(&paths, discovered, config, prefilter);
+        super::warn_if_no_python_file(&workspace, &paths, stderr)?;
+        if args.add_noqa {
+            return add_noqa(&workspace, &paths, stderr);
+        }
+        return show_profile(&workspace, stdout);
+    }
+    let color = args.output.is_none() && use_color(args.color, true);
+    let cache = super::open_cache(
+        &args.cache,
+        &discovered,
+        &[
+            b"check",
+            format!("{args:?}").as_bytes(),
+            format!("{config:?}").as_bytes(),
+            &[u8::from(color)],
+        ],
+    );
+    super::cached_run(
+        cache,
+        &paths,
+        discovered,
+        |discovered| Workspace::load_discovered(&paths, discovered, config, prefilter),
+        |workspace, report, errors| {
+            super::warn_if_no_python_file(workspace, &paths, errors)?;
+            report_findings(args, workspace, report, errors)
+        },
+        &mut |report| deliver(args, report, stdout),
+        stderr,
+    )
+}
+
+/// `--show-profile`: the convention read from the code, as configuration.
+fn show_profile(workspace: &Workspace, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let profile = crate::profile::Profile::infer(&workspace.index, &workspace.config.settings);
+    write!(stdout, "{}", profile.render(&workspace.config.settings))?;
+    Ok(ExitStatus::Clean)
+}
+
+/// The report goes to `--output`, or standard output.
+fn deliver(args: &CheckArgs, report: &[u8], stdout: &mut dyn Write) -> anyhow::Result<()> {
+    match &args.output {
+        Some(path) => super::write_output(path, report),
+        None => Ok(stdout.write_all(report)?),
+    }
+}
+
+/// Check the workspace and render the findings into `report` in the
+/// chosen format (warnings about suppressions to `stderr`).
+fn report_findings(
+    args: &CheckArgs,
+    workspace: &Workspace,
+    report: &mut Vec<u8>,
+    stderr: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
     // Only SARIF prints the fixes' edits; the other formats say whether a
     // finding is fixable.
     let result = workspace.check_reporting(args.format == printer::Format::Sarif);
@@ -76,14 +136,7 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         concise: false,
         verbose: args.verbose,
     };
-    match &args.output {
-        Some(path) => {
-            let mut buffer = Vec::new();
-            printer::print_check(&mut buffer, &result, args.format, &options)?;
-            super::write_output(path, &buffer)?;
-        }
-        None => printer::print_check(stdout, &result, args.format, &options)?,
-    }
+    printer::print_check(report, &result, args.format, &options)?;
     Ok(if !result.errors.is_empty() {
         ExitStatus::Error
     } else if result.finding_count() > 0 && !args.exit_zero {

@@ -20,8 +20,45 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         return super::stdin::fix(args, &path, stdout, stderr);
     }
     let config = load_config(&args.common)?;
-    let workspace = Workspace::load_with(&paths(&args.common), config, !args.common.no_prefilter);
-    super::warn_if_no_python_file(&workspace, &paths(&args.common), stderr)?;
+    let paths = paths(&args.common);
+    let prefilter = !args.common.no_prefilter;
+    let discovered = Workspace::discover(&paths, &config);
+    let color = use_color(args.color, true);
+    if args.apply || args.interactive {
+        // These write files: never served from the cache (and what they
+        // write changes the files' contents, which the cache compares).
+        let workspace = Workspace::load_discovered(&paths, discovered, config, prefilter);
+        return fix_workspace(args, &workspace, stdout, stderr);
+    }
+    let cache = super::open_cache(
+        &args.cache,
+        &discovered,
+        &[
+            b"fix",
+            format!("{args:?}").as_bytes(),
+            format!("{config:?}").as_bytes(),
+            &[u8::from(color)],
+        ],
+    );
+    super::cached_run(
+        cache,
+        &paths,
+        discovered,
+        |discovered| Workspace::load_discovered(&paths, discovered, config, prefilter),
+        |workspace, out, err| fix_workspace(args, workspace, out, err),
+        &mut |diff| Ok(stdout.write_all(diff)?),
+        stderr,
+    )
+}
+
+/// [`run`] over a loaded workspace.
+fn fix_workspace(
+    args: &FixArgs,
+    workspace: &Workspace,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    super::warn_if_no_python_file(workspace, &paths(&args.common), stderr)?;
     let color = use_color(args.color, true);
 
     let mut status = ExitStatus::Clean;
@@ -33,12 +70,12 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         writeln!(stderr, "note: {note}")?;
     }
     if args.interactive {
-        return super::interactive::run(args, &workspace, stdout, stderr);
+        return super::interactive::run(args, workspace, stdout, stderr);
     }
-    // The counts `check` prints of the same tree: every summary uses them.
-    let counts = Counts::of(&workspace.check_reporting(false));
-    // Only the changes are shown or written: unchanged files keep no text.
-    let fixed = workspace.fix_reporting(args.unsafe_fixes, false);
+    // The counts `check` prints of the same tree (every summary uses them),
+    // and the fixes, whose first pass is that check. Only the changes are
+    // shown or written: unchanged files keep no text.
+    let (counts, fixed) = workspace.fix_counting(args.unsafe_fixes, false);
     // Files found unreadable or unparsable only when the fixes needed them.
     for error in workspace.late_errors() {
         writeln!(stderr, "error: {}: {}", shown_path(&error.path), error.message)?;

@@ -28,6 +28,88 @@ pub enum ExitStatus {
     Interrupted = 130,
 }
 
+impl ExitStatus {
+    /// The status of an exit code (as the result cache stores it).
+    pub fn from_code(code: i32) -> Option<ExitStatus> {
+        [Self::Clean, Self::Findings, Self::Error, Self::Interrupted]
+            .into_iter()
+            .find(|s| *s as i32 == code)
+    }
+}
+
+/// The result cache of a command line (see [`crate::cache`]), unless
+/// `--no-cache`; `parts` are what decides the output besides the files.
+pub fn open_cache(
+    args: &crate::cli::CacheArgs,
+    discovered: &crate::pipeline::Discovered,
+    parts: &[&[u8]],
+) -> Option<crate::cache::Cache> {
+    if args.no_cache {
+        return None;
+    }
+    let root = discovered.root.as_deref();
+    let folder = crate::cache::folder(args.cache_dir.as_deref(), root);
+    Some(crate::cache::Cache::new(&folder, root, parts))
+}
+
+/// Run `body` over the workspace of `paths`, through the result cache when
+/// there is one: an unchanged tree prints the stored output (and ends with
+/// its status) without being read (or, when times cannot be trusted,
+/// parsed). `body` writes the report to its first writer, what goes to
+/// standard error to its second; `deliver` sends the report on (to
+/// standard output, or a file).
+pub fn cached_run(
+    mut cache: Option<crate::cache::Cache>,
+    paths: &[PathBuf],
+    discovered: crate::pipeline::Discovered,
+    load: impl FnOnce(crate::pipeline::Discovered) -> crate::pipeline::Workspace,
+    body: impl FnOnce(&crate::pipeline::Workspace, &mut Vec<u8>, &mut Vec<u8>) -> anyhow::Result<ExitStatus>,
+    deliver: &mut dyn FnMut(&[u8]) -> anyhow::Result<()>,
+    stderr: &mut dyn std::io::Write,
+) -> anyhow::Result<ExitStatus> {
+    let replay = |output: crate::cache::Output,
+                  deliver: &mut dyn FnMut(&[u8]) -> anyhow::Result<()>,
+                  stderr: &mut dyn std::io::Write|
+     -> anyhow::Result<Option<ExitStatus>> {
+        let Some(status) = ExitStatus::from_code(output.status) else {
+            return Ok(None);
+        };
+        stderr.write_all(&output.stderr)?;
+        deliver(&output.stdout)?;
+        Ok(Some(status))
+    };
+    if let Some(cache) = cache.as_mut() {
+        if let Some(output) = cache.by_stat(paths, &discovered) {
+            if let Some(status) = replay(output, deliver, stderr)? {
+                return Ok(status);
+            }
+        }
+    }
+    let workspace = load(discovered);
+    if let Some(cache) = cache.as_mut() {
+        if let Some(output) = cache.by_content(&workspace) {
+            // Stored again: the files' times may be trusted now.
+            cache.store(&output);
+            if let Some(status) = replay(output, deliver, stderr)? {
+                return Ok(status);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let status = body(&workspace, &mut out, &mut err)?;
+    if let Some(cache) = &cache {
+        cache.store(&crate::cache::Output {
+            stdout: out.clone(),
+            stderr: err.clone(),
+            status: status as i32,
+        });
+    }
+    stderr.write_all(&err)?;
+    deliver(&out)?;
+    Ok(status)
+}
+
 /// The paths to check: the given ones, or `.`.
 pub fn paths(common: &CommonArgs) -> Vec<PathBuf> {
     if common.paths.is_empty() {

@@ -68,8 +68,10 @@ pub fn copy_tree(from: &Path, to: &Path) {
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if matches!(name.as_str(), "__pycache__" | ".pytest_cache" | ".ruff_cache")
-            || name.ends_with(".pyc")
+        if matches!(
+            name.as_str(),
+            "__pycache__" | ".pytest_cache" | ".ruff_cache" | ".auditfix_cache"
+        ) || name.ends_with(".pyc")
             || name.ends_with(".db")
         {
             continue;

@@ -1,0 +1,444 @@
+//! The result cache, as ruff keeps one: a `check` (or `fix` dry run) of a
+//! project that has not changed since the last run prints what that run
+//! printed, without parsing a file.
+//!
+//! An entry is the output of one run (standard output, standard error,
+//! exit status), stored under `.auditfix_cache/<version>/<key>` at the
+//! project's root (or `--cache-dir`, or `AUDITFIX_CACHE_DIR`). The key is a
+//! hash of what decides the output apart from the files' contents: the
+//! tool's version and build, the command line, the working directory, the
+//! resolved configuration and the formatter settings the fixes follow.
+//! The entry holds two fingerprints of the files themselves:
+//!
+//! - the *content* fingerprint: every file the run read (targets and the
+//!   project's context: models, mixins, star-imported modules, callees),
+//!   by path and a hash of its text, and the paths that could not be read.
+//!   A run's results consult at most these files, so a change in any of
+//!   them (a model that drops its mixin, a mixin that loses a setter) is a
+//!   miss, never a stale result;
+//! - the *stat* fingerprint: the same files by path, size, modification
+//!   time and inode, so that an unchanged tree is recognized without
+//!   reading it. It is recorded only when every file is older than the
+//!   entry by a margin (a file written in the same tick as the entry could
+//!   change again without its time changing, as git's "racily clean"
+//!   entries); otherwise the next run compares contents.
+//!
+//! A cache problem never changes a result: an entry that does not read, is
+//! truncated or fails its checksum is a miss; a folder that cannot be
+//! created or written leaves the run uncached. Nothing here prints.
+//!
+//! What does not live here: which commands use the cache and what they
+//! print (`commands/`), and how files are found and read (`pipeline.rs`).
+
+use crate::pipeline::{Discovered, Workspace};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use xxhash_rust::xxh3::Xxh3;
+
+/// The default folder of the cache, at the project's root.
+pub const DEFAULT_DIR: &str = ".auditfix_cache";
+
+/// The environment variable naming the cache folder.
+pub const DIR_VARIABLE: &str = "AUDITFIX_CACHE_DIR";
+
+/// The first line of an entry; a change of layout changes it.
+const MAGIC: &[u8] = b"auditfix-cache 1\n";
+
+/// How much older than its entry a file must be for its modification time
+/// to be trusted (filesystems keep times to a second, or two).
+const RACY_MARGIN: Duration = Duration::from_secs(2);
+
+/// The entries kept in a version's folder, the most recently written: one
+/// per command line and configuration in use, and room for those of
+/// earlier builds until they age out.
+const KEPT_ENTRIES: usize = 64;
+
+/// What a run printed, and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub status: i32,
+}
+
+/// The header of an entry: the fingerprints, and what the payload holds.
+#[derive(Serialize, Deserialize)]
+struct Header {
+    stat: Option<String>,
+    content: String,
+    status: i32,
+    stdout: usize,
+    stderr: usize,
+    /// xxh3-128 of the payload (standard output, then standard error).
+    checksum: String,
+}
+
+/// A hash made of parts, each length-prefixed so that no two lists of
+/// parts hash alike by concatenation.
+#[derive(Default)]
+pub struct KeyHasher(Xxh3);
+
+impl KeyHasher {
+    pub fn new() -> Self {
+        KeyHasher(Xxh3::new())
+    }
+
+    pub fn part(&mut self, bytes: impl AsRef<[u8]>) -> &mut Self {
+        let bytes = bytes.as_ref();
+        self.0.update(&(bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+        self
+    }
+
+    pub fn number(&mut self, n: u64) -> &mut Self {
+        self.0.update(&n.to_le_bytes());
+        self
+    }
+
+    pub fn finish(&self) -> u128 {
+        self.0.digest128()
+    }
+}
+
+/// The folder of the cache: `explicit` (`--cache-dir`), else
+/// `AUDITFIX_CACHE_DIR`, else `.auditfix_cache` in `root` (the project's
+/// root) or in the working directory.
+pub fn folder(explicit: Option<&Path>, root: Option<&Path>) -> PathBuf {
+    if let Some(dir) = explicit {
+        return dir.to_path_buf();
+    }
+    if let Some(dir) = std::env::var_os(DIR_VARIABLE).filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    root.unwrap_or(Path::new(".")).join(DEFAULT_DIR)
+}
+
+/// A stamp of the running executable (its size and modification time),
+/// so that a rebuilt tool of the same version does not serve its
+/// predecessor's results.
+fn build_stamp() -> Vec<u8> {
+    let mut out = env!("CARGO_PKG_VERSION").as_bytes().to_vec();
+    if let Some(meta) = std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok()) {
+        out.extend(meta.len().to_le_bytes());
+        if let Ok(since) = meta
+            .modified()
+            .map(|t| t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default())
+        {
+            out.extend(since.as_nanos().to_le_bytes());
+        }
+    }
+    out
+}
+
+/// The files at the project's root whose settings the fixes follow (see
+/// [`crate::code_style`]): part of the key, as the configuration is.
+const STYLE_FILES: &[&str] = &["ruff.toml", ".ruff.toml", "pyproject.toml"];
+
+/// The cache of one command line.
+pub struct Cache {
+    /// `<folder>/<version>`.
+    dir: PathBuf,
+    key: u128,
+    /// The stat fingerprint of this run's files, and the newest
+    /// modification time among them, once computed.
+    stat: Option<(u128, SystemTime)>,
+    /// The content fingerprint, once the files were read.
+    content: Option<u128>,
+}
+
+impl Cache {
+    /// The cache in `folder` for a run whose output is decided, besides the
+    /// files, by `parts` (the command and its arguments, the resolved
+    /// configuration, whether output is colored) and the settings files at
+    /// `root`.
+    pub fn new(folder: &Path, root: Option<&Path>, parts: &[&[u8]]) -> Cache {
+        let mut key = KeyHasher::new();
+        key.part(build_stamp());
+        for part in parts {
+            key.part(part);
+        }
+        key.part(
+            std::env::current_dir()
+                .unwrap_or_default()
+                .as_os_str()
+                .as_encoded_bytes(),
+        );
+        if let Some(root) = root {
+            for name in STYLE_FILES {
+                key.part(name);
+                key.part(std::fs::read(root.join(name)).unwrap_or_default());
+            }
+        }
+        Cache {
+            dir: folder.join(env!("CARGO_PKG_VERSION")),
+            key: key.finish(),
+            stat: None,
+            content: None,
+        }
+    }
+
+    fn entry_path(&self) -> PathBuf {
+        self.dir.join(format!("{:032x}", self.key))
+    }
+
+    /// The output stored for this command line when the files `discovered`
+    /// (and the `paths` given) have not changed by their sizes, times and
+    /// inodes since it was stored, and that entry's times were trusted.
+    pub fn by_stat(&mut self, paths: &[PathBuf], discovered: &Discovered) -> Option<Output> {
+        self.stat = stat_fingerprint(paths, discovered);
+        let (stat, _) = self.stat?;
+        let (header, output) = self.read()?;
+        (header.stat.as_deref() == Some(hex(stat).as_str())).then_some(output)
+    }
+
+    /// The output stored for this command line when the files `workspace`
+    /// read hold what they held when it was stored.
+    pub fn by_content(&mut self, workspace: &Workspace) -> Option<Output> {
+        let content = content_fingerprint(workspace);
+        self.content = Some(content);
+        let (header, output) = self.read()?;
+        (header.content == hex(content)).then_some(output)
+    }
+
+    /// Store `output` as this command line's, under the fingerprints
+    /// computed by [`Cache::by_stat`] and [`Cache::by_content`]. Failing to
+    /// write is not an error of the run: the next one is just not served.
+    pub fn store(&self, output: &Output) {
+        let Some(content) = self.content else { return };
+        let stat = self
+            .stat
+            .filter(|(_, newest)| {
+                SystemTime::now()
+                    .checked_sub(RACY_MARGIN)
+                    .is_some_and(|trusted| *newest < trusted)
+            })
+            .map(|(stat, _)| hex(stat));
+        let _ = self.write(stat, content, output);
+    }
+
+    fn read(&self) -> Option<(Header, Output)> {
+        let bytes = std::fs::read(self.entry_path()).ok()?;
+        let rest = bytes.strip_prefix(MAGIC)?;
+        let end = rest.iter().position(|b| *b == b'\n')?;
+        let header: Header = serde_json::from_slice(&rest[..end]).ok()?;
+        let payload = &rest[end + 1..];
+        if payload.len() != header.stdout.checked_add(header.stderr)? {
+            return None;
+        }
+        if hex(xxhash_rust::xxh3::xxh3_128(payload)) != header.checksum {
+            return None;
+        }
+        let (stdout, stderr) = payload.split_at(header.stdout);
+        let output = Output {
+            stdout: stdout.to_vec(),
+            stderr: stderr.to_vec(),
+            status: header.status,
+        };
+        Some((header, output))
+    }
+
+    fn write(&self, stat: Option<String>, content: u128, output: &Output) -> std::io::Result<()> {
+        let root = self.dir.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(&self.dir)?;
+        // Never committed, never backed up (as ruff's and cargo's caches).
+        for (name, text) in [
+            (".gitignore", "# Automatically created by auditfix.\n*\n"),
+            (
+                "CACHEDIR.TAG",
+                "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by auditfix.\n",
+            ),
+        ] {
+            let path = root.join(name);
+            if !path.exists() {
+                std::fs::write(path, text)?;
+            }
+        }
+        let mut payload = Vec::with_capacity(output.stdout.len() + output.stderr.len());
+        payload.extend_from_slice(&output.stdout);
+        payload.extend_from_slice(&output.stderr);
+        let header = Header {
+            stat,
+            content: hex(content),
+            status: output.status,
+            stdout: output.stdout.len(),
+            stderr: output.stderr.len(),
+            checksum: hex(xxhash_rust::xxh3::xxh3_128(&payload)),
+        };
+        // Written aside and renamed: a reader sees the old entry or the new.
+        let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
+        file.write_all(MAGIC)?;
+        serde_json::to_writer(&mut file, &header)?;
+        file.write_all(b"\n")?;
+        file.write_all(&payload)?;
+        file.persist(self.entry_path()).map_err(|e| e.error)?;
+        self.prune();
+        Ok(())
+    }
+
+    /// Remove all but the [`KEPT_ENTRIES`] most recently written entries
+    /// (a file being written, not yet named as an entry, is left alone).
+    fn prune(&self) {
+        let Ok(read) = std::fs::read_dir(&self.dir) else { return };
+        let mut entries: Vec<(SystemTime, PathBuf)> = read
+            .filter_map(|entry| {
+                let entry = entry.ok()?;
+                let name = entry.file_name();
+                let is_entry = name.len() == 32 && name.to_str()?.bytes().all(|b| b.is_ascii_hexdigit());
+                let modified = entry.metadata().ok()?.modified().ok()?;
+                is_entry.then(|| (modified, entry.path()))
+            })
+            .collect();
+        if entries.len() <= KEPT_ENTRIES {
+            return;
+        }
+        entries.sort();
+        for (_, path) in &entries[..entries.len() - KEPT_ENTRIES] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn hex(n: u128) -> String {
+    format!("{n:032x}")
+}
+
+/// The stat fingerprint of a run's files (see the module's doc), and the
+/// newest modification time among them; `None` when a file's metadata
+/// cannot be read (the contents decide then).
+pub fn stat_fingerprint(paths: &[PathBuf], discovered: &Discovered) -> Option<(u128, SystemTime)> {
+    let mut hasher = KeyHasher::new();
+    let mut newest = SystemTime::UNIX_EPOCH;
+    let mut stamp = |hasher: &mut KeyHasher, path: &Path| -> Option<()> {
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        let modified = meta.modified().ok()?;
+        newest = newest.max(modified);
+        let since = modified.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+        hasher.number(meta.len()).part(since.as_nanos().to_le_bytes());
+        hasher.number(u64::from(meta.is_dir()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            hasher.number(meta.ino()).number(u64::from(meta.mode()));
+        }
+        Some(())
+    };
+    // The paths given, by kind only (a folder's time changes with any
+    // file added to it; the files found below it are stamped one by one).
+    for path in paths {
+        let kind = std::fs::metadata(path).map_or(0, |m| if m.is_dir() { 1 } else { 2 });
+        hasher.part(path.as_os_str().as_encoded_bytes()).number(kind);
+    }
+    for (path, target) in &discovered.files {
+        hasher
+            .part(path.as_os_str().as_encoded_bytes())
+            .number(u64::from(*target));
+        stamp(&mut hasher, path)?;
+        // A symlink's target counts too.
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            stamp(&mut hasher, &std::fs::canonicalize(path).ok()?)?;
+        }
+    }
+    for error in &discovered.errors {
+        hasher
+            .part(error.path.as_os_str().as_encoded_bytes())
+            .part(&error.message);
+    }
+    Some((hasher.finish(), newest))
+}
+
+/// The content fingerprint of the files a workspace read (see the module's doc).
+pub fn content_fingerprint(workspace: &Workspace) -> u128 {
+    let mut hasher = KeyHasher::new();
+    for file in &workspace.files {
+        hasher
+            .part(file.path.as_os_str().as_encoded_bytes())
+            .part(file.display.as_os_str().as_encoded_bytes())
+            .number(u64::from(file.target))
+            .number(file.hash);
+    }
+    for error in &workspace.errors {
+        hasher
+            .part(error.path.as_os_str().as_encoded_bytes())
+            .part(&error.message);
+    }
+    for note in &workspace.notes {
+        hasher.part(note);
+    }
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output() -> Output {
+        Output {
+            stdout: b"app/x.py:1:1: AUD004 ...\n".to_vec(),
+            stderr: b"warning: w\n".to_vec(),
+            status: 1,
+        }
+    }
+
+    fn cache_in(dir: &Path) -> Cache {
+        let mut cache = Cache::new(dir, None, &[b"check"]);
+        cache.content = Some(7);
+        cache
+    }
+
+    #[test]
+    fn an_entry_reads_back_and_a_damaged_one_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = cache_in(dir.path());
+        cache.store(&output());
+        let (header, read) = cache.read().unwrap();
+        assert_eq!(read, output());
+        assert_eq!(header.content, hex(7));
+        assert!(dir.path().join(".gitignore").is_file());
+        let path = cache.entry_path();
+        let bytes = std::fs::read(&path).unwrap();
+        // Truncated, a byte flipped, or garbage: a miss, not a crash.
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(cache.read().is_none());
+        let mut flipped = bytes.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        std::fs::write(&path, &flipped).unwrap();
+        assert!(cache.read().is_none());
+        std::fs::write(&path, b"\xff\xfe garbage").unwrap();
+        assert!(cache.read().is_none());
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(cache.read().is_some());
+    }
+
+    #[test]
+    fn the_oldest_entries_go_beyond_the_kept_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let version = dir.path().join(env!("CARGO_PKG_VERSION"));
+        std::fs::create_dir_all(&version).unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        for i in 0..KEPT_ENTRIES {
+            let file = std::fs::File::create(version.join(format!("{i:032x}"))).unwrap();
+            file.set_modified(old + Duration::from_secs(i as u64)).unwrap();
+        }
+        std::fs::write(version.join(".tmp-being-written"), "").unwrap();
+        let cache = cache_in(dir.path());
+        cache.store(&output());
+        assert!(cache.read().is_some());
+        // The oldest went, the one being written stayed.
+        assert!(!version.join(format!("{:032x}", 0)).exists());
+        assert!(version.join(format!("{:032x}", 1)).exists());
+        assert!(version.join(".tmp-being-written").exists());
+        assert_eq!(std::fs::read_dir(&version).unwrap().count(), KEPT_ENTRIES + 1);
+    }
+
+    #[test]
+    fn another_command_line_has_another_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = Cache::new(dir.path(), None, &[b"check", b"--format json"]);
+        let two = Cache::new(dir.path(), None, &[b"check", b"--format text"]);
+        let split = Cache::new(dir.path(), None, &[b"check--format", b" text"]);
+        assert_ne!(one.key, two.key);
+        assert_ne!(two.key, split.key);
+    }
+}

@@ -1,0 +1,373 @@
+//! The result cache (`.auditfix_cache/`): a run served from it prints, byte
+//! for byte, what `--no-cache` prints, whatever changed in between: a model
+//! that drops its mixin, a mixin that loses a setter and a column, a
+//! star-imported module that stops exporting a name, files `fix --apply`
+//! wrote. A damaged entry or a cache folder that cannot be written changes
+//! nothing but the speed.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+const MODELS: &str = r#"from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.mixins import AuditMixin
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base, AuditMixin):
+    __tablename__ = "users"
+    email: Mapped[str] = mapped_column()
+"#;
+
+const MIXINS: &str = r#"from datetime import datetime
+
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class AuditMixin:
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    created_by_email: Mapped[str] = mapped_column()
+    created_by_name: Mapped[str] = mapped_column()
+
+    def set_created_by(self, email, name):
+        self.created_by_email = email
+        self.created_by_name = name
+
+    def set_updated_by(self, email, name):
+        pass
+
+    def set_deleted_by(self, email, name):
+        pass
+
+
+class AuditContext:
+    @classmethod
+    def from_user(cls, user):
+        return cls()
+"#;
+
+/// Star-imported by the service: what it exports is bound there.
+const COMMON: &str = r#"from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from app.mixins import AuditContext
+
+__all__ = ["datetime", "IntegrityError", "AuditContext"]
+"#;
+
+const SERVICE: &str = r#"from app.common import *
+from app.models import User
+
+
+class UserService:
+    def __init__(self, db):
+        self.db = db
+
+    async def create_user(self, data):
+        user = User(email=data.email)
+        user.created_by_email = data.email
+        self.db.add(user)
+        await self.db.flush()
+        return user
+"#;
+
+const ROUTE: &str = r#"from fastapi import Depends
+
+from app.auth import get_current_user
+from app.service import UserService
+
+
+async def create(data, service: UserService = Depends(), current_user=Depends(get_current_user)):
+    return await service.create_user(data)
+"#;
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    fs::create_dir_all(&app).unwrap();
+    fs::write(dir.path().join("pyproject.toml"), "[project]\nname = \"x\"\n").unwrap();
+    for (name, text) in [
+        ("__init__.py", ""),
+        ("auth.py", "def get_current_user():\n    return None\n"),
+        ("models.py", MODELS),
+        ("mixins.py", MIXINS),
+        ("common.py", COMMON),
+        ("service.py", SERVICE),
+        ("routes.py", ROUTE),
+    ] {
+        fs::write(app.join(name), text).unwrap();
+    }
+    dir
+}
+
+/// A run's standard output, standard error and exit code.
+type Run = (String, String, Option<i32>);
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_auditfix"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("AUDITFIX_CACHE_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+        output.status.code(),
+    )
+}
+
+/// The command lines compared, each with and without the cache.
+const COMMANDS: &[&[&str]] = &[
+    &["check"],
+    &["check", "--format", "json"],
+    &["check", "--format", "sarif"],
+    &["check", "--format", "github", "--statistics"],
+    &["check", "app/service.py"],
+    &["fix"],
+    &["fix", "--unsafe"],
+];
+
+/// Every command line run twice through the cache (a miss that stores,
+/// then a hit), each run the same as `--no-cache`; returns the outputs.
+fn same_as_uncached(dir: &Path) -> Vec<Run> {
+    COMMANDS
+        .iter()
+        .map(|args| {
+            let mut uncached = args.to_vec();
+            uncached.push("--no-cache");
+            let expected = run(dir, &uncached);
+            for round in ["first", "second"] {
+                let got = run(dir, args);
+                assert!(
+                    got == expected,
+                    "{args:?}, {round} run through the cache: {}",
+                    difference(&got, &expected)
+                );
+            }
+            expected
+        })
+        .collect()
+}
+
+/// Where two runs differ, in a line or two.
+fn difference(got: &Run, expected: &Run) -> String {
+    if got.2 != expected.2 {
+        return format!("exit code {:?}, expected {:?}", got.2, expected.2);
+    }
+    for (stream, g, e) in [("stdout", &got.0, &expected.0), ("stderr", &got.1, &expected.1)] {
+        if let Some((g, e)) = g.lines().zip(e.lines()).find(|(g, e)| g != e) {
+            return format!("{stream}: {g:?}, expected {e:?}");
+        }
+        if g != e {
+            return format!("{stream}: {} lines, expected {}", g.lines().count(), e.lines().count());
+        }
+    }
+    String::new()
+}
+
+fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join("app").join(file);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Every `.py` file of the project modified `age` ago, so that the cache
+/// trusts their times (a file written just now might change again within
+/// the same tick of the clock).
+fn age_files(dir: &Path, age: Duration) {
+    let when = SystemTime::now() - age;
+    for entry in fs::read_dir(dir.join("app")).unwrap() {
+        let file = fs::File::options().write(true).open(entry.unwrap().path()).unwrap();
+        file.set_modified(when).unwrap();
+    }
+}
+
+fn entries(dir: &Path) -> Vec<std::path::PathBuf> {
+    let version = dir.join(".auditfix_cache").join(env!("CARGO_PKG_VERSION"));
+    match fs::read_dir(version) {
+        Ok(read) => read.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[test]
+fn each_change_of_a_file_the_results_consulted_is_seen() {
+    let dir = project();
+    let mut before = same_as_uncached(dir.path());
+    assert!(before[0].0.contains("AUD003"), "{}", before[0].0);
+    let changes = [
+        // The model drops the mixin: no setter for it, AUD011 instead.
+        ("models.py", "class User(Base, AuditMixin):", "class User(Base):"),
+        // Back, and the mixin loses a column (set by hand in the service),
+        // then a setter.
+        ("models.py", "class User(Base):", "class User(Base, AuditMixin):"),
+        ("mixins.py", "    created_by_email: Mapped[str] = mapped_column()\n", ""),
+        (
+            "mixins.py",
+            "    def set_created_by(self, email, name):\n        self.created_by_email = email\n        self.created_by_name = name\n\n",
+            "",
+        ),
+        // The star-imported module stops exporting `datetime`, then exports it again.
+        ("common.py", "from datetime import datetime\n\n", ""),
+        ("common.py", "from sqlalchemy.exc", "from datetime import datetime\n\nfrom sqlalchemy.exc"),
+    ];
+    for (file, from, to) in changes {
+        edit(dir.path(), file, from, to);
+        let after = same_as_uncached(dir.path());
+        assert!(
+            after != before,
+            "changing {file} ({from:?}) changes nothing:\n{}",
+            after[0].0
+        );
+        before = after;
+    }
+}
+
+#[test]
+fn an_unchanged_tree_is_served_from_the_cache() {
+    let dir = project();
+    age_files(dir.path(), Duration::from_secs(3600));
+    let expected = run(dir.path(), &["check", "--format", "json"]);
+    let [entry] = entries(dir.path()).try_into().unwrap();
+    // The entry's output replaced (its checksum made anew): a run that
+    // prints it was served from the cache.
+    let bytes = fs::read(&entry).unwrap();
+    let mut lines = bytes.splitn(3, |b| *b == b'\n');
+    let (magic, header) = (lines.next().unwrap(), lines.next().unwrap());
+    let mut header: serde_json::Value = serde_json::from_slice(header).unwrap();
+    let stdout = b"served from the cache\n";
+    let stderr = header["stderr"].as_u64().unwrap() as usize;
+    let payload = [
+        &stdout[..],
+        &lines.next().unwrap()[header["stdout"].as_u64().unwrap() as usize..],
+    ]
+    .concat();
+    assert_eq!(payload.len(), stdout.len() + stderr);
+    header["stdout"] = stdout.len().into();
+    header["checksum"] = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&payload)).into();
+    let forged = [magic, b"\n", &serde_json::to_vec(&header).unwrap(), b"\n", &payload].concat();
+    fs::write(&entry, forged).unwrap();
+    let served = run(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(served, (stdout_string(stdout), expected.1.clone(), expected.2));
+    // Without the cache, or after a change of the same size (its time
+    // changes), the files are checked.
+    assert_eq!(run(dir.path(), &["check", "--format", "json", "--no-cache"]), expected);
+    edit(
+        dir.path(),
+        "models.py",
+        "class User(Base, AuditMixin):",
+        "class User(Base, AuditMixon):",
+    );
+    let changed = run(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(changed, run(dir.path(), &["check", "--format", "json", "--no-cache"]));
+    assert_ne!(changed, expected);
+}
+
+fn stdout_string(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn files_fix_apply_wrote_are_checked_again() {
+    let dir = project();
+    age_files(dir.path(), Duration::from_secs(3600));
+    let before = same_as_uncached(dir.path());
+    let (_, stderr, code) = run(dir.path(), &["fix", "--apply", "--allow-dirty"]);
+    assert!(code.is_some_and(|c| c < 2), "{stderr}");
+    let after = same_as_uncached(dir.path());
+    assert_ne!(after[0], before[0]);
+    assert!(!after[0].0.contains("AUD003"), "{}", after[0].0);
+}
+
+#[test]
+fn a_report_written_to_a_file_is_written_again_when_served() {
+    let dir = project();
+    let report = dir.path().join("out/report.json");
+    let mut expected = None;
+    for args in [&["--no-cache"][..], &[], &[]] {
+        let _ = fs::remove_file(&report);
+        let mut full = vec!["check", "--format", "json", "--output", "out/report.json"];
+        full.extend(args);
+        let (stdout, stderr, code) = run(dir.path(), &full);
+        let written = fs::read_to_string(&report).unwrap();
+        assert!(written.contains("\"findings\""), "{written}");
+        let got = (stdout, stderr, code, written);
+        assert_eq!(expected.get_or_insert_with(|| got.clone()), &got, "{args:?}");
+    }
+}
+
+#[test]
+fn a_damaged_entry_is_a_miss_not_an_error() {
+    let dir = project();
+    let expected = run(dir.path(), &["check", "--no-cache"]);
+    assert_eq!(run(dir.path(), &["check"]), expected);
+    let [entry] = entries(dir.path()).try_into().unwrap();
+    let bytes = fs::read(&entry).unwrap();
+    for damaged in [
+        bytes[..bytes.len() / 2].to_vec(),
+        bytes[..20].to_vec(),
+        Vec::new(),
+        b"\xff\xfe\x00not an entry\n{}\n".to_vec(),
+        [&bytes[..], b"trailing"].concat(),
+    ] {
+        fs::write(&entry, &damaged).unwrap();
+        assert_eq!(run(dir.path(), &["check"]), expected);
+        // The run stored a sound entry again.
+        assert_eq!(fs::read(&entry).unwrap().len(), bytes.len());
+    }
+}
+
+#[test]
+fn a_cache_folder_that_cannot_be_written_does_not_fail_the_run() {
+    let dir = project();
+    let expected = run(dir.path(), &["check", "--no-cache"]);
+    // A folder below a file can never be created (whoever runs the test).
+    fs::write(dir.path().join("blocker"), "").unwrap();
+    for _ in 0..2 {
+        assert_eq!(run(dir.path(), &["check", "--cache-dir", "blocker/cache"]), expected);
+    }
+    let fix = run(dir.path(), &["fix", "--no-cache"]);
+    assert_eq!(run(dir.path(), &["fix", "--cache-dir", "blocker/cache"]), fix);
+}
+
+#[test]
+fn the_cache_folder_ignores_itself_and_no_cache_makes_none() {
+    let dir = project();
+    run(dir.path(), &["check", "--no-cache"]);
+    run(dir.path(), &["fix", "--no-cache"]);
+    assert!(!dir.path().join(".auditfix_cache").exists());
+    run(dir.path(), &["check"]);
+    let ignore = fs::read_to_string(dir.path().join(".auditfix_cache/.gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
+    // From below the project's root, the cache is still the root's.
+    let output = Command::new(env!("CARGO_BIN_EXE_auditfix"))
+        .args(["check", "."])
+        .current_dir(dir.path().join("app"))
+        .env_remove("AUDITFIX_CACHE_DIR")
+        .output()
+        .unwrap();
+    assert!(output.status.code().is_some_and(|c| c < 2));
+    assert!(!dir.path().join("app/.auditfix_cache").exists());
+    // AUDITFIX_CACHE_DIR moves it.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_auditfix"))
+        .arg("check")
+        .current_dir(dir.path())
+        .env("AUDITFIX_CACHE_DIR", elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(output.status.code().is_some_and(|c| c < 2));
+    assert!(elsewhere.path().join(".gitignore").is_file());
+}
