@@ -123,6 +123,11 @@ impl LoadedFile {
         self.source.get_or_init(|| self.parse_fresh()).as_ref()
     }
 
+    /// The parsed file when a step kept it (nothing is parsed).
+    pub fn kept_source(&self) -> Option<&SourceFile> {
+        self.source.get()?.as_ref()
+    }
+
     /// `f` of the parsed file: the one kept, or one parsed for the moment
     /// (and freed after); `None` when it does not read or parse.
     pub fn with_source<R>(&self, f: impl FnOnce(&SourceFile) -> R) -> Option<R> {
@@ -765,10 +770,36 @@ impl Workspace {
         (result, spanning)
     }
 
+    /// [`Workspace::check_with_cross_file_fixes`] from per-file parts made
+    /// already ([`Workspace::check_file_part`] of every file, in order):
+    /// the language server keeps them between analyses and makes again
+    /// only those of the files an edit may change; the callers' step runs
+    /// over all of them.
+    pub fn check_with_cross_file_fixes_from(
+        &self,
+        checks: Vec<crate::checker::FileCheck>,
+        definitions: Vec<Option<crate::callers::Definitions>>,
+    ) -> (CheckResult, Vec<CrossFileFix>) {
+        let mut spanning = Vec::new();
+        let result = self.collect_checks(checks, definitions, true, Some(&mut spanning));
+        (result, spanning)
+    }
+
     /// [`Workspace::check_reporting`], collecting into `spanning`, when
     /// given, the fixes that change more than one file.
-    fn check_collecting(&self, fix_edits: bool, mut spanning: Option<&mut Vec<CrossFileFix>>) -> CheckResult {
-        let (mut checks, definitions) = self.check_files(fix_edits);
+    fn check_collecting(&self, fix_edits: bool, spanning: Option<&mut Vec<CrossFileFix>>) -> CheckResult {
+        let (checks, definitions) = self.check_files(fix_edits);
+        self.collect_checks(checks, definitions, fix_edits, spanning)
+    }
+
+    /// The callers' step over the per-file checks, and the report of both.
+    fn collect_checks(
+        &self,
+        mut checks: Vec<crate::checker::FileCheck>,
+        definitions: Vec<Option<crate::callers::Definitions>>,
+        fix_edits: bool,
+        mut spanning: Option<&mut Vec<CrossFileFix>>,
+    ) -> CheckResult {
         let needs_user: Vec<Vec<crate::checker::UserNeed>> =
             checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
         let mut suppressions: Vec<Vec<(usize, Rule)>> =
@@ -1077,35 +1108,45 @@ impl Workspace {
             .files
             .par_iter()
             .progress_with(progress.clone())
-            .map(|file| {
-                if !file.candidate {
-                    return Default::default();
-                }
-                file.with_source(|source| {
-                    let module = self.module_of(file, source)?;
-                    let rules = self.rules(&file.display);
-                    let mut check = check_file(
-                        &source.text,
-                        source.root(),
-                        module,
-                        &self.index,
-                        &self.config.settings,
-                        &rules,
-                    );
-                    if !fix_edits {
-                        for d in &mut check.diagnostics {
-                            d.fix = d.fix.take().map(Fix::without_edits);
-                        }
-                    }
-                    let definitions = naming.definitions(self, file, source, &check.needs_user);
-                    Some((check, definitions))
-                })
-                .flatten()
-                .unwrap_or_default()
-            })
+            .map(|file| self.check_file_part(file, &naming, fix_edits))
             .unzip();
         progress.finish_and_clear();
         checks
+    }
+
+    /// The per-file check of `file` (nothing for a file per-file rules
+    /// cannot find anything in), with its definitions when the callers'
+    /// step will want them (see [`Workspace::check_files`]).
+    pub fn check_file_part(
+        &self,
+        file: &LoadedFile,
+        naming: &crate::callers::Naming,
+        fix_edits: bool,
+    ) -> (crate::checker::FileCheck, Option<crate::callers::Definitions>) {
+        if !file.candidate {
+            return Default::default();
+        }
+        file.with_source(|source| {
+            let module = self.module_of(file, source)?;
+            let rules = self.rules(&file.display);
+            let mut check = check_file(
+                &source.text,
+                source.root(),
+                module,
+                &self.index,
+                &self.config.settings,
+                &rules,
+            );
+            if !fix_edits {
+                for d in &mut check.diagnostics {
+                    d.fix = d.fix.take().map(Fix::without_edits);
+                }
+            }
+            let definitions = naming.definitions(self, file, source, &check.needs_user);
+            Some((check, definitions))
+        })
+        .flatten()
+        .unwrap_or_default()
     }
 
     /// What the analysis sees in each target file: its write methods, as
