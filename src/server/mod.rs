@@ -320,6 +320,8 @@ impl Server {
             let python = path.extension().is_some_and(|e| e == "py");
             if reload || (python && project.knows(path) != path.is_file()) {
                 *project = Project::load(&project.root);
+            } else {
+                project.changed_on_disk(path);
             }
         }
         self.mark(path, batch);
