@@ -23,6 +23,7 @@ use lsp_types::{
 };
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// The kind of the "fix all safe" source action.
@@ -85,6 +86,8 @@ struct Analysis {
     overlays: HashMap<usize, String>,
     /// How many files it checked again.
     rechecked: usize,
+    /// Each module's file, by dotted name.
+    modules: HashMap<String, usize>,
 }
 
 impl Analysis {
@@ -277,12 +280,19 @@ impl Project {
                 findings.entry(*id).or_default().extend(report.diagnostics);
             }
         }
+        let modules = workspace
+            .files
+            .iter()
+            .rev()
+            .map(|f| (workspace.module_name_of(f), f.id))
+            .collect();
         self.analysis = Some(Analysis {
             workspace,
             findings,
             cross,
             overlays,
             rechecked,
+            modules,
         });
     }
 
@@ -476,8 +486,9 @@ fn cross_file_edit(analysis: &Analysis, cross: &CrossFileFix) -> Option<Workspac
 }
 
 /// A finding of file `id` as an LSP diagnostic: its rule's code, its name
-/// in `data` (with the fix's applicability), and, for a fix that changes
-/// other files too, where it changes them.
+/// in `data` (with the fix's applicability), and as related locations,
+/// for a fix that changes other files too, where it changes them, and the
+/// definitions of the model and the function called it names.
 fn to_lsp(analysis: &Analysis, id: usize, d: &Diagnostic, text: &str, index: &LineIndex) -> lsp_types::Diagnostic {
     let related: Vec<DiagnosticRelatedInformation> = analysis
         .cross_file_fix(id, d)
@@ -493,6 +504,19 @@ fn to_lsp(analysis: &Analysis, id: usize, d: &Diagnostic, text: &str, index: &Li
             })
         })
         .collect();
+    let mut related = related;
+    related.extend(
+        definitions_named(analysis, id, d, text)
+            .into_iter()
+            .filter_map(|(file, range, message)| {
+                let other = analysis.text(file)?;
+                let at = LineIndex::new(&other).range(&other, range);
+                Some(DiagnosticRelatedInformation {
+                    location: Location::new(analysis.uri(file)?, at),
+                    message,
+                })
+            }),
+    );
     let severity = if d.rule == Rule::ModelWithoutAuditMixin {
         DiagnosticSeverity::INFORMATION
     } else {
@@ -512,6 +536,102 @@ fn to_lsp(analysis: &Analysis, id: usize, d: &Diagnostic, text: &str, index: &Li
             "fix": d.fix_applicability(),
         })),
     }
+}
+
+/// The rules whose findings are calls of a function of the repository.
+const CALL_RULES: [Rule; 3] = [
+    Rule::CallerDropsUser,
+    Rule::PositionalShift,
+    Rule::CallSignatureMismatch,
+];
+
+/// Where the repository defines what a finding of file `id` names, as the
+/// analysis's index finds it: the model (a mapped class named in the
+/// message or starting the finding's text) and, for a finding on a call,
+/// the function called (named in the message; the caller itself is not
+/// it). Each is `(file, bytes of the name at its definition, message)`.
+fn definitions_named(analysis: &Analysis, id: usize, d: &Diagnostic, text: &str) -> Vec<(usize, Range<usize>, String)> {
+    let workspace = &analysis.workspace;
+    let index = &workspace.index;
+    let mut names: Vec<&str> = d
+        .message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|n| !n.is_empty() && n.split('.').all(is_identifier))
+        .collect();
+    let start = text.get(d.range.start..).unwrap_or_default();
+    let leading = &start[..start
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(start.len())];
+    if is_identifier(leading) {
+        names.push(leading);
+    }
+    let mut out = Vec::new();
+    let model = names.iter().find_map(|name| {
+        let class = name.rsplit('.').next()?;
+        if !crate::checker::is_mapped(index, &workspace.config.settings, class) {
+            return None;
+        }
+        let file = *analysis.modules.get(index.class_module(class)?)?;
+        let line = index.class(class)?.line;
+        let range = in_file(workspace, file, |source| class_name_at(&source.text, line, class))?;
+        Some((file, range, format!("the model `{class}`")))
+    });
+    out.extend(model);
+    if CALL_RULES.contains(&d.rule) {
+        let module = workspace.index.facts_made(id);
+        let callee = names.iter().find_map(|name| {
+            let (file, qualified) = match name.split_once('.') {
+                Some((class, _)) => (*analysis.modules.get(index.class_module(class)?)?, name.to_string()),
+                None => {
+                    let resolver = crate::analysis::resolve::Resolver { index, module: module? };
+                    let (defining, local) = resolver.definition(name)?;
+                    (*analysis.modules.get(defining.name.as_str())?, local.to_string())
+                }
+            };
+            let range = in_file(workspace, file, |source| {
+                crate::analysis::functions::functions(source.root(), &source.text)
+                    .into_iter()
+                    // The last `def` of the name binds it; the caller
+                    // itself is named too, and is no callee.
+                    .rev()
+                    .find(|f| f.qualified == qualified && (file != id || !f.node.byte_range().contains(&d.range.start)))
+                    .and_then(|f| f.node.child_by_field_name("name"))
+                    .map(|n| n.byte_range())
+            })?;
+            Some((file, range, format!("the function called, `{qualified}`")))
+        });
+        out.extend(callee);
+    }
+    out
+}
+
+/// `f` of file `file`'s tree (kept, or parsed for the moment).
+fn in_file<R>(
+    workspace: &Workspace,
+    file: usize,
+    f: impl FnOnce(&crate::analysis::source::SourceFile) -> Option<R>,
+) -> Option<R> {
+    workspace.files.get(file)?.with_source(f).flatten()
+}
+
+/// The bytes of `name` after `class` on line `line` (1-based) of `text`.
+fn class_name_at(text: &str, line: usize, name: &str) -> Option<Range<usize>> {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let line_text = text.get(start..)?.lines().next()?;
+    let keyword = line_text.find("class")?;
+    let at = keyword + line_text[keyword..].find(name)?;
+    Some(start + at..start + at + name.len())
+}
+
+fn is_identifier(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]

@@ -219,6 +219,11 @@ async def test_dropping_the_mixin_in_the_model_changes_the_services_diagnostics(
     change_document(client, MODELS, 2, change=change)
     after = await diagnostics_where(client, SERVICE, lambda ds: "AUD011" in codes(ds), "AUD011 is reported")
     assert "AUD003" not in codes(after), codes(after)
+    # The finding points at the model's class definition.
+    aud011 = next(d for d in after if d.code == "AUD011")
+    model = [r.location for r in aud011.related_information or [] if r.location.uri == uri(client, MODELS)]
+    assert len(model) == 1, aud011.related_information
+    assert model[0].range.start == types.Position(line=line, character=len("class ")), model[0].range
     # The disk still has the mixin: the analysis read the open document.
     assert "Widget(Base, AuditMixin)" in (client.root / MODELS).read_text()
     change_document(client, MODELS, 3, text=models)
@@ -231,8 +236,14 @@ async def test_a_cross_file_fix_is_one_edit_of_both_files(client):
     routes = open_document(client, ROUTES)
     found = await diagnostics_where(client, ROUTES, lambda ds: "AUD012" in codes(ds), "AUD012 is reported")
     aud012 = next(d for d in found if d.code == "AUD012")
-    related = [r.location.uri for r in aud012.related_information or []]
-    assert related == [uri(client, SERVICE)], related
+    related = aud012.related_information or []
+    assert {r.location.uri for r in related} == {uri(client, SERVICE)}, related
+    # One is where the fix changes the service, one the method called.
+    service_lines = (client.root / SERVICE).read_text(encoding="utf-8").split("\n")
+    callee = [r for r in related if "create_widget" in r.message]
+    assert len(callee) == 1 and len(related) == 2, related
+    at = callee[0].location.range.start
+    assert service_lines[at.line][at.character :].startswith("create_widget("), (at, service_lines[at.line])
 
     actions = [a for a in await code_actions(client, ROUTES, aud012.range, [aud012]) if "AUD012" in a.title]
     assert len(actions) == 1, [a.title for a in actions]
