@@ -2,6 +2,10 @@
 //! configuration and its files, loaded once as the command line loads them
 //! (the walk, the byte scan of every file), and the last analysis, made
 //! over the files with the open documents' texts in place of the disk's.
+//! Each analysis after the first is incremental: a file's per-file part is
+//! made again only when its text changed or when it read (or looked up a
+//! name defined in) a file whose text changed; the callers' step runs over
+//! all parts. A test below holds it to a full analysis of the same texts.
 //!
 //! Turning findings into LSP diagnostics, code actions and hover text is
 //! here too; the protocol loop (which message does what, when) is in the
