@@ -175,6 +175,8 @@ struct Server {
     settings: Settings,
     /// The diagnostics last published per document, to publish only changes.
     published: HashMap<Uri, Vec<lsp_types::Diagnostic>>,
+    /// The version of each document they were last published for.
+    published_versions: HashMap<Uri, i32>,
 }
 
 /// What a batch of messages asks for once they are all applied.
@@ -216,6 +218,7 @@ impl Server {
             documents: Documents::default(),
             settings,
             published: HashMap::new(),
+            published_versions: HashMap::new(),
         }
     }
 
@@ -420,11 +423,15 @@ impl Server {
                 continue;
             }
             let diagnostics = project.diagnostics(document);
-            let unchanged = self.published.get(&document.uri) == Some(&diagnostics);
+            // Published again when unchanged if the document was edited:
+            // the client then knows they hold for its newest version.
+            let unchanged = self.published.get(&document.uri) == Some(&diagnostics)
+                && self.published_versions.get(&document.uri) == Some(&document.version);
             if unchanged && !batch.announce.contains(&document.uri) {
                 continue;
             }
             self.published.insert(document.uri.clone(), diagnostics.clone());
+            self.published_versions.insert(document.uri.clone(), document.version);
             publish.push(PublishDiagnosticsParams::new(
                 document.uri.clone(),
                 diagnostics,
