@@ -14,8 +14,13 @@ machine's load average before and after (a busy machine shows in them).
 
 Only the standard library: the protocol's framing is a few lines.
 
+Incremental analyses re-check only the files an edit reaches: an edit of
+a service is the common case (the default document); `--document` edits
+another file, e.g. a model many services read, or the mixin every file
+reads (a full re-check).
+
 Usage: scripts/bench-server.py [--binary PATH] [--corpus DIR] [--files N]
-                               [--changes N] [--seed S]
+                               [--changes N] [--seed S] [--document PATH]
 """
 
 import argparse
@@ -120,6 +125,12 @@ def main(argv=None):
     parser.add_argument("--corpus", type=Path, help="the corpus folder (made when absent)")
     parser.add_argument("--files", type=int, default=500, help="files of the generated corpus (default 500)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--document",
+        type=Path,
+        help="the file edited, relative to the corpus (default: the file with the most findings); "
+        "a model or the mixin, which many files read, shows the cost of an edit that reaches them",
+    )
     parser.add_argument("--changes", type=int, default=100, help="changes measured (default 100)")
     args = parser.parse_args(argv)
 
@@ -135,7 +146,7 @@ def main(argv=None):
         )
     corpus = corpus.resolve()
     files = sum(1 for _ in corpus.rglob("*.py"))
-    target = service_with_findings(args.binary, corpus)
+    target = corpus / args.document if args.document else service_with_findings(args.binary, corpus)
     text = target.read_text(encoding="utf-8")
     uri = target.as_uri()
 
