@@ -196,8 +196,9 @@ impl Project {
                 file.source();
             }
         });
-        // The files that changed, with the class keys they had or have.
-        let mut changed: Vec<(usize, Vec<u32>)> = Vec::new();
+        // The files that changed, with the class keys they had or have, and
+        // whether other files can see the change (through the index).
+        let mut changed: Vec<(usize, Vec<u32>, bool)> = Vec::new();
         for (id, old) in &old_texts {
             let new = match overlays.get(id) {
                 Some(text) => Some(text.clone()),
@@ -211,12 +212,18 @@ impl Project {
             for text in [old, &new].into_iter().flatten() {
                 keys.extend(class_keys(text).iter());
             }
-            changed.push((*id, keys));
+            let seen = from_disk
+                || before
+                    .as_ref()
+                    .is_none_or(|b| seen_elsewhere(b, &workspace, *id, old, &new));
+            changed.push((*id, keys, seen));
         }
         let stale: Vec<usize> = (0..workspace.files.len())
             .filter(|id| match &self.parts[*id] {
                 None => true,
-                Some(part) => changed.iter().any(|(c, keys)| c == id || part.reads.reach(*c, keys)),
+                Some(part) => changed
+                    .iter()
+                    .any(|(c, keys, seen)| c == id || (*seen && part.reads.reach(*c, keys))),
             })
             .collect();
         let naming = Naming::new(&workspace);
@@ -438,6 +445,34 @@ impl Project {
                 .join("\n\n---\n\n"),
         )
     }
+}
+
+/// Whether other files can see that file `id` changed from text `old` (as
+/// analysis `before` read it) to `new` (as `workspace` has it): they see a
+/// module only through the index, i.e. its facts and the class names a
+/// byte scan finds in its text. An edit inside a method's body or a
+/// comment, on one line, changes neither.
+fn seen_elsewhere(
+    before: &Analysis,
+    workspace: &Workspace,
+    id: usize,
+    old: &Option<String>,
+    new: &Option<String>,
+) -> bool {
+    let (Some(old), Some(new)) = (old, new) else {
+        return true;
+    };
+    if class_keys(old) != class_keys(new) {
+        return true;
+    }
+    let Some(was) = before.workspace.index.facts_made(id) else {
+        return true;
+    };
+    let Some(file) = workspace.files.get(id) else {
+        return true;
+    };
+    let is = file.kept_source().and_then(|source| workspace.module_of(file, source));
+    is != Some(was)
 }
 
 /// Keep every file of `workspace` parsed, and every module's facts made:
@@ -787,6 +822,15 @@ mod tests {
             "{} of {files} files checked again",
             project.rechecked()
         );
+
+        // An edit other files cannot see (a comment on a line of the
+        // model's module changes neither its facts nor its classes): only
+        // that file is checked again.
+        let text = &mut documents.get_mut(&uri("models.py")).unwrap().text;
+        *text = text.replacen("    pass\n", "    pass  # the declarative base\n", 1);
+        project.analyse(&documents);
+        assert_eq!(found(&project), from_scratch(&root, &documents), "after a comment");
+        assert_eq!(project.rechecked(), 1);
 
         // 4. The model's document is closed: the disk's text counts again.
         documents.close(&uri("models.py")).unwrap();
