@@ -14,8 +14,14 @@ machine's load average before and after (a busy machine shows in them).
 
 Only the standard library: the protocol's framing is a few lines.
 
+Incremental analyses re-check only the files an edit reaches: an edit of
+a service is the common case (the default document); `--document` edits
+another file, e.g. a model many services read, or the mixin every file
+reads (a full re-check).
+
 Usage: scripts/bench-server.py [--binary PATH] [--corpus DIR] [--files N]
-                               [--changes N] [--seed S]
+                               [--changes N] [--seed S] [--document PATH]
+                               [--edit line|in-line]
 """
 
 import argparse
@@ -120,7 +126,20 @@ def main(argv=None):
     parser.add_argument("--corpus", type=Path, help="the corpus folder (made when absent)")
     parser.add_argument("--files", type=int, default=500, help="files of the generated corpus (default 500)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--document",
+        type=Path,
+        help="the file edited, relative to the corpus (default: the file with the most findings); "
+        "a model or the mixin, which many files read, shows the cost of an edit that reaches them",
+    )
     parser.add_argument("--changes", type=int, default=100, help="changes measured (default 100)")
+    parser.add_argument(
+        "--edit",
+        choices=["line", "in-line"],
+        default="line",
+        help="each change adds (then removes) a comment line at the top (default), or a comment at the end "
+        "of the first line: then no line moves, and an edit of a model or the mixin reaches no other file",
+    )
     args = parser.parse_args(argv)
 
     if not args.binary.is_file():
@@ -135,8 +154,9 @@ def main(argv=None):
         )
     corpus = corpus.resolve()
     files = sum(1 for _ in corpus.rglob("*.py"))
-    target = service_with_findings(args.binary, corpus)
+    target = corpus / args.document if args.document else service_with_findings(args.binary, corpus)
     text = target.read_text(encoding="utf-8")
+    first_line_units = len(text.split("\n")[0].rstrip("\r").encode("utf-16-le")) // 2
     uri = target.as_uri()
 
     load_before = os.getloadavg()
@@ -155,12 +175,26 @@ def main(argv=None):
     latencies = []
     for n in range(args.changes):
         version = n + 2
-        # Odd versions are the file as it is, even ones one line longer.
-        change = (
-            {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "# edited\n"}
-            if version % 2 == 0
-            else {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}, "text": ""}
-        )
+        # Odd versions are the file as it is, even ones one line longer
+        # (or, with `--edit in-line`, with a comment at the end of the
+        # first line: no line moves, as when typing inside a line).
+        if args.edit == "in-line":
+            end = {"line": 0, "character": first_line_units}
+            change = (
+                {"range": {"start": end, "end": end}, "text": "  # edited"}
+                if version % 2 == 0
+                else {
+                    "range": {"start": end, "end": {"line": 0, "character": first_line_units + len("  # edited")}},
+                    "text": "",
+                }
+            )
+        else:
+            top = {"line": 0, "character": 0}
+            change = (
+                {"range": {"start": top, "end": top}, "text": "# edited\n"}
+                if version % 2 == 0
+                else {"range": {"start": top, "end": {"line": 1, "character": 0}}, "text": ""}
+            )
         sent = time.perf_counter()
         client.notify(
             "textDocument/didChange",

@@ -129,7 +129,7 @@ impl FunctionInfo {
 }
 
 /// The user names of a definition.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct UserNames {
     /// An existing parameter named like a user parameter.
     param: Option<Box<str>>,
@@ -323,6 +323,7 @@ fn node_with_range<'t>(root: Node<'t>, range: &Range<usize>, kind: &str) -> Opti
 }
 
 /// A definition as a file yields it, before it joins the graph.
+#[derive(Clone)]
 struct Draft {
     function: FunctionInfo,
     key: DefRef,
@@ -402,6 +403,7 @@ fn shared(names: &mut Vec<Arc<str>>, name: &str) -> Arc<str> {
 /// The definitions of a file the per-file check has parsed anyway, when
 /// the callers' step will want them (see [`Naming`]): taken from the same
 /// tree, so that the file is not parsed again for them.
+#[derive(Clone)]
 pub struct Definitions(Vec<Draft>);
 
 /// Which files the callers' step takes the definitions of, before it knows
@@ -1005,9 +1007,15 @@ impl<'a> CallerChecker<'a> {
         text
     }
 
-    /// File `file` parsed (again): the graph keeps no tree.
+    /// File `file` parsed (again, unless its tree is kept: the graph
+    /// keeps none).
     pub fn parse(&mut self, file: usize) -> Option<std::rc::Rc<SourceFile>> {
         if let Some(source) = self.parsed.get(file) {
+            return Some(source);
+        }
+        if let Some(kept) = self.workspace.files[file].kept_source() {
+            let source = std::rc::Rc::new(kept.clone());
+            self.parsed.put(file, kept.text.len(), source.clone());
             return Some(source);
         }
         let text = self.text(file);

@@ -126,6 +126,11 @@ impl LoadedFile {
         self.source.get_or_init(|| self.parse_fresh()).as_ref()
     }
 
+    /// The parsed file when a step kept it (nothing is parsed).
+    pub fn kept_source(&self) -> Option<&SourceFile> {
+        self.source.get()?.as_ref()
+    }
+
     /// `f` of the parsed file: the one kept, or one parsed for the moment
     /// (and freed after); `None` when it does not read or parse.
     pub fn with_source<R>(&self, f: impl FnOnce(&SourceFile) -> R) -> Option<R> {
@@ -784,6 +789,21 @@ impl Workspace {
         (result, spanning)
     }
 
+    /// [`Workspace::check_with_cross_file_fixes`] from per-file parts made
+    /// already ([`Workspace::check_file_part`] of every file, in order):
+    /// the language server keeps them between analyses and makes again
+    /// only those of the files an edit may change; the callers' step runs
+    /// over all of them.
+    pub fn check_with_cross_file_fixes_from(
+        &self,
+        checks: Vec<crate::checker::FileCheck>,
+        definitions: Vec<Option<crate::callers::Definitions>>,
+    ) -> (CheckResult, Vec<CrossFileFix>) {
+        let mut spanning = Vec::new();
+        let result = self.report_checks(checks, definitions, true, Some(&mut spanning));
+        (result, spanning)
+    }
+
     /// [`Workspace::check_reporting`], collecting into `spanning`, when
     /// given, the fixes that change more than one file.
     fn check_collecting(&self, fix_edits: bool, spanning: Option<&mut Vec<CrossFileFix>>) -> CheckResult {
@@ -1176,43 +1196,7 @@ impl Workspace {
             .files
             .par_iter()
             .progress_with(progress.clone())
-            .map(|file| {
-                if !file.candidate {
-                    return Default::default();
-                }
-                file.with_source(|source| {
-                    let module = self.module_of(file, source)?;
-                    let rules = self.rules(&file.display);
-                    let mut check = check_file(
-                        &source.text,
-                        source.root(),
-                        module,
-                        &self.index,
-                        &self.config.settings,
-                        &rules,
-                    );
-                    // Only when the text is the one loading read (the fixes
-                    // read it again).
-                    let first = first_pass
-                        .filter(|_| file.target && content_hash(&source.text, file.bom) == file.hash)
-                        .map(|unsafe_fixes| {
-                            let mut first = check.diagnostics.clone();
-                            for d in first.iter_mut().filter(|d| !d.is_fixable_with(unsafe_fixes)) {
-                                d.fix = d.fix.take().map(Fix::without_edits);
-                            }
-                            first
-                        });
-                    if !fix_edits {
-                        for d in &mut check.diagnostics {
-                            d.fix = d.fix.take().map(Fix::without_edits);
-                        }
-                    }
-                    let definitions = naming.definitions(self, file, source, &check.needs_user);
-                    Some((check, definitions, first))
-                })
-                .flatten()
-                .unwrap_or_default()
-            })
+            .map(|file| self.check_file_part_with(file, &naming, fix_edits, first_pass))
             .collect();
         progress.finish_and_clear();
         let mut files = Vec::with_capacity(checks.len());
@@ -1224,6 +1208,66 @@ impl Workspace {
             firsts.push(first);
         }
         (files, definitions, firsts)
+    }
+
+    /// The per-file check of `file` (nothing for a file per-file rules
+    /// cannot find anything in), with its definitions when the callers'
+    /// step will want them (see [`Workspace::check_files`]).
+    pub fn check_file_part(
+        &self,
+        file: &LoadedFile,
+        naming: &crate::callers::Naming,
+        fix_edits: bool,
+    ) -> (crate::checker::FileCheck, Option<crate::callers::Definitions>) {
+        let (check, definitions, _) = self.check_file_part_with(file, naming, fix_edits, None);
+        (check, definitions)
+    }
+
+    /// [`Workspace::check_file_part`], and with `first_pass` (whether
+    /// unsafe fixes count) the findings that are the first pass of the
+    /// file's fixes, with the edits of those fixable in this run.
+    fn check_file_part_with(
+        &self,
+        file: &LoadedFile,
+        naming: &crate::callers::Naming,
+        fix_edits: bool,
+        first_pass: Option<bool>,
+    ) -> FilePart {
+        if !file.candidate {
+            return Default::default();
+        }
+        file.with_source(|source| {
+            let module = self.module_of(file, source)?;
+            let rules = self.rules(&file.display);
+            let mut check = check_file(
+                &source.text,
+                source.root(),
+                module,
+                &self.index,
+                &self.config.settings,
+                &rules,
+            );
+            // Only when the text is the one loading read (the fixes
+            // read it again).
+            let first = first_pass
+                .filter(|_| file.target && content_hash(&source.text, file.bom) == file.hash)
+                .map(|unsafe_fixes| {
+                    let mut first = check.diagnostics.clone();
+                    for d in first.iter_mut().filter(|d| !d.is_fixable_with(unsafe_fixes)) {
+                        d.fix = d.fix.take().map(Fix::without_edits);
+                    }
+                    first
+                });
+            if !fix_edits {
+                for d in &mut check.diagnostics {
+                    d.fix = d.fix.take().map(Fix::without_edits);
+                }
+            }
+            let definitions = naming.definitions(self, file, source, &check.needs_user);
+            Some((check, definitions, first))
+        })
+        .flatten()
+        .unwrap_or_default()
     }
 
     /// What the analysis sees in each target file: its write methods, as
@@ -1691,6 +1735,14 @@ pub fn apply_selected(text: &str, fixes: &[&auditfix_transforms::Fix]) -> Result
     }
     Ok(fixed)
 }
+
+/// One file's check, its definitions for the callers' step, and (for
+/// `fix`) the first pass of its fixes.
+type FilePart = (
+    crate::checker::FileCheck,
+    Option<crate::callers::Definitions>,
+    Option<Vec<Diagnostic>>,
+);
 
 #[cfg(test)]
 mod tests {

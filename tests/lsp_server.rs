@@ -4,8 +4,11 @@
 //! `tests/lsp/test_server.py`: diagnostics with codes on opening a
 //! non-compliant service, a quick fix that makes it compliant for its rule,
 //! "fix all safe", unsafe fixes offered only when the client allows them,
-//! an unsaved edit of a model that changes an open service's diagnostics,
-//! and a cross-file fix arriving as one edit of both files. This test runs
+//! an unsaved edit of a model that changes an open service's diagnostics
+//! (pointing at the model's class), a cross-file fix arriving as one edit
+//! of both files (pointing at the method called), and files changed on
+//! disk, reported by the watchers the server registers, updating the
+//! diagnostics of an open document that depends on them. This test runs
 //! them against the binary cargo built.
 //!
 //! The client runs with the interpreter of `.venv` at the repository root,
@@ -62,7 +65,7 @@ fn an_lsp_client_gets_diagnostics_fixes_and_cross_file_edits() {
     // Every scenario ran: none skipped or left uncollected.
     let summary = stdout.lines().last().unwrap_or_default();
     assert!(
-        summary.contains("5 passed") && !summary.contains("skipped"),
+        summary.contains("6 passed") && !summary.contains("skipped"),
         "unexpected summary: {summary}\n{stdout}"
     );
 }

@@ -247,6 +247,54 @@ impl MixinFit {
 /// (`x.set_created_by(audit_ctx.user_email, audit_ctx.user_name)`).
 pub const SETTER_ARGUMENTS: u8 = 2;
 
+/// What the index's questions read, while [`Reads::record`] runs on this
+/// thread: the modules whose facts were asked for, and the keys of the
+/// class (and session source) names looked up. The language server keeps
+/// them per file, to know which files an edit of another may change: those
+/// that read its module, or looked up a name it defines or defined.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reads {
+    pub modules: HashSet<u32>,
+    pub class_keys: HashSet<u32>,
+}
+
+thread_local! {
+    static RECORDING: std::cell::RefCell<Option<Reads>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Reads {
+    /// `f`, and what it read of any index on this thread (the questions
+    /// must be asked on this thread: no parallel work inside `f`).
+    pub fn record<R>(f: impl FnOnce() -> R) -> (R, Reads) {
+        let outer = RECORDING.with(|r| r.replace(Some(Reads::default())));
+        let result = f();
+        let reads = RECORDING.with(|r| r.replace(outer)).unwrap_or_default();
+        // A recording around this one read all this one did.
+        RECORDING.with(|r| {
+            if let Some(outer) = r.borrow_mut().as_mut() {
+                outer.modules.extend(&reads.modules);
+                outer.class_keys.extend(&reads.class_keys);
+            }
+        });
+        (result, reads)
+    }
+
+    /// Whether what was read may have changed when a module `module` whose
+    /// class keys were or are `keys` changed.
+    pub fn reach(&self, module: usize, keys: &[u32]) -> bool {
+        u32::try_from(module).is_ok_and(|m| self.modules.contains(&m))
+            || keys.iter().any(|k| self.class_keys.contains(k))
+    }
+
+    fn note(update: impl FnOnce(&mut Reads)) {
+        RECORDING.with(|r| {
+            if let Some(reads) = r.borrow_mut().as_mut() {
+                update(reads);
+            }
+        });
+    }
+}
+
 impl RepoIndex {
     /// An index over modules parsed up front.
     pub fn new(modules: Vec<ModuleFacts>) -> RepoIndex {
@@ -299,6 +347,9 @@ impl RepoIndex {
     /// The facts of module `i`, parsed on first use; `None` when it does
     /// not read or parse.
     pub fn facts(&self, i: usize) -> Option<&ModuleFacts> {
+        Reads::note(|r| {
+            r.modules.insert(i as u32);
+        });
         let slot = self.slots.get(i)?;
         slot.facts
             .get_or_init(|| {
@@ -329,6 +380,9 @@ impl RepoIndex {
     /// The facts of module `i`, computed by `collect` when no question has
     /// needed them yet (a caller that has the module parsed already).
     pub fn facts_or(&self, i: usize, collect: impl FnOnce() -> ModuleFacts) -> Option<&ModuleFacts> {
+        Reads::note(|r| {
+            r.modules.insert(i as u32);
+        });
         self.slots
             .get(i)?
             .facts
@@ -370,6 +424,9 @@ impl RepoIndex {
     /// `name` (by the byte scan; no module is parsed to answer).
     pub fn may_define(&self, name: &str) -> bool {
         let hash = class_hash(name);
+        Reads::note(|r| {
+            r.class_keys.insert(hash);
+        });
         let start = self.classes.partition_point(|(h, _)| *h < hash);
         self.classes.get(start).is_some_and(|(h, _)| *h == hash)
     }
@@ -378,6 +435,9 @@ impl RepoIndex {
     /// module order (the index cannot tell them apart without imports).
     pub fn class(&self, name: &str) -> Option<&ClassFacts> {
         let hash = class_hash(name);
+        Reads::note(|r| {
+            r.class_keys.insert(hash);
+        });
         let start = self.classes.partition_point(|(h, _)| *h < hash);
         self.classes[start..]
             .iter()
@@ -390,6 +450,9 @@ impl RepoIndex {
     /// [`Self::class`] finds it).
     pub fn class_module(&self, name: &str) -> Option<&str> {
         let hash = class_hash(name);
+        Reads::note(|r| {
+            r.class_keys.insert(hash);
+        });
         let start = self.classes.partition_point(|(h, _)| *h < hash);
         self.classes[start..]
             .iter()

@@ -135,7 +135,7 @@ pub enum Binding {
 }
 
 /// A class defined in a module (at any nesting depth).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClassFacts {
     pub name: String,
     /// Base classes as written, last dotted segment (`AuditMixin`, `Base`);
@@ -364,7 +364,7 @@ fn column_clock(definition: Node<'_>, text: &str) -> Option<Clock> {
 }
 
 /// Module-level facts of one file.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ModuleFacts {
     /// Dotted module name derived from the path (`app.features.core.audit_mixin`).
     pub name: String,

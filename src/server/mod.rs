@@ -3,15 +3,21 @@
 //!
 //! What lives here is the protocol loop: each workspace folder is loaded
 //! once ([`project::Project`]: configuration and files found as the command
-//! line finds them) and kept warm (the trees of the files rules can find
-//! something in, every module's facts); open, change and save of a document mark its
-//! folder for a new analysis, which reads the open documents' texts instead
-//! of the disk's and re-checks every file whose findings may depend on
-//! them, and the diagnostics of the open documents that changed are
-//! published. Messages are taken in batches: everything that arrived while
+//! line finds them) and kept warm (every file's tree, every module's facts,
+//! each file's per-file findings with what they read of the index); open,
+//! change and save of a document mark its folder for a new analysis, which
+//! reads the open documents' texts instead of the disk's and re-checks the
+//! changed files and only the files whose findings may depend on them, and
+//! the diagnostics of the open documents that changed are published. Messages are taken in batches: everything that arrived while
 //! the last analysis ran is applied before the next one starts, so a newer
 //! `didChange` supersedes the work pending for older versions, and a
 //! request cancelled meanwhile is answered as cancelled without work.
+//!
+//! When the client can, the server has it watch the Python and the
+//! configuration files (`workspace/didChangeWatchedFiles`, registered
+//! dynamically): a module changed on disk is read again and the open
+//! documents depending on it re-checked; a configuration file changed, or
+//! a Python file created or deleted, reloads the folder.
 //!
 //! The server never writes a file: fixes are `WorkspaceEdit`s the editor
 //! applies (quick fixes per finding, unsafe ones only when the client's
@@ -62,8 +68,54 @@ pub fn serve(connection: &Connection) -> anyhow::Result<()> {
         }),
     };
     connection.initialize_finish(id, serde_json::to_value(result)?)?;
+    if watches_files(&params) {
+        connection.sender.send(Message::Request(watch_request()))?;
+    }
     let mut server = Server::new(&params);
     server.main_loop(connection)
+}
+
+/// The files whose changes on disk the server asks the client to report:
+/// Python files (a closed module an open document depends on) and the
+/// configuration files (they reload the folder).
+pub const WATCHED: [&str; 4] = ["**/*.py", "**/pyproject.toml", "**/auditfix.toml", "**/.auditfix.toml"];
+
+/// Whether the client can be asked to watch files for the server
+/// (`workspace/didChangeWatchedFiles` with dynamic registration).
+fn watches_files(params: &InitializeParams) -> bool {
+    params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|w| w.dynamic_registration)
+        .unwrap_or(false)
+}
+
+/// The request registering the watchers of [`WATCHED`]; the client
+/// answers it, and the answer needs nothing done.
+fn watch_request() -> Request {
+    let options = lsp_types::DidChangeWatchedFilesRegistrationOptions {
+        watchers: WATCHED
+            .iter()
+            .map(|glob| lsp_types::FileSystemWatcher {
+                glob_pattern: lsp_types::GlobPattern::String(glob.to_string()),
+                kind: None,
+            })
+            .collect(),
+    };
+    let params = lsp_types::RegistrationParams {
+        registrations: vec![lsp_types::Registration {
+            id: "auditfix-watched-files".to_string(),
+            method: notify::DidChangeWatchedFiles::METHOD.to_string(),
+            register_options: serde_json::to_value(options).ok(),
+        }],
+    };
+    Request::new(
+        RequestId::from("auditfix-watched-files".to_string()),
+        req::RegisterCapability::METHOD.to_string(),
+        params,
+    )
 }
 
 /// What the server tells the client it does.
@@ -123,6 +175,8 @@ struct Server {
     settings: Settings,
     /// The diagnostics last published per document, to publish only changes.
     published: HashMap<Uri, Vec<lsp_types::Diagnostic>>,
+    /// The version of each document they were last published for.
+    published_versions: HashMap<Uri, i32>,
 }
 
 /// What a batch of messages asks for once they are all applied.
@@ -164,6 +218,7 @@ impl Server {
             documents: Documents::default(),
             settings,
             published: HashMap::new(),
+            published_versions: HashMap::new(),
         }
     }
 
@@ -320,6 +375,8 @@ impl Server {
             let python = path.extension().is_some_and(|e| e == "py");
             if reload || (python && project.knows(path) != path.is_file()) {
                 *project = Project::load(&project.root);
+            } else {
+                project.changed_on_disk(path);
             }
         }
         self.mark(path, batch);
@@ -366,11 +423,15 @@ impl Server {
                 continue;
             }
             let diagnostics = project.diagnostics(document);
-            let unchanged = self.published.get(&document.uri) == Some(&diagnostics);
+            // Published again when unchanged if the document was edited:
+            // the client then knows they hold for its newest version.
+            let unchanged = self.published.get(&document.uri) == Some(&diagnostics)
+                && self.published_versions.get(&document.uri) == Some(&document.version);
             if unchanged && !batch.announce.contains(&document.uri) {
                 continue;
             }
             self.published.insert(document.uri.clone(), diagnostics.clone());
+            self.published_versions.insert(document.uri.clone(), document.version);
             publish.push(PublishDiagnosticsParams::new(
                 document.uri.clone(),
                 diagnostics,

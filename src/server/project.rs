@@ -2,6 +2,10 @@
 //! configuration and its files, loaded once as the command line loads them
 //! (the walk, the byte scan of every file), and the last analysis, made
 //! over the files with the open documents' texts in place of the disk's.
+//! Each analysis after the first is incremental: a file's per-file part is
+//! made again only when its text changed or when it read (or looked up a
+//! name defined in) a file whose text changed; the callers' step runs over
+//! all parts. A test below holds it to a full analysis of the same texts.
 //!
 //! Turning findings into LSP diagnostics, code actions and hover text is
 //! here too; the protocol loop (which message does what, when) is in the
@@ -9,6 +13,9 @@
 
 use super::convert::{self, LineIndex};
 use super::documents::{canonical, path_to_uri, Document, Documents, FileMap};
+use crate::analysis::index::{class_keys, facts_keys, Reads};
+use crate::callers::{Definitions, Naming};
+use crate::checker::FileCheck;
 use crate::config::{self, Overrides};
 use crate::diagnostic::Diagnostic;
 use crate::pipeline::{CrossFileFix, Workspace};
@@ -18,7 +25,9 @@ use lsp_types::{
     CodeAction, CodeActionKind, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position,
     TextEdit, Uri, WorkspaceEdit,
 };
-use std::collections::HashMap;
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// The kind of the "fix all safe" source action.
@@ -32,14 +41,45 @@ pub struct Project {
     /// The folder, canonical.
     pub root: PathBuf,
     /// The files as the disk has them: loaded once, reloaded only when the
-    /// configuration or the set of files changes.
+    /// configuration or the set of files changes; a file changed on disk
+    /// is read again alone.
     base: Workspace,
     files: FileMap,
     /// The last analysis, `None` before the first.
     analysis: Option<Analysis>,
+    /// The per-file part of the last analysis of each file, by position
+    /// (`None`: to make), kept for the next one.
+    parts: Vec<Option<Part>>,
+    /// Files changed on disk since the last analysis (by position).
+    changed_on_disk: HashSet<usize>,
     /// Why the folder's configuration cannot be used, when it cannot (the
     /// defaults are used meanwhile).
     pub config_error: Option<String>,
+}
+
+/// What the per-file check of one file made, and what it read of the
+/// index to make it: the part stays good while no file it read, and no
+/// file defining a name it looked up, changes.
+struct Part {
+    check: FileCheck,
+    definitions: Option<Definitions>,
+    reads: Reads,
+}
+
+impl Part {
+    /// A copy for the callers' step, which takes its parts whole.
+    fn copies(&self) -> (FileCheck, Option<Definitions>) {
+        let check = FileCheck {
+            diagnostics: self.check.diagnostics.clone(),
+            write_methods: self.check.write_methods.clone(),
+            needs_user: self.check.needs_user.clone(),
+            suppressed: self.check.suppressed.clone(),
+            unproven_sessions: self.check.unproven_sessions.clone(),
+            unstamped: self.check.unstamped.clone(),
+            conventions: self.check.conventions.clone(),
+        };
+        (check, self.definitions.clone())
+    }
 }
 
 /// The findings of the project with the open documents' texts.
@@ -50,6 +90,10 @@ struct Analysis {
     cross: Vec<CrossFileFix>,
     /// The texts of the open documents the analysis read, by position.
     overlays: HashMap<usize, String>,
+    /// How many files it checked again.
+    rechecked: usize,
+    /// Each module's file, by dotted name.
+    modules: HashMap<String, usize>,
 }
 
 impl Analysis {
@@ -86,14 +130,26 @@ impl Project {
             Err(error) => (config::Config::default(), Some(error.to_string())),
         };
         let base = Workspace::load(&paths, config);
-        base.keep_parsed();
+        keep_warm(&base);
         let files = FileMap::new(base.files.iter().map(|f| (f.id, &*f.path)));
+        let parts = (0..base.files.len()).map(|_| None).collect();
         Project {
             root,
             base,
             files,
             analysis: None,
+            parts,
+            changed_on_disk: HashSet::new(),
             config_error,
+        }
+    }
+
+    /// Note that the file at canonical `path` changed on disk: the next
+    /// analysis reads it again (an open document's text still stands for
+    /// it while open).
+    pub fn changed_on_disk(&mut self, path: &Path) {
+        if let Some(id) = self.files.id(path) {
+            self.changed_on_disk.insert(id);
         }
     }
 
@@ -108,11 +164,128 @@ impl Project {
     }
 
     /// Check the project again with the open documents' texts (the base's
-    /// files, their scan and index reused), keeping the findings.
+    /// files, their scan and index reused), keeping the findings. Only the
+    /// files whose text changed since the last analysis, and the files
+    /// whose per-file check read one of them or looked up a name one of
+    /// them defines (or defined), are checked again; the others' parts are
+    /// reused. The callers' step runs over all parts.
     pub fn analyse(&mut self, documents: &Documents) {
         let overlays = self.files.overlays(documents.under(&self.root));
+        let before = self.analysis.take();
+        let on_disk: HashSet<usize> = std::mem::take(&mut self.changed_on_disk);
+        // The texts the last analysis read, for the files that may differ
+        // now (a closed file's text is read from disk, where it may be new
+        // already: a file changed on disk counts as changed).
+        let mut maybe: HashSet<usize> = on_disk.clone();
+        if let Some(before) = &before {
+            maybe.extend(before.overlays.keys());
+        }
+        maybe.extend(overlays.keys());
+        let old_texts: HashMap<usize, Option<String>> = match &before {
+            Some(before) => maybe.iter().map(|id| (*id, before.text(*id))).collect(),
+            None => HashMap::new(),
+        };
+        // What the files changed on disk defined, by the base's facts.
+        let old_keys: HashMap<usize, Vec<u32>> = on_disk
+            .iter()
+            .filter_map(|id| Some((*id, facts_keys(self.base.index.facts_made(*id)?).to_vec())))
+            .collect();
+        self.refresh_from_disk(&on_disk);
         let workspace = self.base.derive(&overlays);
-        let (result, cross) = workspace.check_with_cross_file_fixes();
+        // The open documents parsed once, for every step.
+        overlays.keys().collect::<Vec<_>>().par_iter().for_each(|id| {
+            if let Some(file) = workspace.files.get(**id) {
+                file.source();
+            }
+        });
+        // The files that changed, with the class keys they had or have, and
+        // whether other files can see the change (through the index).
+        let mut changed: Vec<(usize, Vec<u32>, bool)> = Vec::new();
+        for (id, old) in &old_texts {
+            let new = match overlays.get(id) {
+                Some(text) => Some(text.clone()),
+                None => workspace.files.get(*id).and_then(|f| f.read_text().ok()),
+            };
+            let from_disk = on_disk.contains(id) && !overlays.contains_key(id);
+            if *old == new && !from_disk {
+                continue;
+            }
+            let mut keys: Vec<u32> = old_keys.get(id).cloned().unwrap_or_default();
+            for text in [old, &new].into_iter().flatten() {
+                keys.extend(class_keys(text).iter());
+            }
+            let seen = from_disk
+                || before
+                    .as_ref()
+                    .is_none_or(|b| seen_elsewhere(b, &workspace, *id, old, &new));
+            changed.push((*id, keys, seen));
+        }
+        let stale: Vec<usize> = (0..workspace.files.len())
+            .filter(|id| match &self.parts[*id] {
+                None => true,
+                Some(part) => changed
+                    .iter()
+                    .any(|(c, keys, seen)| c == id || (*seen && part.reads.reach(*c, keys))),
+            })
+            .collect();
+        let naming = Naming::new(&workspace);
+        let made: Vec<(usize, Part)> = stale
+            .par_iter()
+            .map(|id| {
+                let file = &workspace.files[*id];
+                let ((check, definitions), reads) = Reads::record(|| workspace.check_file_part(file, &naming, true));
+                (
+                    *id,
+                    Part {
+                        check,
+                        definitions,
+                        reads,
+                    },
+                )
+            })
+            .collect();
+        for (id, part) in made {
+            self.parts[id] = Some(part);
+        }
+        let (checks, definitions): (Vec<FileCheck>, Vec<Option<Definitions>>) = self
+            .parts
+            .iter()
+            .map(|part| part.as_ref().map(Part::copies).unwrap_or_default())
+            .unzip();
+        let (result, cross) = workspace.check_with_cross_file_fixes_from(checks, definitions);
+        self.keep(workspace, result, cross, overlays, stale.len());
+    }
+
+    /// Read again from disk the files of `ids` (changed outside the
+    /// editor, or saved), so that the base has their new text (an open
+    /// document's text still stands for its file while open).
+    fn refresh_from_disk(&mut self, ids: &HashSet<usize>) {
+        let mut replaced = HashMap::new();
+        for id in ids {
+            let Some(file) = self.base.files.get(*id) else { continue };
+            let Ok(bytes) = crate::files::read_regular(&file.path, crate::files::SOURCE_CAP) else {
+                continue;
+            };
+            let Ok((text, _)) = crate::analysis::source::decode_owned(bytes) else {
+                continue;
+            };
+            replaced.insert(*id, text);
+        }
+        if !replaced.is_empty() {
+            self.base = self.base.derive(&replaced);
+            keep_warm(&self.base);
+        }
+    }
+
+    /// Keep an analysis's findings, by file.
+    fn keep(
+        &mut self,
+        workspace: Workspace,
+        result: crate::diagnostic::CheckResult,
+        cross: Vec<CrossFileFix>,
+        overlays: HashMap<usize, String>,
+        rechecked: usize,
+    ) {
         let by_display: HashMap<&Path, usize> = workspace.files.iter().map(|f| (&*f.display, f.id)).collect();
         let mut findings: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
         for report in result.files {
@@ -120,12 +293,26 @@ impl Project {
                 findings.entry(*id).or_default().extend(report.diagnostics);
             }
         }
+        let modules = workspace
+            .files
+            .iter()
+            .rev()
+            .map(|f| (workspace.module_name_of(f), f.id))
+            .collect();
         self.analysis = Some(Analysis {
             workspace,
             findings,
             cross,
             overlays,
+            rechecked,
+            modules,
         });
+    }
+
+    /// How many files the last analysis checked again (the others' per-file
+    /// parts were reused).
+    pub fn rechecked(&self) -> usize {
+        self.analysis.as_ref().map_or(0, |a| a.rechecked)
     }
 
     /// The last analysis's findings of `document`, with the text they
@@ -262,6 +449,45 @@ impl Project {
     }
 }
 
+/// Whether other files can see that file `id` changed from text `old` (as
+/// analysis `before` read it) to `new` (as `workspace` has it): they see a
+/// module only through the index, i.e. its facts and the class names a
+/// byte scan finds in its text. An edit inside a method's body or a
+/// comment, on one line, changes neither.
+fn seen_elsewhere(
+    before: &Analysis,
+    workspace: &Workspace,
+    id: usize,
+    old: &Option<String>,
+    new: &Option<String>,
+) -> bool {
+    let (Some(old), Some(new)) = (old, new) else {
+        return true;
+    };
+    if class_keys(old) != class_keys(new) {
+        return true;
+    }
+    let Some(was) = before.workspace.index.facts_made(id) else {
+        return true;
+    };
+    let Some(file) = workspace.files.get(id) else {
+        return true;
+    };
+    let is = file.kept_source().and_then(|source| workspace.module_of(file, source));
+    is != Some(was)
+}
+
+/// Keep every file of `workspace` parsed, and every module's facts made:
+/// each analysis then parses only the open documents. The callers' step
+/// reads any file that may call an audited function, and reads it from
+/// the tree kept here instead of parsing it (or reading the disk) again.
+fn keep_warm(workspace: &Workspace) {
+    workspace.keep_parsed();
+    workspace.files.par_iter().for_each(|file| {
+        file.source();
+    });
+}
+
 /// A rule's documentation as Markdown: its code and name, the standard it
 /// holds and its fix, and the explanation `auditfix rules CODE` prints.
 pub fn rule_documentation(rule: Rule) -> String {
@@ -301,8 +527,9 @@ fn cross_file_edit(analysis: &Analysis, cross: &CrossFileFix) -> Option<Workspac
 }
 
 /// A finding of file `id` as an LSP diagnostic: its rule's code, its name
-/// in `data` (with the fix's applicability), and, for a fix that changes
-/// other files too, where it changes them.
+/// in `data` (with the fix's applicability), and as related locations,
+/// for a fix that changes other files too, where it changes them, and the
+/// definitions of the model and the function called it names.
 fn to_lsp(analysis: &Analysis, id: usize, d: &Diagnostic, text: &str, index: &LineIndex) -> lsp_types::Diagnostic {
     let related: Vec<DiagnosticRelatedInformation> = analysis
         .cross_file_fix(id, d)
@@ -318,6 +545,19 @@ fn to_lsp(analysis: &Analysis, id: usize, d: &Diagnostic, text: &str, index: &Li
             })
         })
         .collect();
+    let mut related = related;
+    related.extend(
+        definitions_named(analysis, id, d, text)
+            .into_iter()
+            .filter_map(|(file, range, message)| {
+                let other = analysis.text(file)?;
+                let at = LineIndex::new(&other).range(&other, range);
+                Some(DiagnosticRelatedInformation {
+                    location: Location::new(analysis.uri(file)?, at),
+                    message,
+                })
+            }),
+    );
     let severity = if d.rule == Rule::ModelWithoutAuditMixin {
         DiagnosticSeverity::INFORMATION
     } else {
@@ -339,9 +579,290 @@ fn to_lsp(analysis: &Analysis, id: usize, d: &Diagnostic, text: &str, index: &Li
     }
 }
 
+/// The rules whose findings are calls of a function of the repository.
+const CALL_RULES: [Rule; 3] = [
+    Rule::CallerDropsUser,
+    Rule::PositionalShift,
+    Rule::CallSignatureMismatch,
+];
+
+/// Where the repository defines what a finding of file `id` names, as the
+/// analysis's index finds it: the model (a mapped class named in the
+/// message or starting the finding's text) and, for a finding on a call,
+/// the function called (named in the message; the caller itself is not
+/// it). Each is `(file, bytes of the name at its definition, message)`.
+fn definitions_named(analysis: &Analysis, id: usize, d: &Diagnostic, text: &str) -> Vec<(usize, Range<usize>, String)> {
+    let workspace = &analysis.workspace;
+    let index = &workspace.index;
+    let mut names: Vec<&str> = d
+        .message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|n| !n.is_empty() && n.split('.').all(is_identifier))
+        .collect();
+    let start = text.get(d.range.start..).unwrap_or_default();
+    let leading = &start[..start
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(start.len())];
+    if is_identifier(leading) {
+        names.push(leading);
+    }
+    let mut out = Vec::new();
+    let model = names.iter().find_map(|name| {
+        let class = name.rsplit('.').next()?;
+        if !crate::checker::is_mapped(index, &workspace.config.settings, class) {
+            return None;
+        }
+        let file = *analysis.modules.get(index.class_module(class)?)?;
+        let line = index.class(class)?.line;
+        let range = in_file(workspace, file, |source| class_name_at(&source.text, line, class))?;
+        Some((file, range, format!("the model `{class}`")))
+    });
+    out.extend(model);
+    if CALL_RULES.contains(&d.rule) {
+        let module = workspace.index.facts_made(id);
+        let callee = names.iter().find_map(|name| {
+            let (file, qualified) = match name.split_once('.') {
+                Some((class, _)) => (*analysis.modules.get(index.class_module(class)?)?, name.to_string()),
+                None => {
+                    let resolver = crate::analysis::resolve::Resolver { index, module: module? };
+                    let (defining, local) = resolver.definition(name)?;
+                    (*analysis.modules.get(defining.name.as_str())?, local.to_string())
+                }
+            };
+            let range = in_file(workspace, file, |source| {
+                crate::analysis::functions::functions(source.root(), &source.text)
+                    .into_iter()
+                    // The last `def` of the name binds it; the caller
+                    // itself is named too, and is no callee.
+                    .rev()
+                    .find(|f| f.qualified == qualified && (file != id || !f.node.byte_range().contains(&d.range.start)))
+                    .and_then(|f| f.node.child_by_field_name("name"))
+                    .map(|n| n.byte_range())
+            })?;
+            Some((file, range, format!("the function called, `{qualified}`")))
+        });
+        out.extend(callee);
+    }
+    out
+}
+
+/// `f` of file `file`'s tree (kept, or parsed for the moment).
+fn in_file<R>(
+    workspace: &Workspace,
+    file: usize,
+    f: impl FnOnce(&crate::analysis::source::SourceFile) -> Option<R>,
+) -> Option<R> {
+    workspace.files.get(file)?.with_source(f).flatten()
+}
+
+/// The bytes of `name` after `class` on line `line` (1-based) of `text`.
+fn class_name_at(text: &str, line: usize, name: &str) -> Option<Range<usize>> {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let line_text = text.get(start..)?.lines().next()?;
+    let keyword = line_text.find("class")?;
+    let at = keyword + line_text[keyword..].find(name)?;
+    Some(start + at..start + at + name.len())
+}
+
+fn is_identifier(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    /// The end-to-end test's project, with a module that re-exports what a
+    /// second service star-imports.
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsp/project");
+        for entry in [
+            "pyproject.toml",
+            "app/__init__.py",
+            "app/audit.py",
+            "app/models.py",
+            "app/service.py",
+            "app/routes.py",
+        ] {
+            let target = dir.path().join(entry);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(from.join(entry), target).unwrap();
+        }
+        std::fs::write(
+            dir.path().join("app/common.py"),
+            "from datetime import datetime\n\nfrom app.models import Widget\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("app/gadgets.py"),
+            "from app.common import *\n\n\nclass GadgetService:\n    def __init__(self, db):\n        self.db = db\n\n    def add(self, name: str):\n        widget = Widget(name=name)\n        self.db.add(widget)\n        self.db.commit()\n        return widget\n",
+        )
+        .unwrap();
+        // A module that defines no class yet.
+        std::fs::write(
+            dir.path().join("app/stamps.py"),
+            "\"\"\"Audit bases.\"\"\"\n\nfrom app.audit import AuditMixin\n",
+        )
+        .unwrap();
+        dir
+    }
+
+    /// Everything an analysis found, by file: each finding with its fix's
+    /// edits, and the fixes spanning files.
+    fn found(project: &Project) -> BTreeMap<String, String> {
+        let analysis = project.analysis.as_ref().unwrap();
+        let mut out: BTreeMap<String, String> = analysis
+            .workspace
+            .files
+            .iter()
+            .map(|f| {
+                let findings = analysis.findings.get(&f.id).map_or(&[][..], Vec::as_slice);
+                (f.display.display().to_string(), format!("{findings:#?}"))
+            })
+            .collect();
+        out.insert("(cross-file fixes)".into(), format!("{:#?}", analysis.cross));
+        out
+    }
+
+    /// What a fresh load of the folder finds with the same documents: the
+    /// reference an incremental analysis must agree with.
+    fn from_scratch(root: &Path, documents: &Documents) -> BTreeMap<String, String> {
+        let mut fresh = Project::load(root);
+        fresh.analyse(documents);
+        found(&fresh)
+    }
+
+    fn file_of<'a>(found: &'a BTreeMap<String, String>, name: &str) -> &'a str {
+        found
+            .iter()
+            .find(|(k, _)| k.ends_with(name))
+            .map(|(_, v)| v.as_str())
+            .unwrap()
+    }
+
+    #[test]
+    fn an_incremental_analysis_finds_what_a_full_one_finds_and_rechecks_only_what_an_edit_reaches() {
+        let dir = project();
+        let root = canonical(dir.path());
+        let path = |name: &str| root.join("app").join(name);
+        let uri = |name: &str| path_to_uri(&path(name)).unwrap();
+        let read = |name: &str| std::fs::read_to_string(path(name)).unwrap();
+        let mut documents = Documents::default();
+        documents.open(uri("service.py"), read("service.py"), 1).unwrap();
+        documents.open(uri("routes.py"), read("routes.py"), 1).unwrap();
+        let mut project = Project::load(&root);
+        let files = project.base.files.len();
+        project.analyse(&documents);
+        assert_eq!(project.rechecked(), files, "the first analysis checks everything");
+        let first = found(&project);
+        assert_eq!(first, from_scratch(&root, &documents));
+        assert!(
+            file_of(&first, "service.py").contains("MissingAuditSetter"),
+            "{first:#?}"
+        );
+
+        // 1. The star-imported module stops binding `datetime`: the fix of
+        //    the module importing it must now import it.
+        documents
+            .open(uri("common.py"), "from app.models import Widget\n".into(), 1)
+            .unwrap();
+        project.analyse(&documents);
+        let star = found(&project);
+        assert_eq!(
+            star,
+            from_scratch(&root, &documents),
+            "after the star-imported module changed"
+        );
+        assert_ne!(file_of(&star, "gadgets.py"), file_of(&first, "gadgets.py"));
+
+        // 2. The model drops the mixin (unsaved): the service's findings change.
+        let models = read("models.py");
+        documents
+            .open(uri("models.py"), models.replace("(Base, AuditMixin)", "(Base)"), 1)
+            .unwrap();
+        project.analyse(&documents);
+        let dropped = found(&project);
+        assert_eq!(dropped, from_scratch(&root, &documents), "after the mixin is dropped");
+        assert_ne!(file_of(&dropped, "service.py"), file_of(&star, "service.py"));
+        assert_ne!(file_of(&dropped, "gadgets.py"), file_of(&star, "gadgets.py"));
+
+        // The model takes a base no module defines; then a module defines
+        // it, with the mixin: the service did not read that module, it
+        // looked the name up.
+        documents.get_mut(&uri("models.py")).unwrap().text = models.replace("(Base, AuditMixin)", "(Base, Stamped)");
+        project.analyse(&documents);
+        let undefined = found(&project);
+        assert_eq!(undefined, from_scratch(&root, &documents), "with an undefined base");
+        let stamps = read("stamps.py") + "\n\nclass Stamped(AuditMixin):\n    pass\n";
+        documents.open(uri("stamps.py"), stamps, 1).unwrap();
+        project.analyse(&documents);
+        let defined = found(&project);
+        assert_eq!(defined, from_scratch(&root, &documents), "after the base was defined");
+        assert_ne!(file_of(&defined, "service.py"), file_of(&undefined, "service.py"));
+
+        // 3. The service changes: a second write method.
+        let service = read("service.py").replace(
+            "        return widget\n",
+            "        return widget\n\n    def rename(self, widget: Widget, name: str) -> Widget:\n        widget.name = name\n        self.db.commit()\n        return widget\n",
+        );
+        documents.get_mut(&uri("service.py")).unwrap().text = service;
+        project.analyse(&documents);
+        let renamed = found(&project);
+        assert_eq!(renamed, from_scratch(&root, &documents), "after the service changed");
+        assert_ne!(file_of(&renamed, "service.py"), file_of(&defined, "service.py"));
+        assert!(
+            project.rechecked() < files,
+            "{} of {files} files checked again",
+            project.rechecked()
+        );
+
+        // An edit other files cannot see (a comment on a line of the
+        // model's module changes neither its facts nor its classes): only
+        // that file is checked again.
+        let text = &mut documents.get_mut(&uri("models.py")).unwrap().text;
+        *text = text.replacen("    pass\n", "    pass  # the declarative base\n", 1);
+        project.analyse(&documents);
+        assert_eq!(found(&project), from_scratch(&root, &documents), "after a comment");
+        assert_eq!(project.rechecked(), 1);
+
+        // 4. The model's document is closed: the disk's text counts again.
+        documents.close(&uri("models.py")).unwrap();
+        project.analyse(&documents);
+        assert_eq!(
+            found(&project),
+            from_scratch(&root, &documents),
+            "after the model was closed"
+        );
+
+        // 5. A closed file changes on disk: the mixin loses its setters.
+        let audit = read("audit.py").replace("def set_created_by", "def set_made_by");
+        std::fs::write(path("audit.py"), audit).unwrap();
+        project.changed_on_disk(&path("audit.py"));
+        project.analyse(&documents);
+        let disk = found(&project);
+        assert_eq!(disk, from_scratch(&root, &documents), "after the mixin changed on disk");
+        assert_ne!(file_of(&disk, "service.py"), file_of(&renamed, "service.py"));
+
+        // 6. An edit nothing depends on: only that file is checked again.
+        let routes = read("routes.py") + "\n# a comment\n";
+        documents.get_mut(&uri("routes.py")).unwrap().text = routes;
+        project.analyse(&documents);
+        assert_eq!(
+            found(&project),
+            from_scratch(&root, &documents),
+            "after the routes changed"
+        );
+        assert_eq!(project.rechecked(), 1);
+    }
 
     #[test]
     fn titles_say_the_rule_the_files_and_when_a_fix_is_unsafe() {

@@ -36,6 +36,13 @@ def make_client_fixture(unsafe_fixes):
         root = tmp_path / "project"
         shutil.copytree(HERE / "project", root)
         lsp_client.root = root
+        # What the server asks the client to register (watchers of files).
+        lsp_client.registrations = []
+
+        @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def register_capability(params: types.RegistrationParams):
+            lsp_client.registrations.extend(params.registrations)
+
         params = types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")],
@@ -219,6 +226,11 @@ async def test_dropping_the_mixin_in_the_model_changes_the_services_diagnostics(
     change_document(client, MODELS, 2, change=change)
     after = await diagnostics_where(client, SERVICE, lambda ds: "AUD011" in codes(ds), "AUD011 is reported")
     assert "AUD003" not in codes(after), codes(after)
+    # The finding points at the model's class definition.
+    aud011 = next(d for d in after if d.code == "AUD011")
+    model = [r.location for r in aud011.related_information or [] if r.location.uri == uri(client, MODELS)]
+    assert len(model) == 1, aud011.related_information
+    assert model[0].range.start == types.Position(line=line, character=len("class ")), model[0].range
     # The disk still has the mixin: the analysis read the open document.
     assert "Widget(Base, AuditMixin)" in (client.root / MODELS).read_text()
     change_document(client, MODELS, 3, text=models)
@@ -231,8 +243,14 @@ async def test_a_cross_file_fix_is_one_edit_of_both_files(client):
     routes = open_document(client, ROUTES)
     found = await diagnostics_where(client, ROUTES, lambda ds: "AUD012" in codes(ds), "AUD012 is reported")
     aud012 = next(d for d in found if d.code == "AUD012")
-    related = [r.location.uri for r in aud012.related_information or []]
-    assert related == [uri(client, SERVICE)], related
+    related = aud012.related_information or []
+    assert {r.location.uri for r in related} == {uri(client, SERVICE)}, related
+    # One is where the fix changes the service, one the method called.
+    service_lines = (client.root / SERVICE).read_text(encoding="utf-8").split("\n")
+    callee = [r for r in related if "create_widget" in r.message]
+    assert len(callee) == 1 and len(related) == 2, related
+    at = callee[0].location.range.start
+    assert service_lines[at.line][at.character :].startswith("create_widget("), (at, service_lines[at.line])
 
     actions = [a for a in await code_actions(client, ROUTES, aud012.range, [aud012]) if "AUD012" in a.title]
     assert len(actions) == 1, [a.title for a in actions]
@@ -252,6 +270,56 @@ async def test_a_cross_file_fix_is_one_edit_of_both_files(client):
     change_document(client, SERVICE, 2, text=new_service)
     change_document(client, ROUTES, 2, text=new_routes)
     await diagnostics_where(client, ROUTES, lambda ds: "AUD012" not in codes(ds), "AUD012 is gone")
+
+
+async def watchers(client):
+    """The glob patterns the server registered for `didChangeWatchedFiles`."""
+
+    async def wait():
+        while True:
+            for registration in client.registrations:
+                if registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES:
+                    options = registration.register_options
+                    return [w["globPattern"] if isinstance(w, dict) else w.glob_pattern for w in options["watchers"]]
+            await asyncio.sleep(0.05)
+
+    try:
+        return await asyncio.wait_for(wait(), TIMEOUT)
+    except TimeoutError:
+        pytest.fail(f"no watchers registered; registrations: {client.registrations}")
+
+
+def changed_on_disk(client, *relatives):
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=uri(client, r), type=types.FileChangeType.Changed) for r in relatives]
+        )
+    )
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_files_changed_on_disk_update_the_diagnostics_of_the_open_documents_depending_on_them(client):
+    globs = await watchers(client)
+    assert {"**/*.py", "**/pyproject.toml", "**/auditfix.toml"} <= set(globs), globs
+    open_document(client, SERVICE)
+    await diagnostics_where(client, SERVICE, lambda ds: "AUD003" in codes(ds), "AUD003 is reported")
+
+    # The model, not open in the editor, drops the mixin on disk (a
+    # checkout, another tool): the watcher reports it.
+    models = client.root / MODELS
+    models.write_text(models.read_text(encoding="utf-8").replace("(Base, AuditMixin)", "(Base)"), encoding="utf-8")
+    changed_on_disk(client, MODELS)
+    after = await diagnostics_where(client, SERVICE, lambda ds: "AUD011" in codes(ds), "AUD011 is reported")
+    assert "AUD003" not in codes(after), codes(after)
+
+    # The configuration exempts the model: the folder is loaded again.
+    pyproject = client.root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace("[tool.auditfix]", '[tool.auditfix]\nexempt-models = ["Widget"]'),
+        encoding="utf-8",
+    )
+    changed_on_disk(client, "pyproject.toml")
+    await diagnostics_where(client, SERVICE, lambda ds: "AUD011" not in codes(ds), "AUD011 is gone")
 
 
 if __name__ == "__main__":
