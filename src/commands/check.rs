@@ -79,16 +79,7 @@ fn run_paths(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -
         return show_profile(&workspace, stdout);
     }
     let color = args.output.is_none() && use_color(args.color, true);
-    let cache = super::open_cache(
-        &args.cache,
-        &discovered,
-        &[
-            b"check",
-            format!("{args:?}").as_bytes(),
-            format!("{config:?}").as_bytes(),
-            &[u8::from(color)],
-        ],
-    );
+    let cache = super::open_command_cache("check", &args.cache, &discovered, args, &config, color);
     super::cached_run(
         cache,
         &paths,

@@ -30,16 +30,7 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         let workspace = Workspace::load_discovered(&paths, discovered, config, prefilter);
         return fix_workspace(args, &workspace, stdout, stderr);
     }
-    let cache = super::open_cache(
-        &args.cache,
-        &discovered,
-        &[
-            b"fix",
-            format!("{args:?}").as_bytes(),
-            format!("{config:?}").as_bytes(),
-            &[u8::from(color)],
-        ],
-    );
+    let cache = super::open_command_cache("fix", &args.cache, &discovered, args, &config, color);
     super::cached_run(
         cache,
         &paths,

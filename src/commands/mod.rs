@@ -52,6 +52,28 @@ pub fn open_cache(
     Some(crate::cache::Cache::new(&folder, root, parts))
 }
 
+/// [`open_cache`] for `command` run with `flags` under `config`: what
+/// decides its output apart from the files.
+pub fn open_command_cache(
+    command: &str,
+    cache: &crate::cli::CacheArgs,
+    discovered: &crate::pipeline::Discovered,
+    flags: &dyn std::fmt::Debug,
+    config: &crate::config::Config,
+    color: bool,
+) -> Option<crate::cache::Cache> {
+    open_cache(
+        cache,
+        discovered,
+        &[
+            command.as_bytes(),
+            format!("{flags:?}").as_bytes(),
+            format!("{config:?}").as_bytes(),
+            &[u8::from(color)],
+        ],
+    )
+}
+
 /// Run `body` over the workspace of `paths`, through the result cache when
 /// there is one: an unchanged tree prints the stored output (and ends with
 /// its status) without being read (or, when times cannot be trusted,

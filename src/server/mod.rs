@@ -509,15 +509,22 @@ mod tests {
 
     /// A copy of the end-to-end test's project (a service without audit).
     fn project() -> tempfile::TempDir {
+        copy_test_project(&[])
+    }
+
+    /// A copy of the end-to-end test's project (`tests/lsp/project`): its
+    /// models, audit module and service, and the files of `more`.
+    pub(crate) fn copy_test_project(more: &[&str]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsp/project");
-        for entry in [
+        let entries = [
             "pyproject.toml",
             "app/__init__.py",
             "app/audit.py",
             "app/models.py",
             "app/service.py",
-        ] {
+        ];
+        for entry in entries.iter().chain(more) {
             let target = dir.path().join(entry);
             std::fs::create_dir_all(target.parent().unwrap()).unwrap();
             std::fs::copy(from.join(entry), target).unwrap();

@@ -683,20 +683,7 @@ mod tests {
     /// The end-to-end test's project, with a module that re-exports what a
     /// second service star-imports.
     fn project() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsp/project");
-        for entry in [
-            "pyproject.toml",
-            "app/__init__.py",
-            "app/audit.py",
-            "app/models.py",
-            "app/service.py",
-            "app/routes.py",
-        ] {
-            let target = dir.path().join(entry);
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::copy(from.join(entry), target).unwrap();
-        }
+        let dir = crate::server::tests::copy_test_project(&["app/routes.py"]);
         std::fs::write(
             dir.path().join("app/common.py"),
             "from datetime import datetime\n\nfrom app.models import Widget\n",
