@@ -18,7 +18,7 @@
 //! the note, and the rules write nothing there.
 
 use crate::analysis::index::{RepoIndex, SETTER_ARGUMENTS};
-use crate::analysis::module::{is_audit_column, Arity, ClassFacts, Holds};
+use crate::analysis::module::{is_audit_column, Arity, ClassFacts, Clock, Holds};
 use crate::settings::{Kind, Settings};
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
@@ -156,17 +156,50 @@ pub fn kind_word(kind: Kind) -> &'static str {
     }
 }
 
+/// The setter of `kind` among a mixin's `methods`: the configured one when
+/// it has it, else its one `set_<kind>_by`-like method.
+pub fn setter_among(methods: &BTreeMap<String, Arity>, settings: &Settings, kind: Kind) -> Option<String> {
+    let wanted = settings.setters.get(kind);
+    if methods.contains_key(wanted) {
+        return Some(wanted.clone());
+    }
+    let word = format!("{}_by", kind_word(kind));
+    let found: Vec<&String> = methods
+        .keys()
+        .filter(|name| name.starts_with("set_") && name.contains(&word))
+        .collect();
+    match found.as_slice() {
+        [one] => Some((*one).clone()),
+        _ => None,
+    }
+}
+
 /// A mixin with its bases of the repository: what it defines, nearest first.
 #[derive(Default)]
-struct MixinView {
-    methods: BTreeMap<String, Arity>,
-    params: BTreeMap<String, Vec<(String, Option<String>)>>,
-    columns: BTreeSet<String>,
-    holds: BTreeMap<String, Holds>,
+pub struct MixinView {
+    /// Its methods and the arguments they take.
+    pub methods: BTreeMap<String, Arity>,
+    /// The parameters of its `set_*` methods.
+    pub params: BTreeMap<String, Vec<(String, Option<String>)>>,
+    /// Its mapped attributes, audit columns included.
+    pub columns: BTreeSet<String>,
+    /// What each audit column holds.
+    pub holds: BTreeMap<String, Holds>,
+    /// The clock of each timestamp column that tells one.
+    pub clocks: BTreeMap<String, Clock>,
+    /// SQLModel fields, columns of the tables that inherit the mixin.
+    pub fields: BTreeSet<String>,
 }
 
 impl MixinView {
     fn of(index: &RepoIndex, mixin: &str) -> MixinView {
+        MixinView::of_class(index, mixin, None)
+    }
+
+    /// The view of class `mixin`: `own` when given (the class of one
+    /// module, where another module may define a class of the same name,
+    /// a migration's copy), its bases by name.
+    pub fn of_class(index: &RepoIndex, mixin: &str, own: Option<&ClassFacts>) -> MixinView {
         let mut view = MixinView::default();
         let mut seen = HashSet::new();
         let mut queue = VecDeque::from([mixin.to_string()]);
@@ -174,7 +207,13 @@ impl MixinView {
             if !seen.insert(current.clone()) {
                 continue;
             }
-            let Some(class) = index.class(&current) else { continue };
+            let class = match own {
+                Some(own) if current == mixin => own,
+                _ => {
+                    let Some(class) = index.class(&current) else { continue };
+                    class
+                }
+            };
             for (name, arity) in class.methods.iter() {
                 view.methods.entry(name.clone()).or_insert(*arity);
             }
@@ -186,6 +225,10 @@ impl MixinView {
                 view.columns.insert(name.clone());
                 view.holds.entry(name.clone()).or_insert_with(|| holds.clone());
             }
+            for (column, clock) in class.clocks.iter() {
+                view.clocks.entry(column.clone()).or_insert(*clock);
+            }
+            view.fields.extend(class.fields.iter().cloned());
             queue.extend(class.bases.iter().cloned());
         }
         view
@@ -200,21 +243,7 @@ impl MixinView {
         kind: Kind,
     ) -> Result<Stamp, String> {
         let word = kind_word(kind);
-        let wanted = settings.setters.get(kind);
-        let setter = if self.methods.contains_key(wanted) {
-            Some(wanted.clone())
-        } else {
-            let found: Vec<&String> = self
-                .methods
-                .keys()
-                .filter(|name| name.starts_with("set_") && name.contains(&format!("{word}_by")))
-                .collect();
-            match found.as_slice() {
-                [one] => Some((*one).clone()),
-                _ => None,
-            }
-        };
-        if let Some(setter) = setter {
+        if let Some(setter) = setter_among(&self.methods, settings, kind) {
             return self.setter_stamp(index, mixin, configured, setter);
         }
         let prefix = format!("{word}_by");

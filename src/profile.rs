@@ -76,23 +76,10 @@ impl Profile {
         let mut timestamps = BTreeMap::new();
         if let Some(mixin) = &mixin {
             for (kind, word) in KIND_WORDS {
-                // The configured setter when the mixin has it, else its one
-                // `set_<word>_by`-like method.
-                let configured = settings.setters.get(kind);
-                let setter = match mixin.methods.get(configured) {
-                    Some(arity) => Some((configured.clone(), *arity)),
-                    None => {
-                        let found: Vec<(&String, &Arity)> = mixin
-                            .methods
-                            .iter()
-                            .filter(|(name, _)| name.starts_with("set_") && name.contains(&format!("{word}_by")))
-                            .collect();
-                        match found.as_slice() {
-                            [(name, arity)] => Some(((*name).clone(), **arity)),
-                            _ => None,
-                        }
-                    }
-                };
+                let setter = crate::convention::setter_among(&mixin.methods, settings, kind).map(|name| {
+                    let arity = mixin.methods.get(&name).copied().unwrap_or_default();
+                    (name, arity)
+                });
                 if let Some(setter) = setter {
                     setters.insert(kind, setter);
                 }
@@ -400,37 +387,15 @@ fn inferred_mixin(index: &RepoIndex) -> Option<Mixin> {
 
 /// The mixin `name` of `module`, its bases of the repository included.
 fn describe(index: &RepoIndex, name: &str, module: String, configured: bool) -> Mixin {
-    let mut methods = BTreeMap::new();
-    let mut clocks = BTreeMap::new();
-    let mut seen = BTreeSet::new();
     // The class itself from its own module (another module may define a
     // class of the same name, a migration's copy), its bases by name.
     let own = index
         .module(&module)
         .and_then(|m| m.classes.iter().find(|c| c.name == name));
-    let mut columns: BTreeSet<String> = BTreeSet::new();
-    let mut queue = std::collections::VecDeque::from([name.to_string()]);
-    while let Some(current) = queue.pop_front() {
-        if !seen.insert(current.clone()) {
-            continue;
-        }
-        let class = match own {
-            Some(own) if current == name => Some(own),
-            _ => index.class(&current),
-        };
-        if let Some(class) = class {
-            columns.extend(class.columns.iter().cloned());
-            columns.extend(class.fields.iter().cloned());
-            columns.extend(class.holds.iter().map(|(name, _)| name.clone()));
-            for (method, arity) in class.methods.iter() {
-                methods.entry(method.clone()).or_insert(*arity);
-            }
-            for (column, clock) in class.clocks.iter() {
-                clocks.entry(column.clone()).or_insert(*clock);
-            }
-            queue.extend(class.bases.iter().cloned());
-        }
-    }
+    let view = crate::convention::MixinView::of_class(index, name, own);
+    let mut columns = view.columns;
+    columns.extend(view.fields);
+    let (methods, clocks) = (view.methods, view.clocks);
     let models = (0..index.len())
         .filter_map(|i| index.facts(i))
         .flat_map(|m| m.classes.iter())
