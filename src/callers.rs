@@ -857,54 +857,54 @@ impl CallGraph {
     /// where a user is held.
     fn find_facades(&mut self, workspace: &Workspace) {
         let settings = &workspace.config.settings;
+        // Each site's callee and caller, resolved once: making a facade
+        // changes who takes a user, never what a call reaches.
+        let resolved: Vec<(usize, usize, &Site)> = self
+            .calls
+            .iter()
+            .flat_map(|(&file, sites)| sites.iter().map(move |site| (file, site)))
+            .filter_map(|(file, site)| Some((self.callee(workspace, site)?, self.caller(file, site)?, site)))
+            .collect();
+        let mut changes = Vec::new();
+        let mut candidates = Vec::new();
         for _ in 0..8 {
-            let mut changes = Vec::new();
-            let mut candidates = Vec::new();
-            for (&file, sites) in &self.calls {
-                for site in sites {
-                    let (Some(callee), Some(caller)) = (self.callee(workspace, site), self.caller(file, site)) else {
-                        continue;
-                    };
-                    let Some(user) = self.definitions[callee].effective_user() else {
-                        continue;
-                    };
-                    let c = &self.definitions[caller];
-                    if c.user_in_scope().is_some() || c.effective_user().is_some() || c.is_route || caller == callee {
-                        continue;
-                    }
-                    if self.passes_user(&site.arguments, site.bound, &self.definitions[callee], user) {
-                        continue;
-                    }
-                    let write_named = settings.kind_from_name(&c.key.name).is_some();
-                    if write_named || self.called_with_user(workspace, caller) {
-                        changes.push((caller, user.to_string()));
-                    } else {
-                        // Its own calls are not known yet when nothing made
-                        // its name wanted: the next round looks for them.
-                        candidates.push(caller);
-                    }
+            // The functions called where a user is held, this round.
+            let called_with_user: HashSet<usize> = resolved
+                .iter()
+                .filter(|(_, caller, _)| {
+                    let d = &self.definitions[*caller];
+                    d.user_in_scope().is_some() || d.effective_user().is_some()
+                })
+                .map(|(callee, _, _)| *callee)
+                .collect();
+            for &(callee, caller, site) in &resolved {
+                let Some(user) = self.definitions[callee].effective_user() else {
+                    continue;
+                };
+                let c = &self.definitions[caller];
+                if c.user_in_scope().is_some() || c.effective_user().is_some() || c.is_route || caller == callee {
+                    continue;
+                }
+                if self.passes_user(&site.arguments, site.bound, &self.definitions[callee], user) {
+                    continue;
+                }
+                let write_named = settings.kind_from_name(&c.key.name).is_some();
+                if write_named || called_with_user.contains(&caller) {
+                    changes.push((caller, user.to_string()));
+                } else {
+                    // Its own calls are not known yet when nothing made
+                    // its name wanted: the next round looks for them.
+                    candidates.push(caller);
                 }
             }
-            self.facade_candidates.extend(candidates);
             if changes.is_empty() {
                 break;
             }
-            for (i, user) in changes {
+            for (i, user) in changes.drain(..) {
                 self.definitions[i].make_facade(&user);
             }
         }
-    }
-
-    fn called_with_user(&self, workspace: &Workspace, target: usize) -> bool {
-        self.calls.iter().any(|(&file, sites)| {
-            sites.iter().any(|s| {
-                self.callee(workspace, s) == Some(target)
-                    && self.caller(file, s).is_some_and(|c| {
-                        let d = &self.definitions[c];
-                        d.user_in_scope().is_some() || d.effective_user().is_some()
-                    })
-            })
-        })
+        self.facade_candidates.extend(candidates);
     }
 }
 
