@@ -18,6 +18,7 @@ use crate::analysis::calls::{call_sites, is_route, user_in_scope, CallSite, Clas
 use crate::analysis::functions::{functions, Function, Param, ParamKind};
 use crate::analysis::source::NodeExt;
 use crate::analysis::source::SourceFile;
+use crate::analysis::values::FileValues;
 use crate::checker::{suppressed, UserNeed};
 use crate::diagnostic::{location, Diagnostic};
 use crate::pipeline::{LoadedFile, Workspace};
@@ -400,11 +401,147 @@ fn shared(names: &mut Vec<Arc<str>>, name: &str) -> Arc<str> {
     new
 }
 
-/// The definitions of a file the per-file check has parsed anyway, when
-/// the callers' step will want them (see [`Naming`]): taken from the same
-/// tree, so that the file is not parsed again for them.
+/// What the per-file check took from a file's tree for the callers' step,
+/// so that the step does not parse the file again: its definitions, when
+/// it takes part (see [`Naming`]) or may join later, and the calls it
+/// makes of the functions that may take a user.
 #[derive(Clone)]
-pub struct Definitions(Vec<Draft>);
+pub struct Definitions {
+    /// `None` when it neither takes part nor mentions a predicted name.
+    drafts: Option<Vec<Draft>>,
+    /// Whether the file takes part from the start; otherwise `drafts` wait
+    /// until a round finds it calling a wanted name.
+    takes_part: bool,
+    /// Its calls of the names the repository's `def`s predicted, when recorded.
+    calls: Option<Recorded>,
+}
+
+/// The calls of a file recorded by the per-file check: those of the names
+/// `predicted` holds, and its dynamic calls, with the names the text
+/// mentions (as [`calls_possible`] reads a mention). A round takes a
+/// file's calls from here, unless the file mentions one of its new names
+/// that was not predicted: then it parses the file.
+#[derive(Clone)]
+struct Recorded {
+    predicted: Arc<Predicted>,
+    mentioned: Box<[u64]>,
+    sites: Vec<Site>,
+}
+
+impl Recorded {
+    /// Whether the text mentions one of `names`.
+    fn mentions(&self, names: &[&String]) -> bool {
+        names.iter().any(|n| self.mentioned.binary_search(&name_key(n)).is_ok())
+    }
+}
+
+/// The key of a name: [`def_keys`] and [`Predicted`] hold these.
+fn name_key(name: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(name.as_bytes())
+}
+
+/// The keys of the names that follow the keyword `def` in `text` of the
+/// functions that may take a user ([`Prefilter::may_take_user`], each
+/// read from its `def` to the next), sorted, each once: found without
+/// parsing, a superset of the functions a parse would find taking a user
+/// in the callers' first round. A function it leaves out (a facade, or a
+/// write after a nested `def`) is looked for by parsing, as before.
+///
+/// [`Prefilter::may_take_user`]: crate::analysis::functions::Prefilter::may_take_user
+pub fn def_keys(text: &str, filter: &crate::analysis::functions::Prefilter) -> Box<[u64]> {
+    let bytes = text.as_bytes();
+    // Each `def`'s position and the range of its name.
+    let mut defs: Vec<(usize, Range<usize>)> = Vec::new();
+    for at in memchr::memmem::find_iter(bytes, b"def") {
+        if at > 0 && is_ident_byte(bytes[at - 1]) {
+            continue;
+        }
+        let mut i = at + 3;
+        let mut spaced = false;
+        while i < bytes.len() {
+            match bytes[i] {
+                b' ' | b'\t' | b'\x0c' => i += 1,
+                b'\\' if bytes.get(i + 1) == Some(&b'\n') => i += 2,
+                b'\\' if bytes.get(i + 1) == Some(&b'\r') => i += if bytes.get(i + 2) == Some(&b'\n') { 3 } else { 2 },
+                _ => break,
+            }
+            spaced = true;
+        }
+        let start = i;
+        while i < bytes.len() && is_ident_byte(bytes[i]) {
+            i += 1;
+        }
+        // `start..i` holds whole characters: the scan stops at ASCII bytes only.
+        if spaced && i > start && !bytes[start].is_ascii_digit() {
+            defs.push((at, start..i));
+        }
+    }
+    let mut out: Vec<u64> = Vec::new();
+    for (k, (at, name)) in defs.iter().enumerate() {
+        let end = defs.get(k + 1).map_or(text.len(), |next| next.0);
+        let name = &text[name.clone()];
+        if filter.may_take_user(name, &text[*at..end]) {
+            out.push(name_key(name));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out.into_boxed_slice()
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// The names of the repository's functions that may take a user: the
+/// `def`s of the files that may hold a write method or name a user, as
+/// loading found them ([`def_keys`]), sorted.
+pub struct Predicted(Vec<u64>);
+
+impl Predicted {
+    fn of(workspace: &Workspace) -> Predicted {
+        let mut keys: Vec<u64> = workspace.files.iter().flat_map(|f| f.defs.iter().copied()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Predicted(keys)
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.0.binary_search(&name_key(name)).is_ok()
+    }
+}
+
+/// The keys of the names `text` mentions as a whole word, other than right
+/// after `def` (what [`calls_possible`] looks for), sorted, each once.
+fn mentioned_keys(text: &str) -> Box<[u64]> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_ident_byte(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_ident_byte(bytes[i]) {
+            i += 1;
+        }
+        if bytes[start].is_ascii_digit() {
+            continue;
+        }
+        let mut j = start;
+        while j > 0 && matches!(bytes[j - 1], b' ' | b'\t') {
+            j -= 1;
+        }
+        let after_def = j < start && j >= 3 && &bytes[j - 3..j] == b"def" && (j == 3 || !is_ident_byte(bytes[j - 4]));
+        if !after_def {
+            out.push(name_key(&text[start..i]));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out.into_boxed_slice()
+}
 
 /// Which files the callers' step takes the definitions of, before it knows
 /// which functions take a user: those with a write method that will take
@@ -413,6 +550,7 @@ pub struct Definitions(Vec<Draft>);
 pub struct Naming {
     filter: crate::analysis::functions::Prefilter,
     prefilter: bool,
+    predicted: Arc<Predicted>,
 }
 
 impl Naming {
@@ -420,6 +558,7 @@ impl Naming {
         Naming {
             filter: crate::analysis::functions::Prefilter::new(&workspace.config.settings),
             prefilter: workspace.prefilter,
+            predicted: Arc::new(Predicted::of(workspace)),
         }
     }
 
@@ -443,27 +582,87 @@ impl Naming {
         })
     }
 
-    /// The definitions of a parsed file, when it takes part.
-    pub fn definitions(
+    /// What the callers' step takes from a parsed file (see
+    /// [`Definitions`]): its definitions when it takes part, and, with the
+    /// prefilters, its calls of the predicted names when it mentions any.
+    pub fn definitions<'t>(
         &self,
         workspace: &Workspace,
         file: &LoadedFile,
-        source: &SourceFile,
+        source: &'t SourceFile,
         needs_user: &Vec<UserNeed>,
+        values: &FileValues<'t>,
     ) -> Option<Definitions> {
-        if !self.takes_part(Some(needs_user), &source.text) {
-            return None;
+        let text = source.text.as_str();
+        let takes_part = self.takes_part(Some(needs_user), text);
+        let mentioned = self.prefilter.then(|| mentioned_keys(text));
+        let mentions_predicted = mentioned
+            .as_ref()
+            .is_some_and(|m| m.iter().any(|k| self.predicted.0.binary_search(k).is_ok()));
+        if !takes_part && !mentions_predicted {
+            // Nothing to take but what it mentions: a round then parses it
+            // only if it mentions a name nobody predicted.
+            return mentioned.map(|mentioned| Definitions {
+                drafts: None,
+                takes_part,
+                calls: Some(Recorded {
+                    predicted: self.predicted.clone(),
+                    mentioned,
+                    sites: Vec::new(),
+                }),
+            });
         }
         let module = workspace.module_of(file, source)?;
-        let funcs = functions(source.root(), &source.text);
-        Some(Definitions(drafts(
-            workspace,
-            module,
-            &funcs,
-            &source.text,
-            Some(needs_user),
-        )))
+        let funcs = functions(source.root(), text);
+        let drafts = Some(drafts(workspace, module, &funcs, text, Some(needs_user)));
+        let calls = mentioned.map(|mentioned| {
+            let predicted = &self.predicted;
+            let sites = sites_of(
+                workspace,
+                module,
+                &funcs,
+                text,
+                &|name| predicted.contains(name),
+                values,
+            );
+            Recorded {
+                predicted: self.predicted.clone(),
+                mentioned,
+                sites,
+            }
+        });
+        Some(Definitions {
+            drafts,
+            takes_part,
+            calls,
+        })
     }
+}
+
+/// The calls of names `wanted` accepts, and the dynamic calls, of a parsed
+/// file (its functions' values kept in `values`).
+fn sites_of<'t>(
+    workspace: &Workspace,
+    module: &crate::analysis::module::ModuleFacts,
+    funcs: &[Function<'t>],
+    text: &str,
+    wanted: &dyn Fn(&str) -> bool,
+    values: &FileValues<'t>,
+) -> Vec<Site> {
+    let resolver = Resolver {
+        index: &workspace.index,
+        module,
+    };
+    let settings = &workspace.config.settings;
+    let is_model = |name: &str| crate::checker::is_mapped(&workspace.index, settings, name);
+    let evaluation = Evaluation {
+        is_model: &is_model,
+        session_expressions: &settings.session_expressions,
+    };
+    call_sites(&resolver, funcs, text, wanted, &evaluation, values)
+        .iter()
+        .map(|site| Site::of(site, text))
+        .collect()
 }
 
 /// Parse `file` for a moment and take, as plain data, its definitions
@@ -483,20 +682,9 @@ fn yield_of(
         let text = source.text.as_str();
         let funcs = functions(source.root(), text);
         let drafts = definitions.then(|| drafts(workspace, module, &funcs, text, needs_user));
-        let resolver = Resolver {
-            index: &workspace.index,
-            module,
-        };
-        let settings = &workspace.config.settings;
-        let is_model = |name: &str| crate::checker::is_mapped(&workspace.index, settings, name);
-        let evaluation = Evaluation {
-            is_model: &is_model,
-            session_expressions: &settings.session_expressions,
-        };
-        let sites = call_sites(&resolver, &funcs, text, wanted, &evaluation)
-            .iter()
+        let sites = sites_of(workspace, module, &funcs, text, wanted, &FileValues::default())
+            .into_iter()
             .filter(|site| dynamic || site.dynamic.is_none())
-            .map(|site| Site::of(site, text))
             .collect();
         Some(FileYield { drafts, sites })
     })
@@ -544,6 +732,8 @@ fn check_calls(checker: &mut CallerChecker<'_>, notes: &mut Vec<String>, audited
     let workspace = checker.workspace;
     let graph = checker.graph;
     let sites = graph.calls_of(file);
+    let settings = &workspace.config.settings;
+    let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
     let mut source = None;
     for site in sites {
         let caller = graph.caller(file, site);
@@ -569,7 +759,11 @@ fn check_calls(checker: &mut CallerChecker<'_>, notes: &mut Vec<String>, audited
             }
             continue;
         };
-        // The file parsed again for the rules, once, when a call resolves.
+        // A call that passes what its callee takes needs no tree.
+        if !may_report(graph, site, caller, callee, &user_names) {
+            continue;
+        }
+        // The file parsed again for the rules, once, when a call may be reported.
         if source.is_none() {
             source = checker.parse(file).map(|s| (s, checker.text(file)));
         }
@@ -581,6 +775,49 @@ fn check_calls(checker: &mut CallerChecker<'_>, notes: &mut Vec<String>, audited
         rules::positional_shift::check(checker, file, &site, caller, callee);
         rules::caller_drops_user::check(checker, file, &site, caller, callee);
     }
+}
+
+/// Whether a rule of the calls (AUD012-AUD014, which read the call's tree)
+/// may report call `site` from `caller` to `callee`, told from what the
+/// site kept of its arguments: a superset of their conditions, so that a
+/// file whose calls all pass what their callees take is not parsed again.
+fn may_report(graph: &CallGraph, site: &Site, caller: Option<usize>, callee: usize, user_names: &[&String]) -> bool {
+    let definition = &graph.definitions[callee];
+    let params = definition.callable_params(site.bound);
+    let arguments = &site.arguments;
+    let positional = |p: &&ParamRef<'_>| matches!(p.kind, ParamKind::Positional | ParamKind::PositionalOnly);
+    // AUD014: a keyword it does not take, or too many positional arguments.
+    let takes_kwargs = params.iter().any(|p| p.kind == ParamKind::VarKeyword);
+    let takes_args = params.iter().any(|p| p.kind == ParamKind::VarArgs);
+    let accepts = |keyword: &str| {
+        definition.effective_user() == Some(keyword)
+            || params.iter().any(|p| {
+                p.name == keyword
+                    && !matches!(
+                        p.kind,
+                        ParamKind::VarArgs | ParamKind::VarKeyword | ParamKind::PositionalOnly
+                    )
+            })
+    };
+    if !takes_kwargs && arguments.keywords.iter().any(|k| !accepts(k)) {
+        return true;
+    }
+    let positional_params: Vec<&ParamRef<'_>> = params.iter().filter(positional).collect();
+    if !takes_args && !arguments.star && arguments.positional > positional_params.len() {
+        return true;
+    }
+    // AUD013: an argument that is no user, by position in a user parameter.
+    if !arguments.star
+        && positional_params.iter().enumerate().any(|(i, p)| {
+            user_names.iter().any(|u| **u == p.name) && arguments.user_like.get(i).is_some_and(|like| !like)
+        })
+    {
+        return true;
+    }
+    // AUD012: the user the callee takes, not passed.
+    definition
+        .effective_user()
+        .is_some_and(|user| caller.is_some() && !graph.passes_user(arguments, site.bound, definition, user))
 }
 
 /// Definition ids by a hash, sorted: a map that holds no key (the
@@ -661,13 +898,36 @@ impl CallGraph {
         // those that call a function taking a user. The others are never
         // parsed (without the prefilter, every file is).
         let naming = Naming::new(workspace);
+        // What the check recorded of each file's calls, for the rounds.
+        let mut recorded: Vec<Option<(Option<Vec<Draft>>, Recorded)>> = Vec::with_capacity(files);
+        let known: Vec<Option<Vec<Draft>>> = known
+            .into_iter()
+            .map(|known| {
+                let Some(Definitions {
+                    drafts,
+                    takes_part,
+                    calls,
+                }) = known
+                else {
+                    recorded.push(None);
+                    return None;
+                };
+                if takes_part {
+                    recorded.push(calls.map(|calls| (None, calls)));
+                    drafts
+                } else {
+                    recorded.push(calls.map(|calls| (drafts, calls)));
+                    None
+                }
+            })
+            .collect();
         let yields: Vec<Option<FileYield>> = workspace
             .files
             .par_iter()
             .zip(known)
             .enumerate()
             .map(|(i, (file, known))| {
-                if let Some(Definitions(drafts)) = known {
+                if let Some(drafts) = known {
                     return Some(FileYield {
                         drafts: Some(drafts),
                         sites: Vec::new(),
@@ -713,6 +973,28 @@ impl CallGraph {
                 .zip(&included)
                 .enumerate()
                 .map(|(i, (file, included))| {
+                    // The check recorded this file's calls of the predicted
+                    // names: no parse, unless it mentions a name it did not
+                    // predict (a facade's).
+                    if let Some((drafts, calls)) = &recorded[i] {
+                        let (predicted, unpredicted): (Vec<&String>, Vec<&String>) =
+                            new.iter().partition(|n| calls.predicted.contains(n));
+                        if !calls.mentions(&unpredicted) {
+                            if !calls.mentions(&predicted) {
+                                return None;
+                            }
+                            if *included || drafts.is_some() {
+                                let drafts = if *included { None } else { drafts.clone() };
+                                let sites = calls
+                                    .sites
+                                    .iter()
+                                    .filter(|s| s.dynamic.is_some() || new.contains(&s.name))
+                                    .cloned()
+                                    .collect();
+                                return Some(FileYield { drafts, sites });
+                            }
+                        }
+                    }
                     // Dynamic calls are noted where an audited name is named,
                     // with or without the prefilter.
                     let mentions = file.search(|text| calls_possible(&matcher, text));
@@ -1239,7 +1521,57 @@ pub fn check(
 
 #[cfg(test)]
 mod tests {
-    use super::{calls_possible, mention_matcher, HashIndex, Recent};
+    use super::{calls_possible, def_keys, mention_matcher, mentioned_keys, name_key, HashIndex, Recent};
+
+    #[test]
+    fn def_keys_hold_the_functions_that_may_take_a_user_and_nothing_else() {
+        let filter = crate::analysis::functions::Prefilter::new(&crate::settings::Settings::default());
+        let text = "undef create_x\nredefine(y)\nx.def_thing(db.add(y))\ndef 9bad(): db.add(x)\n\
+                    def create_thing(a):\n    async def  inner(created_by_user):\n        pass\n\
+                    class K:\n    def\\\n  method(self):\n        self.db.add(x)\n\
+                    def helper(self, x):\n        return x\n";
+        let keys = def_keys(text, &filter);
+        // Write-named, a user parameter, a session write: not `helper`,
+        // nor what follows `def` inside a word or before a digit.
+        let mut expected: Vec<u64> = ["create_thing", "inner", "method"]
+            .iter()
+            .map(|n| name_key(n))
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(&*keys, expected.as_slice());
+    }
+
+    #[test]
+    fn a_recorded_mention_is_what_the_text_search_finds() {
+        // Every predicted name, over texts that mention it in each way the
+        // search reads (a call, a reference, a string, after `def`, inside
+        // a longer name, after a digit, at either end).
+        let names = ["create_item", "get", "item", "bootstrap_admin", "é_x"];
+        let texts = [
+            "x = svc.create_item(a)\n",
+            "def create_item(self):\n    return get\n",
+            "def  create_item(): pass\n",
+            "create_items(1); my_get(2); item2 = 3\n",
+            "getattr(obj, \"bootstrap_admin\")()\n",
+            "2get + 9item\n",
+            "get",
+            "undef get(x)\n",
+            "x = é_x(1)\n",
+            "xé_x(1)\n",
+            "\tdef\tget(): ...\n",
+        ];
+        for text in texts {
+            let mentioned = mentioned_keys(text);
+            for name in names {
+                let matcher = mention_matcher([name]).unwrap();
+                assert_eq!(
+                    mentioned.binary_search(&name_key(name)).is_ok(),
+                    calls_possible(&matcher, text),
+                    "{name:?} in {text:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn recent_values_stay_within_their_budget_and_the_newest_is_always_kept() {

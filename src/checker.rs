@@ -9,6 +9,7 @@
 use crate::analysis::functions::{functions, write_method, WriteMethod};
 use crate::analysis::index::RepoIndex;
 use crate::analysis::module::ModuleFacts;
+use crate::analysis::values::FileValues;
 use crate::config::RuleUse;
 use crate::convention::Stamp;
 use crate::diagnostic::{Diagnostic, LineIndex};
@@ -265,6 +266,21 @@ pub fn check_file(
     settings: &Settings,
     rules: &dyn Fn(Rule) -> RuleUse,
 ) -> FileCheck {
+    let values = FileValues::default();
+    check_file_with(text, root, module, index, settings, rules, &values)
+}
+
+/// [`check_file`], the functions' values kept in `values` (for the
+/// callers' step, which reads the same tree after).
+pub fn check_file_with<'t>(
+    text: &str,
+    root: Node<'t>,
+    module: &ModuleFacts,
+    index: &RepoIndex,
+    settings: &Settings,
+    rules: &dyn Fn(Rule) -> RuleUse,
+    values: &FileValues<'t>,
+) -> FileCheck {
     let setters: Vec<&str> = Kind::ALL.iter().map(|k| settings.setters.get(*k).as_str()).collect();
     let mut checker = Checker {
         text,
@@ -287,7 +303,8 @@ pub fn check_file(
         return FileCheck::default();
     }
     let is_model = |name: &str| checker.is_model(name);
-    let (methods, unproven_sessions) = write_methods_and_unproven(root, text, module, index, settings, &is_model);
+    let (methods, unproven_sessions) =
+        write_methods_and_unproven(root, text, module, index, settings, &is_model, values);
 
     for method in &methods {
         rules::missing_user_parameter::check(&mut checker, method);
@@ -382,7 +399,7 @@ pub fn write_methods<'t>(
     settings: &Settings,
     is_model: &dyn Fn(&str) -> bool,
 ) -> Vec<WriteMethod<'t>> {
-    write_methods_and_unproven(root, text, module, index, settings, is_model).0
+    write_methods_and_unproven(root, text, module, index, settings, is_model, &FileValues::default()).0
 }
 
 /// [`write_methods`], and the functions that add or delete a proven row
@@ -394,8 +411,8 @@ pub fn write_methods_and_unproven<'t>(
     index: &RepoIndex,
     settings: &Settings,
     is_model: &dyn Fn(&str) -> bool,
+    values: &FileValues<'t>,
 ) -> (Vec<WriteMethod<'t>>, Vec<(String, String)>) {
-    let globals = crate::analysis::values::Globals::default();
     let methods = functions(root, text)
         .into_iter()
         .filter(|f| {
@@ -403,9 +420,9 @@ pub fn write_methods_and_unproven<'t>(
                 .as_deref()
                 .is_none_or(|c| c != settings.mixin_class && !is_model(c))
         })
-        .filter_map(|f| write_method(f, text, settings, module, index, is_model, &globals))
+        .filter_map(|f| write_method(f, text, settings, module, index, is_model, values))
         .collect();
-    (methods, globals.unrecognised_sessions.take())
+    (methods, values.globals.unrecognised_sessions.take())
 }
 
 /// The write methods of one file as the analysis sees them, one line each,

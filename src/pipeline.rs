@@ -58,6 +58,9 @@ pub struct LoadedFile {
     pub id: usize,
     /// The keys of the names after `class` in the text (see [`class_keys`]).
     classes: Box<[u32]>,
+    /// The keys of the functions of the text that may take a user (see
+    /// [`crate::callers::def_keys`]).
+    pub defs: Box<[u64]>,
     /// The text (without BOM) when kept.
     text: Option<Arc<str>>,
     /// The lines holding suppression comments, for the warnings about
@@ -88,6 +91,7 @@ impl LoadedFile {
             hash: 0,
             id: 0,
             classes: Box::default(),
+            defs: Box::default(),
             suppression_lines: Vec::new(),
             text,
             source: OnceLock::new(),
@@ -203,6 +207,7 @@ impl Loaded {
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
         file.hash = content_hash(text, bom);
         file.classes = classes;
+        file.defs = crate::callers::def_keys(text, filter);
         file.names_user = Some(names_user);
         if target {
             file.suppression_lines = crate::suppression::directive_lines(text);
@@ -685,6 +690,7 @@ impl Workspace {
                         text,
                     );
                     copy.classes = file.classes.clone();
+                    copy.defs = file.defs.clone();
                     copy.names_user = file.names_user;
                     copy.hash = file.hash;
                     copy.suppression_lines = file.suppression_lines.clone();
@@ -1239,13 +1245,15 @@ impl Workspace {
         file.with_source(|source| {
             let module = self.module_of(file, source)?;
             let rules = self.rules(&file.display);
-            let mut check = check_file(
+            let values = crate::analysis::values::FileValues::default();
+            let mut check = crate::checker::check_file_with(
                 &source.text,
                 source.root(),
                 module,
                 &self.index,
                 &self.config.settings,
                 &rules,
+                &values,
             );
             // Only when the text is the one loading read (the fixes
             // read it again).
@@ -1263,7 +1271,7 @@ impl Workspace {
                     d.fix = d.fix.take().map(Fix::without_edits);
                 }
             }
-            let definitions = naming.definitions(self, file, source, &check.needs_user);
+            let definitions = naming.definitions(self, file, source, &check.needs_user, &values);
             Some((check, definitions, first))
         })
         .flatten()

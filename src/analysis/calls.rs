@@ -185,9 +185,10 @@ pub fn call_sites<'t>(
     text: &str,
     wanted: &dyn Fn(&str) -> bool,
     evaluation: &Evaluation<'_>,
+    file_values: &values::FileValues<'t>,
 ) -> Vec<CallSite<'t>> {
     let mut out = Vec::new();
-    let globals = values::Globals::default();
+    let globals = &file_values.globals;
     for (i, function) in functions.iter().enumerate() {
         let body = &text[function.body.byte_range()];
         if !body.contains('(') {
@@ -203,10 +204,10 @@ pub fn call_sites<'t>(
             class,
             is_model: evaluation.is_model,
             session_expressions: evaluation.session_expressions,
-            globals: &globals,
+            globals,
         };
         // The pass runs once per function, when a call needs a receiver.
-        let mut pass: Option<values::FunctionValues<'t>> = None;
+        let mut pass: Option<std::rc::Rc<values::FunctionValues<'t>>> = None;
         let mut receiver_class = |object: Node<'t>, call: Node<'t>| -> Option<ClassRef> {
             let statement = statement_of(call)?;
             if let Some(head) = dotted_name(object, text) {
@@ -215,7 +216,7 @@ pub fn call_sites<'t>(
                     return None;
                 }
             }
-            let pass = pass.get_or_insert_with(|| values::analyse(function, &cx));
+            let pass = pass.get_or_insert_with(|| file_values.analyse(function, &cx));
             let env = pass.before(statement)?;
             value_class(resolver, &values::evaluate(&cx, object, env))
         };

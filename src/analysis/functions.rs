@@ -352,6 +352,8 @@ pub(crate) fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
 pub struct Prefilter {
     matcher: Option<aho_corasick::AhoCorasick>,
     user_names: Option<aho_corasick::AhoCorasick>,
+    /// The names of write methods, by kind (`create_*` ...).
+    method_patterns: Vec<String>,
 }
 
 impl Prefilter {
@@ -372,7 +374,25 @@ impl Prefilter {
         Prefilter {
             matcher: aho_corasick::AhoCorasick::new(&needles).ok(),
             user_names: aho_corasick::AhoCorasick::new(user_names).ok(),
+            method_patterns: crate::settings::Kind::ALL
+                .iter()
+                .flat_map(|k| settings.method_patterns.get(*k).iter().cloned())
+                .collect(),
         }
+    }
+
+    /// Whether the function `name`, whose text lies within `segment` (from
+    /// its `def` to the next), may take a user in the callers' step: it may
+    /// have a user parameter, or be a write method AUD001 gives one (a
+    /// session write in its body), or be named like a write method (a
+    /// facade). A superset, read from the bytes.
+    pub fn may_take_user(&self, name: &str, segment: &str) -> bool {
+        self.names_a_user(segment)
+            || SESSION_WRITES.iter().any(|needle| segment.contains(needle))
+            || self
+                .method_patterns
+                .iter()
+                .any(|p| crate::settings::glob_match(p, name))
     }
 
     /// Whether `text` names one of the configured user parameters.
@@ -402,7 +422,7 @@ pub fn write_method<'t>(
     module: &ModuleFacts,
     index: &RepoIndex,
     is_model: &dyn Fn(&str) -> bool,
-    globals: &values::Globals,
+    file_values: &values::FileValues<'t>,
 ) -> Option<WriteMethod<'t>> {
     // Most functions never call a session method: tell from the bytes
     // before walking the tree.
@@ -421,9 +441,9 @@ pub fn write_method<'t>(
         class,
         is_model,
         session_expressions: &settings.session_expressions,
-        globals,
+        globals: &file_values.globals,
     };
-    let values = values::analyse(&function, &cx);
+    let values = file_values.analyse(&function, &cx);
     let session_calls: Vec<SessionCall<'t>> = values
         .events
         .iter()
@@ -458,7 +478,8 @@ pub fn write_method<'t>(
             matches!(method.as_str(), "add" | "delete" | "merge") && e.receiver_value == Value::Unknown && row
         });
         if let Some(event) = unproven {
-            globals
+            file_values
+                .globals
                 .unrecognised_sessions
                 .borrow_mut()
                 .push((event.receiver.clone(), function.qualified.clone()));

@@ -354,6 +354,31 @@ pub struct Globals {
     pub unrecognised_sessions: std::cell::RefCell<Vec<(String, String)>>,
 }
 
+/// The passes of one file's functions, with its [`Globals`], kept while
+/// the file's tree is at hand: the per-file rules and the callers' step
+/// ask for the values of the same functions (a write method that calls a
+/// service), and a function is analysed once for both. Every pass of one
+/// file runs in the same [`Context`] but for the function's own class.
+#[derive(Default)]
+pub struct FileValues<'t> {
+    pub globals: Globals,
+    passes: std::cell::RefCell<HashMap<usize, std::rc::Rc<FunctionValues<'t>>>>,
+}
+
+impl<'t> FileValues<'t> {
+    /// The pass over `function` in `cx` (whose `globals` are these'), run
+    /// on first use.
+    pub fn analyse(&self, function: &Function<'t>, cx: &Context<'_>) -> std::rc::Rc<FunctionValues<'t>> {
+        let id = function.node.id();
+        if let Some(done) = self.passes.borrow().get(&id) {
+            return done.clone();
+        }
+        let done = std::rc::Rc::new(analyse(function, cx));
+        self.passes.borrow_mut().insert(id, done.clone());
+        done
+    }
+}
+
 /// What a global (dotted) name denotes.
 #[derive(Clone)]
 struct Global {
