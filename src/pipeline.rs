@@ -1495,10 +1495,11 @@ fn converge(
                 .as_ref()
                 .is_some_and(|f| f.edits().iter().any(|e| e.end() > e.start()))
         });
-        let new_text = if removes {
-            remove_imports_left_unused(&text, outcome.output)
+        let (new_text, tree) = if removes {
+            let (text, tree) = remove_imports_left_unused_parsed(&text, outcome.output);
+            (text, Some(tree))
         } else {
-            outcome.output
+            (outcome.output, None)
         };
         if new_text == text {
             for i in outcome.applied {
@@ -1508,7 +1509,11 @@ fn converge(
             break;
         }
         // Parsed once: to tell whether it broke the syntax, and for the next pass.
-        let Ok(parsed) = SourceFile::parse(new_text, file.bom) else {
+        let parsed = match tree {
+            Some(tree) => SourceFile::of_tree(new_text, file.bom, tree),
+            None => SourceFile::parse(new_text, file.bom),
+        };
+        let Ok(parsed) = parsed else {
             // Find the fixes that break the syntax on their own, drop them, retry.
             let mut culprits = 0;
             for d in &ordered {
@@ -1675,31 +1680,46 @@ fn breaks_syntax(text: &str) -> bool {
 /// uses: imports left unused by a fix (`timezone` once every
 /// `datetime.now(timezone.utc)` became naive, `func` once `func.now()` went).
 pub fn remove_imports_left_unused(before: &str, after: String) -> String {
-    let before_tree = crate::analysis::source::parse(before);
-    let before_uses = load_counts(before_tree.root_node(), before);
+    remove_imports_left_unused_parsed(before, after).0
+}
+
+/// [`remove_imports_left_unused`], with the tree of the text it returns
+/// (the fixes parse it next). `before` is parsed only when an import of
+/// `after` is unused, to tell whether it was used before.
+fn remove_imports_left_unused_parsed(before: &str, after: String) -> (String, tree_sitter::Tree) {
+    let mut before_uses: Option<HashMap<String, usize>> = None;
     let mut text = after;
+    let mut tree = crate::analysis::source::parse(&text);
     // One removal per round: each changes the offsets of the others.
     for _ in 0..16 {
-        let tree = crate::analysis::source::parse(&text);
         let uses = load_counts(tree.root_node(), &text);
         let module = ModuleFacts::collect(String::new(), tree.root_node(), &text);
-        let candidate = module.bindings.iter().find_map(|(name, binding)| match binding {
-            Binding::From { name: imported, .. }
-                if imported == name
-                    && before_uses.get(name).copied().unwrap_or(0) > 0
-                    && uses.get(name).copied().unwrap_or(0) == 0 =>
-            {
-                auditfix_transforms::add_import::remove_import_name(&text, tree.root_node(), name)
-            }
-            _ => None,
+        let unused = |name: &str, binding: &Binding| {
+            matches!(binding, Binding::From { name: imported, .. } if imported == name)
+                && uses.get(name).copied().unwrap_or(0) == 0
+        };
+        if !module.bindings.iter().any(|(name, binding)| unused(name, binding)) {
+            break;
+        }
+        let before_uses = before_uses.get_or_insert_with(|| {
+            let before_tree = crate::analysis::source::parse(before);
+            load_counts(before_tree.root_node(), before)
+        });
+        let candidate = module.bindings.iter().find_map(|(name, binding)| {
+            (unused(name, binding) && before_uses.get(name).copied().unwrap_or(0) > 0)
+                .then(|| auditfix_transforms::add_import::remove_import_name(&text, tree.root_node(), name))
+                .flatten()
         });
         let Some(edit) = candidate else { break };
         match auditfix_transforms::apply_edits(&text, &[edit]) {
-            Ok(next) => text = next,
+            Ok(next) => {
+                text = next;
+                tree = crate::analysis::source::parse(&text);
+            }
             Err(_) => break,
         }
     }
-    text
+    (text, tree)
 }
 
 /// An edit conflict told in line numbers of `text` (a person reads

@@ -106,6 +106,11 @@ impl SourceFile {
     /// Parse `text`; an error describes the first syntax error.
     pub fn parse(text: String, bom: bool) -> Result<SourceFile, String> {
         let tree = parse(&text);
+        Self::of_tree(text, bom, tree)
+    }
+
+    /// `text` parsed as `tree` already; an error describes the first syntax error.
+    pub fn of_tree(text: String, bom: bool, tree: Tree) -> Result<SourceFile, String> {
         if let Some(message) = syntax_error(&tree, &text) {
             return Err(message);
         }
