@@ -441,14 +441,18 @@ fn name_key(name: &str) -> u64 {
 }
 
 /// The keys of the names that follow the keyword `def` in `text` of the
-/// functions that may take a user ([`Prefilter::may_take_user`], each
-/// read from its `def` to the next), sorted, each once: found without
+/// functions that may take a user (a user parameter's name or a session
+/// write between their `def` and the next: [`Prefilter::user_marks`]; or
+/// a write method's name), sorted, each once. Without `searched` (a text
+/// that can hold no finding and names no user: no function of it has a
+/// user parameter or is a write method AUD001 gives one), only the
+/// write methods' names are taken, and the text is not searched. Found without
 /// parsing, a superset of the functions a parse would find taking a user
 /// in the callers' first round. A function it leaves out (a facade, or a
 /// write after a nested `def`) is looked for by parsing, as before.
 ///
-/// [`Prefilter::may_take_user`]: crate::analysis::functions::Prefilter::may_take_user
-pub fn def_keys(text: &str, filter: &crate::analysis::functions::Prefilter) -> Box<[u64]> {
+/// [`Prefilter::user_marks`]: crate::analysis::functions::Prefilter::user_marks
+pub fn def_keys(text: &str, filter: &crate::analysis::functions::Prefilter, searched: bool) -> Box<[u64]> {
     let bytes = text.as_bytes();
     // Each `def`'s position and the range of its name.
     let mut defs: Vec<(usize, Range<usize>)> = Vec::new();
@@ -476,11 +480,21 @@ pub fn def_keys(text: &str, filter: &crate::analysis::functions::Prefilter) -> B
             defs.push((at, start..i));
         }
     }
+    let marks = if searched {
+        filter.user_marks(text)
+    } else {
+        Some(Vec::new())
+    };
     let mut out: Vec<u64> = Vec::new();
     for (k, (at, name)) in defs.iter().enumerate() {
         let end = defs.get(k + 1).map_or(text.len(), |next| next.0);
         let name = &text[name.clone()];
-        if filter.may_take_user(name, &text[*at..end]) {
+        // A session write or a user's name between this `def` and the next.
+        let marked = marks.as_ref().is_none_or(|marks| {
+            let first = marks.partition_point(|m| m < at);
+            marks.get(first).is_some_and(|m| *m < end)
+        });
+        if marked || filter.write_named(name) {
             out.push(name_key(name));
         }
     }
@@ -595,36 +609,30 @@ impl Naming {
     ) -> Option<Definitions> {
         let text = source.text.as_str();
         let takes_part = self.takes_part(Some(needs_user), text);
-        let mentioned = self.prefilter.then(|| mentioned_keys(text));
-        let mentions_predicted = mentioned
-            .as_ref()
-            .is_some_and(|m| m.iter().any(|k| self.predicted.0.binary_search(k).is_ok()));
-        if !takes_part && !mentions_predicted {
-            // Nothing to take but what it mentions: a round then parses it
-            // only if it mentions a name nobody predicted.
-            return mentioned.map(|mentioned| Definitions {
-                drafts: None,
-                takes_part,
-                calls: Some(Recorded {
-                    predicted: self.predicted.clone(),
-                    mentioned,
-                    sites: Vec::new(),
-                }),
-            });
+        // Only a file that takes part records its calls: recording reads
+        // the values of every function calling a predicted name, which in
+        // library code (most files naming no user) would be wasted.
+        if !takes_part {
+            return None;
         }
+        let mentioned = self.prefilter.then(|| mentioned_keys(text));
         let module = workspace.module_of(file, source)?;
         let funcs = functions(source.root(), text);
         let drafts = Some(drafts(workspace, module, &funcs, text, Some(needs_user)));
         let calls = mentioned.map(|mentioned| {
             let predicted = &self.predicted;
-            let sites = sites_of(
-                workspace,
-                module,
-                &funcs,
-                text,
-                &|name| predicted.contains(name),
-                values,
-            );
+            let sites = if mentioned.iter().any(|k| predicted.0.binary_search(k).is_ok()) {
+                sites_of(
+                    workspace,
+                    module,
+                    &funcs,
+                    text,
+                    &|name| predicted.contains(name),
+                    values,
+                )
+            } else {
+                Vec::new()
+            };
             Recorded {
                 predicted: self.predicted.clone(),
                 mentioned,
@@ -1530,7 +1538,9 @@ mod tests {
                     def create_thing(a):\n    async def  inner(created_by_user):\n        pass\n\
                     class K:\n    def\\\n  method(self):\n        self.db.add(x)\n\
                     def helper(self, x):\n        return x\n";
-        let keys = def_keys(text, &filter);
+        let keys = def_keys(text, &filter, true);
+        // Unsearched, only the write-named function is taken.
+        assert_eq!(&*def_keys(text, &filter, false), [name_key("create_thing")].as_slice());
         // Write-named, a user parameter, a session write: not `helper`,
         // nor what follows `def` inside a word or before a digit.
         let mut expected: Vec<u64> = ["create_thing", "inner", "method"]

@@ -207,7 +207,7 @@ impl Loaded {
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
         file.hash = content_hash(text, bom);
         file.classes = classes;
-        file.defs = crate::callers::def_keys(text, filter);
+        file.defs = crate::callers::def_keys(text, filter, candidate || names_user);
         file.names_user = Some(names_user);
         if target {
             file.suppression_lines = crate::suppression::directive_lines(text);

@@ -354,6 +354,9 @@ pub struct Prefilter {
     user_names: Option<aho_corasick::AhoCorasick>,
     /// The names of write methods, by kind (`create_*` ...).
     method_patterns: Vec<String>,
+    /// What makes a function's text one that may take a user: a session
+    /// write or a user parameter's name (see [`Prefilter::user_marks`]).
+    user_marks: Option<aho_corasick::AhoCorasick>,
 }
 
 impl Prefilter {
@@ -371,8 +374,14 @@ impl Prefilter {
             .iter()
             .map(|k| settings.user_parameters.get(*k).as_str())
             .collect();
+        let marks: Vec<&str> = SESSION_WRITES
+            .iter()
+            .copied()
+            .chain(user_names.iter().copied())
+            .collect();
         Prefilter {
             matcher: aho_corasick::AhoCorasick::new(&needles).ok(),
+            user_marks: aho_corasick::AhoCorasick::new(marks).ok(),
             user_names: aho_corasick::AhoCorasick::new(user_names).ok(),
             method_patterns: crate::settings::Kind::ALL
                 .iter()
@@ -381,18 +390,21 @@ impl Prefilter {
         }
     }
 
-    /// Whether the function `name`, whose text lies within `segment` (from
-    /// its `def` to the next), may take a user in the callers' step: it may
-    /// have a user parameter, or be a write method AUD001 gives one (a
-    /// session write in its body), or be named like a write method (a
-    /// facade). A superset, read from the bytes.
-    pub fn may_take_user(&self, name: &str, segment: &str) -> bool {
-        self.names_a_user(segment)
-            || SESSION_WRITES.iter().any(|needle| segment.contains(needle))
-            || self
-                .method_patterns
-                .iter()
-                .any(|p| crate::settings::glob_match(p, name))
+    /// The offsets in `text` of what makes a function one that may take a
+    /// user in the callers' step: a session write in its body (AUD001 may
+    /// give it a user) or a user parameter's name; `None` when that cannot
+    /// be searched for (every function may, then).
+    pub fn user_marks(&self, text: &str) -> Option<Vec<usize>> {
+        let marks = self.user_marks.as_ref()?;
+        Some(marks.find_overlapping_iter(text).map(|m| m.start()).collect())
+    }
+
+    /// Whether a function named `name` is named like a write method (a
+    /// facade may be one).
+    pub fn write_named(&self, name: &str) -> bool {
+        self.method_patterns
+            .iter()
+            .any(|p| crate::settings::glob_match(p, name))
     }
 
     /// Whether `text` names one of the configured user parameters.
