@@ -122,3 +122,67 @@ fn a_generated_corpus_gives_the_same_findings_and_fixes() {
     assert!(json["summary"]["findings"].as_u64().unwrap() > 100, "{json}");
     assert_same(path);
 }
+
+/// Copy the `.py` files under `from` into `to`, keeping their paths.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&path, &target);
+        } else if path.extension().is_some_and(|e| e == "py") {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// The callers' step takes the calls of a checked file from that file's
+/// one parse, for the names loading predicted (functions that name a user,
+/// write through a session or are named like write methods). A facade
+/// nobody could predict (`nightly_import`: a job module with no session
+/// write, no user, no write method's name) is searched for by parsing:
+/// the service that calls it while holding the user must still be told to
+/// pass it, as without the prefilters.
+#[test]
+fn a_call_of_a_facade_nobody_predicted_is_still_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    copy_tree(&repo.join("tests/fixtures/common"), root);
+    copy_tree(&repo.join("tests/fixtures/callers"), root);
+    std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"app\"\n").unwrap();
+    std::fs::write(
+        root.join("app/jobs.py"),
+        "from app.services.crud import UserCrud\n\n\n\
+         async def nightly_import(db, data):\n    return await UserCrud(db).create_user(data)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("app/services/batch.py"),
+        "from app.jobs import nightly_import\nfrom app.models import User\n\n\n\
+         class BatchService:\n    def __init__(self, db):\n        self.db = db\n\n\
+         \x20   async def create_batch(self, data, created_by_user=None):\n\
+         \x20       user = User(email=data[\"email\"])\n\
+         \x20       self.db.add(user)\n\
+         \x20       await self.db.flush()\n\
+         \x20       await nightly_import(self.db, data)\n\
+         \x20       return user\n",
+    )
+    .unwrap();
+    let path = root.to_str().unwrap();
+    let (json, _) = check(path, true);
+    let dropped: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "AUD012" && f["path"].as_str().is_some_and(|p| p.ends_with("batch.py")))
+        .collect();
+    assert_eq!(dropped.len(), 1, "{json:#}");
+    assert!(
+        dropped[0]["message"].as_str().unwrap().contains("nightly_import"),
+        "{:#}",
+        dropped[0]
+    );
+    assert_same(path);
+}
