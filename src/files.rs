@@ -79,14 +79,20 @@ pub fn check_regular(path: &Path, cap: u64) -> Result<(), String> {
 /// devices has effects of its own) and again on the open file (the name may
 /// have been replaced meanwhile); the open does not wait for a FIFO's writer.
 pub fn open_regular(path: &Path, cap: u64) -> io::Result<fs::File> {
+    open_regular_sized(path, cap).map(|(file, _)| file)
+}
+
+/// [`open_regular`], with the file's size when opened.
+fn open_regular_sized(path: &Path, cap: u64) -> io::Result<(fs::File, u64)> {
     if let Some(reason) = refusal(&fs::metadata(path)?, cap) {
         return Err(refused(reason));
     }
     let file = open_nonblocking(path)?;
-    if let Some(reason) = refusal(&file.metadata()?, cap) {
+    let metadata = file.metadata()?;
+    if let Some(reason) = refusal(&metadata, cap) {
         return Err(refused(reason));
     }
-    Ok(file)
+    Ok((file, metadata.len()))
 }
 
 #[cfg(target_os = "linux")]
@@ -106,8 +112,12 @@ fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
 /// at most `cap` bytes (see [`open_regular`]); a file that grows past the
 /// cap while read is refused too.
 pub fn read_regular_into(path: &Path, cap: u64, buffer: &mut Vec<u8>) -> io::Result<()> {
-    let file = open_regular(path, cap)?;
+    let (file, size) = open_regular_sized(path, cap)?;
     let start = buffer.len();
+    // Room for the whole file and one byte more: read in one call, and the
+    // end told by the next, without the small probing reads of a buffer
+    // grown as it fills.
+    buffer.reserve(usize::try_from(size).unwrap_or(0).saturating_add(1));
     file.take(cap.saturating_add(1)).read_to_end(buffer)?;
     if (buffer.len() - start) as u64 > cap {
         buffer.truncate(start);
