@@ -483,17 +483,21 @@ pub fn def_keys(text: &str, filter: &crate::analysis::functions::Prefilter, sear
     let marks = if searched {
         filter.user_marks(text)
     } else {
-        Some(Vec::new())
+        Some(Default::default())
+    };
+    let within = |marks: &[usize], range: Range<usize>| {
+        let first = marks.partition_point(|m| *m < range.start);
+        marks.get(first).is_some_and(|m| *m < range.end)
     };
     let mut out: Vec<u64> = Vec::new();
     for (k, (at, name)) in defs.iter().enumerate() {
         let end = defs.get(k + 1).map_or(text.len(), |next| next.0);
-        let name = &text[name.clone()];
-        // A session write or a user's name between this `def` and the next.
+        // A session write between this `def` and the next, or a user's
+        // name in its parameters (a body passing a user on takes none).
         let marked = marks.as_ref().is_none_or(|marks| {
-            let first = marks.partition_point(|m| m < at);
-            marks.get(first).is_some_and(|m| *m < end)
+            within(&marks.writes, *at..end) || within(&marks.users, *at..signature_end(bytes, name.end, end))
         });
+        let name = &text[name.clone()];
         if marked || filter.write_named(name) {
             out.push(name_key(name));
         }
@@ -501,6 +505,28 @@ pub fn def_keys(text: &str, filter: &crate::analysis::functions::Prefilter, sear
     out.sort_unstable();
     out.dedup();
     out.into_boxed_slice()
+}
+
+/// Where the parameters of the `def` whose name ends at `from` end: past
+/// the parenthesis that closes the first one, or `limit` when that cannot
+/// be told from the bytes (a superset either way).
+fn signature_end(bytes: &[u8], from: usize, limit: usize) -> usize {
+    let mut depth = 0usize;
+    for (i, b) in bytes.iter().enumerate().take(limit).skip(from) {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            // A string may hold a parenthesis: read on to the limit.
+            b'"' | b'\'' | b'#' => return limit,
+            _ => {}
+        }
+    }
+    limit
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -1537,12 +1563,13 @@ mod tests {
         let text = "undef create_x\nredefine(y)\nx.def_thing(db.add(y))\ndef 9bad(): db.add(x)\n\
                     def create_thing(a):\n    async def  inner(created_by_user):\n        pass\n\
                     class K:\n    def\\\n  method(self):\n        self.db.add(x)\n\
-                    def helper(self, x):\n        return x\n";
+                    def helper(self, x):\n        return x(created_by_user=x)\n";
         let keys = def_keys(text, &filter, true);
         // Unsearched, only the write-named function is taken.
         assert_eq!(&*def_keys(text, &filter, false), [name_key("create_thing")].as_slice());
         // Write-named, a user parameter, a session write: not `helper`,
-        // nor what follows `def` inside a word or before a digit.
+        // which only passes a user on, nor what follows `def` inside a
+        // word or before a digit.
         let mut expected: Vec<u64> = ["create_thing", "inner", "method"]
             .iter()
             .map(|n| name_key(n))

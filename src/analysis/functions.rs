@@ -391,12 +391,20 @@ impl Prefilter {
     }
 
     /// The offsets in `text` of what makes a function one that may take a
-    /// user in the callers' step: a session write in its body (AUD001 may
-    /// give it a user) or a user parameter's name; `None` when that cannot
-    /// be searched for (every function may, then).
-    pub fn user_marks(&self, text: &str) -> Option<Vec<usize>> {
+    /// user in the callers' step: session writes (in its body, AUD001 may
+    /// give it a user) and user parameters' names (in its signature); `None`
+    /// when that cannot be searched for (every function may, then).
+    pub fn user_marks(&self, text: &str) -> Option<UserMarks> {
         let marks = self.user_marks.as_ref()?;
-        Some(marks.find_overlapping_iter(text).map(|m| m.start()).collect())
+        let mut found = UserMarks::default();
+        for m in marks.find_overlapping_iter(text) {
+            if m.pattern().as_usize() < SESSION_WRITES.len() {
+                found.writes.push(m.start());
+            } else {
+                found.users.push(m.start());
+            }
+        }
+        Some(found)
     }
 
     /// Whether a function named `name` is named like a write method (a
@@ -415,6 +423,14 @@ impl Prefilter {
     pub fn may_hold_findings(&self, text: &str) -> bool {
         self.matcher.as_ref().is_none_or(|m| m.is_match(text))
     }
+}
+
+/// The offsets of session writes and of user parameters' names in a text,
+/// each ascending (see [`Prefilter::user_marks`]).
+#[derive(Default)]
+pub struct UserMarks {
+    pub writes: Vec<usize>,
+    pub users: Vec<usize>,
 }
 
 /// Calls that write through a session; a body with none of them holds no write.
