@@ -401,18 +401,15 @@ fn shared(names: &mut Vec<Arc<str>>, name: &str) -> Arc<str> {
     new
 }
 
-/// What the per-file check took from a file's tree for the callers' step,
-/// so that the step does not parse the file again: its definitions, when
-/// it takes part (see [`Naming`]) or may join later, and the calls it
-/// makes of the functions that may take a user.
+/// What the per-file check took from the tree of a file that takes part
+/// in the callers' step (see [`Naming`]), so that the step does not parse
+/// the file again: its definitions, and the calls it makes of the
+/// functions that may take a user.
 #[derive(Clone)]
 pub struct Definitions {
-    /// `None` when it neither takes part nor mentions a predicted name.
-    drafts: Option<Vec<Draft>>,
-    /// Whether the file takes part from the start; otherwise `drafts` wait
-    /// until a round finds it calling a wanted name.
-    takes_part: bool,
-    /// Its calls of the names the repository's `def`s predicted, when recorded.
+    drafts: Vec<Draft>,
+    /// Its calls of the names the repository's `def`s predicted, when
+    /// recorded (with the prefilters).
     calls: Option<Recorded>,
 }
 
@@ -622,9 +619,9 @@ impl Naming {
         })
     }
 
-    /// What the callers' step takes from a parsed file (see
-    /// [`Definitions`]): its definitions when it takes part, and, with the
-    /// prefilters, its calls of the predicted names when it mentions any.
+    /// What the callers' step takes from a parsed file that takes part (see
+    /// [`Definitions`]): its definitions, and, with the prefilters, its
+    /// calls of the predicted names.
     pub fn definitions<'t>(
         &self,
         workspace: &Workspace,
@@ -634,17 +631,16 @@ impl Naming {
         values: &FileValues<'t>,
     ) -> Option<Definitions> {
         let text = source.text.as_str();
-        let takes_part = self.takes_part(Some(needs_user), text);
         // Only a file that takes part records its calls: recording reads
         // the values of every function calling a predicted name, which in
         // library code (most files naming no user) would be wasted.
-        if !takes_part {
+        if !self.takes_part(Some(needs_user), text) {
             return None;
         }
         let mentioned = self.prefilter.then(|| mentioned_keys(text));
         let module = workspace.module_of(file, source)?;
         let funcs = functions(source.root(), text);
-        let drafts = Some(drafts(workspace, module, &funcs, text, Some(needs_user)));
+        let drafts = drafts(workspace, module, &funcs, text, Some(needs_user));
         let calls = mentioned.map(|mentioned| {
             let predicted = &self.predicted;
             let sites = if mentioned.iter().any(|k| predicted.0.binary_search(k).is_ok()) {
@@ -665,11 +661,7 @@ impl Naming {
                 sites,
             }
         });
-        Some(Definitions {
-            drafts,
-            takes_part,
-            calls,
-        })
+        Some(Definitions { drafts, calls })
     }
 }
 
@@ -933,26 +925,13 @@ impl CallGraph {
         // parsed (without the prefilter, every file is).
         let naming = Naming::new(workspace);
         // What the check recorded of each file's calls, for the rounds.
-        let mut recorded: Vec<Option<(Option<Vec<Draft>>, Recorded)>> = Vec::with_capacity(files);
+        let mut recorded: Vec<Option<Recorded>> = Vec::with_capacity(files);
         let known: Vec<Option<Vec<Draft>>> = known
             .into_iter()
             .map(|known| {
-                let Some(Definitions {
-                    drafts,
-                    takes_part,
-                    calls,
-                }) = known
-                else {
-                    recorded.push(None);
-                    return None;
-                };
-                if takes_part {
-                    recorded.push(calls.map(|calls| (None, calls)));
-                    drafts
-                } else {
-                    recorded.push(calls.map(|calls| (drafts, calls)));
-                    None
-                }
+                let (drafts, calls) = known.map(|d| (d.drafts, d.calls)).unzip();
+                recorded.push(calls.flatten());
+                drafts
             })
             .collect();
         let yields: Vec<Option<FileYield>> = workspace
@@ -1009,24 +988,22 @@ impl CallGraph {
                 .map(|(i, (file, included))| {
                     // The check recorded this file's calls of the predicted
                     // names: no parse, unless it mentions a name it did not
-                    // predict (a facade's).
-                    if let Some((drafts, calls)) = &recorded[i] {
+                    // predict (a facade's). A recording file took part: its
+                    // definitions are in already.
+                    if let Some(calls) = recorded[i].as_ref().filter(|_| *included) {
                         let (predicted, unpredicted): (Vec<&String>, Vec<&String>) =
                             new.iter().partition(|n| calls.predicted.contains(n));
                         if !calls.mentions(&unpredicted) {
                             if !calls.mentions(&predicted) {
                                 return None;
                             }
-                            if *included || drafts.is_some() {
-                                let drafts = if *included { None } else { drafts.clone() };
-                                let sites = calls
-                                    .sites
-                                    .iter()
-                                    .filter(|s| s.dynamic.is_some() || new.contains(&s.name))
-                                    .cloned()
-                                    .collect();
-                                return Some(FileYield { drafts, sites });
-                            }
+                            let sites = calls
+                                .sites
+                                .iter()
+                                .filter(|s| s.dynamic.is_some() || new.contains(&s.name))
+                                .cloned()
+                                .collect();
+                            return Some(FileYield { drafts: None, sites });
                         }
                     }
                     // Dynamic calls are noted where an audited name is named,
