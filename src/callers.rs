@@ -452,31 +452,7 @@ fn name_key(name: &str) -> u64 {
 pub fn def_keys(text: &str, filter: &crate::analysis::functions::Prefilter, searched: bool) -> Box<[u64]> {
     let bytes = text.as_bytes();
     // Each `def`'s position and the range of its name.
-    let mut defs: Vec<(usize, Range<usize>)> = Vec::new();
-    for at in memchr::memmem::find_iter(bytes, b"def") {
-        if at > 0 && is_ident_byte(bytes[at - 1]) {
-            continue;
-        }
-        let mut i = at + 3;
-        let mut spaced = false;
-        while i < bytes.len() {
-            match bytes[i] {
-                b' ' | b'\t' | b'\x0c' => i += 1,
-                b'\\' if bytes.get(i + 1) == Some(&b'\n') => i += 2,
-                b'\\' if bytes.get(i + 1) == Some(&b'\r') => i += if bytes.get(i + 2) == Some(&b'\n') { 3 } else { 2 },
-                _ => break,
-            }
-            spaced = true;
-        }
-        let start = i;
-        while i < bytes.len() && is_ident_byte(bytes[i]) {
-            i += 1;
-        }
-        // `start..i` holds whole characters: the scan stops at ASCII bytes only.
-        if spaced && i > start && !bytes[start].is_ascii_digit() {
-            defs.push((at, start..i));
-        }
-    }
+    let defs: Vec<(usize, Range<usize>)> = crate::analysis::index::keyword_names(text, "def").collect();
     let marks = if searched {
         filter.user_marks(text)
     } else {

@@ -19,6 +19,7 @@ use std::cmp::Ordering;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -91,14 +92,28 @@ impl std::fmt::Debug for RepoIndex {
 /// `class` must start a word; whitespace and line continuations may sit
 /// between it and the name.
 pub fn class_names(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (_, name) in keyword_names(text, "class") {
+        let name = &text[name];
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// Each place the keyword `keyword` starts a word in `text` and is followed,
+/// after whitespace or line continuations, by a name: the keyword's offset
+/// and the name's range. Found without parsing: a keyword inside a string
+/// or a comment counts too (a superset of what a parse would find).
+pub fn keyword_names<'a>(text: &'a str, keyword: &'a str) -> impl Iterator<Item = (usize, Range<usize>)> + 'a {
     let bytes = text.as_bytes();
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-    let mut out: Vec<String> = Vec::new();
-    for at in memchr::memmem::find_iter(bytes, b"class") {
+    memchr::memmem::find_iter(bytes, keyword.as_bytes()).filter_map(move |at| {
         if at > 0 && is_ident(bytes[at - 1]) {
-            continue;
+            return None;
         }
-        let mut i = at + "class".len();
+        let mut i = at + keyword.len();
         let mut spaced = false;
         while i < bytes.len() {
             match bytes[i] {
@@ -109,22 +124,13 @@ pub fn class_names(text: &str) -> Vec<String> {
             }
             spaced = true;
         }
-        if !spaced {
-            continue;
-        }
         let start = i;
         while i < bytes.len() && is_ident(bytes[i]) {
             i += 1;
         }
         // `start..i` holds whole characters: the scan stops at ASCII bytes only.
-        if i > start && !bytes[start].is_ascii_digit() {
-            let name = &text[start..i];
-            if !out.iter().any(|n| n == name) {
-                out.push(name.to_string());
-            }
-        }
-    }
-    out
+        (spaced && i > start && !bytes[start].is_ascii_digit()).then_some((at, start..i))
+    })
 }
 
 /// The classes and session sources `text` may define, as the keys
