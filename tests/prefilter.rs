@@ -5,6 +5,8 @@
 //! `check` and `fix` (dry run, with and without `--unsafe`) print the same
 //! with the prefilters as with `--no-prefilter`, which parses every file.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -123,20 +125,6 @@ fn a_generated_corpus_gives_the_same_findings_and_fixes() {
     assert_same(path);
 }
 
-/// Copy the `.py` files under `from` into `to`, keeping their paths.
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&path, &target);
-        } else if path.extension().is_some_and(|e| e == "py") {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
 /// The callers' step takes the calls of a checked file from that file's
 /// one parse, for the names loading predicted (functions that name a user,
 /// write through a session or are named like write methods). A facade
@@ -149,8 +137,8 @@ fn a_call_of_a_facade_nobody_predicted_is_still_found() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_tree(&repo.join("tests/fixtures/common"), root);
-    copy_tree(&repo.join("tests/fixtures/callers"), root);
+    common::copy_tree(&repo.join("tests/fixtures/common"), root);
+    common::copy_tree(&repo.join("tests/fixtures/callers"), root);
     std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"app\"\n").unwrap();
     std::fs::write(
         root.join("app/jobs.py"),
