@@ -542,12 +542,7 @@ fn mentioned_keys(text: &str) -> Box<[u64]> {
         if bytes[start].is_ascii_digit() {
             continue;
         }
-        let mut j = start;
-        while j > 0 && matches!(bytes[j - 1], b' ' | b'\t') {
-            j -= 1;
-        }
-        let after_def = j < start && j >= 3 && &bytes[j - 3..j] == b"def" && (j == 3 || !is_ident_byte(bytes[j - 4]));
-        if !after_def {
+        if !after_def(bytes, start) {
             out.push(name_key(&text[start..i]));
         }
     }
@@ -704,21 +699,25 @@ fn yield_of(
 /// inside an identifier cannot overlap a whole word that starts later).
 fn calls_possible(names: &aho_corasick::AhoCorasick, text: &str) -> bool {
     let bytes = text.as_bytes();
-    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     names.find_iter(text).any(|m| {
         // A part of a longer identifier is another name.
-        let whole =
-            (m.start() == 0 || !is_ident(bytes[m.start() - 1])) && bytes.get(m.end()).is_none_or(|b| !is_ident(*b));
+        let whole = (m.start() == 0 || !is_ident_byte(bytes[m.start() - 1]))
+            && bytes.get(m.end()).is_none_or(|b| !is_ident_byte(*b));
         if !whole {
             return false;
         }
-        let mut i = m.start();
-        while i > 0 && matches!(bytes[i - 1], b' ' | b'\t') {
-            i -= 1;
-        }
-        let after_def = i < m.start() && i >= 3 && &bytes[i - 3..i] == b"def" && (i == 3 || !is_ident(bytes[i - 4]));
-        !after_def
+        !after_def(bytes, m.start())
     })
+}
+
+/// Whether the name starting at `start` follows the keyword `def` (after
+/// spaces or tabs): a definition of it, not a mention.
+fn after_def(bytes: &[u8], start: usize) -> bool {
+    let mut i = start;
+    while i > 0 && matches!(bytes[i - 1], b' ' | b'\t') {
+        i -= 1;
+    }
+    i < start && i >= 3 && &bytes[i - 3..i] == b"def" && (i == 3 || !is_ident_byte(bytes[i - 4]))
 }
 
 /// The automaton [`calls_possible`] searches with.
