@@ -23,12 +23,17 @@
 //!   change again without its time changing, as git's "racily clean"
 //!   entries); otherwise the next run compares contents.
 //!
+//! When the files changed, `check` still spares the per-file checks an
+//! edit cannot reach: see [`parts`].
+//!
 //! A cache problem never changes a result: an entry that does not read, is
 //! truncated or fails its checksum is a miss; a folder that cannot be
 //! created or written leaves the run uncached. Nothing here prints.
 //!
 //! What does not live here: which commands use the cache and what they
 //! print (`commands/`), and how files are found and read (`pipeline.rs`).
+
+pub mod parts;
 
 use crate::pipeline::{Discovered, Workspace};
 use serde::{Deserialize, Serialize};
@@ -239,10 +244,11 @@ impl Cache {
         Some((header, output))
     }
 
-    fn write(&self, stat: Option<String>, content: u128, output: &Output) -> std::io::Result<()> {
+    /// Make the version's folder, and mark the cache's folder as one that
+    /// is never committed or backed up (as ruff's and cargo's caches).
+    fn prepare(&self) -> std::io::Result<()> {
         let root = self.dir.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(&self.dir)?;
-        // Never committed, never backed up (as ruff's and cargo's caches).
         for (name, text) in [
             (".gitignore", "# Automatically created by auditfix.\n*\n"),
             (
@@ -255,6 +261,11 @@ impl Cache {
                 std::fs::write(path, text)?;
             }
         }
+        Ok(())
+    }
+
+    fn write(&self, stat: Option<String>, content: u128, output: &Output) -> std::io::Result<()> {
+        self.prepare()?;
         let mut payload = Vec::with_capacity(output.stdout.len() + output.stderr.len());
         payload.extend_from_slice(&output.stdout);
         payload.extend_from_slice(&output.stderr);

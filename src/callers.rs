@@ -35,7 +35,7 @@ use tree_sitter::Node;
 /// defaults, not annotations. The graph keeps them for every definition of
 /// the repository, so the names are kept end to end in one string, not in
 /// an allocation each.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Params {
     /// Every name, end to end.
     names: Box<str>,
@@ -45,7 +45,7 @@ pub struct Params {
 /// A parameter of [`Params`] but its name: where the name ends in the
 /// names (a `u32`, as the offsets of the tree the names were read from),
 /// and how it is passed.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct Shape {
     end: u32,
     kind: ParamKind,
@@ -99,7 +99,7 @@ impl Params {
 /// A function's signature and place, without its tree (its name and
 /// class are the definition's key). Offsets and lines are `u32`, as in the
 /// tree they were read from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FunctionInfo {
     pub params: Params,
     /// The bytes of the `function_definition`.
@@ -130,7 +130,7 @@ impl FunctionInfo {
 }
 
 /// The user names of a definition.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct UserNames {
     /// An existing parameter named like a user parameter.
     param: Option<Box<str>>,
@@ -223,7 +223,7 @@ impl Definition {
 }
 
 /// How a call passes its arguments, as far as binding them goes.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Arguments {
     /// Keyword names, in order.
     pub keywords: Vec<String>,
@@ -260,7 +260,7 @@ pub fn may_be_user(argument: &str) -> bool {
 }
 
 /// A call site, without its tree.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Site {
     /// The bytes of the `call`.
     pub range: Range<usize>,
@@ -324,7 +324,7 @@ fn node_with_range<'t>(root: Node<'t>, range: &Range<usize>, kind: &str) -> Opti
 }
 
 /// A definition as a file yields it, before it joins the graph.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Draft {
     function: FunctionInfo,
     key: DefRef,
@@ -405,7 +405,7 @@ fn shared(names: &mut Vec<Arc<str>>, name: &str) -> Arc<str> {
 /// in the callers' step (see [`Naming`]), so that the step does not parse
 /// the file again: its definitions, and the calls it makes of the
 /// functions that may take a user.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Definitions {
     drafts: Vec<Draft>,
     /// Its calls of the names the repository's `def`s predicted, when
@@ -418,11 +418,30 @@ pub struct Definitions {
 /// mentions (as [`calls_possible`] reads a mention). A round takes a
 /// file's calls from here, unless the file mentions one of its new names
 /// that was not predicted: then it parses the file.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Recorded {
+    /// Not stored with the record: the cache keeps each set once (see
+    /// [`Definitions::predicted`]).
+    #[serde(skip)]
     predicted: Arc<Predicted>,
     mentioned: Box<[u64]>,
     sites: Vec<Site>,
+}
+
+impl Definitions {
+    /// The names its calls were recorded against, when recorded: what the
+    /// result cache keeps once for all the records made against them.
+    pub fn predicted(&self) -> Option<&Arc<Predicted>> {
+        self.calls.as_ref().map(|calls| &calls.predicted)
+    }
+
+    /// Its calls recorded against `predicted` (a record read back from the
+    /// result cache, which keeps the names apart).
+    pub fn recorded_against(&mut self, predicted: Arc<Predicted>) {
+        if let Some(calls) = &mut self.calls {
+            calls.predicted = predicted;
+        }
+    }
 }
 
 impl Recorded {
@@ -509,6 +528,7 @@ fn is_ident_byte(b: u8) -> bool {
 /// The names of the repository's functions that may take a user: the
 /// `def`s of the files that may hold a write method or name a user, as
 /// loading found them ([`def_keys`]), sorted.
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Predicted(Vec<u64>);
 
 impl Predicted {

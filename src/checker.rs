@@ -224,7 +224,7 @@ fn suppressed_on(text: &str, rule: Rule) -> bool {
 }
 
 /// What checking one file produced.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct FileCheck {
     pub diagnostics: Vec<Diagnostic>,
     /// Qualified names of the write methods audited.
@@ -250,7 +250,7 @@ pub struct FileCheck {
 /// the parameter, and the edits that add it, built from the tree the check
 /// parsed (the callers' step takes them without parsing the file again;
 /// `None` when no edit can add it).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct UserNeed {
     pub start: usize,
     pub parameter: String,

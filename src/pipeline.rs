@@ -785,6 +785,107 @@ impl Workspace {
         self.check_collecting(fix_edits, None)
     }
 
+    /// [`Workspace::check_reporting`] through the per-file parts of the
+    /// result cache (see [`crate::cache::parts`]): only the files an edit
+    /// since the stored run can reach are checked again; the callers' step
+    /// runs over all the parts. The parts of this run are stored. Also
+    /// returns the positions of the files whose parts were made anew.
+    pub fn check_reporting_kept(
+        &self,
+        fix_edits: bool,
+        store: &crate::cache::parts::Parts,
+    ) -> (CheckResult, Vec<usize>) {
+        let (checks, definitions, made) = self.check_files_kept(fix_edits, store);
+        (self.report_checks(checks, definitions, fix_edits, None), made)
+    }
+
+    /// How the parts of the result cache know this run's files: their
+    /// fingerprint, and each one's stamp, by position.
+    fn part_stamps(&self) -> (u128, Vec<crate::cache::parts::Stamp>) {
+        let files = crate::cache::parts::files_fingerprint(self.files.iter().map(|f| {
+            (
+                &*f.path,
+                &*f.display,
+                f.target,
+                self.index.module_name(f.id).unwrap_or_default(),
+            )
+        }));
+        let stamps = self
+            .files
+            .iter()
+            .map(|f| crate::cache::parts::Stamp {
+                hash: f.hash,
+                classes: f.classes.clone(),
+            })
+            .collect();
+        (files, stamps)
+    }
+
+    /// [`Workspace::check_files`], the parts `store` keeps for this run
+    /// reused, the others made (and what each read recorded), and all
+    /// stored for the next run; with the positions of the parts made.
+    #[allow(clippy::type_complexity)]
+    fn check_files_kept(
+        &self,
+        fix_edits: bool,
+        store: &crate::cache::parts::Parts,
+    ) -> (
+        Vec<crate::checker::FileCheck>,
+        Vec<Option<crate::callers::Definitions>>,
+        Vec<usize>,
+    ) {
+        use crate::cache::parts::Part;
+        let (fingerprint, stamps) = self.part_stamps();
+        let kept = store.load(fingerprint, &stamps);
+        let naming = crate::callers::Naming::new(self);
+        let progress = progress_bar(self.files.len(), "analysing");
+        let made: Vec<Option<(FilePart, crate::analysis::index::Reads)>> = self
+            .files
+            .par_iter()
+            .zip(&kept)
+            .progress_with(progress.clone())
+            .map(|(file, kept)| {
+                kept.is_none().then(|| {
+                    crate::analysis::index::Reads::record(|| self.check_file_part_with(file, &naming, fix_edits, None))
+                })
+            })
+            .collect();
+        progress.finish_and_clear();
+        let made_anew: Vec<usize> = made
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.is_some())
+            .map(|(i, _)| i)
+            .collect();
+        // Every part, and whether it is to keep.
+        let mut parts: Vec<Option<Part>> = Vec::with_capacity(made.len());
+        let mut unkept: Vec<Option<Part>> = Vec::with_capacity(made.len());
+        for (kept, made) in kept.into_iter().zip(made) {
+            let (keep, other) = match made {
+                None => (kept, None),
+                Some((part, reads)) => {
+                    let whole = Part::new(part.check, part.definitions, reads);
+                    match part.of_loaded_text {
+                        true => (Some(whole), None),
+                        false => (None, Some(whole)),
+                    }
+                }
+            };
+            parts.push(keep);
+            unkept.push(other);
+        }
+        store.store(fingerprint, &stamps, &mut parts);
+        let (checks, definitions) = parts
+            .into_iter()
+            .zip(unkept)
+            .map(|(part, unkept)| {
+                let part = part.or(unkept).unwrap_or_default();
+                (part.check, part.definitions)
+            })
+            .unzip();
+        (checks, definitions, made_anew)
+    }
+
     /// [`Workspace::check`], with the callers' fixes that change other
     /// files too, whole (the language server offers each as one edit of
     /// every file it changes; a finding's own [`Fix`] holds only the edits
@@ -1208,10 +1309,10 @@ impl Workspace {
         let mut files = Vec::with_capacity(checks.len());
         let mut definitions = Vec::with_capacity(checks.len());
         let mut firsts = Vec::with_capacity(checks.len());
-        for (check, definition, first) in checks {
-            files.push(check);
-            definitions.push(definition);
-            firsts.push(first);
+        for part in checks {
+            files.push(part.check);
+            definitions.push(part.definitions);
+            firsts.push(part.first);
         }
         (files, definitions, firsts)
     }
@@ -1225,8 +1326,8 @@ impl Workspace {
         naming: &crate::callers::Naming,
         fix_edits: bool,
     ) -> (crate::checker::FileCheck, Option<crate::callers::Definitions>) {
-        let (check, definitions, _) = self.check_file_part_with(file, naming, fix_edits, None);
-        (check, definitions)
+        let part = self.check_file_part_with(file, naming, fix_edits, None);
+        (part.check, part.definitions)
     }
 
     /// [`Workspace::check_file_part`], and with `first_pass` (whether
@@ -1240,7 +1341,11 @@ impl Workspace {
         first_pass: Option<bool>,
     ) -> FilePart {
         if !file.candidate {
-            return Default::default();
+            // Nothing read: the part is decided by the text loading read.
+            return FilePart {
+                of_loaded_text: true,
+                ..Default::default()
+            };
         }
         file.with_source(|source| {
             let module = self.module_of(file, source)?;
@@ -1255,10 +1360,11 @@ impl Workspace {
                 &rules,
                 &values,
             );
+            let of_loaded_text = content_hash(&source.text, file.bom) == file.hash;
             // Only when the text is the one loading read (the fixes
             // read it again).
             let first = first_pass
-                .filter(|_| file.target && content_hash(&source.text, file.bom) == file.hash)
+                .filter(|_| file.target && of_loaded_text)
                 .map(|unsafe_fixes| {
                     let mut first = check.diagnostics.clone();
                     for d in first.iter_mut().filter(|d| !d.is_fixable_with(unsafe_fixes)) {
@@ -1272,7 +1378,12 @@ impl Workspace {
                 }
             }
             let definitions = naming.definitions(self, file, source, &check.needs_user, &values);
-            Some((check, definitions, first))
+            Some(FilePart {
+                check,
+                definitions,
+                first,
+                of_loaded_text,
+            })
         })
         .flatten()
         .unwrap_or_default()
@@ -1766,11 +1877,16 @@ pub fn apply_selected(text: &str, fixes: &[&auditfix_transforms::Fix]) -> Result
 
 /// One file's check, its definitions for the callers' step, and (for
 /// `fix`) the first pass of its fixes.
-type FilePart = (
-    crate::checker::FileCheck,
-    Option<crate::callers::Definitions>,
-    Option<Vec<Diagnostic>>,
-);
+#[derive(Default)]
+struct FilePart {
+    check: crate::checker::FileCheck,
+    definitions: Option<crate::callers::Definitions>,
+    first: Option<Vec<Diagnostic>>,
+    /// Whether the part is of the text loading read (and hashed): not when
+    /// the file changed since, or no longer reads or parses. Only such a
+    /// part is kept in the result cache.
+    of_loaded_text: bool,
+}
 
 #[cfg(test)]
 mod tests {

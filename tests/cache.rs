@@ -202,6 +202,17 @@ fn entries(dir: &Path) -> Vec<std::path::PathBuf> {
     }
 }
 
+/// The one entry that starts with `magic`: `auditfix-cache` (a run's
+/// output) or `auditfix-parts` (its files' per-file parts).
+fn entry(dir: &Path, magic: &str) -> std::path::PathBuf {
+    let found: Vec<_> = entries(dir)
+        .into_iter()
+        .filter(|p| fs::read(p).unwrap().starts_with(magic.as_bytes()))
+        .collect();
+    let [entry] = found.try_into().unwrap();
+    entry
+}
+
 #[test]
 fn each_change_of_a_file_the_results_consulted_is_seen() {
     let dir = project();
@@ -240,7 +251,7 @@ fn an_unchanged_tree_is_served_from_the_cache() {
     let dir = project();
     age_files(dir.path(), Duration::from_secs(3600));
     let expected = run(dir.path(), &["check", "--format", "json"]);
-    let [entry] = entries(dir.path()).try_into().unwrap();
+    let entry = entry(dir.path(), "auditfix-cache");
     // The entry's output replaced (its checksum made anew): a run that
     // prints it was served from the cache.
     let bytes = fs::read(&entry).unwrap();
@@ -313,19 +324,26 @@ fn a_damaged_entry_is_a_miss_not_an_error() {
     let dir = project();
     let expected = run(dir.path(), &["check", "--no-cache"]);
     assert_eq!(run(dir.path(), &["check"]), expected);
-    let [entry] = entries(dir.path()).try_into().unwrap();
-    let bytes = fs::read(&entry).unwrap();
-    for damaged in [
-        bytes[..bytes.len() / 2].to_vec(),
-        bytes[..20].to_vec(),
-        Vec::new(),
-        b"\xff\xfe\x00not an entry\n{}\n".to_vec(),
-        [&bytes[..], b"trailing"].concat(),
-    ] {
-        fs::write(&entry, &damaged).unwrap();
-        assert_eq!(run(dir.path(), &["check"]), expected);
-        // The run stored a sound entry again.
-        assert_eq!(fs::read(&entry).unwrap().len(), bytes.len());
+    let output = entry(dir.path(), "auditfix-cache");
+    let parts = entry(dir.path(), "auditfix-parts");
+    for entry in [&output, &parts] {
+        let bytes = fs::read(entry).unwrap();
+        for damaged in [
+            bytes[..bytes.len() / 2].to_vec(),
+            bytes[..20].to_vec(),
+            Vec::new(),
+            b"\xff\xfe\x00not an entry\n{}\n".to_vec(),
+            [&bytes[..], b"trailing"].concat(),
+        ] {
+            fs::write(entry, &damaged).unwrap();
+            // Without the output, the run goes through the parts.
+            if *entry == parts {
+                fs::remove_file(&output).unwrap();
+            }
+            assert_eq!(run(dir.path(), &["check"]), expected);
+            // The run stored a sound entry again.
+            assert_eq!(fs::read(entry).unwrap().len(), bytes.len());
+        }
     }
 }
 
@@ -370,4 +388,89 @@ fn the_cache_folder_ignores_itself_and_no_cache_makes_none() {
         .unwrap();
     assert!(output.status.code().is_some_and(|c| c < 2));
     assert!(elsewhere.path().join(".gitignore").is_file());
+}
+
+/// One `check` of the project in `dir` through the parts kept in `store`:
+/// its result (as its debug form), and the files whose parts were made
+/// anew, by name.
+fn kept_check(dir: &Path, store: &Path) -> (String, String, Vec<String>) {
+    use auditfix::pipeline::Workspace;
+    let paths = vec![dir.to_path_buf()];
+    let load = || {
+        let config = auditfix::config::load(&paths, &auditfix::config::Overrides::default()).unwrap();
+        Workspace::load(&paths, config)
+    };
+    let workspace = load();
+    let parts = auditfix::cache::parts::Parts::new(store, Some(dir), &[b"test"]);
+    let (result, made) = workspace.check_reporting_kept(false, &parts);
+    let names = made
+        .iter()
+        .map(|i| {
+            workspace.files[*i]
+                .path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let uncached = load().check_reporting(false);
+    (format!("{result:?}"), format!("{uncached:?}"), names)
+}
+
+#[test]
+fn an_edit_checks_again_only_the_files_it_can_reach() {
+    let dir = project();
+    let store = tempfile::tempdir().unwrap();
+    let check = || {
+        let (kept, uncached, made) = kept_check(dir.path(), store.path());
+        assert_eq!(kept, uncached, "through the parts, after making {made:?}");
+        made
+    };
+    let all = check();
+    for name in ["service.py", "models.py", "mixins.py", "common.py", "routes.py"] {
+        assert!(all.iter().any(|m| m == name), "{name} not made at first: {all:?}");
+    }
+    // Nothing changed: every part is kept.
+    assert_eq!(check(), Vec::<String>::new());
+    // A comment in the service: only the service. Its model, its mixin,
+    // the module it star-imports read nothing of it.
+    edit(
+        dir.path(),
+        "service.py",
+        "        return user\n",
+        "        return user  # the row\n",
+    );
+    assert_eq!(check(), ["service.py"]);
+    // The mixin loses a setter: the mixin, and the service, whose model
+    // inherits it; not the module the service star-imports.
+    edit(
+        dir.path(),
+        "mixins.py",
+        "    def set_updated_by(self, email, name):\n        pass\n\n",
+        "",
+    );
+    let made = check();
+    assert!(
+        made.iter().any(|m| m == "mixins.py") && made.iter().any(|m| m == "service.py"),
+        "{made:?}"
+    );
+    assert!(!made.iter().any(|m| m == "common.py" || m == "auth.py"), "{made:?}");
+    // The star-imported module stops exporting `datetime`: the service.
+    edit(dir.path(), "common.py", "from datetime import datetime\n\n", "");
+    let made = check();
+    assert!(made.iter().any(|m| m == "service.py"), "{made:?}");
+    assert!(!made.iter().any(|m| m == "mixins.py" || m == "models.py"), "{made:?}");
+    // A class defined anew, of a name the service looked up (its model):
+    // another module now defines `User`.
+    fs::write(dir.path().join("app/other.py"), "class Unrelated:\n    pass\n").unwrap();
+    let made = check();
+    assert!(made.len() >= 6, "a new file makes every part again: {made:?}");
+    edit(dir.path(), "other.py", "class Unrelated:", "class User:");
+    let made = check();
+    assert!(
+        made.iter().any(|m| m == "service.py") && made.iter().any(|m| m == "other.py"),
+        "{made:?}"
+    );
+    assert!(!made.iter().any(|m| m == "common.py"), "{made:?}");
 }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use tree_sitter::Node;
 
 /// A class by module and name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct ClassRef {
     pub module: String,
     pub name: String,
@@ -32,7 +32,7 @@ pub struct ClassRef {
 /// module and class names are shared (`Arc`) by the definitions of a file
 /// rather than copied into each, and the name takes no spare capacity.
 /// Equality, order and hash are those of the names' text.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct DefRef {
     pub module: Arc<str>,
     pub class: Option<Arc<str>>,

@@ -19,7 +19,7 @@ use crate::settings::{Kind, Settings};
 use tree_sitter::Node;
 
 /// How a parameter can be passed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ParamKind {
     /// Before `/`: by position only.
     PositionalOnly,

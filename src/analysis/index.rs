@@ -258,7 +258,7 @@ pub const SETTER_ARGUMENTS: u8 = 2;
 /// class (and session source) names looked up. The language server keeps
 /// them per file, to know which files an edit of another may change: those
 /// that read its module, or looked up a name it defines or defined.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reads {
     pub modules: HashSet<u32>,
     pub class_keys: HashSet<u32>,

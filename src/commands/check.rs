@@ -57,7 +57,7 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         return show_profile(&workspace, stdout);
     }
     let mut report = Vec::new();
-    let status = report_findings(args, &workspace, &mut report, stderr)?;
+    let status = report_findings(args, &workspace, None, &mut report, stderr)?;
     deliver(args, &report, stdout)?;
     Ok(status)
 }
@@ -80,6 +80,7 @@ fn run_paths(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -
     }
     let color = args.output.is_none() && use_color(args.color, true);
     let cache = super::open_command_cache("check", &args.cache, &discovered, args, &config, color);
+    let parts_at = super::cache_folder(&args.cache, &discovered);
     super::cached_run(
         cache,
         &paths,
@@ -87,7 +88,17 @@ fn run_paths(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -
         |discovered| Workspace::load_discovered(&paths, discovered, config, prefilter),
         |workspace, report, errors| {
             super::warn_if_no_python_file(workspace, &paths, errors)?;
-            report_findings(args, workspace, report, errors)
+            let parts = parts_at.map(|(folder, root)| {
+                crate::cache::parts::Parts::new(
+                    &folder,
+                    root.as_deref(),
+                    &[
+                        &[u8::from(sarif_edits(args)), u8::from(workspace.prefilter)],
+                        format!("{:?}", workspace.config).as_bytes(),
+                    ],
+                )
+            });
+            report_findings(args, workspace, parts.as_ref(), report, errors)
         },
         &mut |report| deliver(args, report, stdout),
         stderr,
@@ -109,17 +120,26 @@ fn deliver(args: &CheckArgs, report: &[u8], stdout: &mut dyn Write) -> anyhow::R
     }
 }
 
-/// Check the workspace and render the findings into `report` in the
-/// chosen format (warnings about suppressions to `stderr`).
+/// Whether the findings keep their fixes' edits: only SARIF prints them;
+/// the other formats say whether a finding is fixable.
+fn sarif_edits(args: &CheckArgs) -> bool {
+    args.format == printer::Format::Sarif
+}
+
+/// Check the workspace (through the per-file parts of the result cache,
+/// when given) and render the findings into `report` in the chosen format
+/// (warnings about suppressions to `stderr`).
 fn report_findings(
     args: &CheckArgs,
     workspace: &Workspace,
+    parts: Option<&crate::cache::parts::Parts>,
     report: &mut Vec<u8>,
     stderr: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
-    // Only SARIF prints the fixes' edits; the other formats say whether a
-    // finding is fixable.
-    let result = workspace.check_reporting(args.format == printer::Format::Sarif);
+    let result = match parts {
+        Some(parts) => workspace.check_reporting_kept(sarif_edits(args), parts).0,
+        None => workspace.check_reporting(sarif_edits(args)),
+    };
     print_warnings(&result, stderr)?;
     let options = PrintOptions {
         color: args.output.is_none() && use_color(args.color, true),

@@ -44,12 +44,21 @@ pub fn open_cache(
     discovered: &crate::pipeline::Discovered,
     parts: &[&[u8]],
 ) -> Option<crate::cache::Cache> {
+    let (folder, root) = cache_folder(args, discovered)?;
+    Some(crate::cache::Cache::new(&folder, root.as_deref(), parts))
+}
+
+/// The folder of the result cache (see [`crate::cache::folder`]), with
+/// the project's root, unless `--no-cache`.
+pub fn cache_folder(
+    args: &crate::cli::CacheArgs,
+    discovered: &crate::pipeline::Discovered,
+) -> Option<(PathBuf, Option<PathBuf>)> {
     if args.no_cache {
         return None;
     }
-    let root = discovered.root.as_deref();
-    let folder = crate::cache::folder(args.cache_dir.as_deref(), root);
-    Some(crate::cache::Cache::new(&folder, root, parts))
+    let root = discovered.root.clone();
+    Some((crate::cache::folder(args.cache_dir.as_deref(), root.as_deref()), root))
 }
 
 /// [`open_cache`] for `command` run with `flags` under `config`: what

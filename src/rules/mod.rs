@@ -28,7 +28,7 @@ pub mod unmapped_audit_attribute;
 macro_rules! rules {
     ($( $variant:ident => $code:literal, $name:literal, $standard:literal, $fix:literal, $file:literal; )*) => {
         /// Every rule, in code order.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
         pub enum Rule {
             $( $variant, )*
         }

@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 /// A replacement of `start..end` (byte offsets) by `content`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Edit {
     start: usize,
     end: usize,
@@ -85,7 +85,7 @@ impl Edit {
 /// How confident we are that a fix keeps the program's meaning.
 ///
 /// Ordered: `Unsafe < Safe`, so "at least `Safe`" is a comparison.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Applicability {
     /// Changes behaviour a reviewer must look at (wraps a body in `try`,
     /// removes hand-set columns, changes a call). Applied with `--unsafe`.
@@ -104,7 +104,7 @@ impl Applicability {
 }
 
 /// Edits applied together, all or nothing.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fix {
     edits: Vec<Edit>,
     applicability: Applicability,

@@ -1,0 +1,217 @@
+//! The per-file parts of the result cache: what the per-file check of each
+//! file made (its findings, and its definitions and calls for the callers'
+//! step), with what it read of the repository index to make them, so that
+//! a `check` after an edit checks again only the files the edit can reach.
+//!
+//! The run's output is served whole by the entries of the module above when
+//! no file changed. When some did, the run is made, and this entry spares
+//! it the per-file checks that cannot have changed: a file's part is reused
+//! when its text is the one the part was made of, and no file it read (a
+//! model, a mixin, a star-imported module, a callee's module) changed, and
+//! no changed file defines or defined a class (or session source) of a
+//! name it looked up (see [`crate::analysis::index::Reads`]: the language
+//! server keeps its parts by the same rule). The callers' step, which
+//! joins the files, always runs whole.
+//!
+//! An entry is for one configuration, build and working directory (its
+//! key, as the module above makes keys), and one set of files: a file
+//! added, removed or renamed makes every part again. A part made of a text
+//! other than the one loading hashed (the file changed meanwhile), or of a
+//! file that did not read or parse, is not kept. As with the outputs, an
+//! entry that does not read, is truncated or fails its checksum is a
+//! miss, and failing to write one is not an error of the run.
+//!
+//! What does not live here: which parts a run makes, and how they join
+//! (`pipeline.rs`).
+
+use super::{Cache, KeyHasher};
+use crate::analysis::index::Reads;
+use crate::callers::{Definitions, Predicted};
+use crate::checker::FileCheck;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The first line of a parts entry; a change of layout changes it.
+const MAGIC: &[u8] = b"auditfix-parts 1\n";
+
+/// What the per-file check of one file made, and what it read to make it.
+#[derive(Default, Serialize, Deserialize)]
+pub struct Part {
+    pub check: FileCheck,
+    pub definitions: Option<Definitions>,
+    pub reads: Reads,
+    /// Which of the entry's name sets the definitions' calls were recorded
+    /// against (see [`Definitions::predicted`]); set when stored.
+    predicted: Option<u32>,
+}
+
+impl Part {
+    pub fn new(check: FileCheck, definitions: Option<Definitions>, reads: Reads) -> Part {
+        Part {
+            check,
+            definitions,
+            reads,
+            predicted: None,
+        }
+    }
+}
+
+/// A file as its part was made: the hash of its text, and the keys of the
+/// class names it may define (what the index looked names up by).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub hash: u64,
+    pub classes: Box<[u32]>,
+}
+
+/// An entry as read back.
+#[derive(Deserialize)]
+struct Entry {
+    files: u128,
+    stamps: Vec<Stamp>,
+    predicted: Vec<Predicted>,
+    parts: Vec<Option<Part>>,
+}
+
+/// An entry as written: [`Entry`]'s fields, in its order, borrowed.
+#[derive(Serialize)]
+struct EntryRef<'a> {
+    files: u128,
+    stamps: &'a [Stamp],
+    predicted: Vec<&'a Predicted>,
+    parts: Vec<Option<&'a Part>>,
+}
+
+/// The parts entry of one configuration.
+pub struct Parts {
+    cache: Cache,
+}
+
+impl Parts {
+    /// The parts entry in `folder` for runs whose per-file checks are
+    /// decided, besides the files, by `key` (the resolved configuration,
+    /// whether the fixes' edits are kept, the prefilters) and the settings
+    /// files at `root`.
+    pub fn new(folder: &Path, root: Option<&Path>, key: &[&[u8]]) -> Parts {
+        let mut parts: Vec<&[u8]> = vec![b"parts"];
+        parts.extend_from_slice(key);
+        Parts {
+            cache: Cache::new(folder, root, &parts),
+        }
+    }
+
+    /// The parts still good for a run over the files fingerprinted by
+    /// `files` (see [`files_fingerprint`]) whose texts are stamped
+    /// `stamps`, by position; `None` where the file's part must be made.
+    pub fn load(&self, files: u128, stamps: &[Stamp]) -> Vec<Option<Part>> {
+        let none = || stamps.iter().map(|_| None).collect();
+        let Some(entry) = self.read() else { return none() };
+        if entry.files != files || entry.stamps.len() != stamps.len() || entry.parts.len() != stamps.len() {
+            return none();
+        }
+        // The files whose text changed, and the class keys they had or have.
+        let mut changed: HashSet<u32> = HashSet::new();
+        let mut keys: HashSet<u32> = HashSet::new();
+        for (id, (old, new)) in entry.stamps.iter().zip(stamps).enumerate() {
+            if old.hash != new.hash {
+                changed.insert(id as u32);
+                keys.extend(old.classes.iter().chain(new.classes.iter()));
+            }
+        }
+        let sets: Vec<Arc<Predicted>> = entry.predicted.into_iter().map(Arc::new).collect();
+        entry
+            .parts
+            .into_iter()
+            .enumerate()
+            .map(|(id, part)| {
+                let mut part = part?;
+                let reached = changed.contains(&(id as u32))
+                    || part.reads.modules.iter().any(|m| changed.contains(m))
+                    || part.reads.class_keys.iter().any(|k| keys.contains(k));
+                if reached {
+                    return None;
+                }
+                if let Some(definitions) = &mut part.definitions {
+                    if definitions.predicted().is_some() {
+                        definitions.recorded_against(sets.get(part.predicted? as usize)?.clone());
+                    }
+                }
+                Some(part)
+            })
+            .collect()
+    }
+
+    /// Store `parts` (by position; `None`: not to keep) as the parts of
+    /// the files fingerprinted by `files` and stamped `stamps`. Failing to
+    /// write is not an error of the run: the next one makes them all.
+    pub fn store(&self, files: u128, stamps: &[Stamp], parts: &mut [Option<Part>]) {
+        // Each set of predicted names once, by the records made against it.
+        // (The records of a run share one set; the names are compared only
+        // once per set met, not once per record.)
+        let mut sets: Vec<Arc<Predicted>> = Vec::new();
+        let mut by_address: std::collections::HashMap<*const Predicted, u32> = Default::default();
+        for part in parts.iter_mut().flatten() {
+            part.predicted = part.definitions.as_ref().and_then(Definitions::predicted).map(|set| {
+                *by_address
+                    .entry(Arc::as_ptr(set))
+                    .or_insert_with(|| match sets.iter().position(|s| **s == **set) {
+                        Some(k) => k as u32,
+                        None => {
+                            sets.push(set.clone());
+                            (sets.len() - 1) as u32
+                        }
+                    })
+            });
+        }
+        let entry = EntryRef {
+            files,
+            stamps,
+            predicted: sets.iter().map(|s| &**s).collect(),
+            parts: parts.iter().map(Option::as_ref).collect(),
+        };
+        let Ok(payload) = postcard::to_stdvec(&entry) else {
+            return;
+        };
+        let _ = self.write(&payload);
+    }
+
+    fn read(&self) -> Option<Entry> {
+        let bytes = std::fs::read(self.cache.entry_path()).ok()?;
+        let rest = bytes.strip_prefix(MAGIC)?;
+        let (checksum, payload) = rest.split_at_checked(16)?;
+        if checksum != xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes() {
+            return None;
+        }
+        postcard::from_bytes(payload).ok()
+    }
+
+    fn write(&self, payload: &[u8]) -> std::io::Result<()> {
+        self.cache.prepare()?;
+        // Written aside and renamed: a reader sees the old entry or the new.
+        let mut file = tempfile::NamedTempFile::new_in(&self.cache.dir)?;
+        file.write_all(MAGIC)?;
+        file.write_all(&xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes())?;
+        file.write_all(payload)?;
+        file.persist(self.cache.entry_path()).map_err(|e| e.error)?;
+        self.cache.prune();
+        Ok(())
+    }
+}
+
+/// A fingerprint of a run's files as the parts see them: each one's path,
+/// the path shown, whether it is a target, and its module's name, in order
+/// (a part names files by position, and what it read by their modules).
+pub fn files_fingerprint<'a>(files: impl Iterator<Item = (&'a Path, &'a Path, bool, &'a str)>) -> u128 {
+    let mut hasher = KeyHasher::new();
+    for (path, display, target, module) in files {
+        hasher
+            .part(path.as_os_str().as_encoded_bytes())
+            .part(display.as_os_str().as_encoded_bytes())
+            .number(u64::from(target))
+            .part(module);
+    }
+    hasher.finish()
+}
