@@ -334,9 +334,110 @@ struct Draft {
 
 /// What one file yields for the graph: its definitions (when asked) and
 /// its calls of the wanted names.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct FileYield {
     drafts: Option<Vec<Draft>>,
     sites: Vec<Site>,
+    /// Whether it is of the text loading read (and hashed): only such a
+    /// yield is kept between runs (see [`Yields`]).
+    #[serde(skip)]
+    of_loaded_text: bool,
+}
+
+/// What a file the callers' step parsed yielded, for the result cache:
+/// the file (by position), the question (see [`Yields`]), the answer, and
+/// what making it read of the index.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct KeptYield {
+    pub file: u32,
+    question: u64,
+    answer: FileYield,
+    pub reads: crate::analysis::index::Reads,
+}
+
+/// The yields of the files the callers' step parses (the files that call
+/// a function taking a user but take no part themselves: routes, jobs),
+/// kept between runs by the result cache as the per-file parts are (see
+/// [`crate::cache::parts`]): a yield is the answer to one question (the
+/// names wanted, whether the definitions and dynamic calls are, what AUD001
+/// gives the file), and is good while its file and what it read are
+/// unchanged. An edit of one file asks the other files the same questions.
+#[derive(Default)]
+pub struct Yields {
+    kept: HashMap<(u32, u64), KeptYield>,
+    /// The yields this run used, kept or made.
+    used: std::sync::Mutex<Vec<KeptYield>>,
+    /// The files whose yields this run made (parsed), by position.
+    made: std::sync::Mutex<Vec<usize>>,
+}
+
+impl Yields {
+    /// Over the yields kept from the last run, still good.
+    pub fn new(kept: Vec<KeptYield>) -> Yields {
+        Yields {
+            kept: kept.into_iter().map(|k| ((k.file, k.question), k)).collect(),
+            used: Default::default(),
+            made: Default::default(),
+        }
+    }
+
+    /// The yields this run used, to keep for the next, and the files whose
+    /// yields it made, by position, sorted.
+    pub fn into_used(self) -> (Vec<KeptYield>, Vec<usize>) {
+        let mut made = self.made.into_inner().unwrap_or_else(|e| e.into_inner());
+        made.sort_unstable();
+        made.dedup();
+        (self.used.into_inner().unwrap_or_else(|e| e.into_inner()), made)
+    }
+
+    /// The answer of file `file` to `question`: kept, or made by `make`
+    /// (and what it read recorded).
+    fn answer(&self, file: usize, question: u64, make: impl FnOnce() -> Option<FileYield>) -> Option<FileYield> {
+        let file = file as u32;
+        let keep = |kept: KeptYield| self.used.lock().unwrap_or_else(|e| e.into_inner()).push(kept);
+        if let Some(kept) = self.kept.get(&(file, question)) {
+            let answer = kept.answer.clone();
+            keep(KeptYield {
+                file,
+                question,
+                answer: answer.clone(),
+                reads: kept.reads.clone(),
+            });
+            return Some(FileYield {
+                of_loaded_text: true,
+                ..answer
+            });
+        }
+        self.made.lock().unwrap_or_else(|e| e.into_inner()).push(file as usize);
+        let (made, reads) = crate::analysis::index::Reads::record(make);
+        if let Some(answer) = made.as_ref().filter(|m| m.of_loaded_text) {
+            keep(KeptYield {
+                file,
+                question,
+                answer: answer.clone(),
+                reads,
+            });
+        }
+        made
+    }
+}
+
+/// The key of a question a round asks a file: the names wanted (sorted),
+/// whether its definitions and dynamic calls are wanted, and the
+/// parameters AUD001 gives its functions.
+fn question(names: &[&str], definitions: bool, dynamic: bool, needs_user: Option<&Vec<UserNeed>>) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(&[u8::from(definitions), u8::from(dynamic)]);
+    for name in names {
+        hasher.update(&(name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+    }
+    for need in needs_user.into_iter().flatten() {
+        hasher.update(&(need.start as u64).to_le_bytes());
+        hasher.update(need.parameter.as_bytes());
+        hasher.update(b"\0");
+    }
+    hasher.digest()
 }
 
 /// The definitions of a file, from its tree, each told whether AUD001
@@ -703,7 +804,11 @@ fn yield_of(
             .into_iter()
             .filter(|site| dynamic || site.dynamic.is_none())
             .collect();
-        Some(FileYield { drafts, sites })
+        Some(FileYield {
+            drafts,
+            sites,
+            of_loaded_text: crate::pipeline::content_hash(text, file.bom) == file.hash,
+        })
     })
     .flatten()
 }
@@ -902,6 +1007,7 @@ impl CallGraph {
         workspace: &Workspace,
         needs_user: &[Vec<UserNeed>],
         mut known: Vec<Option<Definitions>>,
+        memo: Option<&Yields>,
     ) -> CallGraph {
         let files = workspace.files.len();
         let mut graph = CallGraph {
@@ -939,6 +1045,7 @@ impl CallGraph {
                     return Some(FileYield {
                         drafts: Some(drafts),
                         sites: Vec::new(),
+                        of_loaded_text: true,
                     });
                 }
                 // A candidate the check parsed, and did not take: not a part.
@@ -947,7 +1054,13 @@ impl CallGraph {
                 }
                 naming
                     .file_takes_part(file, needs_user.get(i))
-                    .then(|| yield_of(workspace, file, needs_user.get(i), true, &|_| false, false))
+                    .then(|| {
+                        let make = || yield_of(workspace, file, needs_user.get(i), true, &|_| false, false);
+                        match memo {
+                            Some(memo) => memo.answer(i, question(&[], true, false, needs_user.get(i)), make),
+                            None => make(),
+                        }
+                    })
                     .flatten()
             })
             .collect();
@@ -974,7 +1087,8 @@ impl CallGraph {
                 break;
             };
             names = wanted;
-            let new: HashSet<String> = new.into_iter().collect();
+            let sorted: Vec<&str> = new.iter().map(String::as_str).collect();
+            let new: HashSet<String> = new.iter().cloned().collect();
             let yields: Vec<Option<FileYield>> = workspace
                 .files
                 .par_iter()
@@ -998,7 +1112,11 @@ impl CallGraph {
                                 .filter(|s| s.dynamic.is_some() || new.contains(&s.name))
                                 .cloned()
                                 .collect();
-                            return Some(FileYield { drafts: None, sites });
+                            return Some(FileYield {
+                                drafts: None,
+                                sites,
+                                of_loaded_text: true,
+                            });
                         }
                     }
                     // Dynamic calls are noted where an audited name is named,
@@ -1007,7 +1125,14 @@ impl CallGraph {
                     (mentions || !workspace.prefilter)
                         .then(|| {
                             let wanted = |name: &str| new.contains(name);
-                            yield_of(workspace, file, needs_user.get(i), !included, &wanted, mentions)
+                            let make = || yield_of(workspace, file, needs_user.get(i), !included, &wanted, mentions);
+                            match memo {
+                                Some(memo) => {
+                                    let asked = question(&sorted, !included, mentions, needs_user.get(i));
+                                    memo.answer(i, asked, make)
+                                }
+                                None => make(),
+                            }
                         })
                         .flatten()
                 })
@@ -1488,8 +1613,9 @@ pub fn check(
     workspace: &Workspace,
     needs_user: &[Vec<UserNeed>],
     known: Vec<Option<Definitions>>,
+    memo: Option<&Yields>,
 ) -> (Vec<CallerFinding>, Vec<String>, Vec<Silenced>) {
-    let graph = CallGraph::build(workspace, needs_user, known);
+    let graph = CallGraph::build(workspace, needs_user, known, memo);
     let audited_names: Vec<&str> = graph
         .definitions
         .iter()

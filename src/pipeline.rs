@@ -788,15 +788,25 @@ impl Workspace {
     /// [`Workspace::check_reporting`] through the per-file parts of the
     /// result cache (see [`crate::cache::parts`]): only the files an edit
     /// since the stored run can reach are checked again; the callers' step
-    /// runs over all the parts. The parts of this run are stored. Also
-    /// returns the positions of the files whose parts were made anew.
-    pub fn check_reporting_kept(
-        &self,
-        fix_edits: bool,
-        store: &crate::cache::parts::Parts,
-    ) -> (CheckResult, Vec<usize>) {
-        let (checks, definitions, made) = self.check_files_kept(fix_edits, store);
-        (self.report_checks(checks, definitions, fix_edits, None), made)
+    /// runs over all the parts, the answers of the files it parses kept
+    /// alike. The parts of this run are stored. Also says which files had
+    /// their parts, or their answers to the callers' step, made anew.
+    pub fn check_reporting_kept(&self, fix_edits: bool, store: &crate::cache::parts::Parts) -> KeptRun {
+        let (fingerprint, stamps) = self.part_stamps();
+        let kept = store.load(fingerprint, &stamps);
+        let (checks, definitions, made, encoded) =
+            self.check_files_kept(fix_edits, kept.parts, |parts| store.encode(fingerprint, &stamps, parts));
+        let memo = crate::callers::Yields::new(kept.yields);
+        let result = self.report_checks(checks, definitions, fix_edits, None, Some(&memo));
+        let (yields, answered) = memo.into_used();
+        if let Some(encoded) = encoded {
+            store.store(&encoded, &yields);
+        }
+        KeptRun {
+            result,
+            checked: made,
+            answered,
+        }
     }
 
     /// How the parts of the result cache know this run's files: their
@@ -821,22 +831,24 @@ impl Workspace {
         (files, stamps)
     }
 
-    /// [`Workspace::check_files`], the parts `store` keeps for this run
-    /// reused, the others made (and what each read recorded), and all
-    /// stored for the next run; with the positions of the parts made.
+    /// [`Workspace::check_files`], the parts `kept` holds reused, the
+    /// others made (and what each read recorded), and all handed to
+    /// `encode` (`None` for those not to keep) before they are taken
+    /// apart; with the positions of the parts made, and what `encode`
+    /// returned.
     #[allow(clippy::type_complexity)]
-    fn check_files_kept(
+    fn check_files_kept<E>(
         &self,
         fix_edits: bool,
-        store: &crate::cache::parts::Parts,
+        kept: Vec<Option<crate::cache::parts::Part>>,
+        encode: impl FnOnce(&mut [Option<crate::cache::parts::Part>]) -> E,
     ) -> (
         Vec<crate::checker::FileCheck>,
         Vec<Option<crate::callers::Definitions>>,
         Vec<usize>,
+        E,
     ) {
         use crate::cache::parts::Part;
-        let (fingerprint, stamps) = self.part_stamps();
-        let kept = store.load(fingerprint, &stamps);
         let naming = crate::callers::Naming::new(self);
         let progress = progress_bar(self.files.len(), "analysing");
         let made: Vec<Option<(FilePart, crate::analysis::index::Reads)>> = self
@@ -874,7 +886,7 @@ impl Workspace {
             parts.push(keep);
             unkept.push(other);
         }
-        store.store(fingerprint, &stamps, &mut parts);
+        let encoded = encode(&mut parts);
         let (checks, definitions) = parts
             .into_iter()
             .zip(unkept)
@@ -883,7 +895,7 @@ impl Workspace {
                 (part.check, part.definitions)
             })
             .unzip();
-        (checks, definitions, made_anew)
+        (checks, definitions, made_anew, encoded)
     }
 
     /// [`Workspace::check`], with the callers' fixes that change other
@@ -907,7 +919,7 @@ impl Workspace {
         definitions: Vec<Option<crate::callers::Definitions>>,
     ) -> (CheckResult, Vec<CrossFileFix>) {
         let mut spanning = Vec::new();
-        let result = self.report_checks(checks, definitions, true, Some(&mut spanning));
+        let result = self.report_checks(checks, definitions, true, Some(&mut spanning), None);
         (result, spanning)
     }
 
@@ -915,7 +927,7 @@ impl Workspace {
     /// given, the fixes that change more than one file.
     fn check_collecting(&self, fix_edits: bool, spanning: Option<&mut Vec<CrossFileFix>>) -> CheckResult {
         let (checks, definitions) = self.check_files(fix_edits);
-        self.report_checks(checks, definitions, fix_edits, spanning)
+        self.report_checks(checks, definitions, fix_edits, spanning, None)
     }
 
     /// The counts of [`Workspace::check`] (what `fix` prints beside the
@@ -924,7 +936,7 @@ impl Workspace {
     /// fixes.
     pub fn fix_counting(&self, unsafe_fixes: bool, unchanged_texts: bool) -> (Counts, Vec<FixedFile>) {
         let (checks, definitions, first) = self.check_files_with(false, Some(unsafe_fixes));
-        let counts = Counts::of(&self.report_checks(checks, definitions, false, None));
+        let counts = Counts::of(&self.report_checks(checks, definitions, false, None, None));
         let fixed = self.fix_with(unsafe_fixes, unchanged_texts, first);
         (counts, fixed)
     }
@@ -937,6 +949,7 @@ impl Workspace {
         definitions: Vec<Option<crate::callers::Definitions>>,
         fix_edits: bool,
         mut spanning: Option<&mut Vec<CrossFileFix>>,
+        memo: Option<&crate::callers::Yields>,
     ) -> CheckResult {
         let needs_user: Vec<Vec<crate::checker::UserNeed>> =
             checks.iter_mut().map(|c| std::mem::take(&mut c.needs_user)).collect();
@@ -977,7 +990,7 @@ impl Workspace {
             })
             .collect();
         let spinner = progress_spinner(self.files.len(), "checking the callers");
-        let (findings, call_notes, silenced) = crate::callers::check(self, &needs_user, definitions);
+        let (findings, call_notes, silenced) = crate::callers::check(self, &needs_user, definitions, memo);
         spinner.finish_and_clear();
         for (file, line, rule) in silenced {
             suppressions[file].push((line, rule));
@@ -1144,7 +1157,7 @@ impl Workspace {
             return;
         }
         let needs_user: Vec<Vec<crate::checker::UserNeed>> = result.iter().map(|c| c.needs_user.clone()).collect();
-        let (findings, _, _) = crate::callers::check(&after, &needs_user, definitions);
+        let (findings, _, _) = crate::callers::check(&after, &needs_user, definitions, None);
         // `after.files` are `self.files`, in the same order. The texts the
         // fixes were computed on (files not kept are read again).
         let mut texts: HashMap<usize, String> = HashMap::new();
@@ -1427,6 +1440,17 @@ impl Workspace {
             ModuleFacts::collect(self.module_name_of(file), source.root(), &source.text)
         })
     }
+}
+
+/// A check through the per-file parts of the result cache (see
+/// [`Workspace::check_reporting_kept`]).
+pub struct KeptRun {
+    pub result: CheckResult,
+    /// The files whose per-file parts were made anew, by position.
+    pub checked: Vec<usize>,
+    /// The files the callers' step parsed (their answers were not kept),
+    /// by position.
+    pub answered: Vec<usize>,
 }
 
 /// A caller's fix that changes other files too (see

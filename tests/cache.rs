@@ -391,9 +391,10 @@ fn the_cache_folder_ignores_itself_and_no_cache_makes_none() {
 }
 
 /// One `check` of the project in `dir` through the parts kept in `store`:
-/// its result (as its debug form), and the files whose parts were made
-/// anew, by name.
-fn kept_check(dir: &Path, store: &Path) -> (String, String, Vec<String>) {
+/// its result (as its debug form), the same without the parts, and the
+/// files whose parts were made anew and those the callers' step parsed,
+/// by name.
+fn kept_check(dir: &Path, store: &Path) -> (String, String, Vec<String>, Vec<String>) {
     use auditfix::pipeline::Workspace;
     let paths = vec![dir.to_path_buf()];
     let load = || {
@@ -402,20 +403,26 @@ fn kept_check(dir: &Path, store: &Path) -> (String, String, Vec<String>) {
     };
     let workspace = load();
     let parts = auditfix::cache::parts::Parts::new(store, Some(dir), &[b"test"]);
-    let (result, made) = workspace.check_reporting_kept(false, &parts);
-    let names = made
-        .iter()
-        .map(|i| {
-            workspace.files[*i]
-                .path
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let run = workspace.check_reporting_kept(false, &parts);
+    let names = |ids: &[usize]| -> Vec<String> {
+        ids.iter()
+            .map(|i| {
+                workspace.files[*i]
+                    .path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    };
     let uncached = load().check_reporting(false);
-    (format!("{result:?}"), format!("{uncached:?}"), names)
+    (
+        format!("{:?}", run.result),
+        format!("{uncached:?}"),
+        names(&run.checked),
+        names(&run.answered),
+    )
 }
 
 #[test]
@@ -423,25 +430,56 @@ fn an_edit_checks_again_only_the_files_it_can_reach() {
     let dir = project();
     let store = tempfile::tempdir().unwrap();
     let check = || {
-        let (kept, uncached, made) = kept_check(dir.path(), store.path());
-        assert_eq!(kept, uncached, "through the parts, after making {made:?}");
-        made
+        let (kept, uncached, checked, answered) = kept_check(dir.path(), store.path());
+        assert_eq!(
+            kept, uncached,
+            "through the parts, after making {checked:?} and {answered:?}"
+        );
+        (checked, answered)
     };
-    let all = check();
+    let (all, answered) = check();
     for name in ["service.py", "models.py", "mixins.py", "common.py", "routes.py"] {
         assert!(all.iter().any(|m| m == name), "{name} not made at first: {all:?}");
     }
-    // Nothing changed: every part is kept.
-    assert_eq!(check(), Vec::<String>::new());
-    // A comment in the service: only the service. Its model, its mixin,
-    // the module it star-imports read nothing of it.
+    // The route calls the service's write method: the callers' step
+    // parses it for that call.
+    assert_eq!(answered, ["routes.py"]);
+    // Nothing changed: every part and answer is kept.
+    assert_eq!(check(), (vec![], vec![]));
+    // A comment in a module nothing reads: only its own part.
+    fs::write(dir.path().join("app/__init__.py"), "# the app\n").unwrap();
+    assert_eq!(check(), (vec!["__init__.py".to_string()], vec![]));
+    // A comment in the module the route imports its dependency from: that
+    // module's part, and the route's answer (it read the module).
+    edit(
+        dir.path(),
+        "auth.py",
+        "    return None\n",
+        "    return None  # nobody\n",
+    );
+    assert_eq!(check(), (vec!["auth.py".to_string()], vec!["routes.py".to_string()]));
+    // A comment in the service: only the service, and the route whose call
+    // of it the callers' step resolved. Its model, its mixin, the module
+    // it star-imports read nothing of it.
     edit(
         dir.path(),
         "service.py",
         "        return user\n",
         "        return user  # the row\n",
     );
-    assert_eq!(check(), ["service.py"]);
+    assert_eq!(check(), (vec!["service.py".to_string()], vec!["routes.py".to_string()]));
+    // The route itself.
+    edit(
+        dir.path(),
+        "routes.py",
+        "    return await",
+        "    # created\n    return await",
+    );
+    let (checked, answered) = check();
+    assert_eq!(
+        (checked, answered),
+        (vec!["routes.py".to_string()], vec!["routes.py".to_string()])
+    );
     // The mixin loses a setter: the mixin, and the service, whose model
     // inherits it; not the module the service star-imports.
     edit(
@@ -450,7 +488,7 @@ fn an_edit_checks_again_only_the_files_it_can_reach() {
         "    def set_updated_by(self, email, name):\n        pass\n\n",
         "",
     );
-    let made = check();
+    let (made, _) = check();
     assert!(
         made.iter().any(|m| m == "mixins.py") && made.iter().any(|m| m == "service.py"),
         "{made:?}"
@@ -458,19 +496,30 @@ fn an_edit_checks_again_only_the_files_it_can_reach() {
     assert!(!made.iter().any(|m| m == "common.py" || m == "auth.py"), "{made:?}");
     // The star-imported module stops exporting `datetime`: the service.
     edit(dir.path(), "common.py", "from datetime import datetime\n\n", "");
-    let made = check();
+    let (made, _) = check();
     assert!(made.iter().any(|m| m == "service.py"), "{made:?}");
     assert!(!made.iter().any(|m| m == "mixins.py" || m == "models.py"), "{made:?}");
+    // A new file makes every part again.
+    fs::write(dir.path().join("app/other.py"), "class Unrelated:\n    pass\n").unwrap();
+    let (made, _) = check();
+    assert!(made.len() >= 6, "{made:?}");
     // A class defined anew, of a name the service looked up (its model):
     // another module now defines `User`.
-    fs::write(dir.path().join("app/other.py"), "class Unrelated:\n    pass\n").unwrap();
-    let made = check();
-    assert!(made.len() >= 6, "a new file makes every part again: {made:?}");
     edit(dir.path(), "other.py", "class Unrelated:", "class User:");
-    let made = check();
+    let (made, _) = check();
     assert!(
         made.iter().any(|m| m == "service.py") && made.iter().any(|m| m == "other.py"),
         "{made:?}"
     );
     assert!(!made.iter().any(|m| m == "common.py"), "{made:?}");
+    // The service's class moves to another module, which the service
+    // module imports it from: the route's call now reaches the method
+    // there (an answer kept from before would name the old place, and the
+    // route's missing user would go unseen).
+    fs::write(dir.path().join("app/impl.py"), "").unwrap();
+    check();
+    fs::write(dir.path().join("app/impl.py"), SERVICE).unwrap();
+    fs::write(dir.path().join("app/service.py"), "from app.impl import UserService\n").unwrap();
+    let (_, answered) = check();
+    assert_eq!(answered, ["routes.py"]);
 }

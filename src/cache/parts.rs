@@ -11,7 +11,9 @@
 //! no changed file defines or defined a class (or session source) of a
 //! name it looked up (see [`crate::analysis::index::Reads`]: the language
 //! server keeps its parts by the same rule). The callers' step, which
-//! joins the files, always runs whole.
+//! joins the files, runs whole; the files it parses for it (routes, jobs:
+//! files that call a function taking a user) keep their answers by the
+//! same rule (see [`crate::callers::Yields`]).
 //!
 //! An entry is for one configuration, build and working directory (its
 //! key, as the module above makes keys), and one set of files: a file
@@ -26,7 +28,7 @@
 
 use super::{Cache, KeyHasher};
 use crate::analysis::index::Reads;
-use crate::callers::{Definitions, Predicted};
+use crate::callers::{Definitions, KeptYield, Predicted};
 use crate::checker::FileCheck;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -67,7 +69,15 @@ pub struct Stamp {
     pub classes: Box<[u32]>,
 }
 
-/// An entry as read back.
+/// What a run takes from the entry: the parts still good, by position,
+/// and the callers' step's yields still good.
+pub struct Kept {
+    pub parts: Vec<Option<Part>>,
+    pub yields: Vec<KeptYield>,
+}
+
+/// An entry's parts as read back (its yields follow them apart: they are
+/// made after the parts are handed on).
 #[derive(Deserialize)]
 struct Entry {
     files: u128,
@@ -76,7 +86,7 @@ struct Entry {
     parts: Vec<Option<Part>>,
 }
 
-/// An entry as written: [`Entry`]'s fields, in its order, borrowed.
+/// An entry's parts as written: [`Entry`]'s fields, in its order, borrowed.
 #[derive(Serialize)]
 struct EntryRef<'a> {
     files: u128,
@@ -105,10 +115,16 @@ impl Parts {
 
     /// The parts still good for a run over the files fingerprinted by
     /// `files` (see [`files_fingerprint`]) whose texts are stamped
-    /// `stamps`, by position; `None` where the file's part must be made.
-    pub fn load(&self, files: u128, stamps: &[Stamp]) -> Vec<Option<Part>> {
-        let none = || stamps.iter().map(|_| None).collect();
-        let Some(entry) = self.read() else { return none() };
+    /// `stamps`, by position (`None` where the file's part must be made),
+    /// and the callers' step's yields still good.
+    pub fn load(&self, files: u128, stamps: &[Stamp]) -> Kept {
+        let none = || Kept {
+            parts: stamps.iter().map(|_| None).collect(),
+            yields: Vec::new(),
+        };
+        let Some((entry, yields)) = self.read() else {
+            return none();
+        };
         if entry.files != files || entry.stamps.len() != stamps.len() || entry.parts.len() != stamps.len() {
             return none();
         }
@@ -121,19 +137,19 @@ impl Parts {
                 keys.extend(old.classes.iter().chain(new.classes.iter()));
             }
         }
+        // Whether what file `id` made, reading `reads`, may have changed.
+        let reached = |id: u32, reads: &Reads| {
+            changed.contains(&id)
+                || reads.modules.iter().any(|m| changed.contains(m))
+                || reads.class_keys.iter().any(|k| keys.contains(k))
+        };
         let sets: Vec<Arc<Predicted>> = entry.predicted.into_iter().map(Arc::new).collect();
-        entry
+        let parts = entry
             .parts
             .into_iter()
             .enumerate()
             .map(|(id, part)| {
-                let mut part = part?;
-                let reached = changed.contains(&(id as u32))
-                    || part.reads.modules.iter().any(|m| changed.contains(m))
-                    || part.reads.class_keys.iter().any(|k| keys.contains(k));
-                if reached {
-                    return None;
-                }
+                let mut part = part.filter(|p| !reached(id as u32, &p.reads))?;
                 if let Some(definitions) = &mut part.definitions {
                     if definitions.predicted().is_some() {
                         definitions.recorded_against(sets.get(part.predicted? as usize)?.clone());
@@ -141,13 +157,15 @@ impl Parts {
                 }
                 Some(part)
             })
-            .collect()
+            .collect();
+        let yields = yields.into_iter().filter(|y| !reached(y.file, &y.reads)).collect();
+        Kept { parts, yields }
     }
 
-    /// Store `parts` (by position; `None`: not to keep) as the parts of
-    /// the files fingerprinted by `files` and stamped `stamps`. Failing to
-    /// write is not an error of the run: the next one makes them all.
-    pub fn store(&self, files: u128, stamps: &[Stamp], parts: &mut [Option<Part>]) {
+    /// `parts` (by position; `None`: not to keep) as the parts of the
+    /// files fingerprinted by `files` and stamped `stamps`, encoded for
+    /// [`Parts::store`] (before the callers' step takes them).
+    pub fn encode(&self, files: u128, stamps: &[Stamp], parts: &mut [Option<Part>]) -> Option<Vec<u8>> {
         // Each set of predicted names once, by the records made against it.
         // (The records of a run share one set; the names are compared only
         // once per set met, not once per record.)
@@ -172,20 +190,34 @@ impl Parts {
             predicted: sets.iter().map(|s| &**s).collect(),
             parts: parts.iter().map(Option::as_ref).collect(),
         };
-        let Ok(payload) = postcard::to_stdvec(&entry) else {
+        postcard::to_stdvec(&entry).ok()
+    }
+
+    /// Store the parts [`Parts::encode`] encoded, and the yields of the
+    /// callers' step. Failing to write is not an error of the run: the
+    /// next one makes them all.
+    pub fn store(&self, parts: &[u8], yields: &[KeptYield]) {
+        let Ok(yields) = postcard::to_stdvec(yields) else {
             return;
         };
+        let mut payload = Vec::with_capacity(8 + parts.len() + yields.len());
+        payload.extend_from_slice(&(parts.len() as u64).to_le_bytes());
+        payload.extend_from_slice(parts);
+        payload.extend_from_slice(&yields);
         let _ = self.write(&payload);
     }
 
-    fn read(&self) -> Option<Entry> {
+    fn read(&self) -> Option<(Entry, Vec<KeptYield>)> {
         let bytes = std::fs::read(self.cache.entry_path()).ok()?;
         let rest = bytes.strip_prefix(MAGIC)?;
         let (checksum, payload) = rest.split_at_checked(16)?;
         if checksum != xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes() {
             return None;
         }
-        postcard::from_bytes(payload).ok()
+        let (length, payload) = payload.split_at_checked(8)?;
+        let length = usize::try_from(u64::from_le_bytes(length.try_into().ok()?)).ok()?;
+        let (parts, yields) = payload.split_at_checked(length)?;
+        Some((postcard::from_bytes(parts).ok()?, postcard::from_bytes(yields).ok()?))
     }
 
     fn write(&self, payload: &[u8]) -> std::io::Result<()> {

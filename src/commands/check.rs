@@ -137,7 +137,7 @@ fn report_findings(
     stderr: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     let result = match parts {
-        Some(parts) => workspace.check_reporting_kept(sarif_edits(args), parts).0,
+        Some(parts) => workspace.check_reporting_kept(sarif_edits(args), parts).result,
         None => workspace.check_reporting(sarif_edits(args)),
     };
     print_warnings(&result, stderr)?;
