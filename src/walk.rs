@@ -127,7 +127,13 @@ pub fn not_python(paths: &[PathBuf]) -> Vec<PathBuf> {
 fn one_path_per_file(mut files: Vec<(PathBuf, PathBuf)>) -> Vec<PathBuf> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let direct = |(path, real): &(PathBuf, PathBuf)| normalize(&cwd.join(path)) == *real;
-    files.sort_by(|a, b| a.1.cmp(&b.1).then(direct(b).cmp(&direct(a))).then(a.0.cmp(&b.0)));
+    // (Ties, broken by normalizing paths, come only with symlinks: the
+    // tie-breaks are computed only for them.)
+    files.sort_by(|a, b| {
+        a.1.cmp(&b.1)
+            .then_with(|| direct(b).cmp(&direct(a)))
+            .then_with(|| a.0.cmp(&b.0))
+    });
     files.dedup_by(|later, first| later.1 == first.1);
     let mut paths: Vec<PathBuf> = files.into_iter().map(|(path, _)| path).collect();
     paths.sort();
