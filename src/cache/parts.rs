@@ -128,13 +128,21 @@ impl Parts {
         if entry.files != files || entry.stamps.len() != stamps.len() || entry.parts.len() != stamps.len() {
             return none();
         }
-        // The files whose text changed, and the class keys they had or have.
+        // The files whose text changed, and the class keys they began or
+        // stopped having. A lookup of a key a changed file still has reads
+        // the same modules in the same order, up to the one defining the
+        // name: it is reached only if it read the changed file's module
+        // (its facts), which the modules it read say.
         let mut changed: HashSet<u32> = HashSet::new();
         let mut keys: HashSet<u32> = HashSet::new();
         for (id, (old, new)) in entry.stamps.iter().zip(stamps).enumerate() {
             if old.hash != new.hash {
                 changed.insert(id as u32);
-                keys.extend(old.classes.iter().chain(new.classes.iter()));
+                let (old, new): (HashSet<u32>, HashSet<u32>) = (
+                    old.classes.iter().copied().collect(),
+                    new.classes.iter().copied().collect(),
+                );
+                keys.extend(old.symmetric_difference(&new));
             }
         }
         // Whether what file `id` made, reading `reads`, may have changed.
