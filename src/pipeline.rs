@@ -812,14 +812,11 @@ impl Workspace {
     /// How the parts of the result cache know this run's files: their
     /// fingerprint, and each one's stamp, by position.
     fn part_stamps(&self) -> (u128, Vec<crate::cache::parts::Stamp>) {
-        let files = crate::cache::parts::files_fingerprint(self.files.iter().map(|f| {
-            (
-                &*f.path,
-                &*f.display,
-                f.target,
-                self.index.module_name(f.id).unwrap_or_default(),
-            )
-        }));
+        let files = crate::cache::parts::files_fingerprint(
+            self.files
+                .iter()
+                .map(|f| (&*f.display, self.index.module_name(f.id).unwrap_or_default())),
+        );
         let stamps = self
             .files
             .iter()

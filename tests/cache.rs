@@ -395,8 +395,13 @@ fn the_cache_folder_ignores_itself_and_no_cache_makes_none() {
 /// files whose parts were made anew and those the callers' step parsed,
 /// by name.
 fn kept_check(dir: &Path, store: &Path) -> (String, String, Vec<String>, Vec<String>) {
+    kept_check_of(dir, &[dir.to_path_buf()], store)
+}
+
+/// [`kept_check`] of `paths` in the project in `dir`.
+fn kept_check_of(dir: &Path, paths: &[std::path::PathBuf], store: &Path) -> (String, String, Vec<String>, Vec<String>) {
     use auditfix::pipeline::Workspace;
-    let paths = vec![dir.to_path_buf()];
+    let paths = paths.to_vec();
     let load = || {
         let config = auditfix::config::load(&paths, &auditfix::config::Overrides::default()).unwrap();
         Workspace::load(&paths, config)
@@ -522,4 +527,32 @@ fn an_edit_checks_again_only_the_files_it_can_reach() {
     fs::write(dir.path().join("app/service.py"), "from app.impl import UserService\n").unwrap();
     let (_, answered) = check();
     assert_eq!(answered, ["routes.py"]);
+}
+
+#[test]
+fn a_hook_naming_the_changed_files_reuses_the_parts_of_a_whole_check() {
+    let dir = project();
+    let store = tempfile::tempdir().unwrap();
+    let service = dir.path().join("app/service.py");
+    let (kept, uncached, all, _) = kept_check(dir.path(), store.path());
+    assert_eq!(kept, uncached);
+    assert!(all.len() >= 6, "{all:?}");
+    // A pre-commit hook names the changed file: the rest of the project
+    // is its context, checked as before.
+    edit(
+        dir.path(),
+        "service.py",
+        "        return user\n",
+        "        return user  # the row\n",
+    );
+    let (kept, uncached, checked, answered) = kept_check_of(dir.path(), std::slice::from_ref(&service), store.path());
+    assert_eq!(kept, uncached);
+    assert_eq!(
+        (checked, answered),
+        (vec!["service.py".to_string()], vec!["routes.py".to_string()])
+    );
+    // And the next whole check reuses the hook's parts.
+    let (kept, uncached, checked, answered) = kept_check(dir.path(), store.path());
+    assert_eq!(kept, uncached);
+    assert_eq!((checked, answered), (vec![], vec![]));
 }

@@ -241,17 +241,18 @@ impl Parts {
     }
 }
 
-/// A fingerprint of a run's files as the parts see them: each one's path,
-/// the path shown, whether it is a target, and its module's name, in order
-/// (a part names files by position, and what it read by their modules).
-pub fn files_fingerprint<'a>(files: impl Iterator<Item = (&'a Path, &'a Path, bool, &'a str)>) -> u128 {
+/// A fingerprint of a run's files as the parts see them: each one's path
+/// as shown (the configuration's per-file rules match it) and its module's
+/// name, in order (a part names files by position, and what it read by
+/// their modules). Not the path it was read by, nor whether it is a
+/// target: a file's part is the same either way, so that a hook naming the
+/// changed files (which reads the rest of the project by absolute paths,
+/// as context) reuses the parts of a check of the whole project, and the
+/// other way round.
+pub fn files_fingerprint<'a>(files: impl Iterator<Item = (&'a Path, &'a str)>) -> u128 {
     let mut hasher = KeyHasher::new();
-    for (path, display, target, module) in files {
-        hasher
-            .part(path.as_os_str().as_encoded_bytes())
-            .part(display.as_os_str().as_encoded_bytes())
-            .number(u64::from(target))
-            .part(module);
+    for (display, module) in files {
+        hasher.part(display.as_os_str().as_encoded_bytes()).part(module);
     }
     hasher.finish()
 }
