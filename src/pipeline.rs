@@ -792,21 +792,54 @@ impl Workspace {
     /// alike. The parts of this run are stored. Also says which files had
     /// their parts, or their answers to the callers' step, made anew.
     pub fn check_reporting_kept(&self, fix_edits: bool, store: &crate::cache::parts::Parts) -> KeptRun {
+        self.report_kept(fix_edits, None, store).0
+    }
+
+    /// [`Workspace::fix_counting`] through the per-file parts of the result
+    /// cache, when given (see [`Workspace::check_reporting_kept`]): a file
+    /// whose part is kept is fixed from it when it holds no finding this
+    /// run fixes (nothing is parsed), else checked again by its fixes.
+    pub fn fix_counting_kept(
+        &self,
+        unsafe_fixes: bool,
+        unchanged_texts: bool,
+        store: Option<&crate::cache::parts::Parts>,
+    ) -> (Counts, Vec<FixedFile>) {
+        let Some(store) = store else {
+            return self.fix_counting(unsafe_fixes, unchanged_texts);
+        };
+        let (run, first) = self.report_kept(false, Some(unsafe_fixes), store);
+        let counts = Counts::of(&run.result);
+        (counts, self.fix_with(unsafe_fixes, unchanged_texts, first))
+    }
+
+    /// The check through the parts (see [`Workspace::check_reporting_kept`]);
+    /// with `first_pass`, also the first pass of each target's fixes (see
+    /// [`Workspace::check_files_with`]) where the part gives it.
+    fn report_kept(
+        &self,
+        fix_edits: bool,
+        first_pass: Option<bool>,
+        store: &crate::cache::parts::Parts,
+    ) -> (KeptRun, Vec<Option<Vec<Diagnostic>>>) {
         let (fingerprint, stamps) = self.part_stamps();
         let kept = store.load(fingerprint, &stamps);
-        let (checks, definitions, made, encoded) =
-            self.check_files_kept(fix_edits, kept.parts, |parts| store.encode(fingerprint, &stamps, parts));
+        let (checks, definitions, made, first, encoded) =
+            self.check_files_kept(fix_edits, first_pass, kept.parts, |parts| {
+                store.encode(fingerprint, &stamps, parts)
+            });
         let memo = crate::callers::Yields::new(kept.yields);
         let result = self.report_checks(checks, definitions, fix_edits, None, Some(&memo));
         let (yields, answered) = memo.into_used();
         if let Some(encoded) = encoded {
             store.store(&encoded, &yields);
         }
-        KeptRun {
+        let run = KeptRun {
             result,
             checked: made,
             answered,
-        }
+        };
+        (run, first)
     }
 
     /// How the parts of the result cache know this run's files: their
@@ -837,12 +870,14 @@ impl Workspace {
     fn check_files_kept<E>(
         &self,
         fix_edits: bool,
+        first_pass: Option<bool>,
         kept: Vec<Option<crate::cache::parts::Part>>,
         encode: impl FnOnce(&mut [Option<crate::cache::parts::Part>]) -> E,
     ) -> (
         Vec<crate::checker::FileCheck>,
         Vec<Option<crate::callers::Definitions>>,
         Vec<usize>,
+        Vec<Option<Vec<Diagnostic>>>,
         E,
     ) {
         use crate::cache::parts::Part;
@@ -855,7 +890,9 @@ impl Workspace {
             .progress_with(progress.clone())
             .map(|(file, kept)| {
                 kept.is_none().then(|| {
-                    crate::analysis::index::Reads::record(|| self.check_file_part_with(file, &naming, fix_edits, None))
+                    crate::analysis::index::Reads::record(|| {
+                        self.check_file_part_with(file, &naming, fix_edits, first_pass)
+                    })
                 })
             })
             .collect();
@@ -866,13 +903,25 @@ impl Workspace {
             .filter(|(_, m)| m.is_some())
             .map(|(i, _)| i)
             .collect();
-        // Every part, and whether it is to keep.
+        // Every part, and whether it is to keep; and each target's first
+        // pass: made with its part, or, from a kept part, its findings when
+        // none is fixed in this run (with one, its fixes check it again:
+        // a kept part holds no edits).
         let mut parts: Vec<Option<Part>> = Vec::with_capacity(made.len());
         let mut unkept: Vec<Option<Part>> = Vec::with_capacity(made.len());
-        for (kept, made) in kept.into_iter().zip(made) {
+        let mut first: Vec<Option<Vec<Diagnostic>>> = Vec::with_capacity(made.len());
+        for ((kept, made), file) in kept.into_iter().zip(made).zip(&self.files) {
             let (keep, other) = match made {
-                None => (kept, None),
-                Some((part, reads)) => {
+                None => {
+                    first.push(first_pass.zip(kept.as_ref()).and_then(|(unsafe_fixes, part)| {
+                        let diagnostics = &part.check.diagnostics;
+                        let fixed = diagnostics.iter().any(|d| d.is_fixable_with(unsafe_fixes));
+                        (file.target && !fixed).then(|| diagnostics.clone())
+                    }));
+                    (kept, None)
+                }
+                Some((mut part, reads)) => {
+                    first.push(part.first.take());
                     let whole = Part::new(part.check, part.definitions, reads);
                     match part.of_loaded_text {
                         true => (Some(whole), None),
@@ -892,7 +941,7 @@ impl Workspace {
                 (part.check, part.definitions)
             })
             .unzip();
-        (checks, definitions, made_anew, encoded)
+        (checks, definitions, made_anew, first, encoded)
     }
 
     /// [`Workspace::check`], with the callers' fixes that change other

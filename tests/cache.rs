@@ -556,3 +556,54 @@ fn a_hook_naming_the_changed_files_reuses_the_parts_of_a_whole_check() {
     assert_eq!(kept, uncached);
     assert_eq!((checked, answered), (vec![], vec![]));
 }
+
+/// The `.py` files of the project in `dir`, by name.
+fn sources(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    fs::read_dir(dir.join("app"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "py"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fix_apply_through_the_parts_writes_what_it_writes_without_them() {
+    let (cached, uncached) = (project(), project());
+    // The parts of a whole check are there; then a hook names the file
+    // that changed, as pre-commit does, and applies the fixes.
+    let (_, _, code) = run(cached.path(), &["check"]);
+    assert_eq!(code, Some(1));
+    for dir in [&cached, &uncached] {
+        edit(
+            dir.path(),
+            "service.py",
+            "        return user\n",
+            "        return user  # the row\n",
+        );
+    }
+    for args in [
+        &["fix", "--apply", "--allow-dirty", "app/service.py"][..],
+        &["fix", "--apply", "--allow-dirty", "--unsafe", "app/service.py"],
+        &["fix", "--apply", "--allow-dirty", "--unsafe"],
+    ] {
+        let through = run(cached.path(), args);
+        let without = run(uncached.path(), &[args, &["--no-cache"]].concat());
+        assert!(through == without, "{args:?}: {}", difference(&through, &without));
+        assert_eq!(sources(cached.path()), sources(uncached.path()), "{args:?}");
+    }
+    // Something was fixed, across files too (the route passes the user).
+    let fixed = sources(cached.path());
+    assert!(
+        fixed["service.py"].contains("set_created_by"),
+        "{}",
+        fixed["service.py"]
+    );
+    assert!(fixed["routes.py"].contains("current_user"), "{}", fixed["routes.py"]);
+    assert_ne!(fixed, sources(project().path()));
+}

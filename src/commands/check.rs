@@ -88,16 +88,8 @@ fn run_paths(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -
         |discovered| Workspace::load_discovered(&paths, discovered, config, prefilter),
         |workspace, report, errors| {
             super::warn_if_no_python_file(workspace, &paths, errors)?;
-            let parts = parts_at.map(|(folder, root)| {
-                crate::cache::parts::Parts::new(
-                    &folder,
-                    root.as_deref(),
-                    &[
-                        &[u8::from(sarif_edits(args)), u8::from(workspace.prefilter)],
-                        format!("{:?}", workspace.config).as_bytes(),
-                    ],
-                )
-            });
+            let parts =
+                parts_at.map(|(folder, root)| super::parts_of(&folder, root.as_deref(), workspace, sarif_edits(args)));
             report_findings(args, workspace, parts.as_ref(), report, errors)
         },
         &mut |report| deliver(args, report, stdout),

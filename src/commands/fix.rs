@@ -27,25 +27,30 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
     if args.apply || args.interactive {
         // These write files: never served from the cache (and what they
         // write changes the files' contents, which the cache compares).
+        let parts_at = super::cache_folder(&args.cache, &discovered);
         let workspace = Workspace::load_discovered(&paths, discovered, config, prefilter);
-        return fix_workspace(args, &workspace, stdout, stderr);
+        return fix_workspace(args, &workspace, parts_at, stdout, stderr);
     }
     let cache = super::open_command_cache("fix", &args.cache, &discovered, args, &config, color);
+    let parts_at = super::cache_folder(&args.cache, &discovered);
     super::cached_run(
         cache,
         &paths,
         discovered,
         |discovered| Workspace::load_discovered(&paths, discovered, config, prefilter),
-        |workspace, out, err| fix_workspace(args, workspace, out, err),
+        |workspace, out, err| fix_workspace(args, workspace, parts_at, out, err),
         &mut |diff| Ok(stdout.write_all(diff)?),
         stderr,
     )
 }
 
-/// [`run`] over a loaded workspace.
+/// [`run`] over a loaded workspace, through the per-file parts of the
+/// result cache kept at `parts_at` (its folder and the project's root),
+/// unless `None`.
 fn fix_workspace(
     args: &FixArgs,
     workspace: &Workspace,
+    parts_at: Option<(std::path::PathBuf, Option<std::path::PathBuf>)>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
@@ -66,7 +71,12 @@ fn fix_workspace(
     // The counts `check` prints of the same tree (every summary uses them),
     // and the fixes, whose first pass is that check. Only the changes are
     // shown or written: unchanged files keep no text.
-    let (counts, fixed) = workspace.fix_counting(args.unsafe_fixes, false);
+    let parts = |workspace: &Workspace| {
+        parts_at
+            .as_ref()
+            .map(|(folder, root)| super::parts_of(folder, root.as_deref(), workspace, false))
+    };
+    let (counts, fixed) = workspace.fix_counting_kept(args.unsafe_fixes, false, parts(workspace).as_ref());
     // Files found unreadable or unparsable only when the fixes needed them.
     for error in workspace.late_errors() {
         writeln!(stderr, "error: {}: {}", shown_path(&error.path), error.message)?;
@@ -203,7 +213,10 @@ fn fix_workspace(
     // What is left is what `check` finds now: the tree as written, read again.
     let left = if written > 0 {
         let again = Workspace::load_with(&paths(&args.common), workspace.config.clone(), workspace.prefilter);
-        Counts::of(&again.check_reporting(false))
+        match parts(&again) {
+            Some(parts) => Counts::of(&again.check_reporting_kept(false, &parts).result),
+            None => Counts::of(&again.check_reporting(false)),
+        }
     } else {
         counts
     };

@@ -61,6 +61,25 @@ pub fn cache_folder(
     Some((crate::cache::folder(args.cache_dir.as_deref(), root.as_deref()), root))
 }
 
+/// The per-file parts of the result cache in `folder` for checks of
+/// `workspace` (`check` and `fix` share them), their findings keeping
+/// their fixes' edits or not (`fix_edits`).
+pub fn parts_of(
+    folder: &std::path::Path,
+    root: Option<&std::path::Path>,
+    workspace: &crate::pipeline::Workspace,
+    fix_edits: bool,
+) -> crate::cache::parts::Parts {
+    crate::cache::parts::Parts::new(
+        folder,
+        root,
+        &[
+            &[u8::from(fix_edits), u8::from(workspace.prefilter)],
+            format!("{:?}", workspace.config).as_bytes(),
+        ],
+    )
+}
+
 /// [`open_cache`] for `command` run with `flags` under `config`: what
 /// decides its output apart from the files.
 pub fn open_command_cache(
