@@ -61,7 +61,12 @@ fn read_tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             let entry = entry.unwrap();
             let path = entry.path();
             if entry.file_type().unwrap().is_dir() {
-                stack.push(path);
+                // The result cache (`fix --apply` keeps the per-file
+                // findings there, written aside and renamed) is not the
+                // user's code.
+                if entry.file_name() != ".auditfix_cache" {
+                    stack.push(path);
+                }
             } else {
                 let relative = path.strip_prefix(root).unwrap().to_path_buf();
                 out.insert(relative, fs::read(&path).unwrap());
