@@ -55,6 +55,10 @@ const MAGIC: &[u8] = b"auditfix-cache 1\n";
 /// to be trusted (filesystems keep times to a second, or two).
 const RACY_MARGIN: Duration = Duration::from_secs(2);
 
+/// How old a file being written must be to be taken for one a killed run
+/// left behind.
+const ABANDONED: Duration = Duration::from_secs(3600);
+
 /// The entries kept in a version's folder, the most recently written: one
 /// per command line and configuration in use, and room for those of
 /// earlier builds until they age out.
@@ -289,15 +293,20 @@ impl Cache {
     }
 
     /// Remove all but the [`KEPT_ENTRIES`] most recently written entries
-    /// (a file being written, not yet named as an entry, is left alone).
+    /// (a file being written, not yet named as an entry, is left alone,
+    /// unless a run killed while writing it left it: it is an hour old).
     fn prune(&self) {
         let Ok(read) = std::fs::read_dir(&self.dir) else { return };
+        let abandoned = SystemTime::now().checked_sub(ABANDONED);
         let mut entries: Vec<(SystemTime, PathBuf)> = read
             .filter_map(|entry| {
                 let entry = entry.ok()?;
                 let name = entry.file_name();
                 let is_entry = name.len() == 32 && name.to_str()?.bytes().all(|b| b.is_ascii_hexdigit());
                 let modified = entry.metadata().ok()?.modified().ok()?;
+                if name.to_str()?.starts_with(".tmp") && abandoned.is_some_and(|a| modified < a) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
                 is_entry.then(|| (modified, entry.path()))
             })
             .collect();
@@ -433,13 +442,16 @@ mod tests {
             file.set_modified(old + Duration::from_secs(i as u64)).unwrap();
         }
         std::fs::write(version.join(".tmp-being-written"), "").unwrap();
+        let left = std::fs::File::create(version.join(".tmp-left-by-a-killed-run")).unwrap();
+        left.set_modified(old).unwrap();
         let cache = cache_in(dir.path());
         cache.store(&output());
         assert!(cache.read().is_some());
-        // The oldest went, the one being written stayed.
+        // The oldest went, the one being written stayed, the one left went.
         assert!(!version.join(format!("{:032x}", 0)).exists());
         assert!(version.join(format!("{:032x}", 1)).exists());
         assert!(version.join(".tmp-being-written").exists());
+        assert!(!version.join(".tmp-left-by-a-killed-run").exists());
         assert_eq!(std::fs::read_dir(&version).unwrap().count(), KEPT_ENTRIES + 1);
     }
 
