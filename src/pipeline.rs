@@ -831,7 +831,8 @@ impl Workspace {
         let memo = crate::callers::Yields::new(kept.yields);
         let result = self.report_checks(checks, definitions, fix_edits, None, Some(&memo));
         let (yields, answered) = memo.into_used();
-        if let Some(encoded) = encoded {
+        // A run that made nothing leaves the entry as it was.
+        if let Some(encoded) = encoded.filter(|_| !made.is_empty() || !answered.is_empty()) {
             store.store(&encoded, &yields);
         }
         let run = KeptRun {

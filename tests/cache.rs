@@ -390,6 +390,20 @@ fn the_cache_folder_ignores_itself_and_no_cache_makes_none() {
     assert!(elsewhere.path().join(".gitignore").is_file());
 }
 
+/// The inode of the file at `path` (0 where there are none).
+fn file_identity(path: &Path) -> u64 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(path).unwrap().ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        0
+    }
+}
+
 /// One `check` of the project in `dir` through the parts kept in `store`:
 /// its result (as its debug form), the same without the parts, and the
 /// files whose parts were made anew and those the callers' step parsed,
@@ -449,8 +463,24 @@ fn an_edit_checks_again_only_the_files_it_can_reach() {
     // The route calls the service's write method: the callers' step
     // parses it for that call.
     assert_eq!(answered, ["routes.py"]);
-    // Nothing changed: every part and answer is kept.
+    // Nothing changed: every part and answer is kept, and the entry is
+    // left as it was.
+    // (Its bytes, and the file's identity: an entry written anew is
+    // another file renamed over it.)
+    let entry = |store: &Path| -> (Vec<u8>, u64) {
+        let version = store.join(env!("CARGO_PKG_VERSION"));
+        let parts: Vec<(Vec<u8>, u64)> = fs::read_dir(version)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|path| (fs::read(&path).unwrap(), file_identity(&path)))
+            .filter(|(bytes, _)| bytes.starts_with(b"auditfix-parts"))
+            .collect();
+        let [parts] = parts.try_into().unwrap();
+        parts
+    };
+    let stored = entry(store.path());
     assert_eq!(check(), (vec![], vec![]));
+    assert!(entry(store.path()) == stored);
     // A comment in a module nothing reads: only its own part.
     fs::write(dir.path().join("app/__init__.py"), "# the app\n").unwrap();
     assert_eq!(check(), (vec!["__init__.py".to_string()], vec![]));

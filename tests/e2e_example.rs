@@ -27,7 +27,7 @@ use std::process::{Command, Output};
 
 /// Files and folders that running Python or pytest may leave behind; they
 /// are neither copied nor compared.
-const SCRATCH: &[&str] = &["__pycache__", ".pytest_cache"];
+const SCRATCH: &[&str] = &["__pycache__", ".pytest_cache", ".auditfix_cache"];
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

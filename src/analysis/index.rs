@@ -260,8 +260,17 @@ pub const SETTER_ARGUMENTS: u8 = 2;
 /// that read its module, or looked up a name it defines or defined.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reads {
+    #[serde(serialize_with = "sorted")]
     pub modules: HashSet<u32>,
+    #[serde(serialize_with = "sorted")]
     pub class_keys: HashSet<u32>,
+}
+
+/// A set stored in order, so that the same reads store the same bytes.
+fn sorted<S: serde::Serializer>(set: &HashSet<u32>, serializer: S) -> Result<S::Ok, S::Error> {
+    let mut items: Vec<u32> = set.iter().copied().collect();
+    items.sort_unstable();
+    serde::Serialize::serialize(&items, serializer)
 }
 
 thread_local! {
