@@ -352,7 +352,7 @@ pub struct KeptYield {
     pub file: u32,
     question: u64,
     answer: FileYield,
-    pub reads: crate::analysis::index::Reads,
+    pub reads: crate::analysis::index::ReadList,
 }
 
 /// The yields of the files the callers' step parses (the files that call
@@ -415,7 +415,7 @@ impl Yields {
                 file,
                 question,
                 answer: answer.clone(),
-                reads,
+                reads: reads.into(),
             });
         }
         made

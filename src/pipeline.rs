@@ -872,8 +872,8 @@ impl Workspace {
         &self,
         fix_edits: bool,
         first_pass: Option<bool>,
-        kept: Vec<Option<crate::cache::parts::Part>>,
-        encode: impl FnOnce(&mut [Option<crate::cache::parts::Part>]) -> E,
+        kept: Vec<Option<Box<crate::cache::parts::Part>>>,
+        encode: impl FnOnce(Vec<Option<&mut crate::cache::parts::Part>>) -> E,
     ) -> (
         Vec<crate::checker::FileCheck>,
         Vec<Option<crate::callers::Definitions>>,
@@ -882,67 +882,66 @@ impl Workspace {
         E,
     ) {
         use crate::cache::parts::Part;
+        /// One file's part, whether it is to keep, and its first pass.
+        struct Slot {
+            part: Part,
+            keep: bool,
+            made: bool,
+            first: Option<Vec<Diagnostic>>,
+        }
         let naming = crate::callers::Naming::new(self);
         let progress = progress_bar(self.files.len(), "analysing");
-        let made: Vec<Option<(FilePart, crate::analysis::index::Reads)>> = self
-            .files
-            .par_iter()
-            .zip(&kept)
+        let mut slots: Vec<Slot> = kept
+            .into_par_iter()
+            .zip(self.files.par_iter())
             .progress_with(progress.clone())
-            .map(|(file, kept)| {
-                kept.is_none().then(|| {
-                    crate::analysis::index::Reads::record(|| {
-                        self.check_file_part_with(file, &naming, fix_edits, first_pass)
-                    })
-                })
-            })
-            .collect();
-        progress.finish_and_clear();
-        let made_anew: Vec<usize> = made
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.is_some())
-            .map(|(i, _)| i)
-            .collect();
-        // Every part, and whether it is to keep; and each target's first
-        // pass: made with its part, or, from a kept part, its findings when
-        // none is fixed in this run (with one, its fixes check it again:
-        // a kept part holds no edits).
-        let mut parts: Vec<Option<Part>> = Vec::with_capacity(made.len());
-        let mut unkept: Vec<Option<Part>> = Vec::with_capacity(made.len());
-        let mut first: Vec<Option<Vec<Diagnostic>>> = Vec::with_capacity(made.len());
-        for ((kept, made), file) in kept.into_iter().zip(made).zip(&self.files) {
-            let (keep, other) = match made {
-                None => {
-                    first.push(first_pass.zip(kept.as_ref()).and_then(|(unsafe_fixes, part)| {
+            .map(|(kept, file)| match kept {
+                // Each target's first pass from a kept part: its findings
+                // when none is fixed in this run (with one, its fixes check
+                // it again: a kept part holds no edits).
+                Some(part) => {
+                    let first = first_pass.and_then(|unsafe_fixes| {
                         let diagnostics = &part.check.diagnostics;
                         let fixed = diagnostics.iter().any(|d| d.is_fixable_with(unsafe_fixes));
                         (file.target && !fixed).then(|| diagnostics.clone())
-                    }));
-                    (kept, None)
-                }
-                Some((mut part, reads)) => {
-                    first.push(part.first.take());
-                    let whole = Part::new(part.check, part.definitions, reads);
-                    match part.of_loaded_text {
-                        true => (Some(whole), None),
-                        false => (None, Some(whole)),
+                    });
+                    Slot {
+                        part: *part,
+                        keep: true,
+                        made: false,
+                        first,
                     }
                 }
-            };
-            parts.push(keep);
-            unkept.push(other);
-        }
-        let encoded = encode(&mut parts);
-        let (checks, definitions) = parts
+                None => {
+                    let (made, reads) = crate::analysis::index::Reads::record(|| {
+                        self.check_file_part_with(file, &naming, fix_edits, first_pass)
+                    });
+                    Slot {
+                        part: Part::new(made.check, made.definitions, reads),
+                        keep: made.of_loaded_text,
+                        made: true,
+                        first: made.first,
+                    }
+                }
+            })
+            .collect();
+        progress.finish_and_clear();
+        let made: Vec<usize> = (0..slots.len()).filter(|i| slots[*i].made).collect();
+        let encoded = encode(
+            slots
+                .iter_mut()
+                .map(|slot| slot.keep.then_some(&mut slot.part))
+                .collect(),
+        );
+        let mut first = Vec::with_capacity(slots.len());
+        let (checks, definitions) = slots
             .into_iter()
-            .zip(unkept)
-            .map(|(part, unkept)| {
-                let part = part.or(unkept).unwrap_or_default();
-                (part.check, part.definitions)
+            .map(|slot| {
+                first.push(slot.first);
+                (slot.part.check, slot.part.definitions)
             })
             .unzip();
-        (checks, definitions, made_anew, first, encoded)
+        (checks, definitions, made, first, encoded)
     }
 
     /// [`Workspace::check`], with the callers' fixes that change other

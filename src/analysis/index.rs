@@ -258,19 +258,33 @@ pub const SETTER_ARGUMENTS: u8 = 2;
 /// class (and session source) names looked up. The language server keeps
 /// them per file, to know which files an edit of another may change: those
 /// that read its module, or looked up a name it defines or defined.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reads {
-    #[serde(serialize_with = "sorted")]
     pub modules: HashSet<u32>,
-    #[serde(serialize_with = "sorted")]
     pub class_keys: HashSet<u32>,
 }
 
-/// A set stored in order, so that the same reads store the same bytes.
-fn sorted<S: serde::Serializer>(set: &HashSet<u32>, serializer: S) -> Result<S::Ok, S::Error> {
-    let mut items: Vec<u32> = set.iter().copied().collect();
-    items.sort_unstable();
-    serde::Serialize::serialize(&items, serializer)
+/// [`Reads`] as the result cache keeps them, for every file of a large
+/// repository at once: sorted lists, not sets (the same reads store the
+/// same bytes).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReadList {
+    pub modules: Box<[u32]>,
+    pub class_keys: Box<[u32]>,
+}
+
+impl From<Reads> for ReadList {
+    fn from(reads: Reads) -> ReadList {
+        let sorted = |set: HashSet<u32>| {
+            let mut items: Vec<u32> = set.into_iter().collect();
+            items.sort_unstable();
+            items.into_boxed_slice()
+        };
+        ReadList {
+            modules: sorted(reads.modules),
+            class_keys: sorted(reads.class_keys),
+        }
+    }
 }
 
 thread_local! {

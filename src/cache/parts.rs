@@ -27,7 +27,7 @@
 //! (`pipeline.rs`).
 
 use super::{Cache, KeyHasher};
-use crate::analysis::index::Reads;
+use crate::analysis::index::{ReadList, Reads};
 use crate::callers::{Definitions, KeptYield, Predicted};
 use crate::checker::FileCheck;
 use serde::{Deserialize, Serialize};
@@ -44,7 +44,7 @@ const MAGIC: &[u8] = b"auditfix-parts 1\n";
 pub struct Part {
     pub check: FileCheck,
     pub definitions: Option<Definitions>,
-    pub reads: Reads,
+    pub reads: ReadList,
     /// Which of the entry's name sets the definitions' calls were recorded
     /// against (see [`Definitions::predicted`]); set when stored.
     predicted: Option<u32>,
@@ -55,7 +55,7 @@ impl Part {
         Part {
             check,
             definitions,
-            reads,
+            reads: reads.into(),
             predicted: None,
         }
     }
@@ -72,7 +72,9 @@ pub struct Stamp {
 /// What a run takes from the entry: the parts still good, by position,
 /// and the callers' step's yields still good.
 pub struct Kept {
-    pub parts: Vec<Option<Part>>,
+    /// (Boxed: most are `None` after an edit of a model, or without an
+    /// entry, and a large repository has tens of thousands of files.)
+    pub parts: Vec<Option<Box<Part>>>,
     pub yields: Vec<KeptYield>,
 }
 
@@ -83,7 +85,7 @@ struct Entry {
     files: u128,
     stamps: Vec<Stamp>,
     predicted: Vec<Predicted>,
-    parts: Vec<Option<Part>>,
+    parts: Vec<Option<Box<Part>>>,
 }
 
 /// An entry's parts as written: [`Entry`]'s fields, in its order, borrowed.
@@ -146,7 +148,7 @@ impl Parts {
             }
         }
         // Whether what file `id` made, reading `reads`, may have changed.
-        let reached = |id: u32, reads: &Reads| {
+        let reached = |id: u32, reads: &ReadList| {
             changed.contains(&id)
                 || reads.modules.iter().any(|m| changed.contains(m))
                 || reads.class_keys.iter().any(|k| keys.contains(k))
@@ -173,7 +175,7 @@ impl Parts {
     /// `parts` (by position; `None`: not to keep) as the parts of the
     /// files fingerprinted by `files` and stamped `stamps`, encoded for
     /// [`Parts::store`] (before the callers' step takes them).
-    pub fn encode(&self, files: u128, stamps: &[Stamp], parts: &mut [Option<Part>]) -> Option<Vec<u8>> {
+    pub fn encode(&self, files: u128, stamps: &[Stamp], mut parts: Vec<Option<&mut Part>>) -> Option<Vec<u8>> {
         // Each set of predicted names once, by the records made against it.
         // (The records of a run share one set; the names are compared only
         // once per set met, not once per record.)
@@ -196,7 +198,7 @@ impl Parts {
             files,
             stamps,
             predicted: sets.iter().map(|s| &**s).collect(),
-            parts: parts.iter().map(Option::as_ref).collect(),
+            parts: parts.iter().map(|part| part.as_deref()).collect(),
         };
         postcard::to_stdvec(&entry).ok()
     }
