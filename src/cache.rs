@@ -23,8 +23,8 @@
 //!   change again without its time changing, as git's "racily clean"
 //!   entries); otherwise the next run compares contents.
 //!
-//! When the files changed, `check` still spares the per-file checks an
-//! edit cannot reach: see [`parts`].
+//! When the files changed, `check` and `fix` still spare the per-file
+//! checks an edit cannot reach: see [`parts`].
 //!
 //! A cache problem never changes a result: an entry that does not read, is
 //! truncated or fails its checksum is a miss; a folder that cannot be
