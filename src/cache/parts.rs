@@ -1,7 +1,8 @@
 //! The per-file parts of the result cache: what the per-file check of each
 //! file made (its findings, and its definitions and calls for the callers'
 //! step), with what it read of the repository index to make them, so that
-//! a `check` after an edit checks again only the files the edit can reach.
+//! a `check` or `fix` after an edit checks again only the files the edit
+//! can reach.
 //!
 //! The run's output is served whole by the entries of the module above when
 //! no file changed. When some did, the run is made, and this entry spares
