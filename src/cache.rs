@@ -268,8 +268,21 @@ impl Cache {
         Ok(())
     }
 
-    fn write(&self, stat: Option<String>, content: u128, output: &Output) -> std::io::Result<()> {
+    /// Write this command line's entry from `chunks`, one after the other,
+    /// and prune the folder. Written aside and renamed: a reader sees the
+    /// old entry or the new.
+    fn write_entry(&self, chunks: &[&[u8]]) -> std::io::Result<()> {
         self.prepare()?;
+        let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
+        for chunk in chunks {
+            file.write_all(chunk)?;
+        }
+        file.persist(self.entry_path()).map_err(|e| e.error)?;
+        self.prune();
+        Ok(())
+    }
+
+    fn write(&self, stat: Option<String>, content: u128, output: &Output) -> std::io::Result<()> {
         let mut payload = Vec::with_capacity(output.stdout.len() + output.stderr.len());
         payload.extend_from_slice(&output.stdout);
         payload.extend_from_slice(&output.stderr);
@@ -281,15 +294,8 @@ impl Cache {
             stderr: output.stderr.len(),
             checksum: hex(xxhash_rust::xxh3::xxh3_128(&payload)),
         };
-        // Written aside and renamed: a reader sees the old entry or the new.
-        let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
-        file.write_all(MAGIC)?;
-        serde_json::to_writer(&mut file, &header)?;
-        file.write_all(b"\n")?;
-        file.write_all(&payload)?;
-        file.persist(self.entry_path()).map_err(|e| e.error)?;
-        self.prune();
-        Ok(())
+        let header = serde_json::to_vec(&header)?;
+        self.write_entry(&[MAGIC, &header, b"\n", &payload])
     }
 
     /// Remove all but the [`KEPT_ENTRIES`] most recently written entries

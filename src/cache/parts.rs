@@ -33,7 +33,6 @@ use crate::callers::{Definitions, KeptYield, Predicted};
 use crate::checker::FileCheck;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -232,15 +231,8 @@ impl Parts {
     }
 
     fn write(&self, payload: &[u8]) -> std::io::Result<()> {
-        self.cache.prepare()?;
-        // Written aside and renamed: a reader sees the old entry or the new.
-        let mut file = tempfile::NamedTempFile::new_in(&self.cache.dir)?;
-        file.write_all(MAGIC)?;
-        file.write_all(&xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes())?;
-        file.write_all(payload)?;
-        file.persist(self.cache.entry_path()).map_err(|e| e.error)?;
-        self.cache.prune();
-        Ok(())
+        let checksum = xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes();
+        self.cache.write_entry(&[MAGIC, &checksum, payload])
     }
 }
 
