@@ -422,6 +422,27 @@ impl Yields {
     }
 }
 
+/// What file `i` yields (see [`yield_of`]) for the names `names` (which
+/// `wanted` accepts), from `memo` when it keeps that answer: the question
+/// and the answer made of the same arguments.
+#[allow(clippy::too_many_arguments)]
+fn ask(
+    memo: Option<&Yields>,
+    workspace: &Workspace,
+    i: usize,
+    needs_user: Option<&Vec<UserNeed>>,
+    names: &[&str],
+    wanted: &dyn Fn(&str) -> bool,
+    definitions: bool,
+    dynamic: bool,
+) -> Option<FileYield> {
+    let make = || yield_of(workspace, &workspace.files[i], needs_user, definitions, wanted, dynamic);
+    match memo {
+        Some(memo) => memo.answer(i, question(names, definitions, dynamic, needs_user), make),
+        None => make(),
+    }
+}
+
 /// The key of a question a round asks a file: the names wanted (sorted),
 /// whether its definitions and dynamic calls are wanted, and the
 /// parameters AUD001 gives its functions.
@@ -1054,13 +1075,7 @@ impl CallGraph {
                 }
                 naming
                     .file_takes_part(file, needs_user.get(i))
-                    .then(|| {
-                        let make = || yield_of(workspace, file, needs_user.get(i), true, &|_| false, false);
-                        match memo {
-                            Some(memo) => memo.answer(i, question(&[], true, false, needs_user.get(i)), make),
-                            None => make(),
-                        }
-                    })
+                    .then(|| ask(memo, workspace, i, needs_user.get(i), &[], &|_| false, true, false))
                     .flatten()
             })
             .collect();
@@ -1125,14 +1140,16 @@ impl CallGraph {
                     (mentions || !workspace.prefilter)
                         .then(|| {
                             let wanted = |name: &str| new.contains(name);
-                            let make = || yield_of(workspace, file, needs_user.get(i), !included, &wanted, mentions);
-                            match memo {
-                                Some(memo) => {
-                                    let asked = question(&sorted, !included, mentions, needs_user.get(i));
-                                    memo.answer(i, asked, make)
-                                }
-                                None => make(),
-                            }
+                            ask(
+                                memo,
+                                workspace,
+                                i,
+                                needs_user.get(i),
+                                &sorted,
+                                &wanted,
+                                !included,
+                                mentions,
+                            )
                         })
                         .flatten()
                 })
