@@ -885,6 +885,10 @@ fn check_calls(checker: &mut CallerChecker<'_>, notes: &mut Vec<String>, audited
     for site in sites {
         let caller = graph.caller(file, site);
         let Some(callee) = graph.callee(workspace, site) else {
+            // Notes are for the files the run reports on.
+            if !workspace.files[file].target {
+                continue;
+            }
             let line = site.line;
             let display = workspace.files[file].display.display();
             let call_text = &site.first_line;
@@ -1623,7 +1627,8 @@ impl<'a> CallerChecker<'a> {
 pub type Silenced = (usize, usize, Rule);
 
 /// Run AUD012-AUD014 over every call of the workspace. Calls that cannot be
-/// resolved come back as notes (`path:line: ...`), never as findings; the
+/// resolved come back as notes (`path:line: ...`, for target files only),
+/// never as findings; the
 /// third list holds the `(file, line, rule)` of each finding a suppression
 /// on `line` silenced.
 pub fn check(

@@ -1036,7 +1036,7 @@ impl Workspace {
             })
             .collect();
         let spinner = progress_spinner(self.files.len(), "checking the callers");
-        let (findings, call_notes, silenced) = crate::callers::check(self, &needs_user, definitions, memo);
+        let (findings, details, silenced) = crate::callers::check(self, &needs_user, definitions, memo);
         spinner.finish_and_clear();
         for (file, line, rule) in silenced {
             suppressions[file].push((line, rule));
@@ -1074,14 +1074,6 @@ impl Workspace {
             checks_unstamped.into_iter().flatten(),
             &self.config.settings,
         ));
-        let details: Vec<String> = call_notes
-            .into_iter()
-            .filter(|n| {
-                self.files
-                    .iter()
-                    .any(|f| f.target && n.starts_with(&format!("{}:", f.display.display())))
-            })
-            .collect();
         let files: Vec<FileReport> = files
             .into_iter()
             .zip(&self.files)
