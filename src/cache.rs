@@ -17,7 +17,7 @@
 //!   them (a model that drops its mixin, a mixin that loses a setter) is a
 //!   miss, never a stale result;
 //! - the *stat* fingerprint: the same files by path, size, modification
-//!   time and inode, so that an unchanged tree is recognized without
+//!   and change times, inode and mode, so that an unchanged tree is recognized without
 //!   reading it. It is recorded only when every file is older than the
 //!   entry by a margin (a file written in the same tick as the entry could
 //!   change again without its time changing, as git's "racily clean"
@@ -34,6 +34,7 @@
 //! print (`commands/`), and how files are found and read (`pipeline.rs`).
 
 pub mod parts;
+pub mod scans;
 
 use crate::pipeline::{Discovered, Workspace};
 use serde::{Deserialize, Serialize};
@@ -51,7 +52,7 @@ pub const DIR_VARIABLE: &str = "AUDITFIX_CACHE_DIR";
 /// The first line of an entry; a change of layout changes it.
 const MAGIC: &[u8] = b"auditfix-cache 1\n";
 
-/// How much older than its entry a file must be for its modification time
+/// How much older than its entry a file must be for its modification and change times
 /// to be trusted (filesystems keep times to a second, or two).
 const RACY_MARGIN: Duration = Duration::from_secs(2);
 
@@ -151,7 +152,7 @@ pub struct Cache {
     dir: PathBuf,
     key: u128,
     /// The stat fingerprint of this run's files, and the newest
-    /// modification time among them, once computed.
+    /// modification or change time among them, once computed.
     stat: Option<(u128, SystemTime)>,
     /// The content fingerprint, once the files were read.
     content: Option<u128>,
@@ -331,23 +332,20 @@ fn hex(n: u128) -> String {
 }
 
 /// The stat fingerprint of a run's files (see the module's doc), and the
-/// newest modification time among them; `None` when a file's metadata
+/// newest modification or change time among them; `None` when a file's metadata
 /// cannot be read (the contents decide then).
 pub fn stat_fingerprint(paths: &[PathBuf], discovered: &Discovered) -> Option<(u128, SystemTime)> {
     let mut hasher = KeyHasher::new();
     let mut newest = SystemTime::UNIX_EPOCH;
     let mut stamp = |hasher: &mut KeyHasher, path: &Path| -> Option<()> {
         let meta = std::fs::symlink_metadata(path).ok()?;
-        let modified = meta.modified().ok()?;
-        newest = newest.max(modified);
-        let since = modified.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-        hasher.number(meta.len()).part(since.as_nanos().to_le_bytes());
+        let stat = scans::FileStat::of(&meta)?;
+        // The change time too: a tool that puts a modification time back
+        // (`cp -p`, `touch -r`) cannot put it back.
+        let since = Duration::from_nanos(u64::try_from(stat.newest()).ok()?);
+        newest = newest.max(SystemTime::UNIX_EPOCH + since);
+        hasher.part(postcard::to_stdvec(&stat).ok()?);
         hasher.number(u64::from(meta.is_dir()));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            hasher.number(meta.ino()).number(u64::from(meta.mode()));
-        }
         Some(())
     };
     // The paths given, by kind only (a folder's time changes with any

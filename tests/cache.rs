@@ -637,3 +637,25 @@ fn fix_apply_through_the_parts_writes_what_it_writes_without_them() {
     assert!(fixed["routes.py"].contains("current_user"), "{}", fixed["routes.py"]);
     assert_ne!(fixed, sources(project().path()));
 }
+
+/// Long enough for every file of a project written just now to be trusted
+/// by its times (the cache's margin is two seconds).
+const TRUSTED_AFTER: Duration = Duration::from_millis(2600);
+
+#[test]
+fn a_same_size_edit_with_its_time_put_back_is_seen_by_the_commands() {
+    let dir = project();
+    std::thread::sleep(TRUSTED_AFTER);
+    let before = same_as_uncached(dir.path());
+    let path = dir.path().join("app").join("service.py");
+    let modified = fs::metadata(&path).unwrap().modified().unwrap();
+    edit(dir.path(), "service.py", "self.db.add(user)", "self.db.xyz(user)");
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let after = same_as_uncached(dir.path());
+    assert_ne!(after[0], before[0], "the edit changes the findings");
+}
