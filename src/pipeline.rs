@@ -219,6 +219,44 @@ impl Loaded {
         }
     }
 
+    /// What [`Loaded::scanned`] found, as a run before this one found it
+    /// in the same file (see [`crate::cache::scans`]).
+    fn of_scan(
+        path: Arc<Path>,
+        display: Arc<Path>,
+        target: bool,
+        scan: &crate::cache::scans::Scan,
+        module: String,
+    ) -> Loaded {
+        let mut file = LoadedFile::new(path, display, target, scan.candidate, scan.bom, None);
+        file.hash = scan.hash;
+        file.classes = scan.classes.clone();
+        file.defs = scan.defs.clone();
+        file.names_user = Some(scan.names_user);
+        if target {
+            file.suppression_lines = scan.suppression_lines.clone().unwrap_or_default();
+        }
+        Loaded {
+            file,
+            facts: None,
+            module,
+        }
+    }
+
+    /// What [`Loaded::scanned`] found, to keep for the next run.
+    fn scan(&self) -> crate::cache::scans::Scan {
+        let file = &self.file;
+        crate::cache::scans::Scan {
+            bom: file.bom,
+            hash: file.hash,
+            candidate: file.candidate,
+            names_user: file.names_user.unwrap_or(false),
+            classes: file.classes.clone(),
+            defs: file.defs.clone(),
+            suppression_lines: file.target.then(|| file.suppression_lines.clone()),
+        }
+    }
+
     /// Every file a candidate (no prefilter).
     fn all_candidates(mut self, all: bool) -> Loaded {
         self.file.candidate |= all;
@@ -460,6 +498,23 @@ impl Workspace {
 
     /// Read the files [`Workspace::discover`] found, and index them.
     pub fn load_discovered(paths: &[PathBuf], discovered: Discovered, config: Config, prefilter: bool) -> Workspace {
+        Self::load_discovered_scanned(paths, discovered, config, prefilter, None).0
+    }
+
+    /// [`Workspace::load_discovered`], taking back from `scans` what
+    /// loading found in the files unchanged since the last run (by their
+    /// metadata; see [`crate::cache::scans`]) instead of reading them, and
+    /// storing what it found there. With the number of files read.
+    pub fn load_discovered_scanned(
+        paths: &[PathBuf],
+        discovered: Discovered,
+        config: Config,
+        prefilter: bool,
+        scans: Option<&crate::cache::scans::Scans>,
+    ) -> (Workspace, usize) {
+        use crate::cache::scans::{FileStat, Record};
+        // Scans are of the prefilter's search; without it every file is parsed.
+        let scans = scans.filter(|_| prefilter);
         let Discovered {
             files: all,
             mut errors,
@@ -468,12 +523,27 @@ impl Workspace {
         let cwd = std::env::current_dir().ok();
         let filter = crate::analysis::functions::Prefilter::new(&config.settings);
         let progress = progress_bar(all.len(), "reading");
-        let loaded: Vec<Result<Loaded, FileError>> = all
+        // Each file loaded, with its metadata before it was read (to store
+        // its scan under), and the scan taken back when it was not read
+        // (stored as it was: with the suppression lines a target needs,
+        // when it was one then).
+        type Item = Result<(Loaded, Option<FileStat>, Option<crate::cache::scans::Scan>), FileError>;
+        let loaded: Vec<Item> = all
             .par_iter()
             .progress_with(progress.clone())
             .filter_map(|(path, target)| {
                 let (path, display) = shared_paths(path);
                 let module = module_name(&module_path(&path, &display, root.as_deref(), cwd.as_deref()));
+                let stat = scans.and_then(|_| FileStat::of_path(&path));
+                if let Some(scan) = scans
+                    .zip(stat.as_ref())
+                    .and_then(|(scans, stat)| scans.get(&path, stat))
+                {
+                    if !*target || scan.suppression_lines.is_some() {
+                        let file = Loaded::of_scan(path, display, *target, scan, module);
+                        return Some(Ok((file, stat, Some(scan.clone()))));
+                    }
+                }
                 let loaded = if prefilter {
                     // Searched in this thread's buffer, not kept.
                     crate::analysis::source::with_file_text(&path, |text, bom| {
@@ -497,7 +567,7 @@ impl Workspace {
                         })
                 };
                 match loaded {
-                    Ok(file) => Some(Ok(file)),
+                    Ok(file) => Some(Ok((file, stat, None))),
                     // A context file that cannot be read is not the user's question.
                     Err(_) if !target => None,
                     Err(message) => Some(Err(FileError {
@@ -509,11 +579,22 @@ impl Workspace {
             .collect();
         progress.finish_and_clear();
         let mut files = Vec::with_capacity(loaded.len());
+        let mut records = Vec::new();
+        let mut read = 0;
         for item in loaded {
             match item {
-                Ok(file) => files.push(file),
+                Ok((file, stat, kept)) => {
+                    read += usize::from(kept.is_none());
+                    if let Some(stat) = stat.filter(|_| scans.is_some()) {
+                        records.push(Record::new(&file.file.path, stat, kept.unwrap_or_else(|| file.scan())));
+                    }
+                    files.push(file);
+                }
                 Err(error) => errors.push(error),
             }
+        }
+        if let Some(scans) = scans {
+            scans.store(records);
         }
         let mut workspace = Self::assemble(files, errors, config, prefilter);
         workspace.detect_code_style(root.as_deref());
@@ -525,7 +606,7 @@ impl Workspace {
             )
         });
         workspace.notes.splice(0..0, skipped);
-        workspace
+        (workspace, read)
     }
 
     fn assemble(mut loaded: Vec<Loaded>, mut errors: Vec<FileError>, config: Config, prefilter: bool) -> Workspace {

@@ -642,6 +642,81 @@ fn fix_apply_through_the_parts_writes_what_it_writes_without_them() {
 /// by its times (the cache's margin is two seconds).
 const TRUSTED_AFTER: Duration = Duration::from_millis(2600);
 
+/// Loads of the project in `dir` through the scans kept in `store`: the
+/// workspace's check (its debug form), the same of a load without the
+/// scans, and how many files the load read.
+fn scanned_load(dir: &Path, paths: &[std::path::PathBuf], store: &Path) -> (String, String, usize) {
+    use auditfix::pipeline::Workspace;
+    let config = || auditfix::config::load(paths, &auditfix::config::Overrides::default()).unwrap();
+    let scans = auditfix::cache::scans::Scans::open(store, Some(dir), &[b"test"]);
+    let discovered = Workspace::discover(paths, &config());
+    let (workspace, read) = Workspace::load_discovered_scanned(paths, discovered, config(), true, Some(&scans));
+    let uncached = Workspace::load(paths, config());
+    for (a, b) in workspace.files.iter().zip(&uncached.files) {
+        assert_eq!((&a.display, a.hash, a.candidate), (&b.display, b.hash, b.candidate));
+    }
+    (
+        format!("{:?}", workspace.check_reporting(false)),
+        format!("{:?}", uncached.check_reporting(false)),
+        read,
+    )
+}
+
+#[test]
+fn a_file_unchanged_since_the_last_run_is_not_read_again() {
+    let dir = project();
+    let store = tempfile::tempdir().unwrap();
+    let whole = [dir.path().to_path_buf()];
+    // Files written just now are read again: they could change within
+    // the same tick of the clock.
+    let (got, expected, read) = scanned_load(dir.path(), &whole, store.path());
+    assert_eq!((got == expected, read), (true, 7));
+    let (_, _, read) = scanned_load(dir.path(), &whole, store.path());
+    assert_eq!(read, 7);
+    std::thread::sleep(TRUSTED_AFTER);
+    let (_, _, read) = scanned_load(dir.path(), &whole, store.path());
+    assert_eq!(read, 7, "scans stored under untrusted times are made again");
+    let (got, expected, read) = scanned_load(dir.path(), &whole, store.path());
+    assert_eq!((got == expected, read), (true, 0));
+    // A hook naming one file reads the rest by absolute paths: the same scans.
+    let named = [dir.path().join("app").join("routes.py")];
+    let (got, expected, read) = scanned_load(dir.path(), &named, store.path());
+    assert_eq!((got == expected, read), (true, 0));
+
+    // An edit: that file only.
+    edit(
+        dir.path(),
+        "service.py",
+        "self.db.add(user)",
+        "self.db.add(user)  # new",
+    );
+    let (got, expected, read) = scanned_load(dir.path(), &whole, store.path());
+    assert_eq!((got == expected, read), (true, 1));
+    // Its time restored, its size the same (as `cp -p` leaves a file): its
+    // change time tells.
+    std::thread::sleep(TRUSTED_AFTER);
+    let (_, _, read) = scanned_load(dir.path(), &whole, store.path());
+    assert_eq!(read, 1, "the edited file, trusted from now on");
+    let path = dir.path().join("app").join("service.py");
+    let modified = fs::metadata(&path).unwrap().modified().unwrap();
+    let (before, _, _) = scanned_load(dir.path(), &whole, store.path());
+    edit(dir.path(), "service.py", "self.db.add(user)", "self.db.xyz(user)");
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let (got, expected, read) = scanned_load(dir.path(), &whole, store.path());
+    assert_eq!((got == expected, read), (true, 1), "{got}\n{expected}");
+    assert_ne!(got, before, "the edit changes the findings");
+    // A file added, and one removed.
+    fs::write(dir.path().join("app").join("extra.py"), "x = 1\n").unwrap();
+    fs::remove_file(dir.path().join("app").join("auth.py")).unwrap();
+    let (got, expected, read) = scanned_load(dir.path(), &whole, store.path());
+    assert_eq!((got == expected, read), (true, 2));
+}
+
 #[test]
 fn a_same_size_edit_with_its_time_put_back_is_seen_by_the_commands() {
     let dir = project();

@@ -81,11 +81,12 @@ fn run_paths(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -
     let color = args.output.is_none() && use_color(args.color, true);
     let cache = super::open_command_cache("check", &args.cache, &discovered, args, &config, color);
     let parts_at = super::cache_folder(&args.cache, &discovered);
+    let scans_at = parts_at.clone();
     super::cached_run(
         cache,
         &paths,
         discovered,
-        |discovered| Workspace::load_discovered(&paths, discovered, config, prefilter),
+        |discovered| super::load(&paths, discovered, config, prefilter, scans_at.as_ref()),
         |workspace, report, errors| {
             super::warn_if_no_python_file(workspace, &paths, errors)?;
             let parts =

@@ -28,16 +28,17 @@ pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> an
         // These write files: never served from the cache (and what they
         // write changes the files' contents, which the cache compares).
         let parts_at = super::cache_folder(&args.cache, &discovered);
-        let workspace = Workspace::load_discovered(&paths, discovered, config, prefilter);
+        let workspace = super::load(&paths, discovered, config, prefilter, parts_at.as_ref());
         return fix_workspace(args, &workspace, parts_at, stdout, stderr);
     }
     let cache = super::open_command_cache("fix", &args.cache, &discovered, args, &config, color);
     let parts_at = super::cache_folder(&args.cache, &discovered);
+    let scans_at = parts_at.clone();
     super::cached_run(
         cache,
         &paths,
         discovered,
-        |discovered| Workspace::load_discovered(&paths, discovered, config, prefilter),
+        |discovered| super::load(&paths, discovered, config, prefilter, scans_at.as_ref()),
         |workspace, out, err| fix_workspace(args, workspace, parts_at, out, err),
         &mut |diff| Ok(stdout.write_all(diff)?),
         stderr,

@@ -61,6 +61,23 @@ pub fn cache_folder(
     Some((crate::cache::folder(args.cache_dir.as_deref(), root.as_deref()), root))
 }
 
+/// The workspace of `discovered`, loaded through the scans of the result
+/// cache at `cache_at` (its folder and the project's root; `None`: no
+/// cache): a file unchanged since the last run is not read again (see
+/// [`crate::cache::scans`]).
+pub fn load(
+    paths: &[PathBuf],
+    discovered: crate::pipeline::Discovered,
+    config: Config,
+    prefilter: bool,
+    cache_at: Option<&(PathBuf, Option<PathBuf>)>,
+) -> crate::pipeline::Workspace {
+    let scans = cache_at.map(|(folder, root)| {
+        crate::cache::scans::Scans::open(folder, root.as_deref(), &[format!("{config:?}").as_bytes()])
+    });
+    crate::pipeline::Workspace::load_discovered_scanned(paths, discovered, config, prefilter, scans.as_ref()).0
+}
+
 /// The per-file parts of the result cache in `folder` for checks of
 /// `workspace` (`check` and `fix` share them), their findings keeping
 /// their fixes' edits or not (`fix_edits`).
