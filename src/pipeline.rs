@@ -904,10 +904,17 @@ impl Workspace {
         store: &crate::cache::parts::Parts,
     ) -> (KeptRun, Vec<Option<Vec<Diagnostic>>>) {
         let (fingerprint, stamps) = self.part_stamps();
-        let kept = store.load(fingerprint, &stamps);
+        let kept = store.load(fingerprint, &stamps, |i| {
+            self.index.facts(i).map(ModuleFacts::fingerprint)
+        });
+        let kept_facts = kept.facts;
         let (checks, definitions, made, first, encoded) =
             self.check_files_kept(fix_edits, first_pass, kept.parts, |parts| {
-                store.encode(fingerprint, &stamps, parts)
+                // The facts made this run, else those the entry held.
+                let facts: Vec<Option<u64>> = (0..self.files.len())
+                    .map(|i| self.index.facts_made(i).map(ModuleFacts::fingerprint).or(kept_facts[i]))
+                    .collect();
+                store.encode(fingerprint, &stamps, &facts, parts)
             });
         let memo = crate::callers::Yields::new(kept.yields);
         let result = self.report_checks(checks, definitions, fix_edits, None, Some(&memo));

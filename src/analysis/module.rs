@@ -13,7 +13,7 @@ use tree_sitter::Node;
 /// are written once and read many times, and a large repository keeps
 /// thousands of them: a `BTreeMap` node takes hundreds of bytes for the
 /// handful of entries most modules and classes have.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NameMap<V> {
     entries: Vec<(String, V)>,
 }
@@ -87,7 +87,7 @@ impl<V> std::ops::Index<&str> for NameMap<V> {
 }
 
 /// A set of names, kept as one sorted vector (see [`NameMap`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct NameSet(NameMap<()>);
 
 impl NameSet {
@@ -124,7 +124,7 @@ impl NameSet {
 }
 
 /// How a module-level name is bound.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Binding {
     /// `from module import name [as alias]`: the imported `name`.
     From { module: String, name: String },
@@ -135,7 +135,7 @@ pub enum Binding {
 }
 
 /// A class defined in a module (at any nesting depth).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ClassFacts {
     pub name: String,
     /// Base classes as written, last dotted segment (`AuditMixin`, `Base`);
@@ -214,7 +214,7 @@ fn may_write_audit_values(text: &str) -> bool {
 }
 
 /// What an audit column holds, as its definition tells.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Holds {
     /// A foreign key to `table.column` (`ForeignKey("user.id")`,
     /// SQLModel's `foreign_key="user.id"`).
@@ -272,7 +272,7 @@ fn column_holds(annotation: Option<&str>, definition: Option<&str>) -> Holds {
 }
 
 /// The arguments a method takes after `self`, as its signature says.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Arity {
     /// Positional parameters without a default.
     pub required: u8,
@@ -313,7 +313,7 @@ impl Arity {
 
 /// What time a timestamp column holds, as its definition says: its type's
 /// timezone flag, else what its Python default or `onupdate` computes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Clock {
     /// Aware UTC: `DateTime(timezone=True)`, or a default of
     /// `datetime.now(timezone.utc)` / `datetime.now(UTC)`.
@@ -364,7 +364,7 @@ fn column_clock(definition: Node<'_>, text: &str) -> Option<Clock> {
 }
 
 /// Module-level facts of one file.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ModuleFacts {
     /// Dotted module name derived from the path (`app.features.core.audit_mixin`).
     pub name: String,
@@ -389,8 +389,20 @@ pub struct ModuleFacts {
     pub audit_values: NameMap<Option<String>>,
 }
 
+impl ModuleFacts {
+    /// A fingerprint of the facts, the same for equal facts within one
+    /// build: what the result cache compares to tell an edit that changed
+    /// no fact (inside a function's body, a comment).
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        self.hash(&mut hasher);
+        hasher.finish()
+    }
+}
+
 /// How a module-level name gives sessions, as written in its module.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SessionSource {
     /// `SessionLocal = sessionmaker(...)`, `async_session =
     /// async_sessionmaker(...)`, `db_session = scoped_session(...)`: the

@@ -37,7 +37,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The first line of a parts entry; a change of layout changes it.
-const MAGIC: &[u8] = b"auditfix-parts 1\n";
+const MAGIC: &[u8] = b"auditfix-parts 2\n";
 
 /// What the per-file check of one file made, and what it read to make it.
 #[derive(Default, Serialize, Deserialize)]
@@ -76,6 +76,9 @@ pub struct Kept {
     /// entry, and a large repository has tens of thousands of files.)
     pub parts: Vec<Option<Box<Part>>>,
     pub yields: Vec<KeptYield>,
+    /// The fingerprints of the module facts the entry holds for the files
+    /// that did not change (see [`Parts::encode`]).
+    pub facts: Vec<Option<u64>>,
 }
 
 /// An entry's parts as read back (its yields follow them apart: they are
@@ -84,6 +87,7 @@ pub struct Kept {
 struct Entry {
     files: u128,
     stamps: Vec<Stamp>,
+    facts: Vec<Option<u64>>,
     predicted: Vec<Predicted>,
     parts: Vec<Option<Box<Part>>>,
 }
@@ -93,6 +97,7 @@ struct Entry {
 struct EntryRef<'a> {
     files: u128,
     stamps: &'a [Stamp],
+    facts: &'a [Option<u64>],
     predicted: Vec<&'a Predicted>,
     parts: Vec<Option<&'a Part>>,
 }
@@ -118,16 +123,27 @@ impl Parts {
     /// The parts still good for a run over the files fingerprinted by
     /// `files` (see [`files_fingerprint`]) whose texts are stamped
     /// `stamps`, by position (`None` where the file's part must be made),
-    /// and the callers' step's yields still good.
-    pub fn load(&self, files: u128, stamps: &[Stamp]) -> Kept {
+    /// and the callers' step's yields still good. `facts` gives the
+    /// fingerprint of a changed file's module facts now (see
+    /// [`ModuleFacts::fingerprint`]): a file that only read the facts of
+    /// a changed module whose facts are the same (an edit inside a
+    /// function, a comment) keeps its part.
+    ///
+    /// [`ModuleFacts::fingerprint`]: crate::analysis::module::ModuleFacts::fingerprint
+    pub fn load(&self, files: u128, stamps: &[Stamp], facts: impl Fn(usize) -> Option<u64>) -> Kept {
         let none = || Kept {
             parts: stamps.iter().map(|_| None).collect(),
             yields: Vec::new(),
+            facts: stamps.iter().map(|_| None).collect(),
         };
         let Some((entry, yields)) = self.read() else {
             return none();
         };
-        if entry.files != files || entry.stamps.len() != stamps.len() || entry.parts.len() != stamps.len() {
+        if entry.files != files
+            || entry.stamps.len() != stamps.len()
+            || entry.parts.len() != stamps.len()
+            || entry.facts.len() != stamps.len()
+        {
             return none();
         }
         // The files whose text changed, and the class keys they began or
@@ -136,10 +152,17 @@ impl Parts {
         // name: it is reached only if it read the changed file's module
         // (its facts), which the modules it read say.
         let mut changed: HashSet<u32> = HashSet::new();
+        // The changed files whose module facts changed too (or are not known).
+        let mut facts_changed: HashSet<u32> = HashSet::new();
+        let mut kept_facts = entry.facts;
         let mut keys: HashSet<u32> = HashSet::new();
         for (id, (old, new)) in entry.stamps.iter().zip(stamps).enumerate() {
             if old.hash != new.hash {
                 changed.insert(id as u32);
+                let old_facts = kept_facts[id].take();
+                if old_facts.is_none() || old_facts != facts(id) {
+                    facts_changed.insert(id as u32);
+                }
                 let (old, new): (HashSet<u32>, HashSet<u32>) = (
                     old.classes.iter().copied().collect(),
                     new.classes.iter().copied().collect(),
@@ -150,7 +173,7 @@ impl Parts {
         // Whether what file `id` made, reading `reads`, may have changed.
         let reached = |id: u32, reads: &ReadList| {
             changed.contains(&id)
-                || reads.modules.iter().any(|m| changed.contains(m))
+                || reads.modules.iter().any(|m| facts_changed.contains(m))
                 || reads.class_keys.iter().any(|k| keys.contains(k))
         };
         let sets: Vec<Arc<Predicted>> = entry.predicted.into_iter().map(Arc::new).collect();
@@ -169,13 +192,24 @@ impl Parts {
             })
             .collect();
         let yields = yields.into_iter().filter(|y| !reached(y.file, &y.reads)).collect();
-        Kept { parts, yields }
+        Kept {
+            parts,
+            yields,
+            facts: kept_facts,
+        }
     }
 
     /// `parts` (by position; `None`: not to keep) as the parts of the
-    /// files fingerprinted by `files` and stamped `stamps`, encoded for
-    /// [`Parts::store`] (before the callers' step takes them).
-    pub fn encode(&self, files: u128, stamps: &[Stamp], mut parts: Vec<Option<&mut Part>>) -> Option<Vec<u8>> {
+    /// files fingerprinted by `files` and stamped `stamps`, whose module
+    /// facts have the fingerprints `facts` (`None`: not known), encoded
+    /// for [`Parts::store`] (before the callers' step takes them).
+    pub fn encode(
+        &self,
+        files: u128,
+        stamps: &[Stamp],
+        facts: &[Option<u64>],
+        mut parts: Vec<Option<&mut Part>>,
+    ) -> Option<Vec<u8>> {
         // Each set of predicted names once, by the records made against it.
         // (The records of a run share one set; the names are compared only
         // once per set met, not once per record.)
@@ -197,6 +231,7 @@ impl Parts {
         let entry = EntryRef {
             files,
             stamps,
+            facts,
             predicted: sets.iter().map(|s| &**s).collect(),
             parts: parts.iter().map(|part| part.as_deref()).collect(),
         };
