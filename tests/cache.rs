@@ -183,6 +183,16 @@ fn edit(dir: &Path, file: &str, from: &str, to: &str) {
     fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// [`edit`], the file's modification time put back as it was (as `cp -p`
+/// leaves a file).
+fn edit_keeping_time(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join("app").join(file);
+    let modified = fs::metadata(&path).unwrap().modified().unwrap();
+    edit(dir, file, from, to);
+    let handle = fs::File::options().write(true).open(&path).unwrap();
+    handle.set_modified(modified).unwrap();
+}
+
 /// Every `.py` file of the project modified `age` ago, so that the cache
 /// trusts their times (a file written just now might change again within
 /// the same tick of the clock).
@@ -704,20 +714,13 @@ fn a_file_unchanged_since_the_last_run_is_not_read_again() {
     std::thread::sleep(TRUSTED_AFTER);
     let (_, _, read) = scanned_load(dir.path(), &whole, store.path());
     assert_eq!(read, 1, "the edited file, trusted from now on");
-    let path = dir.path().join("app").join("service.py");
-    let modified = fs::metadata(&path).unwrap().modified().unwrap();
     let (before, _, _) = scanned_load(dir.path(), &whole, store.path());
-    edit(dir.path(), "service.py", "self.db.add(user)", "self.db.xyz(user)");
-    fs::File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(modified)
-        .unwrap();
+    edit_keeping_time(dir.path(), "service.py", "self.db.add(user)", "self.db.xyz(user)");
     let (got, expected, read) = scanned_load(dir.path(), &whole, store.path());
     assert_eq!((got == expected, read), (true, 1), "{got}\n{expected}");
     assert_ne!(got, before, "the edit changes the findings");
-    // A file added, and one removed.
+    // A file added, and one removed: the new file is read, and the service
+    // again (changed within the margin of the last run).
     fs::write(dir.path().join("app").join("extra.py"), "x = 1\n").unwrap();
     fs::remove_file(dir.path().join("app").join("auth.py")).unwrap();
     let (got, expected, read) = scanned_load(dir.path(), &whole, store.path());
@@ -729,15 +732,7 @@ fn a_same_size_edit_with_its_time_put_back_is_seen_by_the_commands() {
     let dir = project();
     std::thread::sleep(TRUSTED_AFTER);
     let before = same_as_uncached(dir.path());
-    let path = dir.path().join("app").join("service.py");
-    let modified = fs::metadata(&path).unwrap().modified().unwrap();
-    edit(dir.path(), "service.py", "self.db.add(user)", "self.db.xyz(user)");
-    fs::File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(modified)
-        .unwrap();
+    edit_keeping_time(dir.path(), "service.py", "self.db.add(user)", "self.db.xyz(user)");
     let after = same_as_uncached(dir.path());
     assert_ne!(after[0], before[0], "the edit changes the findings");
 }
