@@ -337,7 +337,8 @@ fn hex(n: u128) -> String {
 pub fn stat_fingerprint(paths: &[PathBuf], discovered: &Discovered) -> Option<(u128, SystemTime)> {
     let mut hasher = KeyHasher::new();
     let mut newest = SystemTime::UNIX_EPOCH;
-    let mut stamp = |hasher: &mut KeyHasher, path: &Path| -> Option<()> {
+    // Whether the path is a symlink, when its metadata reads.
+    let mut stamp = |hasher: &mut KeyHasher, path: &Path| -> Option<bool> {
         let meta = std::fs::symlink_metadata(path).ok()?;
         let stat = scans::FileStat::of(&meta)?;
         // The change time too: a tool that puts a modification time back
@@ -346,7 +347,7 @@ pub fn stat_fingerprint(paths: &[PathBuf], discovered: &Discovered) -> Option<(u
         newest = newest.max(SystemTime::UNIX_EPOCH + since);
         hasher.part(postcard::to_stdvec(&stat).ok()?);
         hasher.number(u64::from(meta.is_dir()));
-        Some(())
+        Some(meta.file_type().is_symlink())
     };
     // The paths given, by kind only (a folder's time changes with any
     // file added to it; the files found below it are stamped one by one).
@@ -358,9 +359,8 @@ pub fn stat_fingerprint(paths: &[PathBuf], discovered: &Discovered) -> Option<(u
         hasher
             .part(path.as_os_str().as_encoded_bytes())
             .number(u64::from(*target));
-        stamp(&mut hasher, path)?;
         // A symlink's target counts too.
-        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        if stamp(&mut hasher, path)? {
             stamp(&mut hasher, &std::fs::canonicalize(path).ok()?)?;
         }
     }

@@ -182,16 +182,17 @@ fn walk(first: &Path, rest: &[PathBuf], filter: &Arc<Filter>) -> (Vec<PathBuf>, 
                     // named and never read (reading a FIFO waits forever).
                     let special = entry.file_type().is_some_and(|t| !t.is_file() && !t.is_dir());
                     if (is_file || special) && is_python(entry.path()) && filter.included(entry.path()) {
-                        match crate::files::check_regular(entry.path(), crate::files::SOURCE_CAP) {
-                            Err(why) if special => push(
+                        if is_file {
+                            // (Reading checks it again: a file over the cap is said then.)
+                            push(&found, clean(entry.path()));
+                        } else if let Err(why) = crate::files::check_regular(entry.path(), crate::files::SOURCE_CAP) {
+                            push(
                                 &failed,
                                 FileError {
                                     path: clean(entry.path()),
                                     message: why,
                                 },
-                            ),
-                            _ if is_file => push(&found, clean(entry.path())),
-                            _ => {}
+                            );
                         }
                     }
                 }
