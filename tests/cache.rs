@@ -261,9 +261,29 @@ fn an_unchanged_tree_is_served_from_the_cache() {
     let dir = project();
     age_files(dir.path(), Duration::from_secs(3600));
     let expected = run(dir.path(), &["check", "--format", "json"]);
-    let entry = entry(dir.path(), "auditfix-cache");
-    // The entry's output replaced (its checksum made anew): a run that
-    // prints it was served from the cache.
+    let stdout = forge_entry(dir.path(), false);
+    let served = run(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(served, (stdout, expected.1.clone(), expected.2));
+    // Without the cache, or after a change of the same size (its time
+    // changes), the files are checked.
+    assert_eq!(run(dir.path(), &["check", "--format", "json", "--no-cache"]), expected);
+    edit(
+        dir.path(),
+        "models.py",
+        "class User(Base, AuditMixin):",
+        "class User(Base, AuditMixon):",
+    );
+    let changed = run(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(changed, run(dir.path(), &["check", "--format", "json", "--no-cache"]));
+    assert_ne!(changed, expected);
+}
+
+/// The output of the one run entry of the project in `dir` replaced (its
+/// checksum made anew): a run that prints it was served from the cache.
+/// With `stat_only`, its content fingerprint is replaced too: only the
+/// stat fingerprint can serve it. Returns the output put in.
+fn forge_entry(dir: &Path, stat_only: bool) -> String {
+    let entry = entry(dir, "auditfix-cache");
     let bytes = fs::read(&entry).unwrap();
     let mut lines = bytes.splitn(3, |b| *b == b'\n');
     let (magic, header) = (lines.next().unwrap(), lines.next().unwrap());
@@ -278,22 +298,13 @@ fn an_unchanged_tree_is_served_from_the_cache() {
     assert_eq!(payload.len(), stdout.len() + stderr);
     header["stdout"] = stdout.len().into();
     header["checksum"] = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&payload)).into();
+    if stat_only {
+        assert!(header["stat"].is_string(), "no stat fingerprint: {header}");
+        header["content"] = format!("{:032x}", 0).into();
+    }
     let forged = [magic, b"\n", &serde_json::to_vec(&header).unwrap(), b"\n", &payload].concat();
     fs::write(&entry, forged).unwrap();
-    let served = run(dir.path(), &["check", "--format", "json"]);
-    assert_eq!(served, (stdout_string(stdout), expected.1.clone(), expected.2));
-    // Without the cache, or after a change of the same size (its time
-    // changes), the files are checked.
-    assert_eq!(run(dir.path(), &["check", "--format", "json", "--no-cache"]), expected);
-    edit(
-        dir.path(),
-        "models.py",
-        "class User(Base, AuditMixin):",
-        "class User(Base, AuditMixon):",
-    );
-    let changed = run(dir.path(), &["check", "--format", "json"]);
-    assert_eq!(changed, run(dir.path(), &["check", "--format", "json", "--no-cache"]));
-    assert_ne!(changed, expected);
+    stdout_string(stdout)
 }
 
 fn stdout_string(bytes: &[u8]) -> String {
@@ -725,6 +736,27 @@ fn a_file_unchanged_since_the_last_run_is_not_read_again() {
     fs::remove_file(dir.path().join("app").join("auth.py")).unwrap();
     let (got, expected, read) = scanned_load(dir.path(), &whole, store.path());
     assert_eq!((got == expected, read), (true, 2));
+}
+
+#[test]
+fn an_old_unchanged_tree_is_served_by_its_sizes_and_times_alone() {
+    let dir = project();
+    std::thread::sleep(TRUSTED_AFTER);
+    let expected = run(dir.path(), &["check", "--format", "json"]);
+    let stdout = forge_entry(dir.path(), true);
+    let served = run(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(served, (stdout, expected.1.clone(), expected.2));
+    // A same-size edit whose modification time is put back: its change
+    // time tells, and the files are read.
+    edit_keeping_time(
+        dir.path(),
+        "models.py",
+        "class User(Base, AuditMixin):",
+        "class User(Base, AuditMixon):",
+    );
+    let changed = run(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(changed, run(dir.path(), &["check", "--format", "json", "--no-cache"]));
+    assert_ne!(changed, expected);
 }
 
 #[test]
