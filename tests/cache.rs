@@ -259,22 +259,32 @@ fn each_change_of_a_file_the_results_consulted_is_seen() {
 #[test]
 fn an_unchanged_tree_is_served_from_the_cache() {
     let dir = project();
+    // Old modification times, but change times of now: the contents
+    // serve (the stat path is the test below's).
     age_files(dir.path(), Duration::from_secs(3600));
-    let expected = run(dir.path(), &["check", "--format", "json"]);
-    let stdout = forge_entry(dir.path(), false);
-    let served = run(dir.path(), &["check", "--format", "json"]);
+    served_until_changed(dir.path(), false, |dir| {
+        edit(
+            dir,
+            "models.py",
+            "class User(Base, AuditMixin):",
+            "class User(Base, AuditMixon):",
+        );
+    });
+}
+
+/// A `check` of the project in `dir` stored, its entry forged (see
+/// [`forge_entry`]) and served, then `change` made: the next run is
+/// checked, the same as without the cache, and not what it was.
+fn served_until_changed(dir: &Path, stat_only: bool, change: impl FnOnce(&Path)) {
+    let expected = run(dir, &["check", "--format", "json"]);
+    let stdout = forge_entry(dir, stat_only);
+    let served = run(dir, &["check", "--format", "json"]);
     assert_eq!(served, (stdout, expected.1.clone(), expected.2));
-    // Without the cache, or after a change of the same size (its time
-    // changes), the files are checked.
-    assert_eq!(run(dir.path(), &["check", "--format", "json", "--no-cache"]), expected);
-    edit(
-        dir.path(),
-        "models.py",
-        "class User(Base, AuditMixin):",
-        "class User(Base, AuditMixon):",
-    );
-    let changed = run(dir.path(), &["check", "--format", "json"]);
-    assert_eq!(changed, run(dir.path(), &["check", "--format", "json", "--no-cache"]));
+    // Without the cache, the files are checked.
+    assert_eq!(run(dir, &["check", "--format", "json", "--no-cache"]), expected);
+    change(dir);
+    let changed = run(dir, &["check", "--format", "json"]);
+    assert_eq!(changed, run(dir, &["check", "--format", "json", "--no-cache"]));
     assert_ne!(changed, expected);
 }
 
@@ -742,21 +752,16 @@ fn a_file_unchanged_since_the_last_run_is_not_read_again() {
 fn an_old_unchanged_tree_is_served_by_its_sizes_and_times_alone() {
     let dir = project();
     std::thread::sleep(TRUSTED_AFTER);
-    let expected = run(dir.path(), &["check", "--format", "json"]);
-    let stdout = forge_entry(dir.path(), true);
-    let served = run(dir.path(), &["check", "--format", "json"]);
-    assert_eq!(served, (stdout, expected.1.clone(), expected.2));
     // A same-size edit whose modification time is put back: its change
     // time tells, and the files are read.
-    edit_keeping_time(
-        dir.path(),
-        "models.py",
-        "class User(Base, AuditMixin):",
-        "class User(Base, AuditMixon):",
-    );
-    let changed = run(dir.path(), &["check", "--format", "json"]);
-    assert_eq!(changed, run(dir.path(), &["check", "--format", "json", "--no-cache"]));
-    assert_ne!(changed, expected);
+    served_until_changed(dir.path(), true, |dir| {
+        edit_keeping_time(
+            dir,
+            "models.py",
+            "class User(Base, AuditMixin):",
+            "class User(Base, AuditMixon):",
+        );
+    });
 }
 
 #[test]
