@@ -269,6 +269,26 @@ impl Cache {
         Ok(())
     }
 
+    /// Write this entry as `magic`, a checksum of `payload`, and `payload`
+    /// (the binary entries: per-file parts, scans).
+    fn write_checked(&self, magic: &[u8], payload: &[u8]) -> std::io::Result<()> {
+        let checksum = xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes();
+        self.write_entry(&[magic, &checksum, payload])
+    }
+
+    /// The payload [`Cache::write_checked`] wrote under `magic`; `None`
+    /// when the entry does not read, starts otherwise or fails its checksum.
+    fn read_checked(&self, magic: &[u8]) -> Option<Vec<u8>> {
+        let mut bytes = std::fs::read(self.entry_path()).ok()?;
+        let rest = bytes.strip_prefix(magic)?;
+        let (checksum, payload) = rest.split_at_checked(16)?;
+        if checksum != xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes() {
+            return None;
+        }
+        bytes.drain(..magic.len() + 16);
+        Some(bytes)
+    }
+
     /// Write this command line's entry from `chunks`, one after the other,
     /// and prune the folder. Written aside and renamed: a reader sees the
     /// old entry or the new.

@@ -249,25 +249,15 @@ impl Parts {
         payload.extend_from_slice(&(parts.len() as u64).to_le_bytes());
         payload.extend_from_slice(parts);
         payload.extend_from_slice(&yields);
-        let _ = self.write(&payload);
+        let _ = self.cache.write_checked(MAGIC, &payload);
     }
 
     fn read(&self) -> Option<(Entry, Vec<KeptYield>)> {
-        let bytes = std::fs::read(self.cache.entry_path()).ok()?;
-        let rest = bytes.strip_prefix(MAGIC)?;
-        let (checksum, payload) = rest.split_at_checked(16)?;
-        if checksum != xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes() {
-            return None;
-        }
+        let payload = self.cache.read_checked(MAGIC)?;
         let (length, payload) = payload.split_at_checked(8)?;
         let length = usize::try_from(u64::from_le_bytes(length.try_into().ok()?)).ok()?;
         let (parts, yields) = payload.split_at_checked(length)?;
         Some((postcard::from_bytes(parts).ok()?, postcard::from_bytes(yields).ok()?))
-    }
-
-    fn write(&self, payload: &[u8]) -> std::io::Result<()> {
-        let checksum = xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes();
-        self.cache.write_entry(&[MAGIC, &checksum, payload])
     }
 }
 

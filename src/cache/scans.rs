@@ -196,18 +196,11 @@ impl Scans {
         let Ok(payload) = postcard::to_stdvec(&entry) else {
             return;
         };
-        let checksum = xxhash_rust::xxh3::xxh3_128(&payload).to_le_bytes();
-        let _ = self.cache.write_entry(&[MAGIC, &checksum, &payload]);
+        let _ = self.cache.write_checked(MAGIC, &payload);
     }
 }
 
 fn read(cache: &Cache) -> Option<Entry> {
-    let bytes = std::fs::read(cache.entry_path()).ok()?;
-    let rest = bytes.strip_prefix(MAGIC)?;
-    let (checksum, payload) = rest.split_at_checked(16)?;
-    if checksum != xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes() {
-        return None;
-    }
-    let entry: Entry = postcard::from_bytes(payload).ok()?;
+    let entry: Entry = postcard::from_bytes(&cache.read_checked(MAGIC)?).ok()?;
     entry.records.is_sorted_by(|a, b| a.path < b.path).then_some(entry)
 }
