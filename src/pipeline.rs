@@ -902,7 +902,7 @@ impl Workspace {
         fix_edits: bool,
         first_pass: Option<bool>,
         store: &crate::cache::parts::Parts,
-    ) -> (KeptRun, Vec<Option<Vec<Diagnostic>>>) {
+    ) -> (KeptRun, Vec<Option<FirstFix>>) {
         let (fingerprint, stamps) = self.part_stamps();
         let kept = store.load(fingerprint, &stamps, |i| {
             self.index.facts(i).map(ModuleFacts::fingerprint)
@@ -966,7 +966,7 @@ impl Workspace {
         Vec<crate::checker::FileCheck>,
         Vec<Option<crate::callers::Definitions>>,
         Vec<usize>,
-        Vec<Option<Vec<Diagnostic>>>,
+        Vec<Option<FirstFix>>,
         E,
     ) {
         use crate::cache::parts::Part;
@@ -975,7 +975,7 @@ impl Workspace {
             part: Part,
             keep: bool,
             made: bool,
-            first: Option<Vec<Diagnostic>>,
+            first: Option<FirstFix>,
         }
         let naming = crate::callers::Naming::new(self);
         let progress = progress_bar(self.files.len(), "analysing");
@@ -991,7 +991,7 @@ impl Workspace {
                     let first = first_pass.and_then(|unsafe_fixes| {
                         let diagnostics = &part.check.diagnostics;
                         let fixed = diagnostics.iter().any(|d| d.is_fixable_with(unsafe_fixes));
-                        (file.target && !fixed).then(|| diagnostics.clone())
+                        (file.target && !fixed).then(|| FirstFix::Findings(diagnostics.clone()))
                     });
                     Slot {
                         part: *part,
@@ -1229,12 +1229,7 @@ impl Workspace {
     /// [`Workspace::fix_reporting`], each file's first pass taken from
     /// `first` (by position) when it holds the file's findings (see
     /// [`Workspace::check_files_with`]).
-    fn fix_with(
-        &self,
-        unsafe_fixes: bool,
-        unchanged_texts: bool,
-        mut first: Vec<Option<Vec<Diagnostic>>>,
-    ) -> Vec<FixedFile> {
+    fn fix_with(&self, unsafe_fixes: bool, unchanged_texts: bool, mut first: Vec<Option<FirstFix>>) -> Vec<FixedFile> {
         first.resize_with(self.files.len(), || None);
         let progress = progress_bar(self.files.len(), "fixing");
         let mut fixed: Vec<FixedFile> = self
@@ -1245,20 +1240,22 @@ impl Workspace {
             .filter(|(file, _)| file.target && file.candidate)
             .filter_map(|(file, first)| {
                 let rules = self.rules(&file.display);
-                let checked = first.and_then(|diagnostics| {
-                    // The text the check read, unless it changed since.
-                    let text = file.read_text().ok()?;
-                    (content_hash(&text, file.bom) == file.hash).then_some(FirstPass::Checked { text, diagnostics })
-                });
+                let checked = match first {
+                    Some(FirstFix::Fixed(fixed)) => return Some(kept_texts(*fixed, unchanged_texts)),
+                    Some(FirstFix::Findings(diagnostics)) => {
+                        // The text the check read, unless it changed since.
+                        file.read_text().ok().and_then(|text| {
+                            (content_hash(&text, file.bom) == file.hash)
+                                .then_some(FirstPass::Checked { text, diagnostics })
+                        })
+                    }
+                    Some(FirstFix::Unknown) | None => None,
+                };
                 let fixed = match checked {
                     Some(first) => converge(file, first, self, &rules, unsafe_fixes),
                     None => fix_file(file, self, &rules, unsafe_fixes),
                 }?;
-                Some(if unchanged_texts {
-                    fixed
-                } else {
-                    fixed.texts_if_changed()
-                })
+                Some(kept_texts(fixed, unchanged_texts))
             })
             .collect();
         progress.finish_and_clear();
@@ -1434,7 +1431,7 @@ impl Workspace {
     ) -> (
         Vec<crate::checker::FileCheck>,
         Vec<Option<crate::callers::Definitions>>,
-        Vec<Option<Vec<Diagnostic>>>,
+        Vec<Option<FirstFix>>,
     ) {
         let naming = crate::callers::Naming::new(self);
         let progress = progress_bar(self.files.len(), "analysing");
@@ -1500,16 +1497,32 @@ impl Workspace {
                 &values,
             );
             let of_loaded_text = content_hash(&source.text, file.bom) == file.hash;
-            // Only when the text is the one loading read (the fixes
-            // read it again).
+            // Only when the text is the one loading read.
             let first = first_pass
                 .filter(|_| file.target && of_loaded_text)
                 .map(|unsafe_fixes| {
                     let mut first = check.diagnostics.clone();
-                    for d in first.iter_mut().filter(|d| !d.is_fixable_with(unsafe_fixes)) {
-                        d.fix = d.fix.take().map(Fix::without_edits);
+                    let mut fixes = false;
+                    for d in &mut first {
+                        if d.is_fixable_with(unsafe_fixes) {
+                            fixes = true;
+                        } else {
+                            d.fix = d.fix.take().map(Fix::without_edits);
+                        }
                     }
-                    first
+                    if !fixes {
+                        return FirstFix::Findings(first);
+                    }
+                    // Fixed now, while the tree is at hand: the first
+                    // pass's fixes re-parse from it only what they change.
+                    let from = FirstPass::Tree {
+                        source,
+                        diagnostics: first,
+                    };
+                    match converge(file, from, self, &rules, unsafe_fixes) {
+                        Some(fixed) => FirstFix::Fixed(Box::new(fixed)),
+                        None => FirstFix::Unknown,
+                    }
                 });
             if !fix_edits {
                 for d in &mut check.diagnostics {
@@ -1660,6 +1673,16 @@ impl FixedFile {
     }
 }
 
+/// `fixed`, without its texts when no fix changed it and `unchanged_texts`
+/// is not asked for.
+fn kept_texts(fixed: FixedFile, unchanged_texts: bool) -> FixedFile {
+    if unchanged_texts {
+        fixed
+    } else {
+        fixed.texts_if_changed()
+    }
+}
+
 /// Converge the fixes of one file; `None` when it does not parse (the
 /// reason is the file's [`LoadedFile::error`]).
 pub fn fix_file(
@@ -1672,10 +1695,26 @@ pub fn fix_file(
         .flatten()
 }
 
+/// What the check of a target made of its fixes, for `fix`.
+enum FirstFix {
+    /// Its findings, none fixed in this run: its fixes start from them.
+    Findings(Vec<Diagnostic>),
+    /// Its fixes, converged from the check's tree.
+    Fixed(Box<FixedFile>),
+    /// Nothing: its fixes start from a parse.
+    Unknown,
+}
+
 /// Where the fixes of a file start.
 enum FirstPass<'a> {
     /// The file parsed: its first pass checks it.
     Parsed(&'a SourceFile),
+    /// The file parsed and checked: its findings, the edits of those
+    /// fixable in this run kept, are the first pass.
+    Tree {
+        source: &'a SourceFile,
+        diagnostics: Vec<Diagnostic>,
+    },
     /// The file's text and the findings a check of that text made (the
     /// edits of those fixable in this run kept): the first pass.
     Checked { text: String, diagnostics: Vec<Diagnostic> },
@@ -1697,6 +1736,11 @@ fn converge(
             None,
             source.text.clone(),
         ),
+        FirstPass::Tree { source, diagnostics } => (
+            Some((source, workspace.module_of(file, source)?)),
+            Some(diagnostics),
+            source.text.clone(),
+        ),
         FirstPass::Checked { text, diagnostics } => (None, Some(diagnostics), text),
     };
     let module_name = match first {
@@ -1712,10 +1756,17 @@ fn converge(
     let mut settled = false;
     // The text of the next pass, parsed when its syntax was checked.
     let mut next: Option<SourceFile> = None;
+    // The tree of `text`, when at hand: a pass's fixes re-parse from it
+    // only what they changed.
+    let mut tree: Option<tree_sitter::Tree>;
     for pass in 0..MAX_PASSES {
         let diagnostics = match (pass, checked.take(), first) {
-            (0, Some(diagnostics), _) => diagnostics,
+            (0, Some(diagnostics), first) => {
+                tree = first.map(|(source, _)| source.tree().clone());
+                diagnostics
+            }
             (0, None, Some((source, module))) => {
+                tree = Some(source.tree().clone());
                 check_file(&source.text, source.root(), module, index, settings, rules).diagnostics
             }
             _ => {
@@ -1729,6 +1780,7 @@ fn converge(
                     text = original.clone();
                     break;
                 };
+                tree = Some(source.tree().clone());
                 let module = ModuleFacts::collect(module_name.clone(), source.root(), &source.text);
                 check_file(&source.text, source.root(), &module, index, settings, rules).diagnostics
             }
@@ -1756,11 +1808,15 @@ fn converge(
                 .as_ref()
                 .is_some_and(|f| f.edits().iter().any(|e| e.end() > e.start()))
         });
-        let (new_text, tree) = if removes {
-            let (text, tree) = remove_imports_left_unused_parsed(&text, outcome.output);
+        let old_tree = tree.take();
+        let new_tree = old_tree
+            .as_ref()
+            .map(|old| crate::analysis::source::reparse(old, &text, &outcome.edits, &outcome.output));
+        let (new_text, new_tree) = if removes {
+            let (text, tree) = remove_imports_left_unused_parsed(&text, old_tree.as_ref(), outcome.output, new_tree);
             (text, Some(tree))
         } else {
-            (outcome.output, None)
+            (outcome.output, new_tree)
         };
         if new_text == text {
             for i in outcome.applied {
@@ -1770,7 +1826,7 @@ fn converge(
             break;
         }
         // Parsed once: to tell whether it broke the syntax, and for the next pass.
-        let parsed = match tree {
+        let parsed = match new_tree {
             Some(tree) => SourceFile::of_tree(new_text, file.bom, tree),
             None => SourceFile::parse(new_text, file.bom),
         };
@@ -1941,16 +1997,22 @@ fn breaks_syntax(text: &str) -> bool {
 /// uses: imports left unused by a fix (`timezone` once every
 /// `datetime.now(timezone.utc)` became naive, `func` once `func.now()` went).
 pub fn remove_imports_left_unused(before: &str, after: String) -> String {
-    remove_imports_left_unused_parsed(before, after).0
+    remove_imports_left_unused_parsed(before, None, after, None).0
 }
 
 /// [`remove_imports_left_unused`], with the tree of the text it returns
-/// (the fixes parse it next). `before` is parsed only when an import of
-/// `after` is unused, to tell whether it was used before.
-fn remove_imports_left_unused_parsed(before: &str, after: String) -> (String, tree_sitter::Tree) {
+/// (the fixes parse it next), given the trees of `before` and `after` when
+/// at hand. `before` is parsed, when its tree is not given, only when an
+/// import of `after` is unused, to tell whether it was used before.
+fn remove_imports_left_unused_parsed(
+    before: &str,
+    before_tree: Option<&tree_sitter::Tree>,
+    after: String,
+    after_tree: Option<tree_sitter::Tree>,
+) -> (String, tree_sitter::Tree) {
     let mut before_uses: Option<HashMap<String, usize>> = None;
     let mut text = after;
-    let mut tree = crate::analysis::source::parse(&text);
+    let mut tree = after_tree.unwrap_or_else(|| crate::analysis::source::parse(&text));
     // One removal per round: each changes the offsets of the others.
     for _ in 0..16 {
         let uses = load_counts(tree.root_node(), &text);
@@ -1962,9 +2024,9 @@ fn remove_imports_left_unused_parsed(before: &str, after: String) -> (String, tr
         if !module.bindings.iter().any(|(name, binding)| unused(name, binding)) {
             break;
         }
-        let before_uses = before_uses.get_or_insert_with(|| {
-            let before_tree = crate::analysis::source::parse(before);
-            load_counts(before_tree.root_node(), before)
+        let before_uses = before_uses.get_or_insert_with(|| match before_tree {
+            Some(tree) => load_counts(tree.root_node(), before),
+            None => load_counts(crate::analysis::source::parse(before).root_node(), before),
         });
         let candidate = module.bindings.iter().find_map(|(name, binding)| {
             (unused(name, binding) && before_uses.get(name).copied().unwrap_or(0) > 0)
@@ -1972,10 +2034,10 @@ fn remove_imports_left_unused_parsed(before: &str, after: String) -> (String, tr
                 .flatten()
         });
         let Some(edit) = candidate else { break };
-        match auditfix_transforms::apply_edits(&text, &[edit]) {
+        match auditfix_transforms::apply_edits(&text, std::slice::from_ref(&edit)) {
             Ok(next) => {
+                tree = crate::analysis::source::reparse(&tree, &text, &[edit], &next);
                 text = next;
-                tree = crate::analysis::source::parse(&text);
             }
             Err(_) => break,
         }
@@ -2031,7 +2093,7 @@ pub fn apply_selected(text: &str, fixes: &[&auditfix_transforms::Fix]) -> Result
 struct FilePart {
     check: crate::checker::FileCheck,
     definitions: Option<crate::callers::Definitions>,
-    first: Option<Vec<Diagnostic>>,
+    first: Option<FirstFix>,
     /// Whether the part is of the text loading read (and hashed): not when
     /// the file changed since, or no longer reads or parses. Only such a
     /// part is kept in the result cache.

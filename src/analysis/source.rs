@@ -38,6 +38,104 @@ pub fn parse(text: &str) -> Tree {
         .expect("parsing without a timeout or cancellation always yields a tree")
 }
 
+/// Parse `new_text`, which `edits` made of `old_text`, parsed as `old`:
+/// tree-sitter re-parses only what the edits touched and takes the rest of
+/// the old tree as it was. `edits` are in the order of their places in
+/// `old_text`, none overlapping ([`auditfix_transforms::FixOutcome::edits`]).
+/// The tree is the one a fresh parse of `new_text` gives.
+pub fn reparse(old: &Tree, old_text: &str, edits: &[auditfix_transforms::Edit], new_text: &str) -> Tree {
+    let new = reparse_unchecked(old, old_text, edits, new_text);
+    // Every re-parse of a debug build (the test suite's) is held to a fresh parse.
+    debug_assert!(
+        same_tree(&new, &parse(new_text)),
+        "a re-parse differs from a fresh parse of:\n{new_text}"
+    );
+    new
+}
+
+/// [`reparse`], not compared with a fresh parse in a debug build.
+fn reparse_unchecked(old: &Tree, old_text: &str, edits: &[auditfix_transforms::Edit], new_text: &str) -> Tree {
+    let mut tree = old.clone();
+    let lines = LineStarts::of(old_text);
+    // Last first: an edit leaves the places before it as they were, so each
+    // is told in the coordinates of `old_text`.
+    for edit in edits.iter().rev() {
+        let start_position = lines.point(edit.start());
+        let old_end_position = lines.point(edit.end());
+        tree.edit(&tree_sitter::InputEdit {
+            start_byte: edit.start(),
+            old_end_byte: edit.end(),
+            new_end_byte: edit.start() + edit.content().len(),
+            start_position,
+            old_end_position,
+            new_end_position: advance(start_position, edit.content()),
+        });
+    }
+    PARSER
+        .with(|p| p.borrow_mut().parse(new_text, Some(&tree)))
+        .expect("parsing without a timeout or cancellation always yields a tree")
+}
+
+/// Whether two trees have the same nodes (kind, place, missing or not)
+/// in the same order.
+pub fn same_tree(a: &Tree, b: &Tree) -> bool {
+    let (mut a, mut b) = (a.walk(), b.walk());
+    loop {
+        let (x, y) = (a.node(), b.node());
+        if x.kind_id() != y.kind_id()
+            || x.byte_range() != y.byte_range()
+            || x.start_position() != y.start_position()
+            || x.end_position() != y.end_position()
+            || x.is_missing() != y.is_missing()
+            || x.child_count() != y.child_count()
+        {
+            return false;
+        }
+        if a.goto_first_child() {
+            b.goto_first_child();
+            continue;
+        }
+        loop {
+            if a.goto_next_sibling() {
+                b.goto_next_sibling();
+                break;
+            }
+            if !a.goto_parent() {
+                return true;
+            }
+            b.goto_parent();
+        }
+    }
+}
+
+/// The byte offsets where the lines of a text start, for the row and column
+/// (in bytes, as tree-sitter counts them) of an offset.
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn of(text: &str) -> LineStarts {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineStarts(starts)
+    }
+
+    fn point(&self, offset: usize) -> tree_sitter::Point {
+        let row = self.0.partition_point(|start| *start <= offset) - 1;
+        tree_sitter::Point::new(row, offset - self.0[row])
+    }
+}
+
+/// Where `point` ends up after `inserted` is written at it.
+fn advance(point: tree_sitter::Point, inserted: &str) -> tree_sitter::Point {
+    match inserted.rfind('\n') {
+        Some(last) => tree_sitter::Point::new(
+            point.row + memchr::memchr_iter(b'\n', inserted.as_bytes()).count(),
+            inserted.len() - last - 1,
+        ),
+        None => tree_sitter::Point::new(point.row, point.column + inserted.len()),
+    }
+}
+
 /// Decode raw bytes as a Python source: UTF-8, an optional BOM stripped.
 pub fn decode(bytes: &[u8]) -> Result<(String, bool), String> {
     decode_str(bytes).map(|(text, bom)| (text.to_string(), bom))
@@ -130,7 +228,11 @@ impl SourceFile {
     }
 
     pub fn root(&self) -> Node<'_> {
-        self.tree.get_or_init(|| parse(&self.text)).root_node()
+        self.tree().root_node()
+    }
+
+    pub fn tree(&self) -> &Tree {
+        self.tree.get_or_init(|| parse(&self.text))
     }
 
     /// The text of `node`.
@@ -682,5 +784,117 @@ mod tests {
         assert!(bom);
         assert_eq!(text, "x = 1\n");
         assert_eq!(SourceFile::to_bytes(&text, bom), b"\xEF\xBB\xBFx = 1\n");
+    }
+
+    /// `edits` of `text` re-parsed from its tree, and the text they make.
+    fn reparsed(text: &str, edits: &[auditfix_transforms::Edit]) -> (String, Tree) {
+        let fix = auditfix_transforms::Fix::safe_edits(edits[0].clone(), edits[1..].iter().cloned());
+        let outcome = auditfix_transforms::apply_fixes(text, [&fix]);
+        assert_eq!(outcome.applied, vec![0], "the edits apply");
+        let tree = reparse(&parse(text), text, &outcome.edits, &outcome.output);
+        (outcome.output, tree)
+    }
+
+    #[test]
+    fn a_reparse_after_edits_is_the_tree_a_fresh_parse_gives() {
+        use auditfix_transforms::Edit;
+        let service = "from x import y\n\nclass S:\n    def create(self, db, data):\n        row = M(**data)\n        db.add(row)\n        db.commit()\n        return row\n";
+        let at = |s: &str, needle: &str| s.find(needle).unwrap();
+        let body = at(service, "        row");
+        let end = service.len();
+        let cases: Vec<(&str, String, Vec<Edit>)> = vec![
+            // What the fixes write: an import, a parameter, a stamp, a body
+            // wrapped in `try` (every line of it re-indented), at once.
+            (
+                "the fixes of a write method",
+                service.to_string(),
+                vec![
+                    Edit::insertion("from datetime import datetime\n", 0),
+                    Edit::insertion(", user", at(service, ", data") + 6),
+                    Edit::replacement(
+                        "        try:\n            row = M(**data)\n            row.created_by = user.id\n            db.add(row)\n            db.commit()\n        except IntegrityError:\n            db.rollback()\n            raise\n",
+                        body,
+                        at(service, "        return"),
+                    ),
+                ],
+            ),
+            // Two insertions at one place, in their order, and one at the end.
+            (
+                "insertions at one place",
+                service.to_string(),
+                vec![
+                    Edit::insertion("import a\n", 0),
+                    Edit::insertion("import b\n", 0),
+                    Edit::insertion("x = 1\n", end),
+                ],
+            ),
+            // A deletion across lines, and a replacement on the last line.
+            (
+                "a deletion and a replacement",
+                service.to_string(),
+                vec![
+                    Edit::deletion(at(service, "        db.add"), at(service, "        return")),
+                    Edit::replacement("None", at(service, "row\n", ) + 0, at(service, "row\n") + 3),
+                ],
+            ),
+            // Columns are bytes: an edit after a multi-byte character, with
+            // Windows line ends.
+            (
+                "multi-byte characters and CRLF",
+                "s = 'é→😀'\r\ndef f(a):\r\n    return a\r\n".to_string(),
+                vec![Edit::replacement("a, b", 23, 24), Edit::insertion("    b = 2\r\n", 28)],
+            ),
+            // Edits inside lines, one of them splitting its line: the nodes
+            // after each on its line are taken from the old tree, moved.
+            (
+                "edits inside lines",
+                "x = f(a) + g(c) + h(d)\ny = [p(q), r(s)]\n".to_string(),
+                vec![
+                    Edit::replacement("a, bb", 6, 7),
+                    Edit::replacement("c,\n      e", 13, 14),
+                    Edit::replacement("", 29, 30),
+                ],
+            ),
+            // An edit that breaks the syntax: the error is where a fresh
+            // parse puts it.
+            (
+                "an edit that breaks the syntax",
+                service.to_string(),
+                vec![Edit::insertion("(", body)],
+            ),
+        ];
+        for (what, text, edits) in cases {
+            let (new_text, tree) = reparsed(&text, &edits);
+            if what == "multi-byte characters and CRLF" {
+                assert_eq!(new_text, "s = 'é→😀'\r\ndef f(a, b):\r\n    b = 2\r\n    return a\r\n");
+            }
+            assert!(
+                same_tree(&tree, &parse(&new_text)),
+                "{what}: a re-parse differs from a fresh parse"
+            );
+            assert_eq!(
+                syntax_error(&tree, &new_text),
+                syntax_error(&parse(&new_text), &new_text),
+                "{what}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_reparse_told_the_wrong_edits_is_caught_by_the_comparison() {
+        use auditfix_transforms::Edit;
+        let text = "def f(a):\n    return a\n\ndef g():\n    pass\n";
+        let new_text = "import os\ndef f(a):\n    return a\n\ndef g():\n    pass\n";
+        // The tree told of no edit: its old nodes are taken at their old
+        // places, and the comparison sees it.
+        let wrong = reparse_unchecked(&parse(text), text, &[], new_text);
+        assert!(!same_tree(&wrong, &parse(new_text)));
+        // A debug build (the test suite's) stops there.
+        if cfg!(debug_assertions) {
+            assert!(std::panic::catch_unwind(|| reparse(&parse(text), text, &[], new_text)).is_err());
+        }
+        let right = reparse(&parse(text), text, &[Edit::insertion("import os\n", 0)], new_text);
+        assert!(same_tree(&right, &parse(new_text)));
+        assert!(!same_tree(&parse("a = 1\n"), &parse("a = 10\n")));
     }
 }

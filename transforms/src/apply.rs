@@ -77,16 +77,20 @@ fn checked(source: &str, edits: &[Edit]) -> Result<Vec<Edit>, ApplyError> {
 
 /// Apply `edits` to `source`, all or none.
 pub fn apply_edits(source: &str, edits: &[Edit]) -> Result<String, ApplyError> {
-    let sorted = checked(source, edits)?;
+    Ok(splice(source, &checked(source, edits)?))
+}
+
+/// `source` with `sorted` (checked: in order, none overlapping) applied.
+fn splice(source: &str, sorted: &[Edit]) -> String {
     let mut out = String::with_capacity(source.len() + sorted.iter().map(|e| e.content().len()).sum::<usize>());
     let mut last = 0;
-    for edit in &sorted {
+    for edit in sorted {
         out.push_str(&source[last..edit.start()]);
         out.push_str(edit.content());
         last = edit.end();
     }
     out.push_str(&source[last..]);
-    Ok(out)
+    out
 }
 
 /// What [`apply_fixes`] did.
@@ -94,6 +98,10 @@ pub fn apply_edits(source: &str, edits: &[Edit]) -> Result<String, ApplyError> {
 pub struct FixOutcome {
     /// The source with every applied fix.
     pub output: String,
+    /// The edits that made `output` of the source, in the order of their
+    /// places in the source, identical ones once (what a parser told of
+    /// the change re-parses by: `tree_sitter::Tree::edit`).
+    pub edits: Vec<Edit>,
     /// Indices (into the given fixes) of the fixes applied.
     pub applied: Vec<usize>,
     /// Indices of the fixes skipped, with why.
@@ -117,9 +125,10 @@ pub fn apply_fixes<'a>(source: &str, fixes: impl IntoIterator<Item = &'a Fix>) -
             Err(err) => skipped.push((index, err)),
         }
     }
-    let output = apply_edits(source, &taken).expect("edits were checked one fix at a time");
+    let edits = checked(source, &taken).expect("edits were checked one fix at a time");
     FixOutcome {
-        output,
+        output: splice(source, &edits),
+        edits,
         applied,
         skipped,
     }
