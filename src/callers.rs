@@ -338,6 +338,10 @@ struct Draft {
 struct FileYield {
     drafts: Option<Vec<Draft>>,
     sites: Vec<Site>,
+    /// When asked to record its calls (of the predicted names) for the
+    /// rounds, as the check records them: the names the text mentions
+    /// ([`Recorded::mentioned`]).
+    mentioned: Option<Box<[u64]>>,
     /// Whether it is of the text loading read (and hashed): only such a
     /// yield is kept between runs (see [`Yields`]).
     #[serde(skip)]
@@ -424,7 +428,9 @@ impl Yields {
 
 /// What file `i` yields (see [`yield_of`]) for the names `names` (which
 /// `wanted` accepts), from `memo` when it keeps that answer: the question
-/// and the answer made of the same arguments.
+/// and the answer made of the same arguments. With `record` (the
+/// fingerprint of the predicted names `wanted` accepts), the answer holds
+/// what the text mentions too.
 #[allow(clippy::too_many_arguments)]
 fn ask(
     memo: Option<&Yields>,
@@ -435,20 +441,42 @@ fn ask(
     wanted: &dyn Fn(&str) -> bool,
     definitions: bool,
     dynamic: bool,
+    record: Option<u64>,
 ) -> Option<FileYield> {
-    let make = || yield_of(workspace, &workspace.files[i], needs_user, definitions, wanted, dynamic);
+    let make = || {
+        yield_of(
+            workspace,
+            &workspace.files[i],
+            needs_user,
+            definitions,
+            wanted,
+            dynamic,
+            record.is_some(),
+        )
+    };
     match memo {
-        Some(memo) => memo.answer(i, question(names, definitions, dynamic, needs_user), make),
+        Some(memo) => memo.answer(i, question(names, definitions, dynamic, needs_user, record), make),
         None => make(),
     }
 }
 
 /// The key of a question a round asks a file: the names wanted (sorted),
-/// whether its definitions and dynamic calls are wanted, and the
-/// parameters AUD001 gives its functions.
-fn question(names: &[&str], definitions: bool, dynamic: bool, needs_user: Option<&Vec<UserNeed>>) -> u64 {
+/// whether its definitions and dynamic calls are wanted, the parameters
+/// AUD001 gives its functions, and whether (against which predicted names)
+/// its calls are recorded.
+fn question(
+    names: &[&str],
+    definitions: bool,
+    dynamic: bool,
+    needs_user: Option<&Vec<UserNeed>>,
+    record: Option<u64>,
+) -> u64 {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(&[u8::from(definitions), u8::from(dynamic)]);
+    if let Some(predicted) = record {
+        hasher.update(b"record");
+        hasher.update(&predicted.to_le_bytes());
+    }
     for name in names {
         hasher.update(&(name.len() as u64).to_le_bytes());
         hasher.update(name.as_bytes());
@@ -664,6 +692,10 @@ impl Predicted {
     fn contains(&self, name: &str) -> bool {
         self.0.binary_search(&name_key(name)).is_ok()
     }
+
+    fn fingerprint(&self) -> u64 {
+        hash_of(&self.0)
+    }
 }
 
 /// The keys of the names `text` mentions as a whole word, other than right
@@ -815,6 +847,7 @@ fn yield_of(
     definitions: bool,
     wanted: &dyn Fn(&str) -> bool,
     dynamic: bool,
+    record: bool,
 ) -> Option<FileYield> {
     file.with_source(|source| {
         let module = workspace.module_of(file, source)?;
@@ -828,6 +861,7 @@ fn yield_of(
         Some(FileYield {
             drafts,
             sites,
+            mentioned: record.then(|| mentioned_keys(text)),
             of_loaded_text: crate::pipeline::content_hash(text, file.bom) == file.hash,
         })
     })
@@ -1070,6 +1104,7 @@ impl CallGraph {
                     return Some(FileYield {
                         drafts: Some(drafts),
                         sites: Vec::new(),
+                        mentioned: None,
                         of_loaded_text: true,
                     });
                 }
@@ -1077,10 +1112,46 @@ impl CallGraph {
                 if file.candidate && workspace.prefilter && file.error().is_none() {
                     return None;
                 }
+                // A file the check did not parse that takes part: its calls
+                // are recorded as the check records them, so that the
+                // rounds need not parse it again.
+                let predicted = &naming.predicted;
+                let record = workspace.prefilter.then(|| predicted.fingerprint());
+                let wanted = |name: &str| record.is_some() && predicted.contains(name);
                 naming
                     .file_takes_part(file, needs_user.get(i))
-                    .then(|| ask(memo, workspace, i, needs_user.get(i), &[], &|_| false, true, false))
+                    .then(|| {
+                        let dynamic = record.is_some();
+                        ask(
+                            memo,
+                            workspace,
+                            i,
+                            needs_user.get(i),
+                            &[],
+                            &wanted,
+                            true,
+                            dynamic,
+                            record,
+                        )
+                    })
                     .flatten()
+            })
+            .collect();
+        // The calls recorded are the rounds' to take, not the graph's yet.
+        let yields = yields
+            .into_iter()
+            .enumerate()
+            .map(|(i, found)| {
+                found.map(|mut found| {
+                    if let Some(mentioned) = found.mentioned.take() {
+                        recorded[i] = Some(Recorded {
+                            predicted: naming.predicted.clone(),
+                            mentioned,
+                            sites: std::mem::take(&mut found.sites),
+                        });
+                    }
+                    found
+                })
             })
             .collect();
         graph.merge(yields, &mut included);
@@ -1134,6 +1205,7 @@ impl CallGraph {
                             return Some(FileYield {
                                 drafts: None,
                                 sites,
+                                mentioned: None,
                                 of_loaded_text: true,
                             });
                         }
@@ -1153,6 +1225,7 @@ impl CallGraph {
                                 &wanted,
                                 !included,
                                 mentions,
+                                None,
                             )
                         })
                         .flatten()
