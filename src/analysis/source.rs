@@ -834,7 +834,7 @@ mod tests {
                 service.to_string(),
                 vec![
                     Edit::deletion(at(service, "        db.add"), at(service, "        return")),
-                    Edit::replacement("None", at(service, "row\n", ) + 0, at(service, "row\n") + 3),
+                    Edit::replacement("None", at(service, "row\n"), at(service, "row\n") + 3),
                 ],
             ),
             // Columns are bytes: an edit after a multi-byte character, with
