@@ -79,14 +79,23 @@ pub fn indentation_error(root: Node<'_>, text: &str) -> Option<(usize, &'static 
     None
 }
 
-/// Node kinds that are or may contain a block of statements.
+/// Node kinds that are or may contain a block of statements: blocks, the
+/// compound statements and their clauses (a simple statement holds only
+/// expressions, and is not walked into).
 fn holds_blocks(kind: &str) -> bool {
     kind == "block"
-        || kind.ends_with("_statement")
         || kind.ends_with("_clause")
         || matches!(
             kind,
-            "function_definition" | "class_definition" | "decorated_definition"
+            "if_statement"
+                | "for_statement"
+                | "while_statement"
+                | "try_statement"
+                | "with_statement"
+                | "match_statement"
+                | "function_definition"
+                | "class_definition"
+                | "decorated_definition"
         )
 }
 
@@ -169,6 +178,47 @@ mod tests {
             error("x = 1\n    def f(self):\n        pass\n"),
             Some((1, "unexpected indent"))
         );
+    }
+
+    /// The blocks of every compound statement and clause are walked, and
+    /// nested ones; simple statements are not walked into.
+    #[test]
+    fn the_body_of_each_compound_statement_and_clause_is_checked() {
+        // Equal at tab width 8, not at 1: what Python rejects in any block.
+        let body = "        a = 1\n\tb = 2\n";
+        let headers = [
+            "if x:\n",
+            "if x:\n    pass\nelif y:\n",
+            "if x:\n    pass\nelse:\n",
+            "for i in x:\n",
+            "for i in x:\n    pass\nelse:\n",
+            "while x:\n",
+            "try:\n",
+            "try:\n    pass\nexcept E:\n",
+            "try:\n    pass\nexcept* E:\n",
+            "try:\n    pass\nfinally:\n",
+            "with a as b:\n",
+            "async def f():\n",
+            "@d\nasync def f():\n",
+            "class K:\n",
+            // Nested (at multiples of 8 columns, where a tab ends).
+            "match x:\n        case 1:\n",
+            "def f():\n        if x:\n                try:\n                        pass\n                except E:\n",
+        ];
+        for header in headers {
+            let indent = header.lines().last().unwrap().len() - header.lines().last().unwrap().trim_start().len();
+            let nested: String = body.lines().map(|l| format!("{}{l}\n", " ".repeat(indent))).collect();
+            let text = format!("{header}{nested}");
+            let row = text.lines().count() - 1;
+            assert_eq!(
+                error(&text),
+                Some((row, "inconsistent use of tabs and spaces in indentation")),
+                "{text:?}"
+            );
+            // The same body indented alike is valid.
+            let valid = format!("{header}{}", nested.replace("\tb", "        b"));
+            assert_eq!(error(&valid), None, "{valid:?}");
+        }
     }
 
     #[test]
