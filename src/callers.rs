@@ -16,6 +16,7 @@
 
 use crate::analysis::calls::{call_sites, is_route, user_in_scope, CallSite, ClassRef, DefRef, Evaluation, Resolver};
 use crate::analysis::functions::{functions, Function, Param, ParamKind};
+use crate::analysis::index::{is_word_byte, words};
 use crate::analysis::source::NodeExt;
 use crate::analysis::source::SourceFile;
 use crate::analysis::values::FileValues;
@@ -671,10 +672,6 @@ fn signature_end(bytes: &[u8], from: usize, limit: usize) -> usize {
     limit
 }
 
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
 /// The names of the repository's functions that may take a user: the
 /// `def`s of the files that may hold a write method or name a user, as
 /// loading found them ([`def_keys`]), sorted.
@@ -702,24 +699,10 @@ impl Predicted {
 /// after `def` (what [`calls_possible`] looks for), sorted, each once.
 fn mentioned_keys(text: &str) -> Box<[u64]> {
     let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !is_ident_byte(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && is_ident_byte(bytes[i]) {
-            i += 1;
-        }
-        if bytes[start].is_ascii_digit() {
-            continue;
-        }
-        if !after_def(bytes, start) {
-            out.push(name_key(&text[start..i]));
-        }
-    }
+    let mut out: Vec<u64> = words(text)
+        .filter(|(start, _)| !bytes[*start].is_ascii_digit() && !after_def(bytes, *start))
+        .map(|(_, word)| name_key(word))
+        .collect();
     out.sort_unstable();
     out.dedup();
     out.into_boxed_slice()
@@ -881,8 +864,8 @@ fn calls_possible(names: &aho_corasick::AhoCorasick, text: &str) -> bool {
     let bytes = text.as_bytes();
     names.find_iter(text).any(|m| {
         // A part of a longer identifier is another name.
-        let whole = (m.start() == 0 || !is_ident_byte(bytes[m.start() - 1]))
-            && bytes.get(m.end()).is_none_or(|b| !is_ident_byte(*b));
+        let whole = (m.start() == 0 || !is_word_byte(bytes[m.start() - 1]))
+            && bytes.get(m.end()).is_none_or(|b| !is_word_byte(*b));
         if !whole {
             return false;
         }
@@ -897,7 +880,7 @@ fn after_def(bytes: &[u8], start: usize) -> bool {
     while i > 0 && matches!(bytes[i - 1], b' ' | b'\t') {
         i -= 1;
     }
-    i < start && i >= 3 && &bytes[i - 3..i] == b"def" && (i == 3 || !is_ident_byte(bytes[i - 4]))
+    i < start && i >= 3 && &bytes[i - 3..i] == b"def" && (i == 3 || !is_word_byte(bytes[i - 4]))
 }
 
 /// The automaton [`calls_possible`] searches with.

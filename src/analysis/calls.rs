@@ -295,24 +295,7 @@ pub fn call_sites<'t>(
 /// name `wanted` accepts, or `getattr`. Telling it from the bytes spares
 /// the walk of the functions that call none (most of them).
 fn may_call(body: &str, wanted: &dyn Fn(&str) -> bool) -> bool {
-    let bytes = body.as_bytes();
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-    let mut i = 0;
-    while i < bytes.len() {
-        if !word(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && word(bytes[i]) {
-            i += 1;
-        }
-        let name = &body[start..i];
-        if name == "getattr" || wanted(name) {
-            return true;
-        }
-    }
-    false
+    super::index::words(body).any(|(_, name)| name == "getattr" || wanted(name))
 }
 
 /// The name of the user a function holds, if any: a parameter whose

@@ -102,15 +102,39 @@ pub fn class_names(text: &str) -> Vec<String> {
     out
 }
 
+/// Whether `b` is a byte of a Python name (a non-ASCII byte counts: names
+/// may hold any letter, and the bytes of one character are never split).
+pub fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// The words of `text` (maximal runs of [`is_word_byte`] bytes, in code,
+/// strings and comments alike), each with its offset. A word may start
+/// with a digit (a number); a name does not.
+pub fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() && !is_word_byte(bytes[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && is_word_byte(bytes[i]) {
+            i += 1;
+        }
+        // Whole characters: a run starts and ends beside ASCII bytes only.
+        (i > start).then(|| (start, &text[start..i]))
+    })
+}
+
 /// Each place the keyword `keyword` starts a word in `text` and is followed,
 /// after whitespace or line continuations, by a name: the keyword's offset
 /// and the name's range. Found without parsing: a keyword inside a string
 /// or a comment counts too (a superset of what a parse would find).
 pub fn keyword_names<'a>(text: &'a str, keyword: &'a str) -> impl Iterator<Item = (usize, Range<usize>)> + 'a {
     let bytes = text.as_bytes();
-    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     memchr::memmem::find_iter(bytes, keyword.as_bytes()).filter_map(move |at| {
-        if at > 0 && is_ident(bytes[at - 1]) {
+        if at > 0 && is_word_byte(bytes[at - 1]) {
             return None;
         }
         let mut i = at + keyword.len();
@@ -125,7 +149,7 @@ pub fn keyword_names<'a>(text: &'a str, keyword: &'a str) -> impl Iterator<Item 
             spaced = true;
         }
         let start = i;
-        while i < bytes.len() && is_ident(bytes[i]) {
+        while i < bytes.len() && is_word_byte(bytes[i]) {
             i += 1;
         }
         // `start..i` holds whole characters: the scan stops at ASCII bytes only.
@@ -729,6 +753,18 @@ mod tests {
     use super::*;
     use crate::analysis::source::parse;
     use std::collections::HashMap;
+
+    #[test]
+    fn words_are_the_runs_of_name_bytes_with_their_offsets() {
+        let text = "x.create_user(1e5, 'données') # é\n\t_a9";
+        let found: Vec<(usize, &str)> = words(text).collect();
+        assert_eq!(
+            found,
+            [(0, "x"), (2, "create_user"), (14, "1e5"), (20, "données"), (33, "é"), (37, "_a9")]
+        );
+        assert_eq!(words("").count(), 0);
+        assert_eq!(words(" (),. ").count(), 0);
+    }
 
     fn module(name: &str, src: &str) -> ModuleFacts {
         let tree = parse(src);
