@@ -760,7 +760,14 @@ mod tests {
         let found: Vec<(usize, &str)> = words(text).collect();
         assert_eq!(
             found,
-            [(0, "x"), (2, "create_user"), (14, "1e5"), (20, "données"), (33, "é"), (37, "_a9")]
+            [
+                (0, "x"),
+                (2, "create_user"),
+                (14, "1e5"),
+                (20, "données"),
+                (33, "é"),
+                (37, "_a9")
+            ]
         );
         assert_eq!(words("").count(), 0);
         assert_eq!(words(" (),. ").count(), 0);
