@@ -1077,6 +1077,7 @@ impl CallGraph {
                 drafts
             })
             .collect();
+        let record = workspace.prefilter.then(|| naming.predicted.fingerprint());
         let yields: Vec<Option<FileYield>> = workspace
             .files
             .par_iter()
@@ -1098,9 +1099,7 @@ impl CallGraph {
                 // A file the check did not parse that takes part: its calls
                 // are recorded as the check records them, so that the
                 // rounds need not parse it again.
-                let predicted = &naming.predicted;
-                let record = workspace.prefilter.then(|| predicted.fingerprint());
-                let wanted = |name: &str| record.is_some() && predicted.contains(name);
+                let wanted = |name: &str| record.is_some() && naming.predicted.contains(name);
                 naming
                     .file_takes_part(file, needs_user.get(i))
                     .then(|| {
