@@ -257,6 +257,13 @@ impl LineIndex {
         Location { line, column }
     }
 
+    /// The 0-based row of byte `offset` and its column in bytes (as
+    /// tree-sitter counts them).
+    pub fn row_and_byte_column(&self, offset: usize) -> (usize, usize) {
+        let row = self.starts.partition_point(|s| *s <= offset) - 1;
+        (row, offset - self.starts[row])
+    }
+
     /// The text of 1-based line `line`, without its line ending.
     pub fn line<'s>(&self, source: &'s str, line: usize) -> Option<&'s str> {
         let start = *self.starts.get(line.checked_sub(1)?)?;

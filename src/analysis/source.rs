@@ -56,12 +56,16 @@ pub fn reparse(old: &Tree, old_text: &str, edits: &[auditfix_transforms::Edit], 
 /// [`reparse`], not compared with a fresh parse in a debug build.
 fn reparse_unchecked(old: &Tree, old_text: &str, edits: &[auditfix_transforms::Edit], new_text: &str) -> Tree {
     let mut tree = old.clone();
-    let lines = LineStarts::of(old_text);
+    let lines = crate::diagnostic::LineIndex::new(old_text);
+    let point = |offset: usize| {
+        let (row, column) = lines.row_and_byte_column(offset);
+        tree_sitter::Point::new(row, column)
+    };
     // Last first: an edit leaves the places before it as they were, so each
     // is told in the coordinates of `old_text`.
     for edit in edits.iter().rev() {
-        let start_position = lines.point(edit.start());
-        let old_end_position = lines.point(edit.end());
+        let start_position = point(edit.start());
+        let old_end_position = point(edit.end());
         tree.edit(&tree_sitter::InputEdit {
             start_byte: edit.start(),
             old_end_byte: edit.end(),
@@ -105,23 +109,6 @@ pub fn same_tree(a: &Tree, b: &Tree) -> bool {
             }
             b.goto_parent();
         }
-    }
-}
-
-/// The byte offsets where the lines of a text start, for the row and column
-/// (in bytes, as tree-sitter counts them) of an offset.
-struct LineStarts(Vec<usize>);
-
-impl LineStarts {
-    fn of(text: &str) -> LineStarts {
-        let mut starts = vec![0];
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        LineStarts(starts)
-    }
-
-    fn point(&self, offset: usize) -> tree_sitter::Point {
-        let row = self.0.partition_point(|start| *start <= offset) - 1;
-        tree_sitter::Point::new(row, offset - self.0[row])
     }
 }
 
