@@ -71,32 +71,12 @@ pub fn indentation_error(root: Node<'_>, text: &str) -> Option<(usize, &'static 
             }
         }
         for child in statements {
-            if holds_blocks(child.kind_str()) {
+            if super::source::holds_statements(child.kind_str()) {
                 stack.push((child, Some(node)));
             }
         }
     }
     None
-}
-
-/// Node kinds that are or may contain a block of statements: blocks, the
-/// compound statements and their clauses (a simple statement holds only
-/// expressions, and is not walked into).
-fn holds_blocks(kind: &str) -> bool {
-    kind == "block"
-        || kind.ends_with("_clause")
-        || matches!(
-            kind,
-            "if_statement"
-                | "for_statement"
-                | "while_statement"
-                | "try_statement"
-                | "with_statement"
-                | "match_statement"
-                | "function_definition"
-                | "class_definition"
-                | "decorated_definition"
-        )
 }
 
 /// Whether only whitespace precedes `offset` on its line.
@@ -206,7 +186,8 @@ mod tests {
             "def f():\n        if x:\n                try:\n                        pass\n                except E:\n",
         ];
         for header in headers {
-            let indent = header.lines().last().unwrap().len() - header.lines().last().unwrap().trim_start().len();
+            let last = header.lines().last().unwrap();
+            let indent = last.len() - last.trim_start().len();
             let nested: String = body.lines().map(|l| format!("{}{l}\n", " ".repeat(indent))).collect();
             let text = format!("{header}{nested}");
             let row = text.lines().count() - 1;
