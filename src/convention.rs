@@ -342,7 +342,7 @@ enum Written {
 /// attribute (`x.created_by = current_user.email`), over every module.
 fn written_from(index: &RepoIndex, column: &str) -> Written {
     let mut found: Option<String> = None;
-    for i in 0..index.len() {
+    for i in index.every_module() {
         let Some(module) = index.facts(i) else { continue };
         match module.audit_values.get(column) {
             None => {}

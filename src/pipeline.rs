@@ -903,10 +903,8 @@ impl Workspace {
         first_pass: Option<bool>,
         store: &crate::cache::parts::Parts,
     ) -> (KeptRun, Vec<Option<FirstFix>>) {
-        let (fingerprint, stamps) = self.part_stamps();
-        let kept = store.load(fingerprint, &stamps, |i| {
-            self.index.facts(i).map(ModuleFacts::fingerprint)
-        });
+        let stamps = self.part_stamps();
+        let kept = store.load(&stamps, |i| self.index.facts(i).map(ModuleFacts::fingerprint));
         let kept_facts = kept.facts;
         let (checks, definitions, made, first, encoded) =
             self.check_files_kept(fix_edits, first_pass, kept.parts, |parts| {
@@ -914,7 +912,7 @@ impl Workspace {
                 let facts: Vec<Option<u64>> = (0..self.files.len())
                     .map(|i| self.index.facts_made(i).map(ModuleFacts::fingerprint).or(kept_facts[i]))
                     .collect();
-                store.encode(fingerprint, &stamps, &facts, parts)
+                store.encode(&stamps, &facts, parts)
             });
         let memo = crate::callers::Yields::new(kept.yields);
         let result = self.report_checks(checks, definitions, fix_edits, None, Some(&memo));
@@ -931,23 +929,20 @@ impl Workspace {
         (run, first)
     }
 
-    /// How the parts of the result cache know this run's files: their
-    /// fingerprint, and each one's stamp, by position.
-    fn part_stamps(&self) -> (u128, Vec<crate::cache::parts::Stamp>) {
-        let files = crate::cache::parts::files_fingerprint(
-            self.files
-                .iter()
-                .map(|f| (&*f.display, self.index.module_name(f.id).unwrap_or_default())),
-        );
-        let stamps = self
-            .files
+    /// How the parts of the result cache know this run's files, by position.
+    fn part_stamps(&self) -> Vec<crate::cache::parts::Stamp> {
+        self.files
             .iter()
-            .map(|f| crate::cache::parts::Stamp {
-                hash: f.hash,
-                classes: f.classes.clone(),
+            .map(|f| {
+                let module = self.index.module_name(f.id).unwrap_or_default();
+                crate::cache::parts::Stamp {
+                    file: crate::cache::parts::file_key(&f.display, module),
+                    module: module.into(),
+                    hash: f.hash,
+                    classes: f.classes.clone(),
+                }
             })
-            .collect();
-        (files, stamps)
+            .collect()
     }
 
     /// [`Workspace::check_files`], the parts `kept` holds reused, the

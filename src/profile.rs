@@ -348,7 +348,7 @@ fn configured_mixin(index: &RepoIndex, settings: &Settings) -> Option<Mixin> {
 /// `set_*_by` setters. The one most models inherit, then the first.
 fn inferred_mixin(index: &RepoIndex) -> Option<Mixin> {
     let mut classes: Vec<(String, String, &ClassFacts)> = Vec::new();
-    for i in 0..index.len() {
+    for i in index.every_module() {
         let Some(module) = index.facts(i) else { continue };
         for class in &module.classes {
             classes.push((class.name.clone(), module.name.clone(), class));
@@ -396,7 +396,8 @@ fn describe(index: &RepoIndex, name: &str, module: String, configured: bool) -> 
     let mut columns = view.columns;
     columns.extend(view.fields);
     let (methods, clocks) = (view.methods, view.clocks);
-    let models = (0..index.len())
+    let models = index
+        .every_module()
         .filter_map(|i| index.facts(i))
         .flat_map(|m| m.classes.iter())
         .filter(|c| c.name != name && c.mapped && index.inherits(&c.name, name))

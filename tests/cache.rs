@@ -575,10 +575,9 @@ fn an_edit_checks_again_only_the_files_it_can_reach() {
     let (made, _) = check();
     assert!(made.iter().any(|m| m == "service.py"), "{made:?}");
     assert!(!made.iter().any(|m| m == "mixins.py" || m == "models.py"), "{made:?}");
-    // A new file makes every part again.
+    // A new file nothing names makes its own part, and no other.
     fs::write(dir.path().join("app/other.py"), "class Unrelated:\n    pass\n").unwrap();
-    let (made, _) = check();
-    assert!(made.len() >= 6, "{made:?}");
+    assert_eq!(check(), (vec!["other.py".to_string()], vec![]));
     // A class defined anew, of a name the service looked up (its model):
     // another module now defines `User`.
     edit(dir.path(), "other.py", "class Unrelated:", "class User:");
@@ -598,6 +597,172 @@ fn an_edit_checks_again_only_the_files_it_can_reach() {
     fs::write(dir.path().join("app/service.py"), "from app.impl import UserService\n").unwrap();
     let (_, answered) = check();
     assert_eq!(answered, ["routes.py"]);
+}
+
+/// What `check` makes again through the parts of the project in `dir`
+/// (kept in `store`), as [`kept_check`] says, asserting that the result is
+/// the one made without them.
+fn made_again(dir: &Path, store: &Path) -> (Vec<String>, Vec<String>) {
+    let (kept, uncached, checked, answered) = kept_check(dir, store);
+    assert_eq!(
+        kept, uncached,
+        "through the parts, after making {checked:?} and {answered:?}"
+    );
+    (checked, answered)
+}
+
+fn has(made: &[String], name: &str) -> bool {
+    made.iter().any(|m| m == name)
+}
+
+#[test]
+fn a_file_added_removed_or_renamed_checks_again_only_what_it_can_reach() {
+    let dir = project();
+    let store = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    let (all, _) = made_again(dir.path(), store.path());
+    assert!(all.len() >= 6, "{all:?}");
+    // A file first in order: every other one moves up one place, and what
+    // each part and answer read moves with it. A change of the service's
+    // facts reaches the route's answer, which read them.
+    fs::write(app.join("__about__.py"), "VERSION = 1\n").unwrap();
+    assert_eq!(
+        made_again(dir.path(), store.path()),
+        (vec!["__about__.py".to_string()], vec![])
+    );
+    edit(
+        dir.path(),
+        "service.py",
+        "from app.models import User\n",
+        "from app.models import User\nimport os\n",
+    );
+    assert_eq!(
+        made_again(dir.path(), store.path()),
+        (vec!["service.py".to_string()], vec!["routes.py".to_string()])
+    );
+    // Another such file; a change of the model's facts (its mixin
+    // dropped) reaches the service's part, which read them.
+    fs::write(app.join("__a__.py"), "VERSION = 0\n").unwrap();
+    assert_eq!(
+        made_again(dir.path(), store.path()),
+        (vec!["__a__.py".to_string()], vec![])
+    );
+    edit(
+        dir.path(),
+        "models.py",
+        "class User(Base, AuditMixin):",
+        "class User(Base):",
+    );
+    let (made, _) = made_again(dir.path(), store.path());
+    assert_eq!(made, ["models.py", "service.py"]);
+    fs::write(app.join("models.py"), MODELS).unwrap();
+    made_again(dir.path(), store.path());
+    // A module nobody imports, defining a class of a name the service
+    // looked up (its model's mixin), first in module order: the lookup
+    // finds it now, and again the first one when it is gone.
+    fs::write(app.join("legacy.py"), "class AuditMixin:\n    pass\n").unwrap();
+    let (made, _) = made_again(dir.path(), store.path());
+    assert_eq!(made, ["legacy.py", "service.py"]);
+    fs::remove_file(app.join("legacy.py")).unwrap();
+    let (made, _) = made_again(dir.path(), store.path());
+    assert_eq!(made, ["service.py"]);
+    // Gone, then back: the model module. The service read its facts and
+    // looked up its name; the module that imports nothing of it is kept.
+    fs::remove_file(app.join("models.py")).unwrap();
+    let (made, _) = made_again(dir.path(), store.path());
+    assert!(has(&made, "service.py"), "{made:?}");
+    assert!(!has(&made, "auth.py") && !has(&made, "__init__.py"), "{made:?}");
+    fs::write(app.join("models.py"), MODELS).unwrap();
+    let (made, _) = made_again(dir.path(), store.path());
+    assert!(has(&made, "models.py") && has(&made, "service.py"), "{made:?}");
+    assert!(!has(&made, "auth.py") && !has(&made, "__init__.py"), "{made:?}");
+    // A rename: the mixin module moves. The service's model inherits a
+    // class the module defined, imported by the module's old name. (The
+    // model's own part and the common module's looked nothing up there.)
+    fs::rename(app.join("mixins.py"), app.join("audit.py")).unwrap();
+    let (made, _) = made_again(dir.path(), store.path());
+    assert_eq!(made, ["audit.py", "service.py"]);
+    // A module another one's name is a suffix of: `app.models`, which the
+    // service imports its model from, ends `vendor.app.models`. A lookup
+    // by that name may find either; it defines no class: only the lookup
+    // of its name reaches the service.
+    let vendor = dir.path().join("vendor/app");
+    fs::create_dir_all(&vendor).unwrap();
+    fs::write(vendor.join("models.py"), "VERSION = 1\n").unwrap();
+    let (made, _) = made_again(dir.path(), store.path());
+    assert_eq!(made, ["service.py", "models.py"]);
+    // Nothing changed since: nothing is made.
+    assert_eq!(made_again(dir.path(), store.path()), (vec![], vec![]));
+}
+
+#[test]
+fn a_file_added_changes_what_went_through_every_module() {
+    // A mixin whose `created_by` column is text, with no setter: what goes
+    // in it is what the repository's code writes into it elsewhere, which
+    // the service's check learns by going through every module.
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    fs::create_dir_all(&app).unwrap();
+    fs::write(dir.path().join("pyproject.toml"), "[project]\nname = \"x\"\n").unwrap();
+    let models = r#"from datetime import datetime
+
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AuditMixin:
+    created_at: Mapped[datetime] = mapped_column()
+    created_by: Mapped[str] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    updated_by: Mapped[str] = mapped_column()
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column()
+
+
+class Item(Base, AuditMixin):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+"#;
+    let service = r#"from sqlalchemy.orm import Session
+
+from app.models import Item, User
+
+
+class ItemService:
+    def __init__(self, db: Session):
+        self.db = db
+
+    def create_item(self, data, current_user: User):
+        item = Item()
+        self.db.add(item)
+        self.db.commit()
+        return item
+"#;
+    for (name, text) in [("__init__.py", ""), ("models.py", models), ("service.py", service)] {
+        fs::write(app.join(name), text).unwrap();
+    }
+    let store = tempfile::tempdir().unwrap();
+    let (before, _, _, _) = kept_check(dir.path(), store.path());
+    assert!(!before.contains("MissingAuditSetter"), "{before}");
+    // A job writes the user's name into the column: the service's create
+    // now has a stamp to miss.
+    fs::write(
+        app.join("jobs.py"),
+        "from app.models import Item, User\n\n\ndef mark(item: Item, current_user: User):\n    item.created_by = current_user.username\n",
+    )
+    .unwrap();
+    let (after, uncached, made, _) = kept_check(dir.path(), store.path());
+    assert_eq!(after, uncached, "after making {made:?}");
+    assert!(after.contains("MissingAuditSetter"), "{after}");
+    assert!(has(&made, "service.py") && has(&made, "jobs.py"), "{made:?}");
+    assert!(!has(&made, "models.py"), "{made:?}");
 }
 
 #[test]

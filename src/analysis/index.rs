@@ -278,14 +278,20 @@ impl MixinFit {
 pub const SETTER_ARGUMENTS: u8 = 2;
 
 /// What the index's questions read, while [`Reads::record`] runs on this
-/// thread: the modules whose facts were asked for, and the keys of the
-/// class (and session source) names looked up. The language server keeps
-/// them per file, to know which files an edit of another may change: those
-/// that read its module, or looked up a name it defines or defined.
+/// thread: the modules whose facts were asked for, the keys of the class
+/// (and session source) names looked up, the keys of the dotted module
+/// names looked up (found or not), and whether every module was gone
+/// through. The language server keeps them per file, to know which files
+/// an edit of another may change: those that read its module, or looked up
+/// a name it defines or defined. The result cache also knows by them which
+/// files a file added or removed may change: those that looked up its
+/// module's name or a class it defines, or went through every module.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reads {
     pub modules: HashSet<u32>,
     pub class_keys: HashSet<u32>,
+    pub module_keys: HashSet<u32>,
+    pub every_module: bool,
 }
 
 /// [`Reads`] as the result cache keeps them, for every file of a large
@@ -295,6 +301,8 @@ pub struct Reads {
 pub struct ReadList {
     pub modules: Box<[u32]>,
     pub class_keys: Box<[u32]>,
+    pub module_keys: Box<[u32]>,
+    pub every_module: bool,
 }
 
 impl From<Reads> for ReadList {
@@ -307,8 +315,20 @@ impl From<Reads> for ReadList {
         ReadList {
             modules: sorted(reads.modules),
             class_keys: sorted(reads.class_keys),
+            module_keys: sorted(reads.module_keys),
+            every_module: reads.every_module,
         }
     }
+}
+
+/// The keys a lookup of a dotted module name is filed under (see
+/// [`Reads::module_keys`]) that a module called `name` answers: [`RepoIndex::module`]
+/// finds a module by its name or by a suffix of it after a `.`, so the
+/// keys of `name` and of each such suffix (`a.b.c`: `a.b.c`, `b.c`, `c`).
+pub fn module_name_keys(name: &str) -> impl Iterator<Item = u32> + '_ {
+    std::iter::once(name)
+        .chain(name.match_indices('.').map(move |(at, _)| &name[at + 1..]))
+        .map(class_hash)
 }
 
 thread_local! {
@@ -327,6 +347,8 @@ impl Reads {
             if let Some(outer) = r.borrow_mut().as_mut() {
                 outer.modules.extend(&reads.modules);
                 outer.class_keys.extend(&reads.class_keys);
+                outer.module_keys.extend(&reads.module_keys);
+                outer.every_module |= reads.every_module;
             }
         });
         (result, reads)
@@ -392,6 +414,15 @@ impl RepoIndex {
         self.slots.is_empty()
     }
 
+    /// The positions of every module, for a question that goes through
+    /// them all (what it reads of each is recorded as it asks; that it went
+    /// through them all is recorded here: a module added may change its
+    /// answer).
+    pub fn every_module(&self) -> std::ops::Range<usize> {
+        Reads::note(|r| r.every_module = true);
+        0..self.slots.len()
+    }
+
     /// The dotted name of module `i`.
     pub fn module_name(&self, i: usize) -> Option<&str> {
         self.slots.get(i).map(|slot| slot.name.as_str())
@@ -448,6 +479,9 @@ impl RepoIndex {
     /// no module matches; with several, an exact name is preferred, else the
     /// shortest (the first such in module order), among those that parse.
     pub fn module(&self, dotted: &str) -> Option<&ModuleFacts> {
+        Reads::note(|r| {
+            r.module_keys.insert(class_hash(dotted));
+        });
         let name = |i: &u32| self.slots[*i as usize].name.as_str();
         let key = || dotted.bytes().rev();
         // The modules called `dotted`.
@@ -753,6 +787,38 @@ mod tests {
     use super::*;
     use crate::analysis::source::parse;
     use std::collections::HashMap;
+
+    #[test]
+    fn a_module_answers_the_lookups_of_its_name_and_of_each_suffix_after_a_dot() {
+        let keys: Vec<u32> = module_name_keys("app.api.routes").collect();
+        let expected: Vec<u32> = ["app.api.routes", "api.routes", "routes"]
+            .into_iter()
+            .map(class_hash)
+            .collect();
+        assert_eq!(keys, expected);
+        assert_eq!(module_name_keys("routes").collect::<Vec<_>>(), [class_hash("routes")]);
+        // The lookups of a name and the keys of the modules that answer it
+        // agree: what `module` finds, the keys of the module found hold.
+        let index = RepoIndex::new(vec![
+            ModuleFacts::collect(
+                "app.api.routes".into(),
+                crate::analysis::source::parse("").root_node(),
+                "",
+            ),
+            ModuleFacts::collect("lib.util".into(), crate::analysis::source::parse("").root_node(), ""),
+        ]);
+        for (dotted, found) in [
+            ("api.routes", true),
+            ("routes", true),
+            ("pi.routes", false),
+            ("app.api", false),
+        ] {
+            let (answer, reads) = Reads::record(|| index.module(dotted).map(|m| m.name.clone()));
+            assert_eq!(answer.is_some(), found, "{dotted}");
+            let answered_by_keys = module_name_keys("app.api.routes").any(|k| reads.module_keys.contains(&k));
+            assert_eq!(answered_by_keys, found, "{dotted}");
+        }
+    }
 
     #[test]
     fn words_are_the_runs_of_name_bytes_with_their_offsets() {

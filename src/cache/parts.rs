@@ -17,8 +17,14 @@
 //! same rule (see [`crate::callers::Yields`]).
 //!
 //! An entry is for one configuration, build and working directory (its
-//! key, as the module above makes keys), and one set of files: a file
-//! added, removed or renamed makes every part again. A part made of a text
+//! key, as the module above makes keys). It knows each file by its path as
+//! shown and its module's name, so a run over another set of files reuses
+//! the parts of the files both have: a file added or removed (a rename is
+//! both) changes the parts that read its module, looked up its module's
+//! name (found or not, by any suffix the lookup matches), looked up a
+//! class (or session source) it defines or defined, or went through every
+//! module; the others are kept, their reads mapped to the modules' new
+//! positions. A part made of a text
 //! other than the one loading hashed (the file changed meanwhile), or of a
 //! file that did not read or parse, is not kept. As with the outputs, an
 //! entry that does not read, is truncated or fails its checksum is a
@@ -28,16 +34,16 @@
 //! (`pipeline.rs`).
 
 use super::{Cache, KeyHasher};
-use crate::analysis::index::{ReadList, Reads};
+use crate::analysis::index::{module_name_keys, ReadList, Reads};
 use crate::callers::{Definitions, KeptYield, Predicted};
 use crate::checker::FileCheck;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
 /// The first line of a parts entry; a change of layout changes it.
-const MAGIC: &[u8] = b"auditfix-parts 3\n";
+const MAGIC: &[u8] = b"auditfix-parts 4\n";
 
 /// What the per-file check of one file made, and what it read to make it.
 #[derive(Default, Serialize, Deserialize)]
@@ -61,10 +67,13 @@ impl Part {
     }
 }
 
-/// A file as its part was made: the hash of its text, and the keys of the
-/// class names it may define (what the index looked names up by).
+/// A file as its part was made: which file it is (see [`file_key`]), its
+/// module's name, the hash of its text, and the keys of the class names it
+/// may define (what the index looked names up by).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
+    pub file: u64,
+    pub module: Box<str>,
     pub hash: u64,
     pub classes: Box<[u32]>,
 }
@@ -85,7 +94,6 @@ pub struct Kept {
 /// made after the parts are handed on).
 #[derive(Deserialize)]
 struct Entry {
-    files: u128,
     stamps: Vec<Stamp>,
     facts: Vec<Option<u64>>,
     predicted: Vec<Predicted>,
@@ -95,7 +103,6 @@ struct Entry {
 /// An entry's parts as written: [`Entry`]'s fields, in its order, borrowed.
 #[derive(Serialize)]
 struct EntryRef<'a> {
-    files: u128,
     stamps: &'a [Stamp],
     facts: &'a [Option<u64>],
     predicted: Vec<&'a Predicted>,
@@ -120,17 +127,15 @@ impl Parts {
         }
     }
 
-    /// The parts still good for a run over the files fingerprinted by
-    /// `files` (see [`files_fingerprint`]) whose texts are stamped
-    /// `stamps`, by position (`None` where the file's part must be made),
-    /// and the callers' step's yields still good. `facts` gives the
-    /// fingerprint of a changed file's module facts now (see
-    /// [`ModuleFacts::fingerprint`]): a file that only read the facts of
-    /// a changed module whose facts are the same (an edit inside a
-    /// function, a comment) keeps its part.
+    /// The parts still good for a run over the files stamped `stamps`, by
+    /// position (`None` where the file's part must be made), and the
+    /// callers' step's yields still good. `facts` gives the fingerprint of
+    /// a changed file's module facts now (see [`ModuleFacts::fingerprint`]):
+    /// a file that only read the facts of a changed module whose facts are
+    /// the same (an edit inside a function, a comment) keeps its part.
     ///
     /// [`ModuleFacts::fingerprint`]: crate::analysis::module::ModuleFacts::fingerprint
-    pub fn load(&self, files: u128, stamps: &[Stamp], facts: impl Fn(usize) -> Option<u64>) -> Kept {
+    pub fn load(&self, stamps: &[Stamp], facts: impl Fn(usize) -> Option<u64>) -> Kept {
         let none = || Kept {
             parts: stamps.iter().map(|_| None).collect(),
             yields: Vec::new(),
@@ -139,29 +144,50 @@ impl Parts {
         let Some((entry, yields)) = self.read() else {
             return none();
         };
-        if entry.files != files
-            || entry.stamps.len() != stamps.len()
-            || entry.parts.len() != stamps.len()
-            || entry.facts.len() != stamps.len()
-        {
+        let stored = entry.stamps.len();
+        if entry.parts.len() != stored || entry.facts.len() != stored {
             return none();
         }
-        // The files whose text changed, and the class keys they began or
-        // stopped having. A lookup of a key a changed file still has reads
-        // the same modules in the same order, up to the one defining the
-        // name: it is reached only if it read the changed file's module
-        // (its facts), which the modules it read say.
+        // Where each file of the entry is now (`None`: gone), and which
+        // file of the entry each file is (`None`: new), by position.
+        let now: HashMap<u64, u32> = stamps.iter().zip(0..).map(|(s, i)| (s.file, i)).collect();
+        let moved: Vec<Option<u32>> = entry.stamps.iter().map(|s| now.get(&s.file).copied()).collect();
+        let mut was: Vec<Option<u32>> = vec![None; stamps.len()];
+        for (old, new) in moved.iter().enumerate() {
+            if let Some(new) = new {
+                was[*new as usize] = Some(old as u32);
+            }
+        }
+        // All that follows is of the entry's positions, as its reads are.
+        // The files whose text changed or that are gone, and the class keys
+        // they began or stopped having. A lookup of a key a changed file
+        // still has reads the same modules in the same order, up to the one
+        // defining the name: it is reached only if it read the changed
+        // file's module (its facts), which the modules it read say.
         let mut changed: HashSet<u32> = HashSet::new();
-        // The changed files whose module facts changed too (or are not known).
+        // The changed files whose module facts changed too (or are not
+        // known), and those gone.
         let mut facts_changed: HashSet<u32> = HashSet::new();
         let mut kept_facts = entry.facts;
         let mut keys: HashSet<u32> = HashSet::new();
-        for (id, (old, new)) in entry.stamps.iter().zip(stamps).enumerate() {
+        // The keys of the module names that a lookup finds otherwise now:
+        // those of the files gone and new.
+        let mut module_keys: HashSet<u32> = HashSet::new();
+        for (id, old) in entry.stamps.iter().enumerate() {
+            let id32 = id as u32;
+            let Some(new_id) = moved[id] else {
+                changed.insert(id32);
+                facts_changed.insert(id32);
+                keys.extend(old.classes.iter());
+                module_keys.extend(module_name_keys(&old.module));
+                continue;
+            };
+            let new = &stamps[new_id as usize];
             if old.hash != new.hash {
-                changed.insert(id as u32);
+                changed.insert(id32);
                 let old_facts = kept_facts[id].take();
-                if old_facts.is_none() || old_facts != facts(id) {
-                    facts_changed.insert(id as u32);
+                if old_facts.is_none() || old_facts != facts(new_id as usize) {
+                    facts_changed.insert(id32);
                 }
                 let (old, new): (HashSet<u32>, HashSet<u32>) = (
                     old.classes.iter().copied().collect(),
@@ -170,42 +196,68 @@ impl Parts {
                 keys.extend(old.symmetric_difference(&new));
             }
         }
+        for (stamp, _) in stamps.iter().zip(&was).filter(|(_, was)| was.is_none()) {
+            keys.extend(stamp.classes.iter());
+            module_keys.extend(module_name_keys(&stamp.module));
+        }
+        let files_changed = !module_keys.is_empty();
         // Whether what file `id` made, reading `reads`, may have changed.
         let reached = |id: u32, reads: &ReadList| {
             changed.contains(&id)
                 || reads.modules.iter().any(|m| facts_changed.contains(m))
                 || reads.class_keys.iter().any(|k| keys.contains(k))
+                || reads.module_keys.iter().any(|k| module_keys.contains(k))
+                || (files_changed && reads.every_module)
+        };
+        // The modules a part kept read, at their positions now (every one
+        // is still there: a part that read one gone is not kept).
+        let remap = |reads: &mut ReadList| {
+            let mut modules: Vec<u32> = reads.modules.iter().filter_map(|m| moved[*m as usize]).collect();
+            modules.sort_unstable();
+            reads.modules = modules.into_boxed_slice();
         };
         let sets: Vec<Arc<Predicted>> = entry.predicted.into_iter().map(Arc::new).collect();
-        let parts = entry
-            .parts
-            .into_iter()
-            .enumerate()
-            .map(|(id, part)| {
-                let mut part = part.filter(|p| !reached(id as u32, &p.reads))?;
+        let mut stored_parts = entry.parts;
+        let parts = was
+            .iter()
+            .map(|old| {
+                let old = (*old)?;
+                let mut part = stored_parts[old as usize].take().filter(|p| !reached(old, &p.reads))?;
                 if let Some(definitions) = &mut part.definitions {
                     if definitions.predicted().is_some() {
                         definitions.recorded_against(sets.get(part.predicted? as usize)?.clone());
                     }
                 }
+                if files_changed {
+                    remap(&mut part.reads);
+                }
                 Some(part)
             })
             .collect();
-        let yields = yields.into_iter().filter(|y| !reached(y.file, &y.reads)).collect();
+        let yields = yields
+            .into_iter()
+            .filter(|y| !reached(y.file, &y.reads))
+            .filter_map(|mut y| {
+                y.file = moved[y.file as usize]?;
+                if files_changed {
+                    remap(&mut y.reads);
+                }
+                Some(y)
+            })
+            .collect();
         Kept {
             parts,
             yields,
-            facts: kept_facts,
+            facts: was.iter().map(|old| kept_facts[(*old)? as usize]).collect(),
         }
     }
 
     /// `parts` (by position; `None`: not to keep) as the parts of the
-    /// files fingerprinted by `files` and stamped `stamps`, whose module
+    /// files stamped `stamps`, whose module
     /// facts have the fingerprints `facts` (`None`: not known), encoded
     /// for [`Parts::store`] (before the callers' step takes them).
     pub fn encode(
         &self,
-        files: u128,
         stamps: &[Stamp],
         facts: &[Option<u64>],
         mut parts: Vec<Option<&mut Part>>,
@@ -229,7 +281,6 @@ impl Parts {
             });
         }
         let entry = EntryRef {
-            files,
             stamps,
             facts,
             predicted: sets.iter().map(|s| &**s).collect(),
@@ -261,18 +312,15 @@ impl Parts {
     }
 }
 
-/// A fingerprint of a run's files as the parts see them: each one's path
-/// as shown (the configuration's per-file rules match it) and its module's
-/// name, in order (a part names files by position, and what it read by
-/// their modules). Not the path it was read by, nor whether it is a
-/// target: a file's part is the same either way, so that a hook naming the
-/// changed files (which reads the rest of the project by absolute paths,
-/// as context) reuses the parts of a check of the whole project, and the
-/// other way round.
-pub fn files_fingerprint<'a>(files: impl Iterator<Item = (&'a Path, &'a str)>) -> u128 {
+/// What tells a file across runs: its path as shown (the configuration's
+/// per-file rules match it) and its module's name (what it read is named
+/// by modules). Not the path it was read by, nor whether it is a target: a
+/// file's part is the same either way, so that a hook naming the changed
+/// files (which reads the rest of the project by absolute paths, as
+/// context) reuses the parts of a check of the whole project, and the other
+/// way round.
+pub fn file_key(display: &Path, module: &str) -> u64 {
     let mut hasher = KeyHasher::new();
-    for (display, module) in files {
-        hasher.part(display.as_os_str().as_encoded_bytes()).part(module);
-    }
-    hasher.finish()
+    hasher.part(display.as_os_str().as_encoded_bytes()).part(module);
+    hasher.finish() as u64
 }
