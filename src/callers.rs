@@ -347,6 +347,23 @@ struct FileYield {
     /// yield is kept between runs (see [`Yields`]).
     #[serde(skip)]
     of_loaded_text: bool,
+    /// Whether the file was parsed to make it (not when a search found it
+    /// names none of the names wanted).
+    #[serde(skip)]
+    parsed: bool,
+}
+
+impl FileYield {
+    /// The answer of a file that names none of the names wanted.
+    fn nothing(of_loaded_text: bool) -> FileYield {
+        FileYield {
+            drafts: None,
+            sites: Vec::new(),
+            mentioned: None,
+            of_loaded_text,
+            parsed: false,
+        }
+    }
 }
 
 /// What a file the callers' step parsed yielded, for the result cache:
@@ -372,8 +389,9 @@ pub struct Yields {
     kept: HashMap<(u32, u64), KeptYield>,
     /// The yields this run used, kept or made.
     used: std::sync::Mutex<Vec<KeptYield>>,
-    /// The files whose yields this run made (parsed), by position.
-    made: std::sync::Mutex<Vec<usize>>,
+    /// The files whose yields this run made, by position, and whether it
+    /// parsed them (else it only searched them).
+    made: std::sync::Mutex<Vec<(usize, bool)>>,
 }
 
 impl Yields {
@@ -387,12 +405,22 @@ impl Yields {
     }
 
     /// The yields this run used, to keep for the next, and the files whose
-    /// yields it made, by position, sorted.
-    pub fn into_used(self) -> (Vec<KeptYield>, Vec<usize>) {
-        let mut made = self.made.into_inner().unwrap_or_else(|e| e.into_inner());
-        made.sort_unstable();
-        made.dedup();
-        (self.used.into_inner().unwrap_or_else(|e| e.into_inner()), made)
+    /// yields it made, by position, sorted: those it parsed, and those it
+    /// only searched (for the names of a round).
+    pub fn into_used(self) -> (Vec<KeptYield>, Vec<usize>, Vec<usize>) {
+        let made = self.made.into_inner().unwrap_or_else(|e| e.into_inner());
+        let files = |parsed: bool| {
+            let mut files: Vec<usize> = made.iter().filter(|m| m.1 == parsed).map(|m| m.0).collect();
+            files.sort_unstable();
+            files.dedup();
+            files
+        };
+        let (parsed, searched) = (files(true), files(false));
+        (
+            self.used.into_inner().unwrap_or_else(|e| e.into_inner()),
+            parsed,
+            searched,
+        )
     }
 
     /// The answer of file `file` to `question`: kept, or made by `make`
@@ -413,8 +441,12 @@ impl Yields {
                 ..answer
             });
         }
-        self.made.lock().unwrap_or_else(|e| e.into_inner()).push(file as usize);
         let (made, reads) = crate::analysis::index::Reads::record(make);
+        let parsed = made.as_ref().is_none_or(|m| m.parsed);
+        self.made
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((file as usize, parsed));
         if let Some(answer) = made.as_ref().filter(|m| m.of_loaded_text) {
             keep(KeptYield {
                 file,
@@ -443,11 +475,21 @@ fn ask(
     definitions: bool,
     dynamic: bool,
     record: Option<u64>,
+    searched: Option<&aho_corasick::AhoCorasick>,
 ) -> Option<FileYield> {
+    let file = &workspace.files[i];
     let make = || {
+        // A file that names none of the names answers nothing, unparsed.
+        if let Some(matcher) = searched {
+            match file.search_loaded(|text| calls_possible(matcher, text)) {
+                Some((true, _)) => {}
+                Some((false, of_loaded_text)) => return Some(FileYield::nothing(of_loaded_text)),
+                None => return None,
+            }
+        }
         yield_of(
             workspace,
-            &workspace.files[i],
+            file,
             needs_user,
             definitions,
             wanted,
@@ -455,25 +497,27 @@ fn ask(
             record.is_some(),
         )
     };
+    let question = || question(names, definitions, dynamic, needs_user, record, searched.is_some());
     match memo {
-        Some(memo) => memo.answer(i, question(names, definitions, dynamic, needs_user, record), make),
+        Some(memo) => memo.answer(i, question(), make),
         None => make(),
     }
 }
 
 /// The key of a question a round asks a file: the names wanted (sorted),
 /// whether its definitions and dynamic calls are wanted, the parameters
-/// AUD001 gives its functions, and whether (against which predicted names)
-/// its calls are recorded.
+/// AUD001 gives its functions, whether (against which predicted names) its
+/// calls are recorded, and whether it is asked only if it names one.
 fn question(
     names: &[&str],
     definitions: bool,
     dynamic: bool,
     needs_user: Option<&Vec<UserNeed>>,
     record: Option<u64>,
+    searched: bool,
 ) -> u64 {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    hasher.update(&[u8::from(definitions), u8::from(dynamic)]);
+    hasher.update(&[u8::from(definitions), u8::from(dynamic), u8::from(searched)]);
     if let Some(predicted) = record {
         hasher.update(b"record");
         hasher.update(&predicted.to_le_bytes());
@@ -846,6 +890,7 @@ fn yield_of(
             sites,
             mentioned: record.then(|| mentioned_keys(text)),
             of_loaded_text: crate::pipeline::content_hash(text, file.bom) == file.hash,
+            parsed: true,
         })
     })
     .flatten()
@@ -1090,6 +1135,7 @@ impl CallGraph {
                         sites: Vec::new(),
                         mentioned: None,
                         of_loaded_text: true,
+                        parsed: false,
                     });
                 }
                 // A candidate the check parsed, and did not take: not a part.
@@ -1114,6 +1160,7 @@ impl CallGraph {
                             true,
                             dynamic,
                             record,
+                            None,
                         )
                     })
                     .flatten()
@@ -1189,28 +1236,30 @@ impl CallGraph {
                                 sites,
                                 mentioned: None,
                                 of_loaded_text: true,
+                                parsed: false,
                             });
                         }
                     }
+                    let wanted = |name: &str| new.contains(name);
                     // Dynamic calls are noted where an audited name is named,
-                    // with or without the prefilter.
-                    let mentions = file.search(|text| calls_possible(&matcher, text));
-                    (mentions || !workspace.prefilter)
-                        .then(|| {
-                            let wanted = |name: &str| new.contains(name);
-                            ask(
-                                memo,
-                                workspace,
-                                i,
-                                needs_user.get(i),
-                                &sorted,
-                                &wanted,
-                                !included,
-                                mentions,
-                                None,
-                            )
-                        })
-                        .flatten()
+                    // with or without the prefilter. With it, only such a
+                    // file is parsed; whether it is one is part of its
+                    // answer, kept between runs as answers are (so that a
+                    // run after an edit need not read every file again).
+                    let searched = workspace.prefilter.then_some(&matcher);
+                    let mentions = searched.is_some() || file.search(|text| calls_possible(&matcher, text));
+                    ask(
+                        memo,
+                        workspace,
+                        i,
+                        needs_user.get(i),
+                        &sorted,
+                        &wanted,
+                        !included,
+                        mentions,
+                        None,
+                        searched,
+                    )
                 })
                 .collect();
             graph.merge(yields, &mut included);

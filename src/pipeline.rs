@@ -161,6 +161,21 @@ impl LoadedFile {
         }
     }
 
+    /// [`LoadedFile::search`], and whether the text searched is the one
+    /// loading read (hashed); `None` when it no longer reads.
+    pub fn search_loaded(&self, matches: impl Fn(&str) -> bool) -> Option<(bool, bool)> {
+        match (&self.text, self.source.get()) {
+            (Some(text), _) => Some((matches(text), true)),
+            (None, Some(Some(source))) => {
+                Some((matches(&source.text), content_hash(&source.text, self.bom) == self.hash))
+            }
+            _ => crate::analysis::source::with_file_text(&self.path, |text, bom| {
+                (matches(text), content_hash(text, bom) == self.hash)
+            })
+            .ok(),
+        }
+    }
+
     /// Where the index reads the file's module facts from.
     fn origin(&self) -> Origin {
         match &self.text {
@@ -916,15 +931,16 @@ impl Workspace {
             });
         let memo = crate::callers::Yields::new(kept.yields);
         let result = self.report_checks(checks, definitions, fix_edits, None, Some(&memo));
-        let (yields, answered) = memo.into_used();
+        let (yields, answered, searched) = memo.into_used();
         // A run that made nothing leaves the entry as it was.
-        if let Some(encoded) = encoded.filter(|_| !made.is_empty() || !answered.is_empty()) {
+        if let Some(encoded) = encoded.filter(|_| !made.is_empty() || !answered.is_empty() || !searched.is_empty()) {
             store.store(&encoded, &yields);
         }
         let run = KeptRun {
             result,
             checked: made,
             answered,
+            searched,
         };
         (run, first)
     }
@@ -1585,6 +1601,9 @@ pub struct KeptRun {
     /// The files the callers' step parsed (their answers were not kept),
     /// by position.
     pub answered: Vec<usize>,
+    /// The files the callers' step read to search for the names of a
+    /// round, and did not parse (their answers were not kept), by position.
+    pub searched: Vec<usize>,
 }
 
 /// A caller's fix that changes other files too (see

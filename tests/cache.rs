@@ -445,6 +445,17 @@ fn kept_check(dir: &Path, store: &Path) -> (String, String, Vec<String>, Vec<Str
 
 /// [`kept_check`] of `paths` in the project in `dir`.
 fn kept_check_of(dir: &Path, paths: &[std::path::PathBuf], store: &Path) -> (String, String, Vec<String>, Vec<String>) {
+    let (kept, uncached, checked, answered, _) = kept_run_of(dir, paths, store);
+    (kept, uncached, checked, answered)
+}
+
+/// [`kept_check_of`], with the files the callers' step searched for the
+/// names of its rounds, their answers not kept (by name).
+fn kept_run_of(
+    dir: &Path,
+    paths: &[std::path::PathBuf],
+    store: &Path,
+) -> (String, String, Vec<String>, Vec<String>, Vec<String>) {
     use auditfix::pipeline::Workspace;
     let paths = paths.to_vec();
     let load = || {
@@ -472,6 +483,7 @@ fn kept_check_of(dir: &Path, paths: &[std::path::PathBuf], store: &Path) -> (Str
         format!("{uncached:?}"),
         names(&run.checked),
         names(&run.answered),
+        names(&run.searched),
     )
 }
 
@@ -763,6 +775,45 @@ class ItemService:
     assert!(after.contains("MissingAuditSetter"), "{after}");
     assert!(has(&made, "service.py") && has(&made, "jobs.py"), "{made:?}");
     assert!(!has(&made, "models.py"), "{made:?}");
+}
+
+#[test]
+fn the_callers_step_searches_again_only_the_files_that_changed() {
+    let dir = project();
+    let store = tempfile::tempdir().unwrap();
+    let whole = [dir.path().to_path_buf()];
+    let run = || {
+        let (kept, uncached, checked, answered, searched) = kept_run_of(dir.path(), &whole, store.path());
+        assert_eq!(
+            kept, uncached,
+            "after making {checked:?}, {answered:?} and {searched:?}"
+        );
+        (checked, answered, searched)
+    };
+    // The files that take no part are searched for the names of the
+    // rounds: those that name none are not parsed.
+    let (_, answered, searched) = run();
+    assert_eq!(answered, ["routes.py"]);
+    for name in ["__init__.py", "auth.py", "mixins.py", "models.py"] {
+        assert!(has(&searched, name), "{name} not searched: {searched:?}");
+    }
+    // An edit of the service: none is read again.
+    edit(
+        dir.path(),
+        "service.py",
+        "        return user\n",
+        "        return user  # the row\n",
+    );
+    assert_eq!(run(), (vec!["service.py".to_string()], vec![], vec![]));
+    // An edit of one of them: that one.
+    edit(
+        dir.path(),
+        "mixins.py",
+        "class AuditContext:",
+        "# the context\nclass AuditContext:",
+    );
+    let (_, _, searched) = run();
+    assert_eq!(searched, ["mixins.py"]);
 }
 
 #[test]
