@@ -355,33 +355,55 @@ fn hex(n: u128) -> String {
 /// newest modification or change time among them; `None` when a file's metadata
 /// cannot be read (the contents decide then).
 pub fn stat_fingerprint(paths: &[PathBuf], discovered: &Discovered) -> Option<(u128, SystemTime)> {
+    use rayon::prelude::*;
+    /// A path's stat and whether it is a folder, as the fingerprint takes them.
+    type Stamp = (scans::FileStat, bool);
+    /// A path's metadata as the fingerprint takes it: its stat, whether it
+    /// is a folder, and whether it is a symlink.
+    fn stat_of(path: &Path) -> Option<(scans::FileStat, bool, bool)> {
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        Some((
+            scans::FileStat::of(&meta)?,
+            meta.is_dir(),
+            meta.file_type().is_symlink(),
+        ))
+    }
+    // Each file's metadata (and a symlink's target's), read on all threads:
+    // a large tree's stats are most of what a run served whole costs.
+    let stats: Vec<Option<[Option<Stamp>; 2]>> = discovered
+        .files
+        .par_iter()
+        .map(|(path, _)| {
+            let (stat, dir, link) = stat_of(path)?;
+            let target = if link {
+                let (stat, dir, _) = stat_of(&std::fs::canonicalize(path).ok()?)?;
+                Some((stat, dir))
+            } else {
+                None
+            };
+            Some([Some((stat, dir)), target])
+        })
+        .collect();
     let mut hasher = KeyHasher::new();
     let mut newest = SystemTime::UNIX_EPOCH;
-    // Whether the path is a symlink, when its metadata reads.
-    let mut stamp = |hasher: &mut KeyHasher, path: &Path| -> Option<bool> {
-        let meta = std::fs::symlink_metadata(path).ok()?;
-        let stat = scans::FileStat::of(&meta)?;
-        // The change time too: a tool that puts a modification time back
-        // (`cp -p`, `touch -r`) cannot put it back.
-        let since = Duration::from_nanos(u64::try_from(stat.newest()).ok()?);
-        newest = newest.max(SystemTime::UNIX_EPOCH + since);
-        hasher.part(postcard::to_stdvec(&stat).ok()?);
-        hasher.number(u64::from(meta.is_dir()));
-        Some(meta.file_type().is_symlink())
-    };
     // The paths given, by kind only (a folder's time changes with any
     // file added to it; the files found below it are stamped one by one).
     for path in paths {
         let kind = std::fs::metadata(path).map_or(0, |m| if m.is_dir() { 1 } else { 2 });
         hasher.part(path.as_os_str().as_encoded_bytes()).number(kind);
     }
-    for (path, target) in &discovered.files {
+    for ((path, target), stats) in discovered.files.iter().zip(stats) {
         hasher
             .part(path.as_os_str().as_encoded_bytes())
             .number(u64::from(*target));
         // A symlink's target counts too.
-        if stamp(&mut hasher, path)? {
-            stamp(&mut hasher, &std::fs::canonicalize(path).ok()?)?;
+        for (stat, dir) in stats?.into_iter().flatten() {
+            // The change time too: a tool that puts a modification time
+            // back (`cp -p`, `touch -r`) cannot put it back.
+            let since = Duration::from_nanos(u64::try_from(stat.newest()).ok()?);
+            newest = newest.max(SystemTime::UNIX_EPOCH + since);
+            hasher.part(postcard::to_stdvec(&stat).ok()?);
+            hasher.number(u64::from(dir));
         }
     }
     for error in &discovered.errors {

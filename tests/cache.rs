@@ -980,6 +980,38 @@ fn an_old_unchanged_tree_is_served_by_its_sizes_and_times_alone() {
     });
 }
 
+#[cfg(unix)]
+#[test]
+fn an_edit_of_a_linked_files_target_is_seen_by_its_time() {
+    let dir = project();
+    // The model lives outside the folder checked, linked into it: the
+    // link's own metadata does not change when the model does.
+    let shared = dir.path().join("shared");
+    fs::create_dir_all(&shared).unwrap();
+    fs::rename(dir.path().join("app/models.py"), shared.join("models.py")).unwrap();
+    std::os::unix::fs::symlink("../shared/models.py", dir.path().join("app/models.py")).unwrap();
+    std::thread::sleep(TRUSTED_AFTER);
+    let args = ["check", "--format", "json", "app"];
+    let expected = run(dir.path(), &args);
+    assert!(expected.0.contains("\"AUD"), "{}", expected.0);
+    // Served by its sizes and times alone (the contents' fingerprint forged).
+    let stdout = forge_entry(dir.path(), true);
+    assert_eq!(run(dir.path(), &args).0, stdout);
+    edit(
+        dir.path(),
+        "models.py",
+        "class User(Base, AuditMixin):",
+        "class User(Base, AuditMixon):",
+    );
+    let changed = run(dir.path(), &args);
+    assert_eq!(
+        changed,
+        run(dir.path(), &["check", "--format", "json", "app", "--no-cache"])
+    );
+    assert_ne!(changed.0, stdout);
+    assert_ne!(changed.0, expected.0);
+}
+
 #[test]
 fn a_same_size_edit_with_its_time_put_back_is_seen_by_the_commands() {
     let dir = project();
