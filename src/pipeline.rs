@@ -920,7 +920,7 @@ impl Workspace {
     ) -> (KeptRun, Vec<Option<FirstFix>>) {
         let stamps = self.part_stamps();
         let kept = store.load(&stamps, |i| self.index.facts(i).map(ModuleFacts::fingerprint));
-        let kept_facts = kept.facts;
+        let (kept_facts, moved) = (kept.facts, kept.moved);
         let (checks, definitions, made, first, encoded) =
             self.check_files_kept(fix_edits, first_pass, kept.parts, |parts| {
                 // The facts made this run, else those the entry held.
@@ -932,8 +932,10 @@ impl Workspace {
         let memo = crate::callers::Yields::new(kept.yields);
         let result = self.report_checks(checks, definitions, fix_edits, None, Some(&memo));
         let (yields, answered, searched) = memo.into_used();
-        // A run that made nothing leaves the entry as it was.
-        if let Some(encoded) = encoded.filter(|_| !made.is_empty() || !answered.is_empty() || !searched.is_empty()) {
+        // A run that made nothing over the same files leaves the entry as it was.
+        if let Some(encoded) =
+            encoded.filter(|_| moved || !made.is_empty() || !answered.is_empty() || !searched.is_empty())
+        {
             store.store(&encoded, &yields);
         }
         let run = KeptRun {

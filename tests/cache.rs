@@ -508,22 +508,9 @@ fn an_edit_checks_again_only_the_files_it_can_reach() {
     assert_eq!(answered, ["routes.py"]);
     // Nothing changed: every part and answer is kept, and the entry is
     // left as it was.
-    // (Its bytes, and the file's identity: an entry written anew is
-    // another file renamed over it.)
-    let entry = |store: &Path| -> (Vec<u8>, u64) {
-        let version = store.join(env!("CARGO_PKG_VERSION"));
-        let parts: Vec<(Vec<u8>, u64)> = fs::read_dir(version)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .map(|path| (fs::read(&path).unwrap(), file_identity(&path)))
-            .filter(|(bytes, _)| bytes.starts_with(b"auditfix-parts"))
-            .collect();
-        let [parts] = parts.try_into().unwrap();
-        parts
-    };
-    let stored = entry(store.path());
+    let stored = parts_entry(store.path());
     assert_eq!(check(), (vec![], vec![]));
-    assert!(entry(store.path()) == stored);
+    assert!(parts_entry(store.path()) == stored);
     // A comment in a module nothing reads: only its own part.
     fs::write(dir.path().join("app/__init__.py"), "# the app\n").unwrap();
     assert_eq!(check(), (vec!["__init__.py".to_string()], vec![]));
@@ -609,6 +596,20 @@ fn an_edit_checks_again_only_the_files_it_can_reach() {
     fs::write(dir.path().join("app/service.py"), "from app.impl import UserService\n").unwrap();
     let (_, answered) = check();
     assert_eq!(answered, ["routes.py"]);
+}
+
+/// The one parts entry in `store`: its bytes, and the file's identity (an
+/// entry written anew is another file renamed over it).
+fn parts_entry(store: &Path) -> (Vec<u8>, u64) {
+    let version = store.join(env!("CARGO_PKG_VERSION"));
+    let parts: Vec<(Vec<u8>, u64)> = fs::read_dir(version)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|path| (fs::read(&path).unwrap(), file_identity(&path)))
+        .filter(|(bytes, _)| bytes.starts_with(b"auditfix-parts"))
+        .collect();
+    let [parts] = parts.try_into().unwrap();
+    parts
 }
 
 /// What `check` makes again through the parts of the project in `dir`
@@ -705,6 +706,15 @@ fn a_file_added_removed_or_renamed_checks_again_only_what_it_can_reach() {
     assert_eq!(made, ["service.py", "models.py"]);
     // Nothing changed since: nothing is made.
     assert_eq!(made_again(dir.path(), store.path()), (vec![], vec![]));
+    // A file nothing read, removed: nothing is made, and the entry is
+    // stored again, of the files there are now; then left as it is.
+    let before = parts_entry(store.path());
+    fs::remove_file(app.join("__a__.py")).unwrap();
+    assert_eq!(made_again(dir.path(), store.path()), (vec![], vec![]));
+    let after = parts_entry(store.path());
+    assert!(after != before);
+    assert_eq!(made_again(dir.path(), store.path()), (vec![], vec![]));
+    assert!(parts_entry(store.path()) == after);
 }
 
 #[test]

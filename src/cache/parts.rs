@@ -88,6 +88,10 @@ pub struct Kept {
     /// The fingerprints of the module facts the entry holds for the files
     /// that did not change (see [`Parts::encode`]).
     pub facts: Vec<Option<u64>>,
+    /// Whether the entry was of other files (some added or removed): it
+    /// is stored again even when no part is made, so that the next run
+    /// need not map its files again.
+    pub moved: bool,
 }
 
 /// An entry's parts as read back (its yields follow them apart: they are
@@ -140,6 +144,7 @@ impl Parts {
             parts: stamps.iter().map(|_| None).collect(),
             yields: Vec::new(),
             facts: stamps.iter().map(|_| None).collect(),
+            moved: false,
         };
         let Some((entry, yields)) = self.read() else {
             return none();
@@ -249,6 +254,7 @@ impl Parts {
             parts,
             yields,
             facts: was.iter().map(|old| kept_facts[(*old)? as usize]).collect(),
+            moved: files_changed,
         }
     }
 
