@@ -41,9 +41,11 @@
 # building this tree's (to compare two builds on one corpus).
 #
 # When the binary has a result cache (`--no-cache`), check and fix are
-# measured cold (`--no-cache`), and also warm: over an unchanged tree, and
+# measured cold (`--no-cache`), and also warm: over an unchanged tree,
 # with one service file changed before each run (its text alternates, so
-# that every run finds a change since the last); the cache lives in a
+# that every run finds a change since the last), and with a copy of that
+# file added under a new name before each run (and removed after it, so
+# that each run also finds the last run's copy gone); the cache lives in a
 # temporary folder (AUDITFIX_CACHE_DIR). Exit codes 1 of check/fix (findings, changes) are
 # expected; anything else is reported in the table's notes.
 set -euo pipefail
@@ -314,6 +316,24 @@ exit \$code
 SH
         chmod +x "$work/one-changed.sh"
         measure "auditfix check, warm cache, one file changed" "$work/one-changed.sh"
+        # A new file beside it before each run (a copy under a name of its
+        # own), gone after it: each run finds one file added and the last
+        # run's removed. Its cache is its own, so that the rows above find
+        # their trees as they left them.
+        added_dir="$(dirname "$changed")"
+        trap 'cp -p "$work/changed.orig" "$changed"; rm -f "$added_dir"/bench_added_*.py; rm -rf "$work"' EXIT
+        cat > "$work/one-added.sh" <<SH
+#!/bin/sh
+n=\$((\$(cat "$work/added-runs" 2>/dev/null || echo 0) + 1))
+echo \$n > "$work/added-runs"
+cp "$work/changed.orig" "$added_dir/bench_added_\$n.py"
+"$auditfix" check --format json --exit-zero --cache-dir "$work/added-cache" "$corpus"
+code=\$?
+rm -f "$added_dir/bench_added_\$n.py"
+exit \$code
+SH
+        chmod +x "$work/one-added.sh"
+        measure "auditfix check, warm cache, a file added (the last run's removed)" "$work/one-added.sh"
     fi
 fi
 if command -v ast-grep >/dev/null 2>&1; then
