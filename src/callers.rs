@@ -354,6 +354,11 @@ struct FileYield {
 }
 
 impl FileYield {
+    /// Whether it is [`FileYield::nothing`]'s answer.
+    fn names_none(&self) -> bool {
+        !self.parsed && self.drafts.is_none() && self.sites.is_empty() && self.mentioned.is_none()
+    }
+
     /// The answer of a file that names none of the names wanted.
     fn nothing(of_loaded_text: bool) -> FileYield {
         FileYield {
@@ -377,6 +382,16 @@ pub struct KeptYield {
     pub reads: crate::analysis::index::ReadList,
 }
 
+/// The answers the callers' step's files gave, as the result cache keeps
+/// them: the yields, and, apart, the questions (by file and question) whose
+/// answer is that the file names none of the names wanted (most files, in
+/// each round: a pair of numbers each, not a yield).
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+pub struct KeptAnswers {
+    pub yields: Vec<KeptYield>,
+    pub none_named: Vec<(u32, u64)>,
+}
+
 /// The yields of the files the callers' step parses (the files that call
 /// a function taking a user but take no part themselves: routes, jobs),
 /// kept between runs by the result cache as the per-file parts are (see
@@ -387,27 +402,29 @@ pub struct KeptYield {
 #[derive(Default)]
 pub struct Yields {
     kept: HashMap<(u32, u64), KeptYield>,
-    /// The yields this run used, kept or made.
-    used: std::sync::Mutex<Vec<KeptYield>>,
+    kept_none_named: HashSet<(u32, u64)>,
+    /// The answers this run used, kept or made.
+    used: std::sync::Mutex<KeptAnswers>,
     /// The files whose yields this run made, by position, and whether it
     /// parsed them (else it only searched them).
     made: std::sync::Mutex<Vec<(usize, bool)>>,
 }
 
 impl Yields {
-    /// Over the yields kept from the last run, still good.
-    pub fn new(kept: Vec<KeptYield>) -> Yields {
+    /// Over the answers kept from the last run, still good.
+    pub fn new(kept: KeptAnswers) -> Yields {
         Yields {
-            kept: kept.into_iter().map(|k| ((k.file, k.question), k)).collect(),
+            kept: kept.yields.into_iter().map(|k| ((k.file, k.question), k)).collect(),
+            kept_none_named: kept.none_named.into_iter().collect(),
             used: Default::default(),
             made: Default::default(),
         }
     }
 
-    /// The yields this run used, to keep for the next, and the files whose
+    /// The answers this run used, to keep for the next, and the files whose
     /// yields it made, by position, sorted: those it parsed, and those it
     /// only searched (for the names of a round).
-    pub fn into_used(self) -> (Vec<KeptYield>, Vec<usize>, Vec<usize>) {
+    pub fn into_used(self) -> (KeptAnswers, Vec<usize>, Vec<usize>) {
         let made = self.made.into_inner().unwrap_or_else(|e| e.into_inner());
         let files = |parsed: bool| {
             let mut files: Vec<usize> = made.iter().filter(|m| m.1 == parsed).map(|m| m.0).collect();
@@ -427,7 +444,12 @@ impl Yields {
     /// (and what it read recorded).
     fn answer(&self, file: usize, question: u64, make: impl FnOnce() -> Option<FileYield>) -> Option<FileYield> {
         let file = file as u32;
-        let keep = |kept: KeptYield| self.used.lock().unwrap_or_else(|e| e.into_inner()).push(kept);
+        let used = || self.used.lock().unwrap_or_else(|e| e.into_inner());
+        let keep = |kept: KeptYield| used().yields.push(kept);
+        if self.kept_none_named.contains(&(file, question)) {
+            used().none_named.push((file, question));
+            return Some(FileYield::nothing(true));
+        }
         if let Some(kept) = self.kept.get(&(file, question)) {
             let answer = kept.answer.clone();
             keep(KeptYield {
@@ -448,6 +470,10 @@ impl Yields {
             .unwrap_or_else(|e| e.into_inner())
             .push((file as usize, parsed));
         if let Some(answer) = made.as_ref().filter(|m| m.of_loaded_text) {
+            if answer.names_none() {
+                used().none_named.push((file, question));
+                return made;
+            }
             keep(KeptYield {
                 file,
                 question,

@@ -955,7 +955,7 @@ impl Workspace {
                 let module = self.index.module_name(f.id).unwrap_or_default();
                 crate::cache::parts::Stamp {
                     file: crate::cache::parts::file_key(&f.display, module),
-                    module: module.into(),
+                    module_keys: crate::analysis::index::module_name_keys(module).collect(),
                     hash: f.hash,
                     classes: f.classes.clone(),
                 }

@@ -34,8 +34,8 @@
 //! (`pipeline.rs`).
 
 use super::{Cache, KeyHasher};
-use crate::analysis::index::{module_name_keys, ReadList, Reads};
-use crate::callers::{Definitions, KeptYield, Predicted};
+use crate::analysis::index::{ReadList, Reads};
+use crate::callers::{Definitions, KeptAnswers, Predicted};
 use crate::checker::FileCheck;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -43,7 +43,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The first line of a parts entry; a change of layout changes it.
-const MAGIC: &[u8] = b"auditfix-parts 4\n";
+const MAGIC: &[u8] = b"auditfix-parts 5\n";
 
 /// What the per-file check of one file made, and what it read to make it.
 #[derive(Default, Serialize, Deserialize)]
@@ -67,13 +67,15 @@ impl Part {
     }
 }
 
-/// A file as its part was made: which file it is (see [`file_key`]), its
-/// module's name, the hash of its text, and the keys of the class names it
-/// may define (what the index looked names up by).
+/// A file as its part was made: which file it is (see [`file_key`]), the
+/// keys of the lookups its module answers (see
+/// [`crate::analysis::index::module_name_keys`]), the
+/// hash of its text, and the keys of the class names it may define (what
+/// the index looked names up by).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     pub file: u64,
-    pub module: Box<str>,
+    pub module_keys: Box<[u32]>,
     pub hash: u64,
     pub classes: Box<[u32]>,
 }
@@ -84,7 +86,7 @@ pub struct Kept {
     /// (Boxed: most are `None` after an edit of a model, or without an
     /// entry, and a large repository has tens of thousands of files.)
     pub parts: Vec<Option<Box<Part>>>,
-    pub yields: Vec<KeptYield>,
+    pub yields: KeptAnswers,
     /// The fingerprints of the module facts the entry holds for the files
     /// that did not change (see [`Parts::encode`]).
     pub facts: Vec<Option<u64>>,
@@ -142,7 +144,7 @@ impl Parts {
     pub fn load(&self, stamps: &[Stamp], facts: impl Fn(usize) -> Option<u64>) -> Kept {
         let none = || Kept {
             parts: stamps.iter().map(|_| None).collect(),
-            yields: Vec::new(),
+            yields: KeptAnswers::default(),
             facts: stamps.iter().map(|_| None).collect(),
             moved: false,
         };
@@ -184,7 +186,7 @@ impl Parts {
                 changed.insert(id32);
                 facts_changed.insert(id32);
                 keys.extend(old.classes.iter());
-                module_keys.extend(module_name_keys(&old.module));
+                module_keys.extend(old.module_keys.iter());
                 continue;
             };
             let new = &stamps[new_id as usize];
@@ -203,7 +205,7 @@ impl Parts {
         }
         for (stamp, _) in stamps.iter().zip(&was).filter(|(_, was)| was.is_none()) {
             keys.extend(stamp.classes.iter());
-            module_keys.extend(module_name_keys(&stamp.module));
+            module_keys.extend(stamp.module_keys.iter());
         }
         let files_changed = !module_keys.is_empty();
         // Whether what file `id` made, reading `reads`, may have changed.
@@ -239,20 +241,30 @@ impl Parts {
                 Some(part)
             })
             .collect();
-        let yields = yields
-            .into_iter()
-            .filter(|y| !reached(y.file, &y.reads))
-            .filter_map(|mut y| {
-                y.file = moved[y.file as usize]?;
-                if files_changed {
-                    remap(&mut y.reads);
-                }
-                Some(y)
-            })
-            .collect();
+        let answers = KeptAnswers {
+            yields: yields
+                .yields
+                .into_iter()
+                .filter(|y| !reached(y.file, &y.reads))
+                .filter_map(|mut y| {
+                    y.file = moved[y.file as usize]?;
+                    if files_changed {
+                        remap(&mut y.reads);
+                    }
+                    Some(y)
+                })
+                .collect(),
+            // (A search reads nothing of the index: only its file's text.)
+            none_named: yields
+                .none_named
+                .into_iter()
+                .filter(|(file, _)| !changed.contains(file))
+                .filter_map(|(file, question)| Some((moved[file as usize]?, question)))
+                .collect(),
+        };
         Kept {
             parts,
-            yields,
+            yields: answers,
             facts: was.iter().map(|old| kept_facts[(*old)? as usize]).collect(),
             moved: files_changed,
         }
@@ -298,18 +310,15 @@ impl Parts {
     /// Store the parts [`Parts::encode`] encoded, and the yields of the
     /// callers' step. Failing to write is not an error of the run: the
     /// next one makes them all.
-    pub fn store(&self, parts: &[u8], yields: &[KeptYield]) {
+    pub fn store(&self, parts: &[u8], yields: &KeptAnswers) {
         let Ok(yields) = postcard::to_stdvec(yields) else {
             return;
         };
-        let mut payload = Vec::with_capacity(8 + parts.len() + yields.len());
-        payload.extend_from_slice(&(parts.len() as u64).to_le_bytes());
-        payload.extend_from_slice(parts);
-        payload.extend_from_slice(&yields);
-        let _ = self.cache.write_checked(MAGIC, &payload);
+        let length = (parts.len() as u64).to_le_bytes();
+        let _ = self.cache.write_checked(MAGIC, &[&length, parts, &yields]);
     }
 
-    fn read(&self) -> Option<(Entry, Vec<KeptYield>)> {
+    fn read(&self) -> Option<(Entry, KeptAnswers)> {
         let payload = self.cache.read_checked(MAGIC)?;
         let (length, payload) = payload.split_at_checked(8)?;
         let length = usize::try_from(u64::from_le_bytes(length.try_into().ok()?)).ok()?;
