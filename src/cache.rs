@@ -269,11 +269,18 @@ impl Cache {
         Ok(())
     }
 
-    /// Write this entry as `magic`, a checksum of `payload`, and `payload`
-    /// (the binary entries: per-file parts, scans).
-    fn write_checked(&self, magic: &[u8], payload: &[u8]) -> std::io::Result<()> {
-        let checksum = xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes();
-        self.write_entry(&[magic, &checksum, payload])
+    /// Write this entry as `magic`, a checksum of the payload, and the
+    /// payload: `chunks` one after the other, not copied into one buffer
+    /// first (the binary entries: per-file parts, scans).
+    fn write_checked(&self, magic: &[u8], chunks: &[&[u8]]) -> std::io::Result<()> {
+        let mut hasher = Xxh3::new();
+        for chunk in chunks {
+            hasher.update(chunk);
+        }
+        let checksum = hasher.digest128().to_le_bytes();
+        let mut all: Vec<&[u8]> = vec![magic, &checksum];
+        all.extend_from_slice(chunks);
+        self.write_entry(&all)
     }
 
     /// The payload [`Cache::write_checked`] wrote under `magic`; `None`

@@ -196,7 +196,7 @@ impl Scans {
         let Ok(payload) = postcard::to_stdvec(&entry) else {
             return;
         };
-        let _ = self.cache.write_checked(MAGIC, &payload);
+        let _ = self.cache.write_checked(MAGIC, &[&payload]);
     }
 }
 
