@@ -211,7 +211,10 @@ impl Parts {
         // Whether what file `id` made, reading `reads`, may have changed.
         let reached = |id: u32, reads: &ReadList| {
             changed.contains(&id)
-                || reads.modules.iter().any(|m| facts_changed.contains(m))
+                || reads
+                    .modules
+                    .iter()
+                    .any(|m| *m as usize >= stored || facts_changed.contains(m))
                 || reads.class_keys.iter().any(|k| keys.contains(k))
                 || reads.module_keys.iter().any(|k| module_keys.contains(k))
                 || (files_changed && reads.every_module)
@@ -219,7 +222,11 @@ impl Parts {
         // The modules a part kept read, at their positions now (every one
         // is still there: a part that read one gone is not kept).
         let remap = |reads: &mut ReadList| {
-            let mut modules: Vec<u32> = reads.modules.iter().filter_map(|m| moved[*m as usize]).collect();
+            let mut modules: Vec<u32> = reads
+                .modules
+                .iter()
+                .filter_map(|m| moved.get(*m as usize).copied()?)
+                .collect();
             modules.sort_unstable();
             reads.modules = modules.into_boxed_slice();
         };
@@ -247,7 +254,7 @@ impl Parts {
                 .into_iter()
                 .filter(|y| !reached(y.file, &y.reads))
                 .filter_map(|mut y| {
-                    y.file = moved[y.file as usize]?;
+                    y.file = moved.get(y.file as usize).copied()??;
                     if files_changed {
                         remap(&mut y.reads);
                     }
@@ -259,7 +266,7 @@ impl Parts {
                 .none_named
                 .into_iter()
                 .filter(|(file, _)| !changed.contains(file))
-                .filter_map(|(file, question)| Some((moved[file as usize]?, question)))
+                .filter_map(|(file, question)| Some((moved.get(file as usize).copied()??, question)))
                 .collect(),
         };
         Kept {
