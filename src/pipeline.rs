@@ -154,11 +154,7 @@ impl LoadedFile {
     /// disk when it is not kept (and not keeping it); `false` when it no
     /// longer reads.
     pub fn search(&self, matches: impl Fn(&str) -> bool) -> bool {
-        match (&self.text, self.source.get()) {
-            (Some(text), _) => matches(text),
-            (None, Some(Some(source))) => matches(&source.text),
-            _ => crate::analysis::source::with_file_text(&self.path, |text, _| matches(text)).unwrap_or(false),
-        }
+        self.search_loaded(matches).is_some_and(|(found, _)| found)
     }
 
     /// [`LoadedFile::search`], and whether the text searched is the one
