@@ -404,20 +404,11 @@ impl RepoIndex {
         }
     }
 
-    /// The number of modules.
-    pub fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    /// Whether there is no module.
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
-
     /// The positions of every module, for a question that goes through
     /// them all (what it reads of each is recorded as it asks; that it went
     /// through them all is recorded here: a module added may change its
-    /// answer).
+    /// answer). The only way to the number of modules, so that no such
+    /// question goes unrecorded.
     pub fn every_module(&self) -> std::ops::Range<usize> {
         Reads::note(|r| r.every_module = true);
         0..self.slots.len()
