@@ -63,6 +63,10 @@ pub struct LoadedFile {
     pub defs: Box<[u64]>,
     /// The text (without BOM) when kept.
     text: Option<Arc<str>>,
+    /// The text loading read of a file the check will parse, until its
+    /// first parse takes it (so that it is not read again; a text is not
+    /// held past that, see [`Loaded::scanned`]).
+    pending: std::sync::Mutex<Option<Box<str>>>,
     /// The lines holding suppression comments, for the warnings about
     /// them (target files only; found while the text is at hand anyway).
     suppression_lines: Vec<(usize, String)>,
@@ -94,6 +98,7 @@ impl LoadedFile {
             defs: Box::default(),
             suppression_lines: Vec::new(),
             text,
+            pending: std::sync::Mutex::new(None),
             source: OnceLock::new(),
             error: OnceLock::new(),
         }
@@ -115,7 +120,12 @@ impl LoadedFile {
 
     /// Parse the file anew (the tree is not kept); an error is remembered.
     fn parse_fresh(&self) -> Option<SourceFile> {
-        match self.read_text().and_then(|text| SourceFile::parse(text, self.bom)) {
+        let pending = self.pending.lock().ok().and_then(|mut p| p.take());
+        let text = match pending {
+            Some(text) => Ok(text.into_string()),
+            None => self.read_text(),
+        };
+        match text.and_then(|text| SourceFile::parse(text, self.bom)) {
             Ok(source) => Some(source),
             Err(message) => {
                 let _ = self.error.set(message);
@@ -197,9 +207,11 @@ struct Loaded {
 
 impl Loaded {
     /// Searched, not parsed: the class names it may define are noted, and
-    /// the text is kept only when `keep` (a text that is not on disk);
-    /// every step that needs it later reads it again, so that a run over a
-    /// large repository holds no file's text longer than it works on it.
+    /// the text is kept only when `keep` (a text that is not on disk), or
+    /// until the check parses it (a target that may hold findings: the
+    /// parse takes it, see [`LoadedFile::parse_fresh`]). Every step that
+    /// needs it later reads it again, so that a run over a large repository
+    /// holds no file's text much longer than it works on it.
     #[allow(clippy::too_many_arguments)]
     fn scanned(
         path: Arc<Path>,
@@ -216,6 +228,9 @@ impl Loaded {
         let names_user = filter.names_a_user(text);
         let kept = keep.then(|| Arc::from(text));
         let mut file = LoadedFile::new(path, display, target, candidate, bom, kept);
+        if !keep && target && candidate {
+            file.pending = std::sync::Mutex::new(Some(text.into()));
+        }
         file.hash = content_hash(text, bom);
         file.classes = classes;
         file.defs = crate::callers::def_keys(text, filter, candidate || names_user);
@@ -556,7 +571,8 @@ impl Workspace {
                     }
                 }
                 let loaded = if prefilter {
-                    // Searched in this thread's buffer, not kept.
+                    // Searched in this thread's buffer; kept (for the
+                    // check's parse) only when it may hold findings.
                     crate::analysis::source::with_file_text(&path, |text, bom| {
                         Loaded::scanned(
                             path.clone(),
@@ -2197,6 +2213,40 @@ mod tests {
         assert_eq!(edits(&lean), 0);
         assert_eq!(full.files_checked, lean.files_checked);
         assert_eq!(full.notes, lean.notes);
+    }
+
+    #[test]
+    fn a_file_the_check_parses_is_checked_in_the_text_loading_read_and_not_held_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = dir.path().join("service.py");
+        let models = "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n\
+            class Base(DeclarativeBase):\n    pass\n\n\n\
+            class AuditMixin:\n    created_by: Mapped[str] = mapped_column()\n\n\n\
+            class Item(Base, AuditMixin):\n    __tablename__ = \"items\"\n    name: Mapped[str] = mapped_column()\n";
+        std::fs::write(dir.path().join("models.py"), models).unwrap();
+        let writes = "from models import Item\n\n\n\
+            class ItemService:\n    def create_item(self, db, name):\n        item = Item(name=name)\n        db.add(item)\n        db.commit()\n";
+        std::fs::write(&service, writes).unwrap();
+        let paths = vec![dir.path().to_path_buf()];
+        let config = crate::config::load(&paths, &crate::config::Overrides::default()).unwrap();
+        let workspace = Workspace::load(&paths, config);
+        let file = |name: &str| workspace.files.iter().find(|f| f.path.ends_with(name)).unwrap();
+        let pending = |name: &str| file(name).pending.lock().unwrap().is_some();
+        // Loading kept the text of the file the check will parse, only.
+        assert!(file("service.py").candidate && pending("service.py"));
+        assert!(!file("models.py").candidate && !pending("models.py"));
+        // Changed on disk after loading: the check reads what loading read
+        // (the text its hash is of), not the disk again.
+        std::fs::write(&service, "def nothing():\n    pass\n").unwrap();
+        let result = workspace.check();
+        assert!(
+            result.diagnostics().any(|(f, _)| f.path.ends_with("service.py")),
+            "{:?}",
+            result.diagnostics().map(|(_, d)| d.rule.code()).collect::<Vec<_>>()
+        );
+        // The parse took the text: nothing holds it past the check.
+        assert!(!pending("service.py"));
+        assert!(file("service.py").kept_source().is_none());
     }
 
     #[test]
