@@ -19,9 +19,16 @@ a service is the common case (the default document); `--document` edits
 another file, e.g. a model many services read, or the mixin every file
 reads (a full re-check).
 
+With `--create`, each change instead creates a copy of the document under
+a new name beside it (then deletes it, in turns) and says so through
+`workspace/didChangeWatchedFiles`, and the latency is to the answer of a
+`textDocument/hover` sent right after it (the server answers a request
+once the analysis the batch asked for is done): the cost of a file created
+or deleted on disk (a checkout, a new module).
+
 Usage: scripts/bench-server.py [--binary PATH] [--corpus DIR] [--files N]
                                [--changes N] [--seed S] [--document PATH]
-                               [--edit line|in-line]
+                               [--edit line|in-line] [--create]
 """
 
 import argparse
@@ -140,6 +147,12 @@ def main(argv=None):
         help="each change adds (then removes) a comment line at the top (default), or a comment at the end "
         "of the first line: then no line moves, and an edit of a model or the mixin reaches no other file",
     )
+    parser.add_argument(
+        "--create",
+        action="store_true",
+        help="each change creates (then deletes) a copy of the document beside it, on disk, and the latency is "
+        "to the answer of a request sent right after the watcher's notification",
+    )
     args = parser.parse_args(argv)
 
     if not args.binary.is_file():
@@ -173,7 +186,22 @@ def main(argv=None):
     findings = len(message["params"]["diagnostics"])
 
     latencies = []
-    for n in range(args.changes):
+    copy = target.with_name("bench_created_" + target.name)
+    for n in range(args.changes if args.create else 0):
+        created = n % 2 == 0
+        if created:
+            copy.write_text(text, encoding="utf-8")
+        else:
+            copy.unlink()
+        sent = time.perf_counter()
+        client.notify(
+            "workspace/didChangeWatchedFiles",
+            {"changes": [{"uri": copy.as_uri(), "type": 1 if created else 3}]},
+        )
+        client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}})
+        latencies.append((time.perf_counter() - sent) * 1000)
+    copy.unlink(missing_ok=True)
+    for n in range(0 if args.create else args.changes):
         version = n + 2
         # Odd versions are the file as it is, even ones one line longer
         # (or, with `--edit in-line`, with a comment at the end of the
@@ -211,8 +239,9 @@ def main(argv=None):
     print(f"corpus: {files} Python files in {corpus}")
     print(f"document: {target.relative_to(corpus)} ({findings} findings)")
     print(f"first index and analysis (initialize to first diagnostics): {first_analysis * 1000:.0f} ms")
+    what = "file created or deleted -> hover answered" if args.create else "didChange -> publishDiagnostics"
     print(
-        f"didChange -> publishDiagnostics over {len(latencies)} changes: "
+        f"{what} over {len(latencies)} changes: "
         f"median {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
         f"min {min(latencies):.1f} ms, max {max(latencies):.1f} ms"
     )

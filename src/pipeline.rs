@@ -182,6 +182,12 @@ impl LoadedFile {
         }
     }
 
+    /// The keys of the names after `class` in its text, as loading found
+    /// them (see [`class_keys`]).
+    pub fn class_keys(&self) -> &[u32] {
+        &self.classes
+    }
+
     /// Where the index reads the file's module facts from.
     fn origin(&self) -> Origin {
         match &self.text {
@@ -784,36 +790,77 @@ impl Workspace {
                     self.module_name_of(file),
                 )
                 .all_candidates(!self.prefilter),
-                None => {
-                    // The text as this run has it (in-memory files have no other),
-                    // or none: then it is read again from disk. A tree and module
-                    // facts already made are shared: they are the file's own.
-                    let text = file.text.clone();
-                    let mut copy = LoadedFile::new(
-                        file.path.clone(),
-                        file.display.clone(),
-                        file.target,
-                        file.candidate,
-                        file.bom,
-                        text,
-                    );
-                    copy.classes = file.classes.clone();
-                    copy.defs = file.defs.clone();
-                    copy.names_user = file.names_user;
-                    copy.hash = file.hash;
-                    copy.suppression_lines = file.suppression_lines.clone();
-                    if let Some(Some(source)) = file.source.get() {
-                        let _ = copy.source.set(Some(source.clone()));
-                    }
-                    Loaded {
-                        file: copy,
-                        facts: self.index.facts_made(file.id).cloned(),
-                        module: self.module_name_of(file),
-                    }
-                }
+                None => self.shared(file),
             })
             .collect();
         Self::assemble(loaded, Vec::new(), self.config.clone(), self.prefilter)
+    }
+
+    /// `file` for another workspace of the same files: the text as this run
+    /// has it (in-memory files have no other), or none: then it is read
+    /// again from disk. A tree and module facts already made are shared:
+    /// they are the file's own.
+    fn shared(&self, file: &LoadedFile) -> Loaded {
+        let mut copy = LoadedFile::new(
+            file.path.clone(),
+            file.display.clone(),
+            file.target,
+            file.candidate,
+            file.bom,
+            file.text.clone(),
+        );
+        copy.classes = file.classes.clone();
+        copy.defs = file.defs.clone();
+        copy.names_user = file.names_user;
+        copy.hash = file.hash;
+        copy.suppression_lines = file.suppression_lines.clone();
+        if let Some(Some(source)) = file.source.get() {
+            let _ = copy.source.set(Some(source.clone()));
+        }
+        Loaded {
+            file: copy,
+            facts: self.index.facts_made(file.id).cloned(),
+            module: self.module_name_of(file),
+        }
+    }
+
+    /// The workspace of the files a walk over `paths` found now
+    /// (`discovered`), sharing with this one the files both have (see
+    /// [`Workspace::derive`]); the new ones are loaded as
+    /// [`Workspace::load`] loads them. With it, the position in this
+    /// workspace of each of its files (`None`: a new file).
+    pub fn refile(&self, paths: &[PathBuf], discovered: Discovered) -> (Workspace, Vec<Option<usize>>) {
+        let old: std::collections::HashMap<&Path, &LoadedFile> = self.files.iter().map(|f| (&*f.path, f)).collect();
+        let Discovered { files, errors, root } = discovered;
+        let (both, new): (Vec<_>, Vec<_>) = files
+            .into_iter()
+            .partition(|(path, _)| old.contains_key(path.as_path()));
+        let fresh = Self::load_discovered(
+            paths,
+            Discovered {
+                files: new,
+                errors,
+                root: root.clone(),
+            },
+            self.config.clone(),
+            self.prefilter,
+        );
+        let names: Vec<String> = fresh.files.iter().map(|f| fresh.module_name_of(f)).collect();
+        let mut loaded: Vec<Loaded> = both.iter().map(|(path, _)| self.shared(old[path.as_path()])).collect();
+        loaded.extend(fresh.files.into_iter().zip(names).map(|(file, module)| Loaded {
+            file,
+            facts: None,
+            module,
+        }));
+        let mut workspace = Self::assemble(loaded, fresh.errors, self.config.clone(), self.prefilter);
+        workspace.detect_code_style(root.as_deref());
+        workspace.notes = fresh.notes;
+        let was = workspace
+            .files
+            .iter()
+            .map(|f| old.get(&*f.path).map(|o| o.id))
+            .collect();
+        (workspace, was)
     }
 
     /// Read how the project at `root` lays out code (see [`crate::code_style`]);

@@ -8,8 +8,9 @@
 //! (pointing at the model's class), a cross-file fix arriving as one edit
 //! of both files (pointing at the method called), and files changed on
 //! disk, reported by the watchers the server registers, updating the
-//! diagnostics of an open document that depends on them. This test runs
-//! them against the binary cargo built.
+//! diagnostics of an open document that depends on them, and a module
+//! created then deleted on disk that defines a model's base. This test
+//! runs them against the binary cargo built.
 //!
 //! The client runs with the interpreter of `.venv` at the repository root,
 //! made by `scripts/setup-venv.sh` (which installs pytest-lsp). Without it
@@ -65,7 +66,7 @@ fn an_lsp_client_gets_diagnostics_fixes_and_cross_file_edits() {
     // Every scenario ran: none skipped or left uncollected.
     let summary = stdout.lines().last().unwrap_or_default();
     assert!(
-        summary.contains("6 passed") && !summary.contains("skipped"),
+        summary.contains("7 passed") && !summary.contains("skipped"),
         "unexpected summary: {summary}\n{stdout}"
     );
 }

@@ -16,8 +16,9 @@
 //! When the client can, the server has it watch the Python and the
 //! configuration files (`workspace/didChangeWatchedFiles`, registered
 //! dynamically): a module changed on disk is read again and the open
-//! documents depending on it re-checked; a configuration file changed, or
-//! a Python file created or deleted, reloads the folder.
+//! documents depending on it re-checked; a Python file created or deleted
+//! has the folder walked again (what the other files made is kept, unless
+//! it may see the file); a configuration file changed reloads the folder.
 //!
 //! The server never writes a file: fixes are `WorkspaceEdit`s the editor
 //! applies (quick fixes per finding, unsafe ones only when the client's
@@ -365,16 +366,19 @@ impl Server {
     }
 
     /// A file changed on disk (saved, or changed outside the editor): a
-    /// configuration file or a new or deleted Python file reloads its
-    /// folder; any other change marks it for a new analysis (closed files
-    /// are read from disk anew by each analysis).
+    /// configuration file reloads its folder; a new or deleted Python file
+    /// has the next analysis walk the folder again (keeping what the files
+    /// still there made); any other change marks it for a new analysis
+    /// (closed files are read from disk anew by each analysis).
     fn disk_changed(&mut self, path: &Path, batch: &mut Batch) {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let reload = matches!(name, "pyproject.toml" | "auditfix.toml" | ".auditfix.toml");
         if let Some(project) = self.project_of_mut(path) {
             let python = path.extension().is_some_and(|e| e == "py");
-            if reload || (python && project.knows(path) != path.is_file()) {
+            if reload {
                 *project = Project::load(&project.root);
+            } else if python && project.knows(path) != path.is_file() {
+                project.files_moved();
             } else {
                 project.changed_on_disk(path);
             }

@@ -4,8 +4,9 @@
 //! over the files with the open documents' texts in place of the disk's.
 //! Each analysis after the first is incremental: a file's per-file part is
 //! made again only when its text changed or when it read (or looked up a
-//! name defined in) a file whose text changed; the callers' step runs over
-//! all parts. A test below holds it to a full analysis of the same texts.
+//! name defined in) a file whose text changed, or, after files were created
+//! or deleted, when it may see one of them; the callers' step runs over all
+//! parts. Tests below hold it to a full analysis of the same texts.
 //!
 //! Turning findings into LSP diagnostics, code actions and hover text is
 //! here too; the protocol loop (which message does what, when) is in the
@@ -13,7 +14,7 @@
 
 use super::convert::{self, LineIndex};
 use super::documents::{canonical, path_to_uri, Document, Documents, FileMap};
-use crate::analysis::index::{class_keys, facts_keys, Reads};
+use crate::analysis::index::{class_keys, facts_keys, module_name_keys, Reads};
 use crate::callers::{Definitions, Naming};
 use crate::checker::FileCheck;
 use crate::config::{self, Overrides};
@@ -52,6 +53,9 @@ pub struct Project {
     parts: Vec<Option<Part>>,
     /// Files changed on disk since the last analysis (by position).
     changed_on_disk: HashSet<usize>,
+    /// Whether files were created or deleted on disk since the last
+    /// analysis: the next one walks the folder again.
+    files_moved: bool,
     /// Why the folder's configuration cannot be used, when it cannot (the
     /// defaults are used meanwhile).
     pub config_error: Option<String>,
@@ -140,6 +144,7 @@ impl Project {
             analysis: None,
             parts,
             changed_on_disk: HashSet::new(),
+            files_moved: false,
             config_error,
         }
     }
@@ -151,6 +156,15 @@ impl Project {
         if let Some(id) = self.files.id(path) {
             self.changed_on_disk.insert(id);
         }
+    }
+
+    /// Note that a Python file was created or deleted in the folder: the
+    /// next analysis walks it again. The files both walks found keep their
+    /// trees, facts and parts; a part is made again when it read a module
+    /// gone, or looked up a class or a module name a file created or
+    /// deleted defines, or went through every module.
+    pub fn files_moved(&mut self) {
+        self.files_moved = true;
     }
 
     /// Whether a document at canonical `path` belongs to this folder.
@@ -170,6 +184,18 @@ impl Project {
     /// them defines (or defined), are checked again; the others' parts are
     /// reused. The callers' step runs over all parts.
     pub fn analyse(&mut self, documents: &Documents) {
+        // Each file's position in the last analysis (`None`: new).
+        let was: Vec<Option<usize>> = if std::mem::take(&mut self.files_moved) {
+            self.refile()
+        } else {
+            (0..self.base.files.len()).map(Some).collect()
+        };
+        let mut now: HashMap<usize, usize> = HashMap::new();
+        for (id, old) in was.iter().enumerate() {
+            if let Some(old) = old {
+                now.insert(*old, id);
+            }
+        }
         let overlays = self.files.overlays(documents.under(&self.root));
         let before = self.analysis.take();
         let on_disk: HashSet<usize> = std::mem::take(&mut self.changed_on_disk);
@@ -178,11 +204,14 @@ impl Project {
         // already: a file changed on disk counts as changed).
         let mut maybe: HashSet<usize> = on_disk.clone();
         if let Some(before) = &before {
-            maybe.extend(before.overlays.keys());
+            maybe.extend(before.overlays.keys().filter_map(|old| now.get(old)));
         }
         maybe.extend(overlays.keys());
         let old_texts: HashMap<usize, Option<String>> = match &before {
-            Some(before) => maybe.iter().map(|id| (*id, before.text(*id))).collect(),
+            Some(before) => maybe
+                .iter()
+                .map(|id| (*id, was[*id].and_then(|old| before.text(old))))
+                .collect(),
             None => HashMap::new(),
         };
         // What the files changed on disk defined, by the base's facts.
@@ -217,7 +246,7 @@ impl Project {
             let seen = from_disk
                 || before
                     .as_ref()
-                    .is_none_or(|b| seen_elsewhere(b, &workspace, *id, old, &new));
+                    .is_none_or(|b| seen_elsewhere(b, &workspace, *id, was[*id], old, &new));
             changed.push((*id, keys, seen));
         }
         let stale: Vec<usize> = (0..workspace.files.len())
@@ -254,6 +283,72 @@ impl Project {
             .unzip();
         let (result, cross) = workspace.check_with_cross_file_fixes_from(checks, definitions);
         self.keep(workspace, result, cross, overlays, stale.len());
+    }
+
+    /// Walk the folder again after files were created or deleted: the base
+    /// shares the files both walks found (their trees, facts and parts are
+    /// kept), and loads the new ones. Returns each file's position before
+    /// (`None`: new). A part is kept unless it read a module gone, or
+    /// looked up a class or a module name that a file gone or new defines
+    /// or is called (the lookup may find another now), or went through
+    /// every module. A change of the project's code style (its packages)
+    /// makes every part again.
+    fn refile(&mut self) -> Vec<Option<usize>> {
+        let paths = [self.root.clone()];
+        let discovered = Workspace::discover(&paths, &self.base.config);
+        let (base, was) = self.base.refile(&paths, discovered);
+        keep_warm(&base);
+        let mut now: Vec<Option<u32>> = vec![None; self.base.files.len()];
+        for (id, old) in was.iter().enumerate() {
+            if let Some(old) = old {
+                now[*old] = u32::try_from(id).ok();
+            }
+        }
+        let mut gone: HashSet<u32> = HashSet::new();
+        let mut keys: HashSet<u32> = HashSet::new();
+        let mut module_keys: HashSet<u32> = HashSet::new();
+        let old_files = self.base.files.iter().filter(|f| now[f.id].is_none());
+        for file in old_files {
+            gone.extend(u32::try_from(file.id).ok());
+            keys.extend(file.class_keys());
+            module_keys.extend(module_name_keys(&self.base.module_name_of(file)));
+        }
+        for file in base.files.iter().filter(|f| was[f.id].is_none()) {
+            keys.extend(file.class_keys());
+            module_keys.extend(module_name_keys(&base.module_name_of(file)));
+        }
+        let moved = !module_keys.is_empty();
+        let same_style = base.config.settings.code_style == self.base.config.settings.code_style;
+        let mut parts = std::mem::take(&mut self.parts);
+        self.parts = was
+            .iter()
+            .map(|old| {
+                let mut part = parts.get_mut((*old)?)?.take().filter(|_| same_style)?;
+                let reads = &part.reads;
+                let reached = reads.modules.iter().any(|m| gone.contains(m))
+                    || reads.class_keys.iter().any(|k| keys.contains(k))
+                    || reads.module_keys.iter().any(|k| module_keys.contains(k))
+                    || (moved && reads.every_module);
+                if reached {
+                    return None;
+                }
+                part.reads.modules = part
+                    .reads
+                    .modules
+                    .iter()
+                    .filter_map(|m| now.get(*m as usize).copied().flatten())
+                    .collect();
+                Some(part)
+            })
+            .collect();
+        self.changed_on_disk = self
+            .changed_on_disk
+            .iter()
+            .filter_map(|old| now[*old].map(|id| id as usize))
+            .collect();
+        self.files = FileMap::new(base.files.iter().map(|f| (f.id, &*f.path)));
+        self.base = base;
+        was
     }
 
     /// Read again from disk the files of `ids` (changed outside the
@@ -458,16 +553,17 @@ fn seen_elsewhere(
     before: &Analysis,
     workspace: &Workspace,
     id: usize,
+    was: Option<usize>,
     old: &Option<String>,
     new: &Option<String>,
 ) -> bool {
-    let (Some(old), Some(new)) = (old, new) else {
+    let (Some(old), Some(new), Some(was)) = (old, new, was) else {
         return true;
     };
     if class_keys(old) != class_keys(new) {
         return true;
     }
-    let Some(was) = before.workspace.index.facts_made(id) else {
+    let Some(was) = before.workspace.index.facts_made(was) else {
         return true;
     };
     let Some(file) = workspace.files.get(id) else {
@@ -849,6 +945,197 @@ mod tests {
             "after the routes changed"
         );
         assert_eq!(project.rechecked(), 1);
+
+        // 7. A file is created on disk (a new model and its service): the
+        //    folder is walked again, and what the others made is kept.
+        std::fs::write(
+            path("parts.py"),
+            "from app.models import Base\nfrom app.audit import AuditMixin\n\n\nclass Part(Base, AuditMixin):\n    __tablename__ = \"parts\"\n\n\nclass PartService:\n    def __init__(self, db):\n        self.db = db\n\n    def create_part(self):\n        part = Part()\n        self.db.add(part)\n        self.db.commit()\n        return part\n",
+        )
+        .unwrap();
+        project.files_moved();
+        project.analyse(&documents);
+        let created = found(&project);
+        assert_eq!(created, from_scratch(&root, &documents), "after a file was created");
+        assert!(file_of(&created, "parts.py").contains("PartService"), "{created:#?}");
+        assert!(project.rechecked() < files, "{} checked again", project.rechecked());
+
+        // Files first in order move every other one places: what a part
+        //    read is known by the new places. The star-imported module
+        //    binds `datetime` again (it defines no class: only the module
+        //    read reaches the module importing it).
+        for name in ["aa1.py", "aa2.py", "aa3.py", "aa4.py", "aa5.py"] {
+            std::fs::write(path(name), "x = 1\n").unwrap();
+        }
+        project.files_moved();
+        project.analyse(&documents);
+        assert_eq!(
+            found(&project),
+            from_scratch(&root, &documents),
+            "after files first in order"
+        );
+        let kept = found(&project);
+        documents.get_mut(&uri("common.py")).unwrap().text =
+            "from datetime import datetime\n\nfrom app.models import Widget\n".into();
+        project.analyse(&documents);
+        let rebound = found(&project);
+        assert_eq!(
+            rebound,
+            from_scratch(&root, &documents),
+            "after the star-imported module changed, moved"
+        );
+        assert_ne!(file_of(&rebound, "gadgets.py"), file_of(&kept, "gadgets.py"));
+        documents
+            .open(
+                uri("models.py"),
+                read("models.py").replace("(Base, AuditMixin)", "(Base)"),
+                1,
+            )
+            .unwrap();
+        project.analyse(&documents);
+        let moved = found(&project);
+        assert_eq!(moved, from_scratch(&root, &documents), "after the model changed, moved");
+        assert_ne!(file_of(&moved, "service.py"), file_of(&kept, "service.py"));
+        // The model takes a base no module defines, then a new module that
+        // nobody imports defines it: the service looked the name up.
+        documents.get_mut(&uri("models.py")).unwrap().text =
+            read("models.py").replace("(Base, AuditMixin)", "(Base, Marked)");
+        project.analyse(&documents);
+        let unmarked = found(&project);
+        assert_eq!(unmarked, from_scratch(&root, &documents), "with an undefined base");
+        std::fs::write(
+            path("marks.py"),
+            "from app.audit import AuditMixin\n\n\nclass Marked(AuditMixin):\n    pass\n",
+        )
+        .unwrap();
+        project.files_moved();
+        project.analyse(&documents);
+        let marked = found(&project);
+        assert_eq!(
+            marked,
+            from_scratch(&root, &documents),
+            "after a module defined the base"
+        );
+        assert_ne!(file_of(&marked, "service.py"), file_of(&unmarked, "service.py"));
+        documents.close(&uri("models.py")).unwrap();
+
+        // 8. The star-imported module is deleted (its document closed first):
+        //    the module importing it finds nothing there any more.
+        documents.close(&uri("common.py")).unwrap();
+        project.analyse(&documents);
+        let before = found(&project);
+        std::fs::remove_file(path("common.py")).unwrap();
+        project.files_moved();
+        project.analyse(&documents);
+        let deleted = found(&project);
+        assert_eq!(deleted, from_scratch(&root, &documents), "after a file was deleted");
+        assert_ne!(file_of(&deleted, "gadgets.py"), file_of(&before, "gadgets.py"));
+        assert!(!deleted.keys().any(|k| k.ends_with("common.py")));
+
+        // 9. It comes back: the lookup of its name finds it again (the
+        //    module importing it read no module of that name before).
+        std::fs::write(
+            path("common.py"),
+            "from datetime import datetime\n\nfrom app.models import Widget\n",
+        )
+        .unwrap();
+        project.files_moved();
+        project.analyse(&documents);
+        let back = found(&project);
+        assert_eq!(back, from_scratch(&root, &documents), "after a file was created again");
+        assert_eq!(file_of(&back, "gadgets.py"), file_of(&before, "gadgets.py"));
+
+        // 10. A service is renamed (deleted and created), and a file the walk
+        //     skips is created: only the walk is made again for the latter.
+        std::fs::rename(path("gadgets.py"), path("gizmos.py")).unwrap();
+        project.files_moved();
+        project.analyse(&documents);
+        let renamed = found(&project);
+        assert_eq!(renamed, from_scratch(&root, &documents), "after a file was renamed");
+        assert!(renamed.keys().any(|k| k.ends_with("gizmos.py")));
+        std::fs::create_dir_all(root.join(".venv")).unwrap();
+        std::fs::write(root.join(".venv/skipped.py"), "x = 1\n").unwrap();
+        project.files_moved();
+        project.analyse(&documents);
+        assert_eq!(found(&project), renamed);
+        assert_eq!(project.rechecked(), 0);
+    }
+
+    #[test]
+    fn a_file_created_reaches_the_lookups_of_its_classes_and_what_went_through_every_module() {
+        // A mixin whose `created_by` column is text, with no setter: what
+        // goes in it is what the code writes into it elsewhere, which the
+        // service's check learns by going through every module.
+        let dir = tempfile::tempdir().unwrap();
+        let root = canonical(dir.path());
+        let app = root.join("app");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"x\"\n").unwrap();
+        let models = "from datetime import datetime\n\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n\
+            class Base(DeclarativeBase):\n    pass\n\n\n\
+            class AuditMixin:\n    created_at: Mapped[datetime] = mapped_column()\n    created_by: Mapped[str] = mapped_column()\n\n\n\
+            class User(Base):\n    __tablename__ = \"users\"\n    id: Mapped[int] = mapped_column(primary_key=True)\n    username: Mapped[str] = mapped_column()\n\n\n\
+            class Item(Base, AuditMixin):\n    __tablename__ = \"items\"\n    id: Mapped[int] = mapped_column(primary_key=True)\n\n\n\
+            class Tag(Base, Tagged):\n    __tablename__ = \"tags\"\n    id: Mapped[int] = mapped_column(primary_key=True)\n";
+        let service = "from sqlalchemy.orm import Session\n\nfrom app.models import Item, Tag, User\n\n\n\
+            class ItemService:\n    def __init__(self, db: Session):\n        self.db = db\n\n\
+            \x20   def create_item(self, data, current_user: User):\n        item = Item()\n        self.db.add(item)\n        self.db.commit()\n        return item\n\n\
+            \x20   def create_tag(self, data):\n        tag = Tag()\n        self.db.add(tag)\n        self.db.commit()\n        return tag\n";
+        for (name, text) in [("__init__.py", ""), ("models.py", models), ("service.py", service)] {
+            std::fs::write(app.join(name), text).unwrap();
+        }
+        let documents = Documents::default();
+        let mut project = Project::load(&root);
+        project.analyse(&documents);
+        let first = found(&project);
+        assert_eq!(first, from_scratch(&root, &documents));
+        assert!(
+            !file_of(&first, "service.py").contains("MissingAuditSetter"),
+            "{first:#?}"
+        );
+        // A job writes the user's name into the column: the service's
+        // create now has a stamp to miss.
+        std::fs::write(
+            app.join("jobs.py"),
+            "from app.models import Item, User\n\n\ndef mark(item: Item, current_user: User):\n    item.created_by = current_user.username\n",
+        )
+        .unwrap();
+        project.files_moved();
+        project.analyse(&documents);
+        let written = found(&project);
+        assert_eq!(written, from_scratch(&root, &documents), "after a job was created");
+        assert_ne!(file_of(&written, "service.py"), file_of(&first, "service.py"));
+        // A module nobody imports defines the base `Tag` names: a lookup of
+        // the class by name finds it now.
+        std::fs::write(
+            app.join("tagging.py"),
+            "from app.models import AuditMixin\n\n\nclass Tagged(AuditMixin):\n    pass\n",
+        )
+        .unwrap();
+        project.files_moved();
+        project.analyse(&documents);
+        let tagged = found(&project);
+        assert_eq!(tagged, from_scratch(&root, &documents), "after a base was defined");
+        assert!(
+            file_of(&written, "service.py").contains("ModelWithoutAuditMixin"),
+            "{written:#?}"
+        );
+        assert!(
+            !file_of(&tagged, "service.py").contains("ModelWithoutAuditMixin"),
+            "{tagged:#?}"
+        );
+        // A new top-level package: the code style's first-party packages
+        // (how a fix sorts the imports it adds) change, so every part is
+        // made again.
+        let files = project.base.files.len();
+        std::fs::create_dir_all(root.join("tools")).unwrap();
+        std::fs::write(root.join("tools/extra.py"), "x = 1\n").unwrap();
+        project.files_moved();
+        project.analyse(&documents);
+        assert_eq!(found(&project), from_scratch(&root, &documents), "with a new package");
+        let first_party = &project.base.config.settings.code_style.imports.first_party;
+        assert!(first_party.iter().any(|p| p == "tools"), "{first_party:?}");
+        assert_eq!(project.rechecked(), files + 1);
     }
 
     #[test]

@@ -289,11 +289,9 @@ async def watchers(client):
         pytest.fail(f"no watchers registered; registrations: {client.registrations}")
 
 
-def changed_on_disk(client, *relatives):
+def changed_on_disk(client, *relatives, kind=types.FileChangeType.Changed):
     client.workspace_did_change_watched_files(
-        types.DidChangeWatchedFilesParams(
-            changes=[types.FileEvent(uri=uri(client, r), type=types.FileChangeType.Changed) for r in relatives]
-        )
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=uri(client, r), type=kind) for r in relatives])
     )
 
 
@@ -320,6 +318,36 @@ async def test_files_changed_on_disk_update_the_diagnostics_of_the_open_document
     )
     changed_on_disk(client, "pyproject.toml")
     await diagnostics_where(client, SERVICE, lambda ds: "AUD011" not in codes(ds), "AUD011 is gone")
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_file_created_or_deleted_on_disk_changes_what_the_others_find(client):
+    await watchers(client)
+    open_document(client, SERVICE)
+    await diagnostics_where(client, SERVICE, lambda ds: "AUD003" in codes(ds), "AUD003 is reported")
+
+    # The model takes a base no module defines yet: the service's model
+    # records no user.
+    models = client.root / MODELS
+    models.write_text(
+        models.read_text(encoding="utf-8").replace("(Base, AuditMixin)", "(Base, Marked)"), encoding="utf-8"
+    )
+    changed_on_disk(client, MODELS)
+    await diagnostics_where(client, SERVICE, lambda ds: "AUD011" in codes(ds), "AUD011 is reported")
+
+    # A new module, which nothing imports, defines the base with the mixin.
+    marks = "app/marks.py"
+    (client.root / marks).write_text(
+        "from app.audit import AuditMixin\n\n\nclass Marked(AuditMixin):\n    pass\n", encoding="utf-8"
+    )
+    changed_on_disk(client, marks, kind=types.FileChangeType.Created)
+    after = await diagnostics_where(client, SERVICE, lambda ds: "AUD011" not in codes(ds), "AUD011 is gone")
+    assert "AUD003" in codes(after), codes(after)
+
+    # It is deleted: the base is undefined again.
+    (client.root / marks).unlink()
+    changed_on_disk(client, marks, kind=types.FileChangeType.Deleted)
+    await diagnostics_where(client, SERVICE, lambda ds: "AUD011" in codes(ds), "AUD011 is reported again")
 
 
 if __name__ == "__main__":
