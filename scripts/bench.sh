@@ -46,7 +46,9 @@
 # that every run finds a change since the last), and with a copy of that
 # file added under a new name before each run (and removed after it, so
 # that each run also finds the last run's copy gone); the cache lives in a
-# temporary folder (AUDITFIX_CACHE_DIR). Exit codes 1 of check/fix (findings, changes) are
+# temporary folder (AUDITFIX_CACHE_DIR), and the rows that change files
+# change a copy of the corpus, with caches of their own, so that the warm
+# rows find their tree untouched. Exit codes 1 of check/fix (findings, changes) are
 # expected; anything else is reported in the table's notes.
 set -euo pipefail
 
@@ -286,11 +288,16 @@ fi
 if [ -n "$cached" ]; then
     measure "auditfix check, warm cache" "$auditfix" check --format json "$corpus"
     measure "auditfix fix (dry run), warm cache" "$auditfix" fix --color never "$corpus"
+    # The rows below change files, in a copy of the corpus with caches of
+    # its own: a file put back keeps its text and modification time, but
+    # not its change time, and the rows above would find it changed (a
+    # cache entry of the file set is keyed on all three).
+    copy="$work/changed-corpus"
+    cp -a "$corpus" "$copy"
     # One service file (the first, by path, that adds rows through a
     # session) gets a new comment before each run, and is put back after
-    # it (its time too, so that the other rows find the tree unchanged);
-    # --exit-zero gives this row a cache entry of its own.
-    changed="$("$python" - "$corpus" <<'PY'
+    # it.
+    changed="$("$python" - "$copy" <<'PY'
 import os, sys
 for root, dirs, names in sorted(os.walk(sys.argv[1])):
     dirs.sort()
@@ -303,13 +310,12 @@ PY
 )"
     if [ -n "$changed" ]; then
         cp -p "$changed" "$work/changed.orig"
-        trap 'cp -p "$work/changed.orig" "$changed"; rm -rf "$work"' EXIT
         cat > "$work/one-changed.sh" <<SH
 #!/bin/sh
 n=\$((\$(cat "$work/runs" 2>/dev/null || echo 0) + 1))
 echo \$n > "$work/runs"
 printf '\\n# changed for the benchmark, run %s\\n' \$n >> "$changed"
-"$auditfix" check --format json --exit-zero "$corpus"
+"$auditfix" check --format json --exit-zero --cache-dir "$work/changed-cache" "$copy"
 code=\$?
 cp -p "$work/changed.orig" "$changed"
 exit \$code
@@ -318,16 +324,15 @@ SH
         measure "auditfix check, warm cache, one file changed" "$work/one-changed.sh"
         # A new file beside it before each run (a copy under a name of its
         # own), gone after it: each run finds one file added and the last
-        # run's removed. Its cache is its own, so that the rows above find
-        # their trees as they left them.
+        # run's removed. Its cache is its own, so that the row above finds
+        # its tree as it left it.
         added_dir="$(dirname "$changed")"
-        trap 'cp -p "$work/changed.orig" "$changed"; rm -f "$added_dir"/bench_added_*.py; rm -rf "$work"' EXIT
         cat > "$work/one-added.sh" <<SH
 #!/bin/sh
 n=\$((\$(cat "$work/added-runs" 2>/dev/null || echo 0) + 1))
 echo \$n > "$work/added-runs"
 cp "$work/changed.orig" "$added_dir/bench_added_\$n.py"
-"$auditfix" check --format json --exit-zero --cache-dir "$work/added-cache" "$corpus"
+"$auditfix" check --format json --exit-zero --cache-dir "$work/added-cache" "$copy"
 code=\$?
 rm -f "$added_dir/bench_added_\$n.py"
 exit \$code
