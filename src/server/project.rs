@@ -824,6 +824,16 @@ mod tests {
         found(&fresh)
     }
 
+    /// The analysis after files were created or deleted on disk (the
+    /// folder walked again), held to a fresh load's; `what` says when.
+    fn walked_again(project: &mut Project, documents: &Documents, what: &str) -> BTreeMap<String, String> {
+        project.files_moved();
+        project.analyse(documents);
+        let found = found(project);
+        assert_eq!(found, from_scratch(&project.root, documents), "{what}");
+        found
+    }
+
     fn file_of<'a>(found: &'a BTreeMap<String, String>, name: &str) -> &'a str {
         found
             .iter()
@@ -953,10 +963,7 @@ mod tests {
             "from app.models import Base\nfrom app.audit import AuditMixin\n\n\nclass Part(Base, AuditMixin):\n    __tablename__ = \"parts\"\n\n\nclass PartService:\n    def __init__(self, db):\n        self.db = db\n\n    def create_part(self):\n        part = Part()\n        self.db.add(part)\n        self.db.commit()\n        return part\n",
         )
         .unwrap();
-        project.files_moved();
-        project.analyse(&documents);
-        let created = found(&project);
-        assert_eq!(created, from_scratch(&root, &documents), "after a file was created");
+        let created = walked_again(&mut project, &documents, "after a file was created");
         assert!(file_of(&created, "parts.py").contains("PartService"), "{created:#?}");
         assert!(project.rechecked() < files, "{} checked again", project.rechecked());
 
@@ -967,13 +974,7 @@ mod tests {
         for name in ["aa1.py", "aa2.py", "aa3.py", "aa4.py", "aa5.py"] {
             std::fs::write(path(name), "x = 1\n").unwrap();
         }
-        project.files_moved();
-        project.analyse(&documents);
-        assert_eq!(
-            found(&project),
-            from_scratch(&root, &documents),
-            "after files first in order"
-        );
+        walked_again(&mut project, &documents, "after files first in order");
         let kept = found(&project);
         documents.get_mut(&uri("common.py")).unwrap().text =
             "from datetime import datetime\n\nfrom app.models import Widget\n".into();
@@ -1008,14 +1009,7 @@ mod tests {
             "from app.audit import AuditMixin\n\n\nclass Marked(AuditMixin):\n    pass\n",
         )
         .unwrap();
-        project.files_moved();
-        project.analyse(&documents);
-        let marked = found(&project);
-        assert_eq!(
-            marked,
-            from_scratch(&root, &documents),
-            "after a module defined the base"
-        );
+        let marked = walked_again(&mut project, &documents, "after a module defined the base");
         assert_ne!(file_of(&marked, "service.py"), file_of(&unmarked, "service.py"));
         documents.close(&uri("models.py")).unwrap();
 
@@ -1025,10 +1019,7 @@ mod tests {
         project.analyse(&documents);
         let before = found(&project);
         std::fs::remove_file(path("common.py")).unwrap();
-        project.files_moved();
-        project.analyse(&documents);
-        let deleted = found(&project);
-        assert_eq!(deleted, from_scratch(&root, &documents), "after a file was deleted");
+        let deleted = walked_again(&mut project, &documents, "after a file was deleted");
         assert_ne!(file_of(&deleted, "gadgets.py"), file_of(&before, "gadgets.py"));
         assert!(!deleted.keys().any(|k| k.ends_with("common.py")));
 
@@ -1039,25 +1030,18 @@ mod tests {
             "from datetime import datetime\n\nfrom app.models import Widget\n",
         )
         .unwrap();
-        project.files_moved();
-        project.analyse(&documents);
-        let back = found(&project);
-        assert_eq!(back, from_scratch(&root, &documents), "after a file was created again");
+        let back = walked_again(&mut project, &documents, "after a file was created again");
         assert_eq!(file_of(&back, "gadgets.py"), file_of(&before, "gadgets.py"));
 
         // 10. A service is renamed (deleted and created), and a file the walk
         //     skips is created: only the walk is made again for the latter.
         std::fs::rename(path("gadgets.py"), path("gizmos.py")).unwrap();
-        project.files_moved();
-        project.analyse(&documents);
-        let renamed = found(&project);
-        assert_eq!(renamed, from_scratch(&root, &documents), "after a file was renamed");
+        let renamed = walked_again(&mut project, &documents, "after a file was renamed");
         assert!(renamed.keys().any(|k| k.ends_with("gizmos.py")));
         std::fs::create_dir_all(root.join(".venv")).unwrap();
         std::fs::write(root.join(".venv/skipped.py"), "x = 1\n").unwrap();
-        project.files_moved();
-        project.analyse(&documents);
-        assert_eq!(found(&project), renamed);
+        let skipped = walked_again(&mut project, &documents, "after a skipped file was created");
+        assert_eq!(skipped, renamed);
         assert_eq!(project.rechecked(), 0);
     }
 
@@ -1100,10 +1084,7 @@ mod tests {
             "from app.models import Item, User\n\n\ndef mark(item: Item, current_user: User):\n    item.created_by = current_user.username\n",
         )
         .unwrap();
-        project.files_moved();
-        project.analyse(&documents);
-        let written = found(&project);
-        assert_eq!(written, from_scratch(&root, &documents), "after a job was created");
+        let written = walked_again(&mut project, &documents, "after a job was created");
         assert_ne!(file_of(&written, "service.py"), file_of(&first, "service.py"));
         // A module nobody imports defines the base `Tag` names: a lookup of
         // the class by name finds it now.
@@ -1112,10 +1093,7 @@ mod tests {
             "from app.models import AuditMixin\n\n\nclass Tagged(AuditMixin):\n    pass\n",
         )
         .unwrap();
-        project.files_moved();
-        project.analyse(&documents);
-        let tagged = found(&project);
-        assert_eq!(tagged, from_scratch(&root, &documents), "after a base was defined");
+        let tagged = walked_again(&mut project, &documents, "after a base was defined");
         assert!(
             file_of(&written, "service.py").contains("ModelWithoutAuditMixin"),
             "{written:#?}"
@@ -1130,9 +1108,7 @@ mod tests {
         let files = project.base.files.len();
         std::fs::create_dir_all(root.join("tools")).unwrap();
         std::fs::write(root.join("tools/extra.py"), "x = 1\n").unwrap();
-        project.files_moved();
-        project.analyse(&documents);
-        assert_eq!(found(&project), from_scratch(&root, &documents), "with a new package");
+        walked_again(&mut project, &documents, "with a new package");
         let first_party = &project.base.config.settings.code_style.imports.first_party;
         assert!(first_party.iter().any(|p| p == "tools"), "{first_party:?}");
         assert_eq!(project.rechecked(), files + 1);
