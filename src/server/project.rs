@@ -824,14 +824,20 @@ mod tests {
         found(&fresh)
     }
 
-    /// The analysis after files were created or deleted on disk (the
-    /// folder walked again), held to a fresh load's; `what` says when.
-    fn walked_again(project: &mut Project, documents: &Documents, what: &str) -> BTreeMap<String, String> {
-        project.files_moved();
+    /// The next analysis's findings, held to a fresh load's; `what` says
+    /// when.
+    fn analysed(project: &mut Project, documents: &Documents, what: &str) -> BTreeMap<String, String> {
         project.analyse(documents);
         let found = found(project);
         assert_eq!(found, from_scratch(&project.root, documents), "{what}");
         found
+    }
+
+    /// [`analysed`] after files were created or deleted on disk (the
+    /// folder walked again).
+    fn walked_again(project: &mut Project, documents: &Documents, what: &str) -> BTreeMap<String, String> {
+        project.files_moved();
+        analysed(project, documents, what)
     }
 
     fn file_of<'a>(found: &'a BTreeMap<String, String>, name: &str) -> &'a str {
@@ -868,13 +874,7 @@ mod tests {
         documents
             .open(uri("common.py"), "from app.models import Widget\n".into(), 1)
             .unwrap();
-        project.analyse(&documents);
-        let star = found(&project);
-        assert_eq!(
-            star,
-            from_scratch(&root, &documents),
-            "after the star-imported module changed"
-        );
+        let star = analysed(&mut project, &documents, "after the star-imported module changed");
         assert_ne!(file_of(&star, "gadgets.py"), file_of(&first, "gadgets.py"));
 
         // 2. The model drops the mixin (unsaved): the service's findings change.
@@ -882,9 +882,7 @@ mod tests {
         documents
             .open(uri("models.py"), models.replace("(Base, AuditMixin)", "(Base)"), 1)
             .unwrap();
-        project.analyse(&documents);
-        let dropped = found(&project);
-        assert_eq!(dropped, from_scratch(&root, &documents), "after the mixin is dropped");
+        let dropped = analysed(&mut project, &documents, "after the mixin is dropped");
         assert_ne!(file_of(&dropped, "service.py"), file_of(&star, "service.py"));
         assert_ne!(file_of(&dropped, "gadgets.py"), file_of(&star, "gadgets.py"));
 
@@ -892,14 +890,10 @@ mod tests {
         // it, with the mixin: the service did not read that module, it
         // looked the name up.
         documents.get_mut(&uri("models.py")).unwrap().text = models.replace("(Base, AuditMixin)", "(Base, Stamped)");
-        project.analyse(&documents);
-        let undefined = found(&project);
-        assert_eq!(undefined, from_scratch(&root, &documents), "with an undefined base");
+        let undefined = analysed(&mut project, &documents, "with an undefined base");
         let stamps = read("stamps.py") + "\n\nclass Stamped(AuditMixin):\n    pass\n";
         documents.open(uri("stamps.py"), stamps, 1).unwrap();
-        project.analyse(&documents);
-        let defined = found(&project);
-        assert_eq!(defined, from_scratch(&root, &documents), "after the base was defined");
+        let defined = analysed(&mut project, &documents, "after the base was defined");
         assert_ne!(file_of(&defined, "service.py"), file_of(&undefined, "service.py"));
 
         // 3. The service changes: a second write method.
@@ -908,9 +902,7 @@ mod tests {
             "        return widget\n\n    def rename(self, widget: Widget, name: str) -> Widget:\n        widget.name = name\n        self.db.commit()\n        return widget\n",
         );
         documents.get_mut(&uri("service.py")).unwrap().text = service;
-        project.analyse(&documents);
-        let renamed = found(&project);
-        assert_eq!(renamed, from_scratch(&root, &documents), "after the service changed");
+        let renamed = analysed(&mut project, &documents, "after the service changed");
         assert_ne!(file_of(&renamed, "service.py"), file_of(&defined, "service.py"));
         assert!(
             project.rechecked() < files,
@@ -923,37 +915,24 @@ mod tests {
         // that file is checked again.
         let text = &mut documents.get_mut(&uri("models.py")).unwrap().text;
         *text = text.replacen("    pass\n", "    pass  # the declarative base\n", 1);
-        project.analyse(&documents);
-        assert_eq!(found(&project), from_scratch(&root, &documents), "after a comment");
+        analysed(&mut project, &documents, "after a comment");
         assert_eq!(project.rechecked(), 1);
 
         // 4. The model's document is closed: the disk's text counts again.
         documents.close(&uri("models.py")).unwrap();
-        project.analyse(&documents);
-        assert_eq!(
-            found(&project),
-            from_scratch(&root, &documents),
-            "after the model was closed"
-        );
+        analysed(&mut project, &documents, "after the model was closed");
 
         // 5. A closed file changes on disk: the mixin loses its setters.
         let audit = read("audit.py").replace("def set_created_by", "def set_made_by");
         std::fs::write(path("audit.py"), audit).unwrap();
         project.changed_on_disk(&path("audit.py"));
-        project.analyse(&documents);
-        let disk = found(&project);
-        assert_eq!(disk, from_scratch(&root, &documents), "after the mixin changed on disk");
+        let disk = analysed(&mut project, &documents, "after the mixin changed on disk");
         assert_ne!(file_of(&disk, "service.py"), file_of(&renamed, "service.py"));
 
         // 6. An edit nothing depends on: only that file is checked again.
         let routes = read("routes.py") + "\n# a comment\n";
         documents.get_mut(&uri("routes.py")).unwrap().text = routes;
-        project.analyse(&documents);
-        assert_eq!(
-            found(&project),
-            from_scratch(&root, &documents),
-            "after the routes changed"
-        );
+        analysed(&mut project, &documents, "after the routes changed");
         assert_eq!(project.rechecked(), 1);
 
         // 7. A file is created on disk (a new model and its service): the
@@ -978,12 +957,10 @@ mod tests {
         let kept = found(&project);
         documents.get_mut(&uri("common.py")).unwrap().text =
             "from datetime import datetime\n\nfrom app.models import Widget\n".into();
-        project.analyse(&documents);
-        let rebound = found(&project);
-        assert_eq!(
-            rebound,
-            from_scratch(&root, &documents),
-            "after the star-imported module changed, moved"
+        let rebound = analysed(
+            &mut project,
+            &documents,
+            "after the star-imported module changed, moved",
         );
         assert_ne!(file_of(&rebound, "gadgets.py"), file_of(&kept, "gadgets.py"));
         documents
@@ -993,17 +970,13 @@ mod tests {
                 1,
             )
             .unwrap();
-        project.analyse(&documents);
-        let moved = found(&project);
-        assert_eq!(moved, from_scratch(&root, &documents), "after the model changed, moved");
+        let moved = analysed(&mut project, &documents, "after the model changed, moved");
         assert_ne!(file_of(&moved, "service.py"), file_of(&kept, "service.py"));
         // The model takes a base no module defines, then a new module that
         // nobody imports defines it: the service looked the name up.
         documents.get_mut(&uri("models.py")).unwrap().text =
             read("models.py").replace("(Base, AuditMixin)", "(Base, Marked)");
-        project.analyse(&documents);
-        let unmarked = found(&project);
-        assert_eq!(unmarked, from_scratch(&root, &documents), "with an undefined base");
+        let unmarked = analysed(&mut project, &documents, "with an undefined base");
         std::fs::write(
             path("marks.py"),
             "from app.audit import AuditMixin\n\n\nclass Marked(AuditMixin):\n    pass\n",
