@@ -1053,10 +1053,16 @@ fn may_report(graph: &CallGraph, site: &Site, caller: Option<usize>, callee: usi
     {
         return true;
     }
-    // AUD012: the user the callee takes, not passed.
-    definition
-        .effective_user()
-        .is_some_and(|user| caller.is_some() && !graph.passes_user(arguments, site.bound, definition, user))
+    // AUD012: the user the callee takes, not passed, by a caller that holds
+    // one or takes one (else `caller_drops_user` has nothing to pass: a
+    // test or a script calling a service is not reported, nor parsed again).
+    let holds_user = |caller: usize| {
+        let holder = &graph.definitions[caller];
+        holder.user_in_scope().is_some() || holder.effective_user().is_some()
+    };
+    definition.effective_user().is_some_and(|user| {
+        caller.is_some_and(holds_user) && !graph.passes_user(arguments, site.bound, definition, user)
+    })
 }
 
 /// Definition ids by a hash, sorted: a map that holds no key (the
@@ -1922,5 +1928,123 @@ mod tests {
         assert!(calls_possible(&nested, "xcreate_user_now = create_user_now\n"));
         assert!(calls_possible(&nested, "create_user_nowx(); create_user()\n"));
         assert!(calls_possible(&nested, "create_user_now()\n"));
+    }
+}
+
+#[cfg(test)]
+mod rule_pass_tests {
+    use super::{may_report, CallGraph};
+    use crate::pipeline::Workspace;
+    use crate::settings::Kind;
+
+    /// The resolved calls of the workspace (file name, line, text), with
+    /// whether the rule pass would parse their file again for them.
+    fn parsed_again(dir: &std::path::Path) -> (Workspace, Vec<(String, usize, String, bool)>) {
+        let paths = vec![dir.to_path_buf()];
+        let config = crate::config::load(&paths, &crate::config::Overrides::default()).unwrap();
+        let workspace = Workspace::load(&paths, config);
+        // The graph as the check builds it: from each file's check.
+        let naming = super::Naming::new(&workspace);
+        let (needs_user, known): (Vec<_>, Vec<_>) = workspace
+            .files
+            .iter()
+            .map(|file| {
+                let (check, definitions) = workspace.check_file_part(file, &naming, false);
+                (check.needs_user, definitions)
+            })
+            .unzip();
+        let graph = CallGraph::build(&workspace, &needs_user, known, None);
+        let settings = &workspace.config.settings;
+        let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
+        let mut calls = Vec::new();
+        for (&file, sites) in &graph.calls {
+            for site in sites {
+                let Some(callee) = graph.callee(&workspace, site) else {
+                    continue;
+                };
+                let caller = graph.caller(file, site);
+                let may = may_report(&graph, site, caller, callee, &user_names);
+                let name = workspace.files[file]
+                    .path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                calls.push((name, site.line, site.first_line.clone(), may));
+            }
+        }
+        calls.sort();
+        (workspace, calls)
+    }
+
+    #[test]
+    fn a_call_dropping_the_user_is_parsed_again_only_where_a_user_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "app/models.py",
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n\
+             class Base(DeclarativeBase):\n    pass\n\n\n\
+             class Item(Base):\n    __tablename__ = \"items\"\n    id: Mapped[int] = mapped_column(primary_key=True)\n\
+             \x20   name: Mapped[str] = mapped_column()\n    created_by: Mapped[str] = mapped_column()\n",
+        );
+        write(
+            "app/services.py",
+            "from sqlalchemy.orm import Session\n\nfrom app.models import Item\n\n\n\
+             def create_item(db: Session, name: str, created_by_user) -> Item:\n\
+             \x20   item = Item(name=name, created_by=created_by_user.email)\n    db.add(item)\n    db.commit()\n    return item\n",
+        );
+        write(
+            "app/routes.py",
+            "from fastapi import Depends\n\nfrom app.auth import get_current_user, get_db\nfrom app.services import create_item\n\n\n\
+             def post_item(name: str, db=Depends(get_db), current_user=Depends(get_current_user)):\n\
+             \x20   return create_item(db, name)\n\n\n\
+             def import_items(db, names, created_by_user):\n    for name in names:\n        create_item(db, name)\n\n\n\
+             def passes(db, current_user=Depends(get_current_user)):\n    return create_item(db, \"x\", created_by_user=current_user)\n",
+        );
+        write(
+            "app/auth.py",
+            "def get_current_user():\n    pass\n\n\ndef get_db():\n    pass\n",
+        );
+        write(
+            "tests/test_items.py",
+            "from app.services import create_item\n\n\n\
+             def test_create(db):\n    item = create_item(db, \"lamp\")\n    assert item.name == \"lamp\"\n",
+        );
+        let (workspace, calls) = parsed_again(dir.path());
+        let expected = [
+            // A user in scope (a dependency), a user parameter; passed.
+            ("routes.py", 8, "create_item(db, name)", true),
+            ("routes.py", 13, "create_item(db, name)", true),
+            (
+                "routes.py",
+                17,
+                "create_item(db, \"x\", created_by_user=current_user)",
+                false,
+            ),
+            // The test holds no user: nothing to pass, nothing to parse.
+            ("test_items.py", 5, "create_item(db, \"lamp\")", false),
+        ];
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(f, l, t, m)| (f.to_string(), *l, t.to_string(), *m))
+            .collect();
+        assert_eq!(calls, expected);
+        // And what the rules report agrees: both routes, not the test.
+        let result = workspace.check();
+        let mut reported: Vec<(String, usize)> = result
+            .diagnostics()
+            .filter(|(_, d)| d.rule.code() == "AUD012")
+            .map(|(f, d)| (f.path.file_name().unwrap().to_string_lossy().into_owned(), d.start.line))
+            .collect();
+        reported.sort();
+        assert_eq!(
+            reported,
+            vec![("routes.py".to_string(), 8), ("routes.py".to_string(), 13)]
+        );
     }
 }
