@@ -2085,7 +2085,7 @@ fn remove_imports_left_unused_parsed(
     after: String,
     after_tree: Option<tree_sitter::Tree>,
 ) -> (String, tree_sitter::Tree) {
-    let mut before_uses: Option<HashMap<String, usize>> = None;
+    let mut before_uses: Option<HashMap<&str, usize>> = None;
     let mut text = after;
     let mut tree = after_tree.unwrap_or_else(|| crate::analysis::source::parse(&text));
     // One removal per round: each changes the offsets of the others.
@@ -2104,7 +2104,7 @@ fn remove_imports_left_unused_parsed(
             None => load_counts(crate::analysis::source::parse(before).root_node(), before),
         });
         let candidate = module.bindings.iter().find_map(|(name, binding)| {
-            (unused(name, binding) && before_uses.get(name).copied().unwrap_or(0) > 0)
+            (unused(name, binding) && before_uses.get(name.as_str()).copied().unwrap_or(0) > 0)
                 .then(|| auditfix_transforms::add_import::remove_import_name(&text, tree.root_node(), name))
                 .flatten()
         });

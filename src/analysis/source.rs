@@ -588,7 +588,7 @@ fn is_load_position_in(node: Node<'_>, parent: Node<'_>) -> bool {
 }
 
 /// How often each name is used (loaded) in the file, imports excluded.
-pub fn load_counts(root: Node<'_>, text: &str) -> std::collections::HashMap<String, usize> {
+pub fn load_counts<'a>(root: Node<'_>, text: &'a str) -> std::collections::HashMap<&'a str, usize> {
     let mut counts = std::collections::HashMap::new();
     let mut cursor = root.walk();
     // Each node with its parent (see `is_load_position_in`).
@@ -596,7 +596,7 @@ pub fn load_counts(root: Node<'_>, text: &str) -> std::collections::HashMap<Stri
     while let Some((node, parent)) = stack.pop() {
         if node.kind_str() == "identifier" {
             if parent.is_some_and(|p| is_load_position_in(node, p)) {
-                *counts.entry(text[node.byte_range()].to_string()).or_insert(0) += 1;
+                *counts.entry(&text[node.byte_range()]).or_insert(0) += 1;
             }
             continue;
         }
