@@ -79,6 +79,28 @@ pub struct RepoIndex {
     /// share a run; [`RepoIndex::class`] checks the parsed facts, so that
     /// costs at most a parse, never an answer.
     classes: Vec<(u32, u32)>,
+    /// This index among those the process built (see [`MODULE_LOOKUPS`]);
+    /// 0 for an empty one.
+    id: u64,
+}
+
+/// The number of the next index built (see [`RepoIndex::id`]).
+static NEXT_INDEX: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// How many of [`RepoIndex::module`]'s last lookups a thread keeps.
+const MODULE_LOOKUPS_KEPT: usize = 64;
+
+/// A module lookup kept: the index's number, the dotted name, and the
+/// modules it may name in the order they are tried.
+type ModuleLookup = (u64, Box<str>, std::rc::Rc<[u32]>);
+
+thread_local! {
+    /// The last module lookups of this thread, the newest first (see
+    /// [`ModuleLookup`]). An index never changes once built and its
+    /// number is never given again, so an answer holds while it is kept. A
+    /// file's references go through the same few imports again and again.
+    static MODULE_LOOKUPS: std::cell::RefCell<std::collections::VecDeque<ModuleLookup>> =
+        const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
 }
 
 impl std::fmt::Debug for RepoIndex {
@@ -397,10 +419,16 @@ impl RepoIndex {
         entries.sort_unstable();
         entries.dedup();
         entries.shrink_to_fit();
+        let id = if slots.is_empty() {
+            0
+        } else {
+            NEXT_INDEX.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        };
         RepoIndex {
             slots,
             by_suffix,
             classes: entries,
+            id,
         }
     }
 
@@ -473,6 +501,34 @@ impl RepoIndex {
         Reads::note(|r| {
             r.module_keys.insert(class_hash(dotted));
         });
+        let order = MODULE_LOOKUPS.with(|kept| {
+            let mut kept = kept.borrow_mut();
+            if let Some(at) = kept
+                .iter()
+                .position(|(id, name, _)| *id == self.id && **name == *dotted)
+            {
+                let found = kept.remove(at)?;
+                let order = found.2.clone();
+                kept.push_front(found);
+                return Some(order);
+            }
+            None
+        });
+        let order = order.unwrap_or_else(|| {
+            let order: std::rc::Rc<[u32]> = self.modules_named(dotted).into();
+            MODULE_LOOKUPS.with(|kept| {
+                let mut kept = kept.borrow_mut();
+                kept.truncate(MODULE_LOOKUPS_KEPT - 1);
+                kept.push_front((self.id, dotted.into(), order.clone()));
+            });
+            order
+        });
+        order.iter().find_map(|i| self.facts(*i as usize))
+    }
+
+    /// The modules `dotted` may name, in the order [`RepoIndex::module`]
+    /// tries them.
+    fn modules_named(&self, dotted: &str) -> Vec<u32> {
         let name = |i: &u32| self.slots[*i as usize].name.as_str();
         let key = || dotted.bytes().rev();
         // The modules called `dotted`.
@@ -486,7 +542,7 @@ impl RepoIndex {
             .copied()
             .collect();
         order.sort_unstable_by_key(|i| (name(i) != dotted, name(i).len(), *i));
-        order.into_iter().find_map(|i| self.facts(i as usize))
+        order
     }
 
     /// The run of `by_suffix` whose names `cmp` finds `Equal` (`cmp`
@@ -1106,6 +1162,35 @@ mod tests {
         // Among names of one length, module order decides.
         let index = RepoIndex::new(vec![module("cd.models", ""), module("ab.models", "")]);
         assert_eq!(index.module("models").map(|m| m.name.as_str()), Some("cd.models"));
+    }
+
+    #[test]
+    fn a_module_lookup_kept_for_one_index_is_never_another_indexs_answer() {
+        let name = |index: &RepoIndex, dotted: &str| index.module(dotted).map(|m| m.name.clone());
+        let first = RepoIndex::new(vec![module("app.models", "")]);
+        assert_eq!(name(&first, "models").as_deref(), Some("app.models"));
+        drop(first);
+        // Perhaps where the first one was: its own answer, not the one kept.
+        let second = RepoIndex::new(vec![module("lib.other", ""), module("lib.models", "")]);
+        assert_eq!(name(&second, "models").as_deref(), Some("lib.models"));
+        let third = RepoIndex::new(vec![module("core", "")]);
+        assert_eq!(name(&third, "models"), None);
+        assert_eq!(name(&RepoIndex::default(), "models"), None);
+        // More names than a thread keeps, then the first again: the same
+        // answers, kept or looked up anew.
+        let count = MODULE_LOOKUPS_KEPT + 10;
+        let many = RepoIndex::new((0..count).map(|i| module(&format!("pkg.m{i}"), "")).collect());
+        for round in 0..2 {
+            for i in 0..count {
+                assert_eq!(
+                    name(&many, &format!("m{i}")),
+                    Some(format!("pkg.m{i}")),
+                    "round {round}"
+                );
+            }
+        }
+        assert_eq!(name(&second, "models").as_deref(), Some("lib.models"));
+        assert_eq!(name(&second, "other").as_deref(), Some("lib.other"));
     }
 
     #[test]
