@@ -1811,7 +1811,11 @@ pub fn check(
 
 #[cfg(test)]
 mod tests {
-    use super::{calls_possible, def_keys, mention_matcher, mentioned_keys, name_key, HashIndex, Recent};
+    use super::{
+        calls_possible, def_keys, may_report, mention_matcher, mentioned_keys, name_key, CallGraph, HashIndex, Recent,
+    };
+    use crate::pipeline::Workspace;
+    use crate::settings::Kind;
 
     #[test]
     fn def_keys_hold_the_functions_that_may_take_a_user_and_nothing_else() {
@@ -1929,13 +1933,6 @@ mod tests {
         assert!(calls_possible(&nested, "create_user_nowx(); create_user()\n"));
         assert!(calls_possible(&nested, "create_user_now()\n"));
     }
-}
-
-#[cfg(test)]
-mod rule_pass_tests {
-    use super::{may_report, CallGraph};
-    use crate::pipeline::Workspace;
-    use crate::settings::Kind;
 
     /// The resolved calls of the workspace (file name, line, text), with
     /// whether the rule pass would parse their file again for them.
