@@ -9,7 +9,7 @@
 
 use crate::analysis::index::{class_keys, facts_keys, Origin, RepoIndex, Slot};
 use crate::analysis::module::{module_name, Binding, ModuleFacts};
-use crate::analysis::source::{load_counts, SourceFile};
+use crate::analysis::source::{load_count, SourceFile};
 use crate::checker::check_file;
 use crate::config::Config;
 use crate::diagnostic::{CheckResult, Counts, Diagnostic, Excerpts, FileError, FileReport};
@@ -2077,36 +2077,46 @@ pub fn remove_imports_left_unused(before: &str, after: String) -> String {
 
 /// [`remove_imports_left_unused`], with the tree of the text it returns
 /// (the fixes parse it next), given the trees of `before` and `after` when
-/// at hand. `before` is parsed, when its tree is not given, only when an
-/// import of `after` is unused, to tell whether it was used before.
+/// at hand. Only the names of top-level `from` imports can be removed, so
+/// only their uses are counted, from the places where their text occurs
+/// ([`load_count`]), not by a walk of every node; the module's bindings are
+/// collected only when one of them is unused and was used before. `before`
+/// is parsed, when its tree is not given, only when an import of `after` is
+/// unused, to tell whether it was used before.
 fn remove_imports_left_unused_parsed(
     before: &str,
     before_tree: Option<&tree_sitter::Tree>,
     after: String,
     after_tree: Option<tree_sitter::Tree>,
 ) -> (String, tree_sitter::Tree) {
-    let mut before_uses: Option<HashMap<&str, usize>> = None;
+    let mut before_parsed: Option<tree_sitter::Tree> = None;
     let mut text = after;
     let mut tree = after_tree.unwrap_or_else(|| crate::analysis::source::parse(&text));
     // One removal per round: each changes the offsets of the others.
     for _ in 0..16 {
-        let uses = load_counts(tree.root_node(), &text);
-        let module = ModuleFacts::collect(String::new(), tree.root_node(), &text);
-        let unused = |name: &str, binding: &Binding| {
-            matches!(binding, Binding::From { name: imported, .. } if imported == name)
-                && uses.get(name).copied().unwrap_or(0) == 0
-        };
-        if !module.bindings.iter().any(|(name, binding)| unused(name, binding)) {
+        let root = tree.root_node();
+        let mut unused_now: Vec<&str> = auditfix_transforms::add_import::removable_import_names(&text, root)
+            .into_iter()
+            .filter(|name| load_count(root, &text, name) == 0)
+            .collect();
+        if !unused_now.is_empty() {
+            let before_root = match before_tree {
+                Some(tree) => tree.root_node(),
+                None => before_parsed
+                    .get_or_insert_with(|| crate::analysis::source::parse(before))
+                    .root_node(),
+            };
+            unused_now.retain(|name| load_count(before_root, before, name) > 0);
+        }
+        if unused_now.is_empty() {
             break;
         }
-        let before_uses = before_uses.get_or_insert_with(|| match before_tree {
-            Some(tree) => load_counts(tree.root_node(), before),
-            None => load_counts(crate::analysis::source::parse(before).root_node(), before),
-        });
+        let module = ModuleFacts::collect(String::new(), root, &text);
         let candidate = module.bindings.iter().find_map(|(name, binding)| {
-            (unused(name, binding) && before_uses.get(name.as_str()).copied().unwrap_or(0) > 0)
-                .then(|| auditfix_transforms::add_import::remove_import_name(&text, tree.root_node(), name))
-                .flatten()
+            (matches!(binding, Binding::From { name: imported, .. } if imported == name)
+                && unused_now.contains(&name.as_str()))
+            .then(|| auditfix_transforms::add_import::remove_import_name(&text, root, name))
+            .flatten()
         });
         let Some(edit) = candidate else { break };
         match auditfix_transforms::apply_edits(&text, std::slice::from_ref(&edit)) {
@@ -2178,6 +2188,42 @@ struct FilePart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_import_a_change_left_unused_is_removed() {
+        let before = "from datetime import datetime, timezone\n\
+                      from sqlalchemy import Column, func, select as pick\n\
+                      from typing import Optional\n\
+                      try:\n    from ujson import dumps\nexcept ImportError:\n    from json import dumps\n\n\
+                      def f(row):\n    row.at = func.now()\n    row.tz = timezone.utc\n    \
+                      row.q = pick(Column)\n    return dumps(row)\n";
+        // `func` loses its only use; `timezone` keeps a use as a value;
+        // `Column` is left only as an attribute's name, `pick` only in a
+        // string, `dumps` only as a keyword's name. `Optional` was never used.
+        let after = "from datetime import datetime, timezone\n\
+                     from sqlalchemy import Column, func, select as pick\n\
+                     from typing import Optional\n\
+                     try:\n    from ujson import dumps\nexcept ImportError:\n    from json import dumps\n\n\
+                     def f(row):\n    row.at = datetime.now(tz=timezone.utc)\n    \
+                     row.q = 'pick' + row.Column\n    return row.to(dumps=1)\n";
+        let fixed = remove_imports_left_unused(before, after.to_string());
+        assert_eq!(
+            fixed,
+            after.replace(
+                "from sqlalchemy import Column, func, select as pick\n",
+                "from sqlalchemy import select as pick\n"
+            ),
+            "`func` and `Column` go; the alias, the never-used `Optional` and the nested `dumps` stay"
+        );
+        // Nothing lost, nothing removed.
+        assert_eq!(remove_imports_left_unused(before, before.to_string()), before);
+        // The last name of a statement takes its line.
+        let before = "from a import b\nfrom c import d\n\nx = b(d)\n";
+        assert_eq!(
+            remove_imports_left_unused(before, "from a import b\nfrom c import d\n\nx = b()\n".to_string()),
+            "from a import b\n\nx = b()\n"
+        );
+    }
 
     #[test]
     fn a_conflict_is_told_in_lines() {

@@ -587,7 +587,9 @@ fn is_load_position_in(node: Node<'_>, parent: Node<'_>) -> bool {
     }
 }
 
-/// How often each name is used (loaded) in the file, imports excluded.
+/// How often each name is used (loaded) in the file, imports excluded, by
+/// a walk of every node: what [`load_count`] must agree with.
+#[cfg(test)]
 pub fn load_counts<'a>(root: Node<'_>, text: &'a str) -> std::collections::HashMap<&'a str, usize> {
     let mut counts = std::collections::HashMap::new();
     let mut cursor = root.walk();
@@ -604,6 +606,23 @@ pub fn load_counts<'a>(root: Node<'_>, text: &'a str) -> std::collections::HashM
         stack.extend(node.named_children(&mut cursor).map(|child| (child, Some(node))));
     }
     counts
+}
+
+/// How often `name` is used (loaded) in the file, imports excluded:
+/// [`load_counts`]'s count of it, found from the places where its text
+/// occurs instead of by a walk of the whole tree.
+pub fn load_count(root: Node<'_>, text: &str, name: &str) -> usize {
+    if name.is_empty() {
+        return 0;
+    }
+    memchr::memmem::find_iter(text.as_bytes(), name.as_bytes())
+        .filter(|&at| {
+            let range = at..at + name.len();
+            root.descendant_for_byte_range(range.start, range.end)
+                .filter(|node| node.kind_str() == "identifier" && node.byte_range() == range)
+                .is_some_and(|node| node.parent().is_some_and(|parent| is_load_position_in(node, parent)))
+        })
+        .count()
 }
 
 #[cfg(test)]
@@ -627,6 +646,38 @@ mod tests {
         for child in children {
             all_nodes(child, named_only, out);
         }
+    }
+
+    #[test]
+    fn a_names_uses_found_from_its_places_are_those_a_walk_of_every_node_counts() {
+        // Uses and non-uses of the same names: imports, aliases, attributes,
+        // keyword names and values, parameters, assignments' targets, strings,
+        // comments, names inside longer names, a syntax error.
+        let extra = "from sqlalchemy import Column, func as f, select\nimport os.path as p, func\n\
+                     # func select Column\nclass Column(Base):\n    func = Column(default=func.now())\n\
+                     def select(func, *, column=Column, k: func = select):\n    global funcs\n\
+                     x.func = f'{func}' + 'func' + p.func(func=1, select=select)\n    funcx = _func = func_\n\
+                     lambda func: func\n    del(func)\n    for Column in func: pass\nbroken(:\n";
+        for text in [SHAPES, extra] {
+            let tree = parse(text);
+            let counts = load_counts(tree.root_node(), text);
+            let mut names: Vec<&str> = text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            names.extend(["", "unc", "func.now", "Column("]);
+            for name in names {
+                assert_eq!(
+                    load_count(tree.root_node(), text, name),
+                    counts.get(name).copied().unwrap_or(0),
+                    "uses of {name:?} in:\n{text}"
+                );
+            }
+        }
+        let tree = parse(extra);
+        // Not vacuous: both counted and uncounted names are among them.
+        assert!(load_count(tree.root_node(), extra, "func") >= 3);
+        assert_eq!(load_count(tree.root_node(), extra, "os"), 0);
     }
 
     #[test]

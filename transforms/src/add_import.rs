@@ -430,6 +430,28 @@ pub fn remove_import_name(source: &str, root: Node<'_>, name: &str) -> Option<Ed
     None
 }
 
+/// The names [`remove_import_name`] can remove: each name that a top-level
+/// `from ... import` statement imports without an alias, once, in the order
+/// of the statements.
+pub fn removable_import_names<'s>(source: &'s str, root: Node<'_>) -> Vec<&'s str> {
+    let mut names = Vec::new();
+    if root.kind() != "module" {
+        return names;
+    }
+    for statement in code_children(root) {
+        if statement.kind() != "import_from_statement" {
+            continue;
+        }
+        for item in name_list(statement).items {
+            let name = &source[item.byte_range()];
+            if item.kind() == "dotted_name" && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
 /// The imported names of `statement` when it is `from module import ...`.
 fn from_import_names<'t>(source: &str, statement: Node<'t>, module: &str) -> Option<Vec<Node<'t>>> {
     let from_module = match statement.kind() {
@@ -495,6 +517,22 @@ fn is_module_path(module: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_removable_names_are_those_remove_import_name_removes() {
+        let source = "from __future__ import annotations\nfrom a import b, c as d, e\nimport f\n\
+                      from g import (\n    h,  # why\n    b,\n)\nif x:\n    from i import j\n";
+        let tree = crate::testing::parse(source);
+        let names = removable_import_names(source, tree.root_node());
+        assert_eq!(names, ["b", "e", "h"]);
+        for name in ["annotations", "b", "c", "d", "e", "f", "h", "j", "x"] {
+            assert_eq!(
+                remove_import_name(source, tree.root_node(), name).is_some(),
+                names.contains(&name),
+                "{name}"
+            );
+        }
+    }
     use crate::testing::{applied, parse};
 
     fn add(src: &str, module: &str, name: &str) -> Option<String> {
