@@ -21,7 +21,7 @@
 #
 # Usage: scripts/bench.sh [CORPUS_DIR] [--runs N] [--threads T]
 #                         [--files N] [--seed S] [--copy DIR]... [--mb N]
-#                         [--dense] [--bin AUDITFIX]
+#                         [--dense] [--bin AUDITFIX] [--instructions]
 # Without CORPUS_DIR, a corpus is made once under $TMPDIR (by
 # scripts/gen_corpus.py) and reused, in a folder named after the options:
 # --files generated service, model, route and ordinary files (default 6000,
@@ -39,6 +39,13 @@
 #   scripts/bench.sh --mb 250 --copy .venv/lib/python3.11/site-packages
 # MB are 10^6 bytes. --bin measures that auditfix executable instead of
 # building this tree's (to compare two builds on one corpus).
+#
+# With --instructions, the floor and the cold check and fix also run once
+# each under valgrind's callgrind (on one thread, RAYON_NUM_THREADS=1), and
+# a second table gives the instructions each executed and their ratio to the
+# floor's: counts that the machine's load does not move (the same binary on
+# the same corpus counts the same), though they weigh a cache miss like any
+# instruction. Slow: about fifty times a run.
 #
 # When the binary has a result cache (`--no-cache`), check and fix are
 # measured cold (`--no-cache`), and also warm: over an unchanged tree,
@@ -59,6 +66,7 @@ files=""
 seed=1
 dense=""
 bin=""
+instructions=""
 corpus=""
 mb=""
 copies=()
@@ -73,6 +81,11 @@ while [ $# -gt 0 ]; do
             copies+=("$(cd "$2" && pwd -P)"); shift 2 ;;
         --mb) mb="$2"; shift 2 ;;
         --dense) dense=1; shift ;;
+        --instructions)
+            if ! command -v valgrind >/dev/null 2>&1; then
+                echo "bench: --instructions needs valgrind on PATH" >&2; exit 2
+            fi
+            instructions=1; shift ;;
         --bin)
             if [ ! -x "$2" ]; then echo "bench: --bin $2: not an executable" >&2; exit 2; fi
             bin="$(cd "$(dirname "$2")" && pwd -P)/$(basename "$2")"; shift 2 ;;
@@ -421,3 +434,27 @@ print("Commands:")
 for r in rows:
     print(f"- {r['label']}: `{r['cmd']}`")
 PY
+
+if [ -n "$instructions" ]; then
+    # Instructions executed by one run on one thread (callgrind's total).
+    count() {
+        RAYON_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+            --log-file="$work/callgrind.log" "$@" >/dev/null 2>&1 || true
+        sed -n 's/.*Collected : \([0-9][0-9]*\).*/\1/p' "$work/callgrind.log" | tail -1
+    }
+    echo "bench: counting instructions under callgrind..." >&2
+    floor_ir="$(count "$floor" "$corpus")"
+    check_ir="$(count "$auditfix" check --format json "${cold[@]}" "$corpus")"
+    fix_ir="$(count "$auditfix" fix --color never "${cold[@]}" "$corpus")"
+    "$python" - "$floor_ir" "$check_ir" "$fix_ir" <<'PY'
+import sys
+labels = ["parse floor (tree-sitter)", "auditfix check", "auditfix fix (dry run)"]
+counts = [int(c) if c.strip() else 0 for c in sys.argv[1:4]]
+print()
+print("| command, one thread, under callgrind | instructions (10^9) | x floor |")
+print("|---|---:|---:|")
+for label, n in zip(labels, counts):
+    ratio = f"{n / counts[0]:.3f}" if counts[0] and n else "-"
+    print(f"| {label} | {n / 1e9:.3f} | {ratio} |" if n else f"| {label} | (not counted) | - |")
+PY
+fi
