@@ -517,22 +517,6 @@ fn is_module_path(module: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_removable_names_are_those_remove_import_name_removes() {
-        let source = "from __future__ import annotations\nfrom a import b, c as d, e\nimport f\n\
-                      from g import (\n    h,  # why\n    b,\n)\nif x:\n    from i import j\n";
-        let tree = crate::testing::parse(source);
-        let names = removable_import_names(source, tree.root_node());
-        assert_eq!(names, ["b", "e", "h"]);
-        for name in ["annotations", "b", "c", "d", "e", "f", "h", "j", "x"] {
-            assert_eq!(
-                remove_import_name(source, tree.root_node(), name).is_some(),
-                names.contains(&name),
-                "{name}"
-            );
-        }
-    }
     use crate::testing::{applied, parse};
 
     fn add(src: &str, module: &str, name: &str) -> Option<String> {
@@ -858,5 +842,21 @@ mod tests {
             &ImportOrder::default(),
         )
         .is_none());
+    }
+
+    #[test]
+    fn the_removable_names_are_those_remove_import_name_removes() {
+        let source = "from __future__ import annotations\nfrom a import b, c as d, e\nimport f\n\
+                      from g import (\n    h,  # why\n    b,\n)\nif x:\n    from i import j\n";
+        let tree = parse(source);
+        let names = removable_import_names(source, tree.root_node());
+        assert_eq!(names, ["b", "e", "h"]);
+        for name in ["annotations", "b", "c", "d", "e", "f", "h", "j", "x"] {
+            assert_eq!(
+                remove_import_name(source, tree.root_node(), name).is_some(),
+                names.contains(&name),
+                "{name}"
+            );
+        }
     }
 }
