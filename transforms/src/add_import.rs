@@ -401,14 +401,7 @@ fn merge_name(source: &str, statement: Node<'_>, name: &str, stylist: &Stylist) 
 /// (the whole statement, with its line, when it is the only name). `None`
 /// when no such import exists or the name is imported under an alias.
 pub fn remove_import_name(source: &str, root: Node<'_>, name: &str) -> Option<Edit> {
-    if root.kind() != "module" {
-        return None;
-    }
-    for statement in code_children(root) {
-        if statement.kind() != "import_from_statement" {
-            continue;
-        }
-        let list = name_list(statement);
+    for (statement, list) in top_level_from_imports(root) {
         let Some(index) = list
             .items
             .iter()
@@ -430,26 +423,34 @@ pub fn remove_import_name(source: &str, root: Node<'_>, name: &str) -> Option<Ed
     None
 }
 
-/// The names [`remove_import_name`] can remove: each name that a top-level
+/// The names [`remove_import_name`] looks for: each name that a top-level
 /// `from ... import` statement imports without an alias, once, in the order
 /// of the statements.
 pub fn removable_import_names<'s>(source: &'s str, root: Node<'_>) -> Vec<&'s str> {
     let mut names = Vec::new();
-    if root.kind() != "module" {
-        return names;
-    }
-    for statement in code_children(root) {
-        if statement.kind() != "import_from_statement" {
-            continue;
-        }
-        for item in name_list(statement).items {
-            let name = &source[item.byte_range()];
-            if item.kind() == "dotted_name" && !names.contains(&name) {
-                names.push(name);
-            }
+    for item in top_level_from_imports(root)
+        .into_iter()
+        .flat_map(|(_, list)| list.items)
+    {
+        let name = &source[item.byte_range()];
+        if item.kind() == "dotted_name" && !names.contains(&name) {
+            names.push(name);
         }
     }
     names
+}
+
+/// The top-level `from ... import` statements of a module, each with its
+/// imported names.
+fn top_level_from_imports(root: Node<'_>) -> Vec<(Node<'_>, List<'_>)> {
+    if root.kind() != "module" {
+        return Vec::new();
+    }
+    code_children(root)
+        .into_iter()
+        .filter(|statement| statement.kind() == "import_from_statement")
+        .map(|statement| (statement, name_list(statement)))
+        .collect()
 }
 
 /// The imported names of `statement` when it is `from module import ...`.
