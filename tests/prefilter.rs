@@ -174,3 +174,70 @@ fn a_call_of_a_facade_nobody_predicted_is_still_found() {
     );
     assert_same(path);
 }
+
+/// A service the check parses that names no user and writes no entity of
+/// its own, but calls a write method taking the user (an import helper):
+/// the check records nothing of it for the callers' step (it takes no
+/// part), so a round must parse it again. It must still be found a facade,
+/// and the route calling it told to pass the user, as without the
+/// prefilters.
+#[test]
+fn a_service_that_names_no_user_is_still_found_a_facade() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    common::copy_tree(&repo.join("tests/fixtures/common"), root);
+    common::copy_tree(&repo.join("tests/fixtures/callers"), root);
+    std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"app\"\n").unwrap();
+    std::fs::write(
+        root.join("app/services/imports.py"),
+        "from app.services.crud import UserCrud\n\n\n\
+         class ImportService:\n    def __init__(self, db):\n        self.db = db\n\n\
+         \x20   async def import_users(self, rows):\n\
+         \x20       for row in rows:\n\
+         \x20           await UserCrud(self.db).create_user(row)\n\
+         \x20       await self.db.commit()\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("app/routes/imports.py"),
+        "from fastapi import APIRouter, Depends\n\n\
+         from app.auth import get_current_user, get_db\nfrom app.services.imports import ImportService\n\n\
+         router = APIRouter()\n\n\n\
+         @router.post(\"/imports\")\n\
+         async def post_imports(rows: list, db=Depends(get_db), current_user=Depends(get_current_user)):\n\
+         \x20   return await ImportService(db).import_users(rows)\n",
+    )
+    .unwrap();
+    let path = root.to_str().unwrap();
+    let (json, _) = check(path, true);
+    let mut found: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "AUD012" && f["path"].as_str().is_some_and(|p| p.contains("imports")))
+        .map(|f| {
+            let path = Path::new(f["path"].as_str().unwrap()).strip_prefix(root).unwrap();
+            let path = path.to_string_lossy().replace('\\', "/");
+            let message = f["message"].as_str().unwrap();
+            (path, message.split(':').next().unwrap().to_string())
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "app/routes/imports.py".to_string(),
+                "`ImportService(db).import_users(rows)` does not pass the user although `current_user` is in scope"
+                    .to_string()
+            ),
+            (
+                "app/services/imports.py".to_string(),
+                "`ImportService.import_users` calls `UserCrud.create_user` without the user".to_string()
+            ),
+        ],
+        "{json:#}"
+    );
+    assert_same(path);
+}
