@@ -837,7 +837,7 @@ impl Naming {
         }
         let mentioned = self.prefilter.then(|| mentioned_keys(text));
         let module = workspace.module_of(file, source)?;
-        let funcs = functions(source.root(), text);
+        let funcs = values.functions(source.root(), text);
         let drafts = drafts(workspace, module, &funcs, text, Some(needs_user));
         let calls = mentioned.map(|mentioned| {
             let predicted = &self.predicted;

@@ -6,7 +6,7 @@
 //! what the standard asks) and report through it; the checker owns
 //! suppression and rule selection so that no rule has to.
 
-use crate::analysis::functions::{functions, write_method, WriteMethod};
+use crate::analysis::functions::{write_method, WriteMethod};
 use crate::analysis::index::RepoIndex;
 use crate::analysis::module::ModuleFacts;
 use crate::analysis::values::FileValues;
@@ -413,8 +413,9 @@ pub fn write_methods_and_unproven<'t>(
     is_model: &dyn Fn(&str) -> bool,
     values: &FileValues<'t>,
 ) -> (Vec<WriteMethod<'t>>, Vec<(String, String)>) {
-    let methods = functions(root, text)
-        .into_iter()
+    let methods = values
+        .functions(root, text)
+        .iter()
         .filter(|f| {
             f.class
                 .as_deref()

@@ -444,7 +444,7 @@ const SESSION_WRITES: &[&str] = &[".add(", ".add_all(", ".flush(", ".commit(", "
 /// A function that only calls services and commits writes no instance of
 /// its own: it is a caller, not a write method.
 pub fn write_method<'t>(
-    function: Function<'t>,
+    function: &Function<'t>,
     text: &str,
     settings: &Settings,
     module: &ModuleFacts,
@@ -458,6 +458,7 @@ pub fn write_method<'t>(
     if !SESSION_WRITES.iter().any(|needle| body.contains(needle)) {
         return None;
     }
+    let function = function.clone();
     let class = function
         .class
         .as_deref()

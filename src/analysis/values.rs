@@ -363,9 +363,19 @@ pub struct Globals {
 pub struct FileValues<'t> {
     pub globals: Globals,
     passes: std::cell::RefCell<HashMap<usize, std::rc::Rc<FunctionValues<'t>>>>,
+    /// The file's functions, listed once for the rules and the callers' step.
+    functions: std::cell::OnceCell<std::rc::Rc<[Function<'t>]>>,
 }
 
 impl<'t> FileValues<'t> {
+    /// The functions of the file whose tree is `root` (see
+    /// [`super::functions::functions`]), listed on first use.
+    pub fn functions(&self, root: Node<'t>, text: &str) -> std::rc::Rc<[Function<'t>]> {
+        self.functions
+            .get_or_init(|| super::functions::functions(root, text).into())
+            .clone()
+    }
+
     /// The pass over `function` in `cx` (whose `globals` are these'), run
     /// on first use.
     pub fn analyse(&self, function: &Function<'t>, cx: &Context<'_>) -> std::rc::Rc<FunctionValues<'t>> {
