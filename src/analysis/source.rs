@@ -455,6 +455,36 @@ pub fn preorder<'t>(node: Node<'t>, named_only: bool, mut visit: impl FnMut(Node
     }
 }
 
+/// [`preorder`], each node visited with its ancestors from `node` down to
+/// its parent (empty for `node` itself): the walk knows them, where
+/// [`Node::parent`] searches down from the root again.
+pub fn preorder_with_ancestors<'t>(
+    node: Node<'t>,
+    named_only: bool,
+    mut visit: impl FnMut(Node<'t>, &[Node<'t>]) -> bool,
+) {
+    let mut cursor = node.walk();
+    let mut ancestors: Vec<Node<'t>> = Vec::new();
+    loop {
+        let current = cursor.node();
+        let descend = (!named_only || current.is_named()) && visit(current, &ancestors);
+        if descend && cursor.goto_first_child() {
+            ancestors.push(current);
+            continue;
+        }
+        loop {
+            if ancestors.is_empty() {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
+            ancestors.pop();
+        }
+    }
+}
+
 /// Nodes below `node` in document order, not descending into nested
 /// function or class definitions (their bodies are other scopes) nor into
 /// lambdas.
@@ -718,6 +748,48 @@ mod tests {
             "the docstring is in the class's scope"
         );
         assert!(inside.iter().all(|n| n.kind() != "parameters"), "the method's are not");
+    }
+
+    #[test]
+    fn preorder_with_ancestors_visits_as_preorder_with_each_node_s_parent_chain() {
+        let tree = parse(SHAPES);
+        let mut class_body = None;
+        preorder(tree.root_node(), true, |n| {
+            if n.kind() == "class_definition" {
+                class_body = n.child_by_field_name("body");
+            }
+            true
+        });
+        // From the root and from a node within: the ancestors stop at the
+        // walk's first node.
+        for start in [tree.root_node(), class_body.expect("the class has a body")] {
+            for named_only in [false, true] {
+                // Pruned where preorder's callers prune: nested definitions.
+                let prune = |n: Node<'_>| n.id() == start.id() || n.kind() != "function_definition";
+                let mut expected = Vec::new();
+                preorder(start, named_only, |n| {
+                    expected.push(n);
+                    prune(n)
+                });
+                let mut seen = Vec::new();
+                let mut deepest = 0;
+                preorder_with_ancestors(start, named_only, |n, ancestors| {
+                    seen.push(n);
+                    deepest = deepest.max(ancestors.len());
+                    let mut chain = Vec::new();
+                    let mut at = n;
+                    while at.id() != start.id() {
+                        at = at.parent().expect("below the walk's first node");
+                        chain.push(at);
+                    }
+                    chain.reverse();
+                    assert_eq!(ancestors, chain.as_slice(), "ancestors of {n:?}");
+                    prune(n)
+                });
+                assert_eq!(seen, expected, "named_only: {named_only}");
+                assert!(deepest >= 3, "not vacuous: nodes deep below the first");
+            }
+        }
     }
 
     #[test]

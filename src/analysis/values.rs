@@ -1064,23 +1064,25 @@ impl<'t> Pass<'_, '_, 't> {
     /// Record the events of the expressions in `node` (not descending into
     /// blocks, nested definitions or lambdas), evaluated in `env`.
     fn events_in(&mut self, node: Node<'t>, stmt: Node<'t>, env: &Env) {
+        // Each node with its parent, which the walk knows (a call's tells
+        // whether it is awaited).
         let mut nodes = Vec::new();
-        super::source::preorder(node, true, |n| match n.kind_str() {
+        super::source::preorder_with_ancestors(node, true, |n, ancestors| match n.kind_str() {
             "block" | "lambda" | "function_definition" | "class_definition" | "decorated_definition"
                 if n.id() != node.id() =>
             {
                 false
             }
             "assignment" | "augmented_assignment" | "call" => {
-                nodes.push(n);
+                nodes.push((n, ancestors.last().copied()));
                 true
             }
             _ => true,
         });
-        for n in nodes {
+        for (n, parent) in nodes {
             match n.kind_str() {
                 "assignment" | "augmented_assignment" => self.attribute_write(n, stmt, env),
-                "call" => self.call_event(n, stmt, env),
+                "call" => self.call_event(n, parent.or_else(|| n.parent()), stmt, env),
                 _ => {}
             }
         }
@@ -1112,7 +1114,8 @@ impl<'t> Pass<'_, '_, 't> {
         });
     }
 
-    fn call_event(&mut self, call: Node<'t>, stmt: Node<'t>, env: &Env) {
+    /// The events of `call`, whose parent is `parent`.
+    fn call_event(&mut self, call: Node<'t>, parent: Option<Node<'t>>, stmt: Node<'t>, env: &Env) {
         let Some(f) = call.field("function") else {
             return;
         };
@@ -1146,7 +1149,7 @@ impl<'t> Pass<'_, '_, 't> {
                 };
                 let method = self.text(attr).to_string();
                 let receiver_value = self.value(object, env);
-                let awaited = is_awaited(call);
+                let awaited = is_awaited(parent);
                 let is_session = matches!(receiver_value, Value::Session(_));
                 let kind = match receiver_value {
                     Value::Session(_) if SESSION_METHODS.contains(&method.as_str()) => {
@@ -1508,9 +1511,10 @@ impl<'t> Pass<'_, '_, 't> {
 }
 
 /// Whether a call's result is awaited: `await x.m()`, or entered by
-/// `async with x.m():` (only an async context manager can be).
-fn is_awaited(call: Node<'_>) -> bool {
-    let Some(parent) = call.parent() else {
+/// `async with x.m():` (only an async context manager can be). `parent`:
+/// the call's.
+fn is_awaited(parent: Option<Node<'_>>) -> bool {
+    let Some(parent) = parent else {
         return false;
     };
     if parent.kind_str() == "await" {
