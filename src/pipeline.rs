@@ -43,7 +43,8 @@ pub struct LoadedFile {
     /// (models, mixins, star-imported modules, callers).
     pub target: bool,
     /// Whether per-file rules can find anything here (see
-    /// `Prefilter::may_hold_findings`).
+    /// `Prefilter::may_hold_findings_in`: not in a test, fixture or script
+    /// module, whatever its text).
     pub candidate: bool,
     /// Whether the text names a configured user parameter, when loading
     /// searched it (`Prefilter::names_a_user`).
@@ -229,7 +230,7 @@ impl Loaded {
         keep: bool,
         module: String,
     ) -> Loaded {
-        let candidate = filter.may_hold_findings(text);
+        let candidate = filter.may_hold_findings_in(&module, text);
         let classes = class_keys(text);
         let names_user = filter.names_a_user(text);
         let kept = keep.then(|| Arc::from(text));
@@ -750,8 +751,8 @@ impl Workspace {
         for (path, text) in sources {
             let (path, display) = shared_paths(&path);
             let parsed = crate::analysis::source::decode(text.as_bytes()).and_then(|(text, bom)| {
-                let candidate = filter.may_hold_findings(&text);
                 let module = module_name(&display);
+                let candidate = filter.may_hold_findings_in(&module, &text);
                 Loaded::parsed(path, display.clone(), true, bom, text, candidate, module)
             });
             match parsed {
@@ -2306,6 +2307,65 @@ mod tests {
         assert_eq!(edits(&lean), 0);
         assert_eq!(full.files_checked, lean.files_checked);
         assert_eq!(full.notes, lean.notes);
+    }
+
+    /// A test, fixture, migration, seed or script module holds no service
+    /// code (the per-file rules skip it whatever it writes), so loading
+    /// makes it no candidate: the check does not parse it, nor keep its
+    /// text, though it adds and commits rows like a service. The findings
+    /// are those of a run that parses every file.
+    #[test]
+    fn a_test_module_that_writes_rows_is_no_candidate_and_changes_nothing_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "app/models.py",
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n\
+             class Base(DeclarativeBase):\n    pass\n\n\n\
+             class Item(Base):\n    __tablename__ = \"items\"\n    id: Mapped[int] = mapped_column(primary_key=True)\n\
+             \x20   name: Mapped[str] = mapped_column()\n",
+        );
+        let writes = "from app.models import Item\n\n\n\
+            def create_item(db, name):\n    item = Item(name=name)\n    db.add(item)\n    db.commit()\n    return item\n";
+        write("app/services.py", writes);
+        for module in [
+            "tests/test_items.py",
+            "app/tests/conftest.py",
+            "migrations/versions/0001_seed.py",
+            "scripts/load_items.py",
+            "app/seed_items.py",
+        ] {
+            write(module, writes);
+        }
+        let paths = vec![dir.path().to_path_buf()];
+        let config = crate::config::load(&paths, &crate::config::Overrides::default()).unwrap();
+        let workspace = Workspace::load(&paths, config.clone());
+        for file in &workspace.files {
+            let name = file.display.to_string_lossy().replace('\\', "/");
+            let service = name.ends_with("app/services.py");
+            assert_eq!(file.candidate, service, "{name}");
+            assert_eq!(file.pending.lock().unwrap().is_some(), service, "{name}");
+        }
+        let findings = |workspace: &Workspace| {
+            let result = workspace.check();
+            let mut found: Vec<(String, String)> = result
+                .diagnostics()
+                .map(|(f, d)| (f.path.to_string_lossy().into_owned(), d.rule.code().to_string()))
+                .collect();
+            found.sort();
+            found
+        };
+        let found = findings(&workspace);
+        // Not vacuous: the service's write is found, and only the service's.
+        assert!(found.iter().any(|(path, _)| path.ends_with("services.py")), "{found:?}");
+        assert!(found.iter().all(|(path, _)| path.ends_with("services.py")), "{found:?}");
+        let every_file = Workspace::load_with(&paths, config, false);
+        assert!(every_file.files.iter().all(|f| f.candidate));
+        assert_eq!(found, findings(&every_file));
     }
 
     #[test]

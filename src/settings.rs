@@ -170,9 +170,7 @@ impl Settings {
     /// Whether the module `dotted` (named from its path) is a test, fixture,
     /// migration, seed or script module by [`Settings::script_paths`].
     pub fn is_script_module(&self, dotted: &str) -> bool {
-        dotted
-            .split('.')
-            .any(|part| self.script_paths.iter().any(|p| glob_match(p, part)))
+        is_script_module(&self.script_paths, dotted)
     }
 
     pub fn kind_from_name(&self, name: &str) -> Option<Kind> {
@@ -180,6 +178,14 @@ impl Settings {
             .into_iter()
             .find(|kind| self.method_patterns.get(*kind).iter().any(|p| glob_match(p, name)))
     }
+}
+
+/// Whether the module `dotted` is a script module by `script_paths` (see
+/// [`Settings::is_script_module`]).
+pub fn is_script_module(script_paths: &[String], dotted: &str) -> bool {
+    dotted
+        .split('.')
+        .any(|part| script_paths.iter().any(|p| glob_match(p, part)))
 }
 
 /// `*` matches any run of characters, `?` one character; nothing else is special.

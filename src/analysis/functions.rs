@@ -345,12 +345,16 @@ pub(crate) fn parameters(list: Node<'_>, text: &str) -> Vec<Param> {
 /// `session.flush(` ... for the configured session expressions); AUD005
 /// needs `func.now`. Files that cannot are parsed once for their facts and
 /// their trees freed. Derived from the configuration, never hard-coded.
+/// A test, fixture, migration, seed or script module (by its name, see
+/// [`crate::settings::Settings::is_script_module`]) holds no service code:
+/// the per-file rules find nothing there, whatever its text.
 ///
 /// It also tells whether a text names a user parameter (the callers' step
 /// reads such files: see `callers::Naming`), so that loading answers that
 /// while it holds the text.
 pub struct Prefilter {
     matcher: Option<aho_corasick::AhoCorasick>,
+    script_paths: Vec<String>,
     user_names: Option<aho_corasick::AhoCorasick>,
     /// The names of write methods, by kind (`create_*` ...).
     method_patterns: Vec<String>,
@@ -381,6 +385,7 @@ impl Prefilter {
             .collect();
         Prefilter {
             matcher: aho_corasick::AhoCorasick::new(&needles).ok(),
+            script_paths: settings.script_paths.clone(),
             user_marks: aho_corasick::AhoCorasick::new(marks).ok(),
             user_names: aho_corasick::AhoCorasick::new(user_names).ok(),
             method_patterns: crate::settings::Kind::ALL
@@ -422,6 +427,13 @@ impl Prefilter {
 
     pub fn may_hold_findings(&self, text: &str) -> bool {
         self.matcher.as_ref().is_none_or(|m| m.is_match(text))
+    }
+
+    /// Whether the per-file rules may find anything in the text `text` of
+    /// the module `module` (its dotted name): not a script module's, and
+    /// [`Prefilter::may_hold_findings`].
+    pub fn may_hold_findings_in(&self, module: &str, text: &str) -> bool {
+        !crate::settings::is_script_module(&self.script_paths, module) && self.may_hold_findings(text)
     }
 }
 
