@@ -139,8 +139,9 @@ if [ -z "$corpus" ]; then
     # size or of real trees never reuses a corpus made for the first.
     if [ -n "$dense" ]; then
         files="${files:-3000}"
-        # The sources' contents name the corpus: a changed example makes another.
-        sources="$(cd "$repo" && git ls-files -s examples tests/fixtures 2>/dev/null \
+        # The sources' contents name the corpus: a changed example (or a
+        # changed generator) makes another.
+        sources="$(cd "$repo" && git ls-files -s examples tests/fixtures scripts/gen_corpus.py 2>/dev/null \
             | "$python" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:10])')"
         name="auditfix-bench-dense-$files-$sources"
         gen_args=(--files "$files" --dense)

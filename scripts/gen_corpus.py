@@ -712,8 +712,15 @@ def generate(out, files, seed, min_bytes=0):
     return made, written
 
 
-# The trees the service-dense corpus is made of, relative to the repository.
-DENSE_SOURCES = ["examples/audit_app", "examples/audit_app_sa2", "tests/fixtures"]
+# The trees the service-dense corpus is made of, relative to the repository,
+# and the folder each is copied to: the fixtures are service idioms, so their
+# copies go under a name the tool does not read as tests (a module below a
+# `fixtures` folder is a test module, and the per-file rules skip it).
+DENSE_SOURCES = {
+    "examples/audit_app": "audit_app",
+    "examples/audit_app_sa2": "audit_app_sa2",
+    "tests/fixtures": "idioms",
+}
 
 
 def vary(text, copy):
@@ -748,7 +755,7 @@ def generate_dense(out, files, repo):
     """Write `files` files below OUT/dense: copies of DENSE_SOURCES, varied
     per copy (see `vary`); returns (files, bytes)."""
     sources = []
-    for tree in DENSE_SOURCES:
+    for tree, folder in DENSE_SOURCES.items():
         root = repo / tree
         for path in sorted(root.rglob("*.py")):
             if "__pycache__" in path.parts:
@@ -758,7 +765,7 @@ def generate_dense(out, files, repo):
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
                 continue
-            sources.append((Path(root.name) / path.relative_to(root), text))
+            sources.append((Path(folder) / path.relative_to(root), text))
     if not sources:
         raise SystemExit(f"no .py files under {', '.join(DENSE_SOURCES)} of {repo}")
     made = written = 0
