@@ -1977,18 +1977,8 @@ mod tests {
     #[test]
     fn a_call_dropping_the_user_is_parsed_again_only_where_a_user_is_held() {
         let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str, text: &str| {
-            let path = dir.path().join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
-        write(
-            "app/models.py",
-            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n\
-             class Base(DeclarativeBase):\n    pass\n\n\n\
-             class Item(Base):\n    __tablename__ = \"items\"\n    id: Mapped[int] = mapped_column(primary_key=True)\n\
-             \x20   name: Mapped[str] = mapped_column()\n    created_by: Mapped[str] = mapped_column()\n",
-        );
+        let write = |name: &str, text: &str| crate::test_trees::write(dir.path(), name, text);
+        write("app/models.py", crate::test_trees::ITEM_MODELS);
         write(
             "app/services.py",
             "from sqlalchemy.orm import Session\n\nfrom app.models import Item\n\n\n\

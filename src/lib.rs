@@ -37,3 +37,20 @@ pub mod suppression;
 pub mod syntax_message;
 pub mod walk;
 pub mod write;
+
+/// Trees of files the unit tests write, shared between modules' tests.
+#[cfg(test)]
+pub(crate) mod test_trees {
+    /// A mapped `Item` model, with no audit mixin.
+    pub const ITEM_MODELS: &str = "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n\
+         class Base(DeclarativeBase):\n    pass\n\n\n\
+         class Item(Base):\n    __tablename__ = \"items\"\n    id: Mapped[int] = mapped_column(primary_key=True)\n\
+         \x20   name: Mapped[str] = mapped_column()\n    created_by: Mapped[str] = mapped_column()\n";
+
+    /// Write `text` to `name` below `root`, making its folders.
+    pub fn write(root: &std::path::Path, name: &str, text: &str) {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}

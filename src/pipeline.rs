@@ -2317,18 +2317,8 @@ mod tests {
     #[test]
     fn a_test_module_that_writes_rows_is_no_candidate_and_changes_nothing_found() {
         let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str, text: &str| {
-            let path = dir.path().join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
-        write(
-            "app/models.py",
-            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n\
-             class Base(DeclarativeBase):\n    pass\n\n\n\
-             class Item(Base):\n    __tablename__ = \"items\"\n    id: Mapped[int] = mapped_column(primary_key=True)\n\
-             \x20   name: Mapped[str] = mapped_column()\n",
-        );
+        let write = |name: &str, text: &str| crate::test_trees::write(dir.path(), name, text);
+        write("app/models.py", crate::test_trees::ITEM_MODELS);
         let writes = "from app.models import Item\n\n\n\
             def create_item(db, name):\n    item = Item(name=name)\n    db.add(item)\n    db.commit()\n    return item\n";
         write("app/services.py", writes);

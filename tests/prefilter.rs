@@ -125,6 +125,17 @@ fn a_generated_corpus_gives_the_same_findings_and_fixes() {
     assert_same(path);
 }
 
+/// A project made of the common and the callers' fixture trees, in a
+/// folder of its own.
+fn callers_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    common::copy_tree(&repo.join("tests/fixtures/common"), dir.path());
+    common::copy_tree(&repo.join("tests/fixtures/callers"), dir.path());
+    std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = \"app\"\n").unwrap();
+    dir
+}
+
 /// The callers' step takes the calls of a checked file from that file's
 /// one parse, for the names loading predicted (functions that name a user,
 /// write through a session or are named like write methods). A facade
@@ -134,12 +145,8 @@ fn a_generated_corpus_gives_the_same_findings_and_fixes() {
 /// pass it, as without the prefilters.
 #[test]
 fn a_call_of_a_facade_nobody_predicted_is_still_found() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = callers_project();
     let root = dir.path();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    common::copy_tree(&repo.join("tests/fixtures/common"), root);
-    common::copy_tree(&repo.join("tests/fixtures/callers"), root);
-    std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"app\"\n").unwrap();
     std::fs::write(
         root.join("app/jobs.py"),
         "from app.services.crud import UserCrud\n\n\n\
@@ -183,12 +190,8 @@ fn a_call_of_a_facade_nobody_predicted_is_still_found() {
 /// prefilters.
 #[test]
 fn a_service_that_names_no_user_is_still_found_a_facade() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = callers_project();
     let root = dir.path();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    common::copy_tree(&repo.join("tests/fixtures/common"), root);
-    common::copy_tree(&repo.join("tests/fixtures/callers"), root);
-    std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"app\"\n").unwrap();
     std::fs::write(
         root.join("app/services/imports.py"),
         "from app.services.crud import UserCrud\n\n\n\
