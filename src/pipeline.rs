@@ -43,7 +43,7 @@ pub struct LoadedFile {
     /// (models, mixins, star-imported modules, callers).
     pub target: bool,
     /// Whether per-file rules can find anything here (see
-    /// `Prefilter::may_hold_findings_in`: not in a test, fixture or script
+    /// `Prefilter::may_hold_findings`: not in a test, fixture or script
     /// module, whatever its text).
     pub candidate: bool,
     /// Whether the text names a configured user parameter, when loading
@@ -230,7 +230,7 @@ impl Loaded {
         keep: bool,
         module: String,
     ) -> Loaded {
-        let candidate = filter.may_hold_findings_in(&module, text);
+        let candidate = filter.may_hold_findings(&module, text);
         let classes = class_keys(text);
         let names_user = filter.names_a_user(text);
         let kept = keep.then(|| Arc::from(text));
@@ -752,7 +752,7 @@ impl Workspace {
             let (path, display) = shared_paths(&path);
             let parsed = crate::analysis::source::decode(text.as_bytes()).and_then(|(text, bom)| {
                 let module = module_name(&display);
-                let candidate = filter.may_hold_findings_in(&module, &text);
+                let candidate = filter.may_hold_findings(&module, &text);
                 Loaded::parsed(path, display.clone(), true, bom, text, candidate, module)
             });
             match parsed {

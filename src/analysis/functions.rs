@@ -425,15 +425,12 @@ impl Prefilter {
         self.user_names.as_ref().is_none_or(|m| m.is_match(text))
     }
 
-    pub fn may_hold_findings(&self, text: &str) -> bool {
-        self.matcher.as_ref().is_none_or(|m| m.is_match(text))
-    }
-
     /// Whether the per-file rules may find anything in the text `text` of
     /// the module `module` (its dotted name): not a script module's, and
-    /// [`Prefilter::may_hold_findings`].
-    pub fn may_hold_findings_in(&self, module: &str, text: &str) -> bool {
-        !crate::settings::is_script_module(&self.script_paths, module) && self.may_hold_findings(text)
+    /// the text holds one of the needles.
+    pub fn may_hold_findings(&self, module: &str, text: &str) -> bool {
+        !crate::settings::is_script_module(&self.script_paths, module)
+            && self.matcher.as_ref().is_none_or(|m| m.is_match(text))
     }
 }
 
