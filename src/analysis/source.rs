@@ -433,26 +433,7 @@ impl<'t> NodeExt<'t> for Node<'t> {
 /// is given. With `named_only`, anonymous nodes (tokens) are neither
 /// visited nor descended into, as a walk over `named_children` goes.
 pub fn preorder<'t>(node: Node<'t>, named_only: bool, mut visit: impl FnMut(Node<'t>) -> bool) {
-    let mut cursor = node.walk();
-    let mut depth = 0usize;
-    loop {
-        let current = cursor.node();
-        let descend = (!named_only || current.is_named()) && visit(current);
-        if descend && cursor.goto_first_child() {
-            depth += 1;
-            continue;
-        }
-        loop {
-            if depth == 0 {
-                return;
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            cursor.goto_parent();
-            depth -= 1;
-        }
-    }
+    preorder_with_ancestors(node, named_only, |n, _| visit(n));
 }
 
 /// [`preorder`], each node visited with its ancestors from `node` down to
