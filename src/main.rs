@@ -15,12 +15,22 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// jemalloc's options (its `malloc_conf`, a C string): pages freed are
-/// returned within a second rather than ten. A run frees most of what it
-/// allocates (each file's text and tree) within a few seconds; measured on
-/// a 250 MB tree, peak RSS 61 to 55 MB at the same speed.
-/// `_RJEM_MALLOC_CONF` in the environment still overrides it.
-#[cfg(all(not(target_env = "msvc"), not(target_os = "windows")))]
+/// jemalloc's options (its `malloc_conf`, a C string):
+/// - pages freed are returned within a second rather than ten. A run frees
+///   most of what it allocates (each file's text and tree) within a few
+///   seconds; measured on a 250 MB tree, peak RSS 61 to 55 MB at the same
+///   speed.
+/// - one arena per CPU rather than four: rayon runs one thread per CPU, and
+///   each arena keeps its own freed pages. Measured on a 250 MB tree of
+///   18,284 files, peak RSS 76 to 72 MB at the same speed.
+///
+/// `_RJEM_MALLOC_CONF` in the environment still overrides it. Per-CPU
+/// arenas need `sched_getcpu`, which jemalloc finds on Linux only
+/// (elsewhere it would warn on every run).
+#[cfg(target_os = "linux")]
+#[export_name = "_rjem_malloc_conf"]
+pub static MALLOC_CONF: &[u8; 40] = b"dirty_decay_ms:1000,percpu_arena:percpu\0";
+#[cfg(all(not(target_os = "linux"), not(target_env = "msvc"), not(target_os = "windows")))]
 #[export_name = "_rjem_malloc_conf"]
 pub static MALLOC_CONF: &[u8; 20] = b"dirty_decay_ms:1000\0";
 
