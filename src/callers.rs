@@ -631,7 +631,7 @@ pub struct Definitions {
     drafts: Vec<Draft>,
     /// Its calls of the names the repository's `def`s predicted, when
     /// recorded (with the prefilters).
-    calls: Option<Recorded>,
+    calls: Option<Box<Recorded>>,
 }
 
 /// The calls of a file recorded by the per-file check: those of the names
@@ -853,11 +853,11 @@ impl Naming {
             } else {
                 Vec::new()
             };
-            Recorded {
+            Box::new(Recorded {
                 predicted: self.predicted.clone(),
                 mentioned,
                 sites,
-            }
+            })
         });
         Some(Definitions { drafts, calls })
     }
@@ -1145,7 +1145,7 @@ impl CallGraph {
         // parsed (without the prefilter, every file is).
         let naming = Naming::new(workspace);
         // What the check recorded of each file's calls, for the rounds.
-        let mut recorded: Vec<Option<Recorded>> = Vec::with_capacity(files);
+        let mut recorded: Vec<Option<Box<Recorded>>> = Vec::with_capacity(files);
         let known: Vec<Option<Vec<Draft>>> = known
             .into_iter()
             .map(|known| {
@@ -1205,11 +1205,11 @@ impl CallGraph {
             .map(|(i, found)| {
                 found.map(|mut found| {
                     if let Some(mentioned) = found.mentioned.take() {
-                        recorded[i] = Some(Recorded {
+                        recorded[i] = Some(Box::new(Recorded {
                             predicted: naming.predicted.clone(),
                             mentioned,
                             sites: std::mem::take(&mut found.sites),
-                        });
+                        }));
                     }
                     found
                 })

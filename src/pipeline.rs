@@ -70,11 +70,13 @@ pub struct LoadedFile {
     pending: std::sync::Mutex<Option<Box<str>>>,
     /// The lines holding suppression comments, for the warnings about
     /// them (target files only; found while the text is at hand anyway).
-    suppression_lines: Vec<(usize, String)>,
-    /// The parsed file, once a step needed it (`None`: it did not parse).
-    source: OnceLock<Option<SourceFile>>,
+    suppression_lines: Box<[(usize, String)]>,
+    /// The parsed file, once a step kept it (`None`: it did not parse).
+    /// Boxed: few files of a run keep their tree, and a large repository
+    /// holds tens of thousands of these.
+    source: OnceLock<Option<Box<SourceFile>>>,
     /// Why the file could not be read again or parsed, when it could not.
-    error: OnceLock<String>,
+    error: OnceLock<Box<str>>,
 }
 
 impl LoadedFile {
@@ -97,7 +99,7 @@ impl LoadedFile {
             id: 0,
             classes: Box::default(),
             defs: Box::default(),
-            suppression_lines: Vec::new(),
+            suppression_lines: Box::default(),
             text,
             pending: std::sync::Mutex::new(None),
             source: OnceLock::new(),
@@ -129,7 +131,7 @@ impl LoadedFile {
         match text.and_then(|text| SourceFile::parse(text, self.bom)) {
             Ok(source) => Some(source),
             Err(message) => {
-                let _ = self.error.set(message);
+                let _ = self.error.set(message.into());
                 None
             }
         }
@@ -138,12 +140,12 @@ impl LoadedFile {
     /// The parsed file, parsed on first use and kept; `None` when it does
     /// not read or parse (the reason is in [`LoadedFile::error`]).
     pub fn source(&self) -> Option<&SourceFile> {
-        self.source.get_or_init(|| self.parse_fresh()).as_ref()
+        self.source.get_or_init(|| self.parse_fresh().map(Box::new)).as_deref()
     }
 
     /// The parsed file when a step kept it (nothing is parsed).
     pub fn kept_source(&self) -> Option<&SourceFile> {
-        self.source.get()?.as_ref()
+        self.source.get()?.as_deref()
     }
 
     /// `f` of the parsed file: the one kept, or one parsed for the moment
@@ -158,7 +160,7 @@ impl LoadedFile {
 
     /// Why the file could not be read or parsed, once a step found out.
     pub fn error(&self) -> Option<&str> {
-        self.error.get().map(String::as_str)
+        self.error.get().map(AsRef::as_ref)
     }
 
     /// Whether `matches` holds for the file's text, reading it again from
@@ -207,7 +209,8 @@ pub fn content_hash(text: &str, bom: bool) -> u64 {
 /// A file as loading leaves it, with its module's facts when it was parsed.
 struct Loaded {
     file: LoadedFile,
-    facts: Option<ModuleFacts>,
+    /// Boxed: only files parsed up front have them (see [`Loaded::parsed`]).
+    facts: Option<Box<ModuleFacts>>,
     /// Its dotted module name (see [`module_path`]).
     module: String,
 }
@@ -243,7 +246,7 @@ impl Loaded {
         file.defs = crate::callers::def_keys(text, filter, candidate || names_user);
         file.names_user = Some(names_user);
         if target {
-            file.suppression_lines = crate::suppression::directive_lines(text);
+            file.suppression_lines = crate::suppression::directive_lines(text).into();
         }
         Loaded {
             file,
@@ -267,7 +270,7 @@ impl Loaded {
         file.defs = scan.defs.clone();
         file.names_user = Some(scan.names_user);
         if target {
-            file.suppression_lines = scan.suppression_lines.clone().unwrap_or_default();
+            file.suppression_lines = scan.suppression_lines.clone().unwrap_or_default().into();
         }
         Loaded {
             file,
@@ -286,7 +289,7 @@ impl Loaded {
             names_user: file.names_user.unwrap_or(false),
             classes: file.classes.clone(),
             defs: file.defs.clone(),
-            suppression_lines: file.target.then(|| file.suppression_lines.clone()),
+            suppression_lines: file.target.then(|| file.suppression_lines.to_vec()),
         }
     }
 
@@ -314,13 +317,13 @@ impl Loaded {
         let mut file = LoadedFile::new(path, display, target, candidate, bom, None);
         file.hash = content_hash(&source.text, bom);
         if target {
-            file.suppression_lines = crate::suppression::directive_lines(&source.text);
+            file.suppression_lines = crate::suppression::directive_lines(&source.text).into();
         }
         file.text = Some(Arc::from(source.text));
         file.classes = facts_keys(&facts);
         Ok(Loaded {
             file,
-            facts: Some(facts),
+            facts: Some(Box::new(facts)),
             module,
         })
     }
@@ -560,11 +563,16 @@ impl Workspace {
         // its scan under), and the scan taken back when it was not read
         // (stored as it was: with the suppression lines a target needs,
         // when it was one then).
-        type Item = Result<(Loaded, Option<FileStat>, Option<crate::cache::scans::Scan>), FileError>;
-        let loaded: Vec<Item> = all
+        //
+        // Progress is counted in `map`, and nothing filtered in parallel, so
+        // that rayon fills one vector of the files' number in place (see
+        // `check_files_with`): gathered in pieces and copied, the loaded
+        // files of a large repository took tens of megabytes at once.
+        type Item = Result<(Loaded, Option<FileStat>, Option<Box<crate::cache::scans::Scan>>), FileError>;
+        let loaded: Vec<Option<Item>> = all
             .par_iter()
-            .progress_with(progress.clone())
-            .filter_map(|(path, target)| {
+            .map(|(path, target)| {
+                progress.inc(1);
                 let (path, display) = shared_paths(path);
                 let module = module_name(&module_path(&path, &display, root.as_deref(), cwd.as_deref()));
                 let stat = scans.and_then(|_| FileStat::of_path(&path));
@@ -574,7 +582,7 @@ impl Workspace {
                 {
                     if !*target || scan.suppression_lines.is_some() {
                         let file = Loaded::of_scan(path, display, *target, scan, module);
-                        return Some(Ok((file, stat, Some(scan.clone()))));
+                        return Some(Ok((file, stat, Some(Box::new(scan.clone())))));
                     }
                 }
                 let loaded = if prefilter {
@@ -615,12 +623,13 @@ impl Workspace {
         let mut files = Vec::with_capacity(loaded.len());
         let mut records = Vec::new();
         let mut read = 0;
-        for item in loaded {
+        for item in loaded.into_iter().flatten() {
             match item {
                 Ok((file, stat, kept)) => {
                     read += usize::from(kept.is_none());
                     if let Some(stat) = stat.filter(|_| scans.is_some()) {
-                        records.push(Record::new(&file.file.path, stat, kept.unwrap_or_else(|| file.scan())));
+                        let scan = kept.map_or_else(|| file.scan(), |kept| *kept);
+                        records.push(Record::new(&file.file.path, stat, scan));
                     }
                     files.push(file);
                 }
@@ -660,7 +669,7 @@ impl Workspace {
         {
             file.id = id;
             slots.push(match facts {
-                Some(facts) => Slot::ready(facts),
+                Some(facts) => Slot::ready(*facts),
                 None => Slot::lazy(module, file.origin()),
             });
             classes.push(file.classes.clone());
@@ -820,7 +829,7 @@ impl Workspace {
         }
         Loaded {
             file: copy,
-            facts: self.index.facts_made(file.id).cloned(),
+            facts: self.index.facts_made(file.id).cloned().map(Box::new),
             module: self.module_name_of(file),
         }
     }
@@ -1052,10 +1061,14 @@ impl Workspace {
         }
         let naming = crate::callers::Naming::new(self);
         let progress = progress_bar(self.files.len(), "analysing");
+        // Progress counted in `map` (see `check_files_with`).
         let mut slots: Vec<Slot> = kept
             .into_par_iter()
             .zip(self.files.par_iter())
-            .progress_with(progress.clone())
+            .map(|(kept, file)| {
+                progress.inc(1);
+                (kept, file)
+            })
             .map(|(kept, file)| match kept {
                 // Each target's first pass from a kept part: its findings
                 // when none is fixed in this run (with one, its fixes check
@@ -1186,16 +1199,15 @@ impl Workspace {
                         .map(move |(receiver, function)| (receiver, function, file.display.clone()))
                 }),
         );
-        // One report per file, its path filled in for the files reported.
-        let mut files: Vec<FileReport> = checks
-            .into_iter()
-            .map(|result| FileReport {
-                path: PathBuf::new(),
-                excerpts: Excerpts::default(),
-                diagnostics: result.diagnostics,
-                write_methods: result.write_methods,
-            })
-            .collect();
+        // Each file's findings and write methods, apart: the checks (of every
+        // file of the run, most of them empty) are not held through the
+        // callers' step, nor a report for each file.
+        let mut diagnostics = Vec::with_capacity(checks.len());
+        let mut write_methods = Vec::with_capacity(checks.len());
+        for check in checks {
+            diagnostics.push(check.diagnostics);
+            write_methods.push(check.write_methods);
+        }
         let spinner = progress_spinner(self.files.len(), "checking the callers");
         let (findings, details, silenced) = crate::callers::check(self, &needs_user, definitions, memo);
         spinner.finish_and_clear();
@@ -1218,16 +1230,31 @@ impl Workspace {
             if !fix_edits {
                 diagnostic.fix = diagnostic.fix.map(Fix::without_edits);
             }
-            files[finding.file].diagnostics.push(diagnostic);
+            diagnostics[finding.file].push(diagnostic);
         }
-        // The lines the findings show, read once the findings are known: no
-        // file's text is held through the run.
-        files.par_iter_mut().zip(&self.files).for_each(|(report, file)| {
-            report.diagnostics.sort_by_key(|d| (d.range.start, d.rule));
-            if file.target && !report.diagnostics.is_empty() {
-                report.excerpts = Excerpts::of(&file.read_text().unwrap_or_default(), &report.diagnostics);
-            }
-        });
+        // One report per file reported, with the lines its findings show,
+        // read once the findings are known: no file's text is held through
+        // the run.
+        let files: Vec<FileReport> = diagnostics
+            .into_par_iter()
+            .zip(write_methods)
+            .zip(&self.files)
+            .filter(|(_, f)| f.target && f.error().is_none())
+            .map(|((mut diagnostics, write_methods), file)| {
+                diagnostics.sort_by_key(|d| (d.range.start, d.rule));
+                let excerpts = if diagnostics.is_empty() {
+                    Excerpts::default()
+                } else {
+                    Excerpts::of(&file.read_text().unwrap_or_default(), &diagnostics)
+                };
+                FileReport {
+                    path: file.display.to_path_buf(),
+                    excerpts,
+                    diagnostics,
+                    write_methods,
+                }
+            })
+            .collect();
         let mut notes = self.notes.clone();
         notes.extend(unproven);
         notes.extend(convention_notes(checks_conventions));
@@ -1235,15 +1262,6 @@ impl Workspace {
             checks_unstamped.into_iter().flatten(),
             &self.config.settings,
         ));
-        let files: Vec<FileReport> = files
-            .into_iter()
-            .zip(&self.files)
-            .filter(|(_, f)| f.target && f.error().is_none())
-            .map(|(report, f)| FileReport {
-                path: f.display.to_path_buf(),
-                ..report
-            })
-            .collect();
         let files_checked = files.len();
         let mut errors = self.errors.clone();
         errors.extend(self.late_errors());
@@ -1508,21 +1526,21 @@ impl Workspace {
     ) {
         let naming = crate::callers::Naming::new(self);
         let progress = progress_bar(self.files.len(), "analysing");
-        let checks: Vec<_> = self
+        // Progress counted in `map`, not by `progress_with`: rayon then
+        // knows the length and fills each vector in place (a
+        // `ProgressBarIter` hides it, and the parts of a large repository
+        // were gathered in pieces and copied at the end).
+        let (files, rest): (Vec<_>, Vec<_>) = self
             .files
             .par_iter()
-            .progress_with(progress.clone())
-            .map(|file| self.check_file_part_with(file, &naming, fix_edits, first_pass))
-            .collect();
+            .map(|file| {
+                let part = self.check_file_part_with(file, &naming, fix_edits, first_pass);
+                progress.inc(1);
+                (part.check, (part.definitions, part.first))
+            })
+            .unzip();
         progress.finish_and_clear();
-        let mut files = Vec::with_capacity(checks.len());
-        let mut definitions = Vec::with_capacity(checks.len());
-        let mut firsts = Vec::with_capacity(checks.len());
-        for part in checks {
-            files.push(part.check);
-            definitions.push(part.definitions);
-            firsts.push(part.first);
-        }
+        let (definitions, firsts) = rest.into_iter().unzip();
         (files, definitions, firsts)
     }
 
