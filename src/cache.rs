@@ -273,14 +273,28 @@ impl Cache {
     /// payload: `chunks` one after the other, not copied into one buffer
     /// first (the binary entries: per-file parts, scans).
     fn write_checked(&self, magic: &[u8], chunks: &[&[u8]]) -> std::io::Result<()> {
-        let mut hasher = Xxh3::new();
+        let mut entry = self.begin_checked(magic)?;
         for chunk in chunks {
-            hasher.update(chunk);
+            entry.write_all(chunk)?;
         }
-        let checksum = hasher.digest128().to_le_bytes();
-        let mut all: Vec<&[u8]> = vec![magic, &checksum];
-        all.extend_from_slice(chunks);
-        self.write_entry(&all)
+        entry.finish()
+    }
+
+    /// An entry as [`Cache::write_checked`] writes it, its payload written
+    /// (and hashed) as it is made rather than held in memory first: a
+    /// large repository's per-file parts take megabytes.
+    fn begin_checked(&self, magic: &[u8]) -> std::io::Result<Pending<'_>> {
+        self.prepare()?;
+        let mut file = std::io::BufWriter::new(tempfile::NamedTempFile::new_in(&self.dir)?);
+        file.write_all(magic)?;
+        // The checksum's place, filled in by `finish`.
+        file.write_all(&[0; 16])?;
+        Ok(Pending {
+            cache: self,
+            file,
+            hasher: Xxh3::new(),
+            checksum_at: magic.len() as u64,
+        })
     }
 
     /// The payload [`Cache::write_checked`] wrote under `magic`; `None`
@@ -311,19 +325,21 @@ impl Cache {
     }
 
     fn write(&self, stat: Option<String>, content: u128, output: &Output) -> std::io::Result<()> {
-        let mut payload = Vec::with_capacity(output.stdout.len() + output.stderr.len());
-        payload.extend_from_slice(&output.stdout);
-        payload.extend_from_slice(&output.stderr);
+        // The payload is the two streams one after the other, hashed and
+        // written without being copied into one buffer.
+        let mut hasher = Xxh3::new();
+        hasher.update(&output.stdout);
+        hasher.update(&output.stderr);
         let header = Header {
             stat,
             content: hex(content),
             status: output.status,
             stdout: output.stdout.len(),
             stderr: output.stderr.len(),
-            checksum: hex(xxhash_rust::xxh3::xxh3_128(&payload)),
+            checksum: hex(hasher.digest128()),
         };
         let header = serde_json::to_vec(&header)?;
-        self.write_entry(&[MAGIC, &header, b"\n", &payload])
+        self.write_entry(&[MAGIC, &header, b"\n", &output.stdout, &output.stderr])
     }
 
     /// Remove all but the [`KEPT_ENTRIES`] most recently written entries
@@ -442,6 +458,43 @@ pub fn content_fingerprint(workspace: &Workspace) -> u128 {
     hasher.finish()
 }
 
+/// An entry being written (see [`Cache::begin_checked`]): its payload goes
+/// to a file beside the entry, hashed on the way; [`Pending::finish`]
+/// writes the checksum and puts the file in the entry's place. Dropped
+/// unfinished, the file is removed and the entry left as it was.
+pub(crate) struct Pending<'c> {
+    cache: &'c Cache,
+    file: std::io::BufWriter<tempfile::NamedTempFile>,
+    hasher: Xxh3,
+    /// Where the checksum goes: after the magic line.
+    checksum_at: u64,
+}
+
+impl Write for Pending<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.file.write(buf)?;
+        self.hasher.update(&buf[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Pending<'_> {
+    /// The checksum written in its place, and the entry in the cache.
+    pub(crate) fn finish(self) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = self.file.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+        file.seek(SeekFrom::Start(self.checksum_at))?;
+        file.write_all(&self.hasher.digest128().to_le_bytes())?;
+        file.persist(self.cache.entry_path()).map_err(|e| e.error)?;
+        self.cache.prune();
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -506,6 +559,36 @@ mod tests {
         assert!(version.join(".tmp-being-written").exists());
         assert!(!version.join(".tmp-left-by-a-killed-run").exists());
         assert_eq!(std::fs::read_dir(&version).unwrap().count(), KEPT_ENTRIES + 1);
+    }
+
+    #[test]
+    fn an_entry_written_as_it_is_made_reads_back_and_one_left_unfinished_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = cache_in(dir.path());
+        let magic = b"test-entry 1\n";
+        cache.write_checked(magic, &[b"first ", b"entry"]).unwrap();
+        assert_eq!(cache.read_checked(magic).unwrap(), b"first entry");
+        // Written in pieces of any size: the checksum is of all of them.
+        let mut entry = cache.begin_checked(magic).unwrap();
+        for piece in [&b"sec"[..], b"ond ", b"", b"entry"] {
+            entry.write_all(piece).unwrap();
+        }
+        // Until it is finished, the old entry is the one read.
+        assert_eq!(cache.read_checked(magic).unwrap(), b"first entry");
+        entry.finish().unwrap();
+        assert_eq!(cache.read_checked(magic).unwrap(), b"second entry");
+        // Dropped unfinished: the entry as it was, and no file left beside it.
+        let mut entry = cache.begin_checked(magic).unwrap();
+        entry.write_all(b"third").unwrap();
+        drop(entry);
+        assert_eq!(cache.read_checked(magic).unwrap(), b"second entry");
+        let names: Vec<_> = std::fs::read_dir(&cache.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, [format!("{:032x}", cache.key)]);
+        // Another magic line is not this entry.
+        assert!(cache.read_checked(b"test-entry 2\n").is_none());
     }
 
     #[test]

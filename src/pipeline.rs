@@ -991,12 +991,12 @@ impl Workspace {
         let kept = store.load(&stamps, |i| self.index.facts(i).map(ModuleFacts::fingerprint));
         let (kept_facts, moved) = (kept.facts, kept.moved);
         let (checks, definitions, made, first, encoded) =
-            self.check_files_kept(fix_edits, first_pass, kept.parts, |parts| {
+            self.check_files_kept(fix_edits, first_pass, kept.parts, |parts, made_any| {
                 // The facts made this run, else those the entry held.
                 let facts: Vec<Option<u64>> = (0..self.files.len())
                     .map(|i| self.index.facts_made(i).map(ModuleFacts::fingerprint).or(kept_facts[i]))
                     .collect();
-                store.encode(&stamps, &facts, parts)
+                store.encode(&stamps, &facts, parts, moved || made_any)
             });
         let memo = crate::callers::Yields::new(kept.yields);
         let result = self.report_checks(checks, definitions, fix_edits, None, Some(&memo));
@@ -1005,7 +1005,7 @@ impl Workspace {
         if let Some(encoded) =
             encoded.filter(|_| moved || !made.is_empty() || !answered.is_empty() || !searched.is_empty())
         {
-            store.store(&encoded, &yields);
+            store.store(encoded, &yields);
         }
         let run = KeptRun {
             result,
@@ -1034,16 +1034,16 @@ impl Workspace {
 
     /// [`Workspace::check_files`], the parts `kept` holds reused, the
     /// others made (and what each read recorded), and all handed to
-    /// `encode` (`None` for those not to keep) before they are taken
-    /// apart; with the positions of the parts made, and what `encode`
-    /// returned.
+    /// `encode` (`None` for those not to keep), with whether any part was
+    /// made, before they are taken apart; with the positions of the parts
+    /// made, and what `encode` returned.
     #[allow(clippy::type_complexity)]
     fn check_files_kept<E>(
         &self,
         fix_edits: bool,
         first_pass: Option<bool>,
         kept: Vec<Option<Box<crate::cache::parts::Part>>>,
-        encode: impl FnOnce(Vec<Option<&mut crate::cache::parts::Part>>) -> E,
+        encode: impl FnOnce(Vec<Option<&mut crate::cache::parts::Part>>, bool) -> E,
     ) -> (
         Vec<crate::checker::FileCheck>,
         Vec<Option<crate::callers::Definitions>>,
@@ -1106,6 +1106,7 @@ impl Workspace {
                 .iter_mut()
                 .map(|slot| slot.keep.then_some(&mut slot.part))
                 .collect(),
+            !made.is_empty(),
         );
         let mut first = Vec::with_capacity(slots.len());
         let (checks, definitions) = slots

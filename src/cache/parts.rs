@@ -39,11 +39,12 @@ use crate::callers::{Definitions, KeptAnswers, Predicted};
 use crate::checker::FileCheck;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
 /// The first line of a parts entry; a change of layout changes it.
-const MAGIC: &[u8] = b"auditfix-parts 5\n";
+const MAGIC: &[u8] = b"auditfix-parts 6\n";
 
 /// What the per-file check of one file made, and what it read to make it.
 #[derive(Default, Serialize, Deserialize)]
@@ -113,6 +114,16 @@ struct EntryRef<'a> {
     facts: &'a [Option<u64>],
     predicted: Vec<&'a Predicted>,
     parts: Vec<Option<&'a Part>>,
+}
+
+/// A run's parts, encoded by [`Parts::encode`] for [`Parts::store`].
+pub struct Encoded<'c>(Encoding<'c>);
+
+enum Encoding<'c> {
+    /// Being written beside the entry, which `store` replaces with it.
+    Written(Box<super::Pending<'c>>),
+    /// In memory.
+    Held(Vec<u8>),
 }
 
 /// The parts entry of one configuration.
@@ -280,13 +291,18 @@ impl Parts {
     /// `parts` (by position; `None`: not to keep) as the parts of the
     /// files stamped `stamps`, whose module
     /// facts have the fingerprints `facts` (`None`: not known), encoded
-    /// for [`Parts::store`] (before the callers' step takes them).
+    /// for [`Parts::store`] (before the callers' step takes them). With
+    /// `write` (the entry will change: a part was made, a file moved), they
+    /// are written to the cache's folder as they are encoded, and not held
+    /// in memory through the callers' step; else they are held, for the
+    /// run that stores them only if the callers' step made an answer.
     pub fn encode(
         &self,
         stamps: &[Stamp],
         facts: &[Option<u64>],
         mut parts: Vec<Option<&mut Part>>,
-    ) -> Option<Vec<u8>> {
+        write: bool,
+    ) -> Option<Encoded<'_>> {
         // Each set of predicted names once, by the records made against it.
         // (The records of a run share one set; the names are compared only
         // once per set met, not once per record.)
@@ -311,26 +327,36 @@ impl Parts {
             predicted: sets.iter().map(|s| &**s).collect(),
             parts: parts.iter().map(|part| part.as_deref()).collect(),
         };
-        postcard::to_stdvec(&entry).ok()
+        if write {
+            let pending = self.cache.begin_checked(MAGIC).ok()?;
+            postcard::to_io(&entry, pending)
+                .ok()
+                .map(|pending| Encoded(Encoding::Written(Box::new(pending))))
+        } else {
+            postcard::to_stdvec(&entry)
+                .ok()
+                .map(|bytes| Encoded(Encoding::Held(bytes)))
+        }
     }
 
-    /// Store the parts [`Parts::encode`] encoded, and the yields of the
-    /// callers' step. Failing to write is not an error of the run: the
-    /// next one makes them all.
-    pub fn store(&self, parts: &[u8], yields: &KeptAnswers) {
+    /// Store the parts `encode` made, and the callers' step's `yields`, as
+    /// the configuration's entry. Failing to write is not an error of the
+    /// run.
+    pub fn store(&self, parts: Encoded<'_>, yields: &KeptAnswers) {
         let Ok(yields) = postcard::to_stdvec(yields) else {
             return;
         };
-        let length = (parts.len() as u64).to_le_bytes();
-        let _ = self.cache.write_checked(MAGIC, &[&length, parts, &yields]);
+        let _ = match parts.0 {
+            Encoding::Written(mut pending) => pending.write_all(&yields).and_then(|()| (*pending).finish()),
+            Encoding::Held(parts) => self.cache.write_checked(MAGIC, &[&parts, &yields]),
+        };
     }
 
     fn read(&self) -> Option<(Entry, KeptAnswers)> {
         let payload = self.cache.read_checked(MAGIC)?;
-        let (length, payload) = payload.split_at_checked(8)?;
-        let length = usize::try_from(u64::from_le_bytes(length.try_into().ok()?)).ok()?;
-        let (parts, yields) = payload.split_at_checked(length)?;
-        Some((postcard::from_bytes(parts).ok()?, postcard::from_bytes(yields).ok()?))
+        // The parts, then the yields: each value tells where it ends.
+        let (entry, yields) = postcard::take_from_bytes(&payload).ok()?;
+        Some((entry, postcard::from_bytes(yields).ok()?))
     }
 }
 

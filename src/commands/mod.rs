@@ -165,15 +165,18 @@ pub fn cached_run(
     let mut out = Vec::new();
     let mut err = Vec::new();
     let status = body(&workspace, &mut out, &mut err)?;
+    // Stored and delivered from the one copy (a large repository's report
+    // takes megabytes).
+    let output = crate::cache::Output {
+        stdout: out,
+        stderr: err,
+        status: status as i32,
+    };
     if let Some(cache) = &cache {
-        cache.store(&crate::cache::Output {
-            stdout: out.clone(),
-            stderr: err.clone(),
-            status: status as i32,
-        });
+        cache.store(&output);
     }
-    stderr.write_all(&err)?;
-    deliver(&out)?;
+    stderr.write_all(&output.stderr)?;
+    deliver(&output.stdout)?;
     Ok(status)
 }
 
