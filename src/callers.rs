@@ -1296,6 +1296,8 @@ impl CallGraph {
                 .collect();
             graph.merge(yields, &mut included);
             graph.find_facades(workspace);
+            // The round's trees (see `crate::memory`).
+            crate::memory::release();
         }
         graph
     }

@@ -27,6 +27,7 @@ pub mod convention;
 pub mod diagnostic;
 pub mod files;
 pub mod interactive;
+pub mod memory;
 pub mod pipeline;
 pub mod printer;
 pub mod profile;

@@ -53,8 +53,27 @@ fn share_the_allocator_with_tree_sitter() {
     }
 }
 
+/// Hand the pages jemalloc keeps freed back to the system, in every arena
+/// (`MALLCTL_ARENAS_ALL` is 4096): what [`auditfix::memory::release`] does.
+#[cfg(all(not(target_env = "msvc"), not(target_os = "windows")))]
+fn purge_freed_pages() {
+    // SAFETY: `arena.<i>.purge` reads and writes no value; the name is a
+    // C string.
+    unsafe {
+        tikv_jemalloc_sys::mallctl(
+            c"arena.4096.purge".as_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+        );
+    }
+}
+
 fn main() -> ExitCode {
     share_the_allocator_with_tree_sitter();
+    #[cfg(all(not(target_env = "msvc"), not(target_os = "windows")))]
+    auditfix::memory::set_release(purge_freed_pages);
     let cli = Cli::parse();
     if let Command::Server = cli.command {
         // The protocol's own threads write to standard output.

@@ -1210,7 +1210,11 @@ impl Workspace {
             write_methods.push(check.write_methods);
         }
         let spinner = progress_spinner(self.files.len(), "checking the callers");
+        // The per-file check's trees, then the callers' step's, are freed
+        // by now: their pages go back (see `crate::memory`).
+        crate::memory::release();
         let (findings, details, silenced) = crate::callers::check(self, &needs_user, definitions, memo);
+        crate::memory::release();
         spinner.finish_and_clear();
         for (file, line, rule) in silenced {
             suppressions[file].push((line, rule));
@@ -1256,6 +1260,8 @@ impl Workspace {
                 }
             })
             .collect();
+        // The texts read for the excerpts.
+        crate::memory::release();
         let mut notes = self.notes.clone();
         notes.extend(unproven);
         notes.extend(convention_notes(checks_conventions));
