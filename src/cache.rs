@@ -284,8 +284,7 @@ impl Cache {
     /// (and hashed) as it is made rather than held in memory first: a
     /// large repository's per-file parts take megabytes.
     fn begin_checked(&self, magic: &[u8]) -> std::io::Result<Pending<'_>> {
-        self.prepare()?;
-        let mut file = std::io::BufWriter::new(tempfile::NamedTempFile::new_in(&self.dir)?);
+        let mut file = std::io::BufWriter::new(self.entry_file()?);
         file.write_all(magic)?;
         // The checksum's place, filled in by `finish`.
         file.write_all(&[0; 16])?;
@@ -314,11 +313,22 @@ impl Cache {
     /// and prune the folder. Written aside and renamed: a reader sees the
     /// old entry or the new.
     fn write_entry(&self, chunks: &[&[u8]]) -> std::io::Result<()> {
-        self.prepare()?;
-        let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
+        let mut file = self.entry_file()?;
         for chunk in chunks {
             file.write_all(chunk)?;
         }
+        self.commit(file)
+    }
+
+    /// A file beside this command line's entry, to write a new one into
+    /// (removed when dropped uncommitted).
+    fn entry_file(&self) -> std::io::Result<tempfile::NamedTempFile> {
+        self.prepare()?;
+        tempfile::NamedTempFile::new_in(&self.dir)
+    }
+
+    /// `file`, written whole, in the entry's place; the folder pruned.
+    fn commit(&self, file: tempfile::NamedTempFile) -> std::io::Result<()> {
         file.persist(self.entry_path()).map_err(|e| e.error)?;
         self.prune();
         Ok(())
@@ -489,9 +499,7 @@ impl Pending<'_> {
         let mut file = self.file.into_inner().map_err(std::io::IntoInnerError::into_error)?;
         file.seek(SeekFrom::Start(self.checksum_at))?;
         file.write_all(&self.hasher.digest128().to_le_bytes())?;
-        file.persist(self.cache.entry_path()).map_err(|e| e.error)?;
-        self.cache.prune();
-        Ok(())
+        self.cache.commit(file)
     }
 }
 
