@@ -1067,34 +1067,33 @@ impl Workspace {
             .zip(self.files.par_iter())
             .map(|(kept, file)| {
                 progress.inc(1);
-                (kept, file)
-            })
-            .map(|(kept, file)| match kept {
-                // Each target's first pass from a kept part: its findings
-                // when none is fixed in this run (with one, its fixes check
-                // it again: a kept part holds no edits).
-                Some(part) => {
-                    let first = first_pass.and_then(|unsafe_fixes| {
-                        let diagnostics = &part.check.diagnostics;
-                        let fixed = diagnostics.iter().any(|d| d.is_fixable_with(unsafe_fixes));
-                        (file.target && !fixed).then(|| FirstFix::Findings(diagnostics.clone()))
-                    });
-                    Slot {
-                        part: *part,
-                        keep: true,
-                        made: false,
-                        first,
+                match kept {
+                    // Each target's first pass from a kept part: its findings
+                    // when none is fixed in this run (with one, its fixes check
+                    // it again: a kept part holds no edits).
+                    Some(part) => {
+                        let first = first_pass.and_then(|unsafe_fixes| {
+                            let diagnostics = &part.check.diagnostics;
+                            let fixed = diagnostics.iter().any(|d| d.is_fixable_with(unsafe_fixes));
+                            (file.target && !fixed).then(|| FirstFix::Findings(diagnostics.clone()))
+                        });
+                        Slot {
+                            part: *part,
+                            keep: true,
+                            made: false,
+                            first,
+                        }
                     }
-                }
-                None => {
-                    let (made, reads) = crate::analysis::index::Reads::record(|| {
-                        self.check_file_part_with(file, &naming, fix_edits, first_pass)
-                    });
-                    Slot {
-                        part: Part::new(made.check, made.definitions, reads),
-                        keep: made.of_loaded_text,
-                        made: true,
-                        first: made.first,
+                    None => {
+                        let (made, reads) = crate::analysis::index::Reads::record(|| {
+                            self.check_file_part_with(file, &naming, fix_edits, first_pass)
+                        });
+                        Slot {
+                            part: Part::new(made.check, made.definitions, reads),
+                            keep: made.of_loaded_text,
+                            made: true,
+                            first: made.first,
+                        }
                     }
                 }
             })
