@@ -107,7 +107,7 @@ pub fn mixin_of(index: &RepoIndex, settings: &Settings, model: &str) -> Option<(
 /// Whether a class records who acted: `*_by` audit columns, or `set_*_by`
 /// setters.
 pub fn looks_like_audit_mixin(class: &ClassFacts) -> bool {
-    class.columns.iter().any(|c| is_audit_column(c))
+    class.columns.iter().any(is_audit_column)
         || class.holds.iter().next().is_some()
         || class
             .methods
@@ -215,20 +215,20 @@ impl MixinView {
                 }
             };
             for (name, arity) in class.methods.iter() {
-                view.methods.entry(name.clone()).or_insert(*arity);
+                view.methods.entry(name.to_string()).or_insert(*arity);
             }
             for (name, params) in class.setter_params.iter() {
-                view.params.entry(name.clone()).or_insert_with(|| params.clone());
+                view.params.entry(name.to_string()).or_insert_with(|| params.clone());
             }
-            view.columns.extend(class.columns.iter().cloned());
+            view.columns.extend(class.columns.iter().map(str::to_string));
             for (name, holds) in class.holds.iter() {
-                view.columns.insert(name.clone());
-                view.holds.entry(name.clone()).or_insert_with(|| holds.clone());
+                view.columns.insert(name.to_string());
+                view.holds.entry(name.to_string()).or_insert_with(|| holds.clone());
             }
             for (column, clock) in class.clocks.iter() {
-                view.clocks.entry(column.clone()).or_insert(*clock);
+                view.clocks.entry(column.to_string()).or_insert(*clock);
             }
-            view.fields.extend(class.fields.iter().cloned());
+            view.fields.extend(class.fields.iter().map(str::to_string));
             queue.extend(class.bases.iter().cloned());
         }
         view

@@ -2138,8 +2138,8 @@ fn remove_imports_left_unused_parsed(
         }
         let module = ModuleFacts::collect(String::new(), root, &text);
         let candidate = module.bindings.iter().find_map(|(name, binding)| {
-            (matches!(binding, Binding::From { name: imported, .. } if imported == name)
-                && unused_now.contains(&name.as_str()))
+            (matches!(binding, Binding::From { name: imported, .. } if **imported == *name)
+                && unused_now.contains(&name))
             .then(|| auditfix_transforms::add_import::remove_import_name(&text, root, name))
             .flatten()
         });

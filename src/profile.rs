@@ -362,7 +362,7 @@ fn inferred_mixin(index: &RepoIndex) -> Option<Mixin> {
         .collect();
     let looks_audit = |class: &ClassFacts| {
         let columns = class.columns.iter().any(|c| {
-            UPDATE_TIMESTAMPS.contains(&c.as_str())
+            UPDATE_TIMESTAMPS.contains(&c)
                 || KIND_WORDS
                     .iter()
                     .any(|(_, word)| c.starts_with(&format!("{word}_by")) || *c == format!("{word}_at"))

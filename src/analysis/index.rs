@@ -192,7 +192,7 @@ pub fn class_keys(text: &str) -> Box<[u32]> {
 /// The keys of what parsed facts define (classes and session sources), as
 /// [`class_keys`] finds them in a text.
 pub fn facts_keys(facts: &ModuleFacts) -> Box<[u32]> {
-    let sessions = facts.sessions.iter().map(|(name, _)| name.as_str());
+    let sessions = facts.sessions.iter().map(|(name, _)| name);
     keys_of(facts.classes.iter().map(|c| c.name.as_str()).chain(sessions))
 }
 
@@ -627,9 +627,9 @@ impl RepoIndex {
                 continue;
             }
             if let Some(class) = self.class(&current) {
-                out.extend(class.columns.iter().cloned());
+                out.extend(class.columns.iter().map(str::to_string));
                 if sqlmodel_table {
-                    out.extend(class.fields.iter().cloned());
+                    out.extend(class.fields.iter().map(str::to_string));
                 }
                 stack.extend(class.bases.iter().cloned());
             }
@@ -727,7 +727,7 @@ impl RepoIndex {
             }
             if let Some(class) = self.class(&current) {
                 for (name, arity) in class.methods.iter() {
-                    methods.entry(name.clone()).or_insert(*arity);
+                    methods.entry(name.to_string()).or_insert(*arity);
                 }
                 queue.extend(class.bases.iter().cloned());
             }

@@ -15,7 +15,7 @@ use tree_sitter::Node;
 /// handful of entries most modules and classes have.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NameMap<V> {
-    entries: Vec<(String, V)>,
+    entries: Vec<(Box<str>, V)>,
 }
 
 impl<V> Default for NameMap<V> {
@@ -26,7 +26,7 @@ impl<V> Default for NameMap<V> {
 
 impl<V> NameMap<V> {
     fn find(&self, name: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(name))
+        self.entries.binary_search_by(|(k, _)| (**k).cmp(name))
     }
 
     /// Bind `name` to `value`, replacing (and returning) what it had.
@@ -34,7 +34,7 @@ impl<V> NameMap<V> {
         match self.find(&name) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
-                self.entries.insert(i, (name, value));
+                self.entries.insert(i, (name.into_boxed_str(), value));
                 None
             }
         }
@@ -46,9 +46,7 @@ impl<V> NameMap<V> {
 
     /// The stored name and its value.
     pub fn get_key_value(&self, name: &str) -> Option<(&str, &V)> {
-        self.find(name)
-            .ok()
-            .map(|i| (self.entries[i].0.as_str(), &self.entries[i].1))
+        self.find(name).ok().map(|i| (&*self.entries[i].0, &self.entries[i].1))
     }
 
     /// Unbind `name`, returning what it had.
@@ -61,8 +59,8 @@ impl<V> NameMap<V> {
     }
 
     /// The entries, by name.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
-        self.entries.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.entries.iter().map(|(k, v)| (&**k, v))
     }
 
     pub fn len(&self) -> usize {
@@ -106,7 +104,7 @@ impl NameSet {
     }
 
     /// The names, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &String> {
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(name, _)| name)
     }
 
@@ -127,12 +125,16 @@ impl NameSet {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Binding {
     /// `from module import name [as alias]`: the imported `name`.
-    From { module: String, name: String },
+    From { module: Box<str>, name: Box<str> },
     /// `import module [as alias]`: the module itself.
-    Module { module: String },
+    Module { module: Box<str> },
     /// A `def`, `class` or assignment in the module.
     Local,
 }
+
+// Every name a module binds holds one: a field that grows it is a choice.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Binding>() == 40);
 
 /// A class defined in a module (at any nesting depth).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -714,7 +716,7 @@ impl ModuleFacts {
                     } else {
                         module.clone()
                     };
-                    self.bind(first, Binding::Module { module: bound }, type_only);
+                    self.bind(first, Binding::Module { module: bound.into() }, type_only);
                 }
                 "aliased_import" => {
                     let (Some(n), Some(alias)) = (name.field("name"), name.field("alias")) else {
@@ -723,7 +725,7 @@ impl ModuleFacts {
                     self.bind(
                         text[alias.byte_range()].to_string(),
                         Binding::Module {
-                            module: text[n.byte_range()].to_string(),
+                            module: text[n.byte_range()].into(),
                         },
                         type_only,
                     );
@@ -748,8 +750,8 @@ impl ModuleFacts {
                     self.bind(
                         n.clone(),
                         Binding::From {
-                            module: module.clone(),
-                            name: n,
+                            module: module.as_str().into(),
+                            name: n.into(),
                         },
                         type_only,
                     );
@@ -761,8 +763,8 @@ impl ModuleFacts {
                     self.bind(
                         text[alias.byte_range()].to_string(),
                         Binding::From {
-                            module: module.clone(),
-                            name: text[n.byte_range()].to_string(),
+                            module: module.as_str().into(),
+                            name: text[n.byte_range()].into(),
                         },
                         type_only,
                     );
@@ -1189,7 +1191,7 @@ mod tests {
         // A second binding of a name replaces the first, as a later import does.
         assert_eq!(map.insert("b".to_string(), 4), Some(1));
         assert_eq!(
-            map.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(),
+            map.iter().map(|(k, v)| (k, *v)).collect::<Vec<_>>(),
             [("a", 2), ("b", 4), ("c", 3)]
         );
         assert_eq!((map.get("b"), map.get("d"), map["c"]), (Some(&4), None, 3));
@@ -1245,7 +1247,7 @@ mod tests {
         let t = &m.classes[0];
         assert_eq!(t.bases, vec!["GlobalModel", "Mixin"]);
         assert_eq!(
-            t.columns.iter().cloned().collect::<Vec<_>>(),
+            t.columns.iter().collect::<Vec<_>>(),
             vec!["created_by_email", "legacy", "name"]
         );
         assert!(t.methods.contains_key("set_created_by"));

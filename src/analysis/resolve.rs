@@ -62,7 +62,7 @@ impl<'a> Resolver<'a> {
         let defined = match dotted.rsplit_once('.') {
             Some((_, last)) => last,
             None => match self.module.bindings.get(dotted) {
-                Some(Binding::From { name, .. }) => name.as_str(),
+                Some(Binding::From { name, .. }) => name,
                 _ => dotted,
             },
         };
@@ -127,7 +127,7 @@ impl<'a> Resolver<'a> {
                 // `import app.models as models`, or `from app import models`
                 // when `app.models` is a module of the repository.
                 let module = match self.module.bindings.get(first)? {
-                    Binding::Module { module } => module.clone(),
+                    Binding::Module { module } => module.to_string(),
                     Binding::From { module, name } => {
                         let submodule = format!("{module}.{name}");
                         self.index.module(&submodule)?;
@@ -229,12 +229,12 @@ fn qualified_in(index: &RepoIndex, module: &ModuleFacts, dotted: &str, types: bo
     };
     match binding {
         Binding::Local => Some(join(format!("{}.{head}", owner.name))),
-        Binding::Module { module: m } => Some(join(m.clone())),
+        Binding::Module { module: m } => Some(join(m.to_string())),
         Binding::From { module: from, name } => {
             // A re-export inside the repository: follow it to the definition.
             if let Some(target) = index.module(from) {
                 if target.name != owner.name && target.bindings.contains_key(name) {
-                    return qualified_in(index, target, &join(name.clone()), types, depth + 1);
+                    return qualified_in(index, target, &join(name.to_string()), types, depth + 1);
                 }
             }
             Some(join(format!("{from}.{name}")))

@@ -51,7 +51,7 @@ enum DatetimeForm {
 
 fn datetime_form(checker: &Checker<'_>) -> DatetimeForm {
     match checker.index.binding(checker.module, "datetime") {
-        Some(Binding::Module { module }) if module == "datetime" => DatetimeForm::Module,
+        Some(Binding::Module { module }) if &**module == "datetime" => DatetimeForm::Module,
         Some(_) if checker.resolver().qualified("datetime").as_deref() == Some("datetime.datetime") => {
             DatetimeForm::Class
         }
