@@ -223,11 +223,12 @@ impl Definition {
     }
 }
 
-/// How a call passes its arguments, as far as binding them goes.
+/// How a call passes its arguments, as far as binding them goes. The graph
+/// keeps one for every call site it records: no spare capacity.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Arguments {
     /// Keyword names, in order.
-    pub keywords: Vec<String>,
+    pub keywords: Box<[Box<str>]>,
     /// Positional arguments (no splats).
     pub positional: usize,
     /// `*args`, `**kwargs`.
@@ -236,7 +237,7 @@ pub struct Arguments {
     /// Per positional argument, whether it may be a user (see
     /// [`may_be_user`]): one that is not, in a user parameter's place, is
     /// shifted (AUD013), not the user passed.
-    pub user_like: Vec<bool>,
+    pub user_like: Box<[bool]>,
 }
 
 impl Arguments {
@@ -244,7 +245,11 @@ impl Arguments {
         let (star, double_star) = site.has_splat();
         let positional = site.positional();
         Arguments {
-            keywords: site.keywords(text).into_iter().map(|(k, _)| k).collect(),
+            keywords: site
+                .keywords(text)
+                .into_iter()
+                .map(|(k, _)| k.into_boxed_str())
+                .collect(),
             positional: positional.len(),
             star,
             double_star,
@@ -261,51 +266,87 @@ pub fn may_be_user(argument: &str) -> bool {
 }
 
 /// A call site, without its tree.
+///
+/// The graph keeps one for every call of an audited name in a large
+/// repository (thousands): offsets, lines and indices are `u32`, as in the
+/// tree they were read from, texts are boxed with no spare capacity, and the
+/// rare dynamic call's class is boxed apart.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Site {
     /// The bytes of the `call`.
-    pub range: Range<usize>,
-    /// The line of the call (1-based) and its first line of text.
-    pub line: usize,
-    pub first_line: String,
-    pub name: String,
+    range: Range<u32>,
+    /// The line of the call (1-based).
+    line: u32,
+    /// Index of the calling function in the file's definitions.
+    caller: Option<u32>,
+    /// The call's first line of text.
+    pub first_line: Box<str>,
+    pub name: Box<str>,
     pub callee: Option<DefRef>,
     pub bound: bool,
-    pub dynamic: Option<Option<ClassRef>>,
-    /// Index of the calling function in the file's definitions.
-    pub caller: Option<usize>,
+    /// Set for a dynamic call (`getattr(obj, name)(...)`): the class of
+    /// `obj`, when known.
+    dynamic: Option<Box<Option<ClassRef>>>,
     pub arguments: Arguments,
 }
 
+// The graph holds thousands of these: a field that grows them is a choice.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Site>() == 160);
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Definition>() == 120);
+
 impl Site {
     fn of(site: &CallSite<'_>, text: &str) -> Site {
+        let range = site.call.byte_range();
         Site {
-            range: site.call.byte_range(),
-            line: site.call.start_position().row + 1,
-            first_line: text[site.call.byte_range()].lines().next().unwrap_or("").to_string(),
-            name: site.name.clone(),
+            range: range.start as u32..range.end as u32,
+            line: site.call.start_position().row as u32 + 1,
+            caller: site.caller.map(|i| i as u32),
+            first_line: text[range].lines().next().unwrap_or("").into(),
+            name: site.name.as_str().into(),
             callee: site.callee.clone(),
             bound: site.bound,
-            dynamic: site.dynamic.clone(),
-            caller: site.caller,
+            dynamic: site.dynamic.clone().map(Box::new),
             arguments: Arguments::of(site, text),
         }
+    }
+
+    /// The bytes of the `call`.
+    pub fn range(&self) -> Range<usize> {
+        self.range.start as usize..self.range.end as usize
+    }
+
+    /// The line of the call (1-based).
+    pub fn line(&self) -> usize {
+        self.line as usize
+    }
+
+    /// Index of the calling function in the file's definitions.
+    pub fn caller(&self) -> Option<usize> {
+        self.caller.map(|i| i as usize)
+    }
+
+    /// `Some` for a dynamic call: the class of the object, when known.
+    pub fn dynamic(&self) -> Option<Option<&ClassRef>> {
+        self.dynamic.as_deref().map(Option::as_ref)
     }
 
     /// The site as a node of `root` (the same file parsed again), checked
     /// to be the call it was (`None` when the file changed meanwhile).
     pub fn locate<'t>(&self, root: Node<'t>, text: &str) -> Option<CallSite<'t>> {
-        let call = node_with_range(root, &self.range, "call")?;
-        if text.get(self.range.clone())?.lines().next().unwrap_or("") != self.first_line {
+        let range = self.range();
+        let call = node_with_range(root, &range, "call")?;
+        if text.get(range)?.lines().next().unwrap_or("") != &*self.first_line {
             return None;
         }
         Some(CallSite {
             call,
-            name: self.name.clone(),
+            name: self.name.to_string(),
             callee: self.callee.clone(),
             bound: self.bound,
-            dynamic: self.dynamic.clone(),
-            caller: self.caller,
+            dynamic: self.dynamic.as_deref().cloned(),
+            caller: self.caller(),
         })
     }
 }
@@ -354,6 +395,12 @@ struct FileYield {
 }
 
 impl FileYield {
+    /// Whether the graph takes nothing from it: no definition, no call,
+    /// nothing to record.
+    fn adds_nothing(&self) -> bool {
+        self.drafts.is_none() && self.sites.is_empty() && self.mentioned.is_none()
+    }
+
     /// Whether it is [`FileYield::nothing`]'s answer.
     fn names_none(&self) -> bool {
         !self.parsed && self.drafts.is_none() && self.sites.is_empty() && self.mentioned.is_none()
@@ -977,10 +1024,10 @@ fn check_calls(checker: &mut CallerChecker<'_>, notes: &mut Vec<String>, audited
             if !workspace.files[file].target {
                 continue;
             }
-            let line = site.line;
+            let line = site.line();
             let display = workspace.files[file].display.display();
             let call_text = &site.first_line;
-            match &site.dynamic {
+            match site.dynamic() {
                 Some(Some(class))
                     if graph.definitions.iter().any(|d| {
                         d.key.class.as_deref() == Some(class.name.as_str()) && d.effective_user().is_some()
@@ -991,7 +1038,7 @@ fn check_calls(checker: &mut CallerChecker<'_>, notes: &mut Vec<String>, audited
                 Some(None) => {
                     notes.push(format!("{display}:{line}: `{call_text}` is a dynamic call; it cannot be checked (AUD012-AUD014) nor fixed"));
                 }
-                None if site.bound && audited_names.contains(&site.name.as_str()) => {
+                None if site.bound && audited_names.contains(&&*site.name) => {
                     notes.push(format!("{display}:{line}: `{call_text}` cannot be resolved to a definition; not checked (AUD012-AUD014)"));
                 }
                 _ => {}
@@ -1155,7 +1202,8 @@ impl CallGraph {
             })
             .collect();
         let record = workspace.prefilter.then(|| naming.predicted.fingerprint());
-        let yields: Vec<Option<FileYield>> = workspace
+        // Only the files that yield are kept (a few in a large repository).
+        let yields: Vec<(usize, FileYield)> = workspace
             .files
             .par_iter()
             .zip(known)
@@ -1197,24 +1245,20 @@ impl CallGraph {
                     })
                     .flatten()
             })
+            .enumerate()
+            .filter_map(|(i, found)| found.filter(|f| !f.adds_nothing()).map(|f| (i, f)))
             .collect();
         // The calls recorded are the rounds' to take, not the graph's yet.
-        let yields = yields
-            .into_iter()
-            .enumerate()
-            .map(|(i, found)| {
-                found.map(|mut found| {
-                    if let Some(mentioned) = found.mentioned.take() {
-                        recorded[i] = Some(Box::new(Recorded {
-                            predicted: naming.predicted.clone(),
-                            mentioned,
-                            sites: std::mem::take(&mut found.sites),
-                        }));
-                    }
-                    found
-                })
-            })
-            .collect();
+        let mut yields = yields;
+        for (i, found) in &mut yields {
+            if let Some(mentioned) = found.mentioned.take() {
+                recorded[*i] = Some(Box::new(Recorded {
+                    predicted: naming.predicted.clone(),
+                    mentioned,
+                    sites: std::mem::take(&mut found.sites),
+                }));
+            }
+        }
         graph.merge(yields, &mut included);
         // Resolve the calls that name a function taking (or about to take) a
         // user, and repeat while facades add names. A file that names none
@@ -1240,7 +1284,8 @@ impl CallGraph {
             names = wanted;
             let sorted: Vec<&str> = new.iter().map(String::as_str).collect();
             let new: HashSet<String> = new.iter().cloned().collect();
-            let yields: Vec<Option<FileYield>> = workspace
+            // Only the files that yield something are kept.
+            let yields: Vec<(usize, FileYield)> = workspace
                 .files
                 .par_iter()
                 .zip(&included)
@@ -1260,7 +1305,7 @@ impl CallGraph {
                             let sites = calls
                                 .sites
                                 .iter()
-                                .filter(|s| s.dynamic.is_some() || new.contains(&s.name))
+                                .filter(|s| s.dynamic.is_some() || new.contains(&*s.name))
                                 .cloned()
                                 .collect();
                             return Some(FileYield {
@@ -1293,6 +1338,8 @@ impl CallGraph {
                         searched,
                     )
                 })
+                .enumerate()
+                .filter_map(|(i, found)| found.filter(|f| !f.adds_nothing()).map(|f| (i, f)))
                 .collect();
             graph.merge(yields, &mut included);
             graph.find_facades(workspace);
@@ -1302,18 +1349,12 @@ impl CallGraph {
         graph
     }
 
-    /// Add what the files yielded, in file order.
-    fn merge(&mut self, yields: Vec<Option<FileYield>>, included: &mut [bool]) {
-        let added: usize = yields
-            .iter()
-            .flatten()
-            .filter_map(|y| y.drafts.as_ref())
-            .map(Vec::len)
-            .sum();
+    /// Add what the files yielded, in file order: `(file, yield)`.
+    fn merge(&mut self, yields: Vec<(usize, FileYield)>, included: &mut [bool]) {
+        let added: usize = yields.iter().filter_map(|(_, y)| y.drafts.as_ref()).map(Vec::len).sum();
         self.definitions.reserve_exact(added);
         let first = self.definitions.len();
-        for (i, found) in yields.into_iter().enumerate() {
-            let Some(found) = found else { continue };
+        for (i, found) in yields {
             if let Some(drafts) = found.drafts {
                 included[i] = true;
                 let start = self.definitions.len() as u32;
@@ -1388,7 +1429,8 @@ impl CallGraph {
     /// The definition that makes call `site` of file `file`.
     pub fn caller(&self, file: usize, site: &Site) -> Option<usize> {
         let ids = &self.file_definitions[file];
-        site.caller.and_then(|i| (ids.start as usize..ids.end as usize).nth(i))
+        site.caller()
+            .and_then(|i| (ids.start as usize..ids.end as usize).nth(i))
     }
 
     /// The call sites of file `file`.
@@ -1398,7 +1440,7 @@ impl CallGraph {
 
     /// Whether a call passing `arguments` passes the user parameter `user` of `callee`.
     pub fn passes_user(&self, arguments: &Arguments, bound: bool, callee: &Definition, user: &str) -> bool {
-        if arguments.keywords.iter().any(|k| k == user) {
+        if arguments.keywords.iter().any(|k| **k == *user) {
             return true;
         }
         if arguments.star || arguments.double_star {
@@ -1408,9 +1450,10 @@ impl CallGraph {
         // A keyword the callee does not take, renamed by hand from the
         // user's (`updated_by=`): passed, under a name AUD014 corrects.
         // Passing the user again would repeat the keyword.
-        let renamed = arguments.keywords.iter().any(|k| {
-            !params.iter().any(|p| p.name == k.as_str()) && rules::call_signature_mismatch::renamed_to(k, user)
-        });
+        let renamed = arguments
+            .keywords
+            .iter()
+            .any(|k| !params.iter().any(|p| p.name == &**k) && rules::call_signature_mismatch::renamed_to(k, user));
         if renamed {
             return true;
         }
@@ -1969,7 +2012,7 @@ mod tests {
                     .unwrap()
                     .to_string_lossy()
                     .into_owned();
-                calls.push((name, site.line, site.first_line.clone(), may));
+                calls.push((name, site.line(), site.first_line.to_string(), may));
             }
         }
         calls.sort();
