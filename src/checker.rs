@@ -364,6 +364,8 @@ pub fn check_file_with<'t>(
     }
     let mut diagnostics = checker.diagnostics;
     diagnostics.sort_by_key(|d| (d.range.start, d.rule));
+    // Kept through the callers' step, for each file of a large repository.
+    diagnostics.shrink_to_fit();
     FileCheck {
         diagnostics,
         write_methods: methods.iter().map(|m| m.function.qualified.clone()).collect(),

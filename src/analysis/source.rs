@@ -247,7 +247,7 @@ pub fn with_file_text<R>(path: &Path, f: impl FnOnce(&str, bool) -> R) -> Result
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     /// A buffer grown beyond this by a large file is let go after it.
-    const KEPT_CAPACITY: usize = 1 << 20;
+    const KEPT_CAPACITY: usize = 1 << 18;
     BUFFER.with(|buffer| {
         // A file read while `f` runs (it may search another) gets its own buffer.
         let mut own = Vec::new();
