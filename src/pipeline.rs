@@ -638,6 +638,8 @@ impl Workspace {
         }
         if let Some(scans) = scans {
             scans.store(records);
+            // The records and the texts of the files read (see `crate::memory`).
+            crate::memory::release();
         }
         let mut workspace = Self::assemble(files, errors, config, prefilter);
         workspace.detect_code_style(root.as_deref());
@@ -998,6 +1000,8 @@ impl Workspace {
                     .collect();
                 store.encode(&stamps, &facts, parts, moved || made_any)
             });
+        // Encoded: not held through the callers' step.
+        drop((stamps, kept_facts));
         let memo = crate::callers::Yields::new(kept.yields);
         let result = self.report_checks(checks, definitions, fix_edits, None, Some(&memo));
         let (yields, answered, searched) = memo.into_used();
@@ -1043,7 +1047,7 @@ impl Workspace {
         fix_edits: bool,
         first_pass: Option<bool>,
         kept: Vec<Option<Box<crate::cache::parts::Part>>>,
-        encode: impl FnOnce(Vec<Option<&mut crate::cache::parts::Part>>, bool) -> E,
+        encode: impl FnOnce(Vec<Option<crate::cache::parts::PartRef<'_>>>, bool) -> E,
     ) -> (
         Vec<crate::checker::FileCheck>,
         Vec<Option<crate::callers::Definitions>>,
@@ -1051,10 +1055,13 @@ impl Workspace {
         Vec<Option<FirstFix>>,
         E,
     ) {
-        use crate::cache::parts::Part;
-        /// One file's part, whether it is to keep, and its first pass.
-        struct Slot {
-            part: Part,
+        use crate::cache::parts::{Part, PartRef};
+        /// One file's part but its check (the checks are collected apart,
+        /// as the report takes them: a part is not held whole beside them),
+        /// whether it is to keep, and its first pass.
+        struct Rest {
+            definitions: Option<crate::callers::Definitions>,
+            reads: crate::analysis::index::ReadList,
             keep: bool,
             made: bool,
             first: Option<FirstFix>,
@@ -1062,7 +1069,7 @@ impl Workspace {
         let naming = crate::callers::Naming::new(self);
         let progress = progress_bar(self.files.len(), "analysing");
         // Progress counted in `map` (see `check_files_with`).
-        let mut slots: Vec<Slot> = kept
+        let (checks, rest): (Vec<crate::checker::FileCheck>, Vec<Rest>) = kept
             .into_par_iter()
             .zip(self.files.par_iter())
             .map(|(kept, file)| {
@@ -1072,49 +1079,63 @@ impl Workspace {
                     // when none is fixed in this run (with one, its fixes check
                     // it again: a kept part holds no edits).
                     Some(part) => {
+                        let Part {
+                            check,
+                            definitions,
+                            reads,
+                            ..
+                        } = *part;
                         let first = first_pass.and_then(|unsafe_fixes| {
-                            let diagnostics = &part.check.diagnostics;
+                            let diagnostics = &check.diagnostics;
                             let fixed = diagnostics.iter().any(|d| d.is_fixable_with(unsafe_fixes));
                             (file.target && !fixed).then(|| FirstFix::Findings(diagnostics.clone()))
                         });
-                        Slot {
-                            part: *part,
+                        let rest = Rest {
+                            definitions,
+                            reads,
                             keep: true,
                             made: false,
                             first,
-                        }
+                        };
+                        (check, rest)
                     }
                     None => {
                         let (made, reads) = crate::analysis::index::Reads::record(|| {
                             self.check_file_part_with(file, &naming, fix_edits, first_pass)
                         });
-                        Slot {
-                            part: Part::new(made.check, made.definitions, reads),
+                        let rest = Rest {
+                            definitions: made.definitions,
+                            reads: reads.into(),
                             keep: made.of_loaded_text,
                             made: true,
                             first: made.first,
-                        }
+                        };
+                        (made.check, rest)
                     }
                 }
             })
-            .collect();
+            .unzip();
         progress.finish_and_clear();
-        let made: Vec<usize> = (0..slots.len()).filter(|i| slots[*i].made).collect();
+        let made: Vec<usize> = (0..rest.len()).filter(|i| rest[*i].made).collect();
         let encoded = encode(
-            slots
-                .iter_mut()
-                .map(|slot| slot.keep.then_some(&mut slot.part))
+            checks
+                .iter()
+                .zip(&rest)
+                .map(|(check, rest)| {
+                    rest.keep
+                        .then(|| PartRef::new(check, rest.definitions.as_ref(), &rest.reads))
+                })
                 .collect(),
             !made.is_empty(),
         );
-        let mut first = Vec::with_capacity(slots.len());
-        let (checks, definitions) = slots
+        let mut first = Vec::with_capacity(rest.len());
+        let definitions = rest
             .into_iter()
-            .map(|slot| {
-                first.push(slot.first);
-                (slot.part.check, slot.part.definitions)
+            .map(|rest| {
+                first.push(rest.first);
+                rest.definitions
             })
-            .unzip();
+            .collect();
         (checks, definitions, made, first, encoded)
     }
 

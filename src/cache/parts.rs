@@ -68,6 +68,27 @@ impl Part {
     }
 }
 
+/// A [`Part`] as [`Parts::encode`] writes it: its pieces borrowed from
+/// where the run holds them (the same bytes as the part's).
+#[derive(Serialize)]
+pub struct PartRef<'a> {
+    check: &'a FileCheck,
+    definitions: Option<&'a Definitions>,
+    reads: &'a ReadList,
+    predicted: Option<u32>,
+}
+
+impl<'a> PartRef<'a> {
+    pub fn new(check: &'a FileCheck, definitions: Option<&'a Definitions>, reads: &'a ReadList) -> PartRef<'a> {
+        PartRef {
+            check,
+            definitions,
+            reads,
+            predicted: None,
+        }
+    }
+}
+
 /// A file as its part was made: which file it is (see [`file_key`]), the
 /// keys of the lookups its module answers (see
 /// [`crate::analysis::index::module_name_keys`]), the
@@ -113,7 +134,7 @@ struct EntryRef<'a> {
     stamps: &'a [Stamp],
     facts: &'a [Option<u64>],
     predicted: Vec<&'a Predicted>,
-    parts: Vec<Option<&'a Part>>,
+    parts: Vec<Option<PartRef<'a>>>,
 }
 
 /// A run's parts, encoded by [`Parts::encode`] for [`Parts::store`].
@@ -300,7 +321,7 @@ impl Parts {
         &self,
         stamps: &[Stamp],
         facts: &[Option<u64>],
-        mut parts: Vec<Option<&mut Part>>,
+        mut parts: Vec<Option<PartRef<'_>>>,
         write: bool,
     ) -> Option<Encoded<'_>> {
         // Each set of predicted names once, by the records made against it.
@@ -309,7 +330,7 @@ impl Parts {
         let mut sets: Vec<Arc<Predicted>> = Vec::new();
         let mut by_address: std::collections::HashMap<*const Predicted, u32> = Default::default();
         for part in parts.iter_mut().flatten() {
-            part.predicted = part.definitions.as_ref().and_then(Definitions::predicted).map(|set| {
+            part.predicted = part.definitions.and_then(Definitions::predicted).map(|set| {
                 *by_address
                     .entry(Arc::as_ptr(set))
                     .or_insert_with(|| match sets.iter().position(|s| **s == **set) {
@@ -325,7 +346,7 @@ impl Parts {
             stamps,
             facts,
             predicted: sets.iter().map(|s| &**s).collect(),
-            parts: parts.iter().map(|part| part.as_deref()).collect(),
+            parts,
         };
         if write {
             let pending = self.cache.begin_checked(MAGIC).ok()?;
@@ -371,4 +392,75 @@ pub fn file_key(display: &Path, module: &str) -> u64 {
     let mut hasher = KeyHasher::new();
     hasher.part(display.as_os_str().as_encoded_bytes()).part(module);
     hasher.finish() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::pipeline::Workspace;
+    use crate::rules::Rule;
+    use std::path::PathBuf;
+
+    /// The widget service of the interactive fixtures, with its models.
+    fn workspace() -> Workspace {
+        let app = Path::new("tests/fixtures/interactive/app");
+        let sources = [
+            "__init__.py",
+            "core/__init__.py",
+            "core/audit.py",
+            "models.py",
+            "services/__init__.py",
+            "services/widgets.py",
+        ]
+        .iter()
+        .map(|name| (app.join(name), std::fs::read_to_string(app.join(name)).unwrap()))
+        .collect::<Vec<(PathBuf, String)>>();
+        let mut config = Config::default();
+        config.settings.script_paths.clear();
+        Workspace::from_memory(sources, config)
+    }
+
+    #[test]
+    fn a_part_written_from_its_pieces_is_the_part_written_whole() {
+        let workspace = workspace();
+        let naming = crate::callers::Naming::new(&workspace);
+        let file = workspace.files.iter().find(|f| f.path.ends_with("widgets.py")).unwrap();
+        let (check, definitions) = workspace.check_file_part(file, &naming, false);
+        assert!(!check.diagnostics.is_empty(), "the service has findings");
+        assert!(definitions.is_some(), "and definitions for the callers' step");
+        let reads = ReadList {
+            modules: Box::new([1, 4]),
+            class_keys: Box::new([7]),
+            module_keys: Box::new([]),
+            every_module: false,
+        };
+        let whole = Part {
+            check,
+            definitions,
+            reads,
+            predicted: Some(3),
+        };
+        let mut pieces = PartRef::new(&whole.check, whole.definitions.as_ref(), &whole.reads);
+        pieces.predicted = whole.predicted;
+        let bytes = postcard::to_stdvec(&pieces).unwrap();
+        assert_eq!(bytes, postcard::to_stdvec(&whole).unwrap());
+        // And it reads back as the part.
+        let back: Part = postcard::from_bytes(&bytes).unwrap();
+        let findings = |part: &Part| -> Vec<(Rule, String, std::ops::Range<usize>)> {
+            part.check
+                .diagnostics
+                .iter()
+                .map(|d| (d.rule, d.message.clone(), d.range.clone()))
+                .collect()
+        };
+        assert_eq!(findings(&back), findings(&whole));
+        assert_eq!(back.reads, whole.reads);
+        assert_eq!(back.predicted, Some(3));
+        // Without its definitions, it is still a part without them.
+        let bare = PartRef::new(&whole.check, None, &whole.reads);
+        let back: Part = postcard::from_bytes(&postcard::to_stdvec(&bare).unwrap()).unwrap();
+        assert!(back.definitions.is_none());
+        assert_eq!(back.predicted, None);
+    }
 }

@@ -193,10 +193,13 @@ impl Scans {
             started: self.started,
             records,
         };
-        let Ok(payload) = postcard::to_stdvec(&entry) else {
+        // Written as it is encoded: a large repository's entry is megabytes.
+        let Ok(pending) = self.cache.begin_checked(MAGIC) else {
             return;
         };
-        let _ = self.cache.write_checked(MAGIC, &[&payload]);
+        if let Ok(pending) = postcard::to_io(&entry, pending) {
+            let _ = pending.finish();
+        }
     }
 }
 
