@@ -1202,11 +1202,11 @@ impl Workspace {
             .filter(|(_, file)| file.target)
             .flat_map(|(c, _)| std::mem::take(&mut c.conventions))
             .collect();
-        let checks_unstamped: Vec<Vec<(String, String)>> = checks
+        let checks_unstamped: Vec<(String, String)> = checks
             .iter_mut()
             .zip(&self.files)
             .filter(|(_, file)| file.target)
-            .map(|(c, _)| std::mem::take(&mut c.unstamped))
+            .flat_map(|(c, _)| std::mem::take(&mut c.unstamped))
             .collect();
         let unproven = unproven_session_notes(
             &self.config.settings.session_expressions,
@@ -1220,14 +1220,15 @@ impl Workspace {
                         .map(move |(receiver, function)| (receiver, function, file.display.clone()))
                 }),
         );
-        // Each file's findings and write methods, apart: the checks (of every
-        // file of the run, most of them empty) are not held through the
-        // callers' step, nor a report for each file.
-        let mut diagnostics = Vec::with_capacity(checks.len());
-        let mut write_methods = Vec::with_capacity(checks.len());
-        for check in checks {
-            diagnostics.push(check.diagnostics);
-            write_methods.push(check.write_methods);
+        // The findings and write methods of the files that have any, by
+        // file: the checks (of every file of the run, most of them empty)
+        // are not held through the callers' step, nor a slot for each file.
+        let file_count = checks.len();
+        let mut found: BTreeMap<usize, (Vec<Diagnostic>, Vec<String>)> = BTreeMap::new();
+        for (file, check) in checks.into_iter().enumerate() {
+            if !check.diagnostics.is_empty() || !check.write_methods.is_empty() {
+                found.insert(file, (check.diagnostics, check.write_methods));
+            }
         }
         let spinner = progress_spinner(self.files.len(), "checking the callers");
         // The per-file check's trees, then the callers' step's, are freed
@@ -1255,8 +1256,15 @@ impl Workspace {
             if !fix_edits {
                 diagnostic.fix = diagnostic.fix.map(Fix::without_edits);
             }
-            diagnostics[finding.file].push(diagnostic);
+            found.entry(finding.file).or_default().0.push(diagnostic);
         }
+        let mut found = found.into_iter().peekable();
+        let (diagnostics, write_methods): (Vec<Vec<Diagnostic>>, Vec<Vec<String>>) = (0..file_count)
+            .map(|file| match found.next_if(|(at, _)| *at == file) {
+                Some((_, both)) => both,
+                None => Default::default(),
+            })
+            .unzip();
         // One report per file reported, with the lines its findings show,
         // read once the findings are known: no file's text is held through
         // the run.
@@ -1285,10 +1293,7 @@ impl Workspace {
         let mut notes = self.notes.clone();
         notes.extend(unproven);
         notes.extend(convention_notes(checks_conventions));
-        notes.extend(unstamped_notes(
-            checks_unstamped.into_iter().flatten(),
-            &self.config.settings,
-        ));
+        notes.extend(unstamped_notes(checks_unstamped.into_iter(), &self.config.settings));
         let files_checked = files.len();
         let mut errors = self.errors.clone();
         errors.extend(self.late_errors());
