@@ -1011,6 +1011,10 @@ impl Workspace {
         {
             store.store(encoded, &yields);
         }
+        drop(yields);
+        // What storing the entry freed (see `crate::memory`), before the
+        // report is rendered.
+        crate::memory::release();
         let run = KeptRun {
             result,
             checked: made,
