@@ -313,7 +313,7 @@ impl Site {
     }
 
     /// The bytes of the `call`.
-    pub fn range(&self) -> Range<usize> {
+    fn range(&self) -> Range<usize> {
         self.range.start as usize..self.range.end as usize
     }
 
@@ -403,7 +403,7 @@ impl FileYield {
 
     /// Whether it is [`FileYield::nothing`]'s answer.
     fn names_none(&self) -> bool {
-        !self.parsed && self.drafts.is_none() && self.sites.is_empty() && self.mentioned.is_none()
+        !self.parsed && self.adds_nothing()
     }
 
     /// The answer of a file that names none of the names wanted.

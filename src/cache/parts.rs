@@ -34,7 +34,7 @@
 //! (`pipeline.rs`).
 
 use super::{Cache, KeyHasher};
-use crate::analysis::index::{ReadList, Reads};
+use crate::analysis::index::ReadList;
 use crate::callers::{Definitions, KeptAnswers, Predicted};
 use crate::checker::FileCheck;
 use serde::{Deserialize, Serialize};
@@ -55,17 +55,6 @@ pub struct Part {
     /// Which of the entry's name sets the definitions' calls were recorded
     /// against (see [`Definitions::predicted`]); set when stored.
     predicted: Option<u32>,
-}
-
-impl Part {
-    pub fn new(check: FileCheck, definitions: Option<Definitions>, reads: Reads) -> Part {
-        Part {
-            check,
-            definitions,
-            reads: reads.into(),
-            predicted: None,
-        }
-    }
 }
 
 /// A [`Part`] as [`Parts::encode`] writes it: its pieces borrowed from
