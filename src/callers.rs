@@ -679,6 +679,11 @@ pub struct Definitions {
     /// Its calls of the names the repository's `def`s predicted, when
     /// recorded (with the prefilters).
     calls: Option<Box<Recorded>>,
+    /// Whether the file takes part from the start ([`Naming::takes_part`]).
+    /// A file that does not, but calls a predicted name, is recorded too:
+    /// it joins the graph in the round that wants a name it calls, as a
+    /// parse of it then would (it was parsed again in that round before).
+    part: bool,
 }
 
 /// The calls of a file recorded by the per-file check: those of the names
@@ -825,6 +830,11 @@ fn mentioned_keys(text: &str) -> Box<[u64]> {
     out.into_boxed_slice()
 }
 
+/// The largest text of a file taking no part whose calls the check records
+/// (see [`Naming::definitions`]): routes, jobs and tests are smaller; the
+/// library modules that call a predicted write method by name are larger.
+const RECORDED_TEXT_MAX: usize = 32 * 1024;
+
 /// Which files the callers' step takes the definitions of, before it knows
 /// which functions take a user: those with a write method that will take
 /// one, those that name a user parameter (and, without the prefilter,
@@ -842,6 +852,18 @@ impl Naming {
             prefilter: workspace.prefilter,
             predicted: Arc::new(Predicted::of(workspace)),
         }
+    }
+
+    /// Whether `text` names a predicted function named as a write method,
+    /// but the session's writes (as [`calls_possible`] reads a name).
+    fn calls_predicted_write(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        words(text).any(|(start, word)| {
+            !after_def(bytes, start)
+                && self.predicted.contains(word)
+                && self.filter.write_named(word)
+                && !crate::analysis::functions::session_write_names().any(|w| w == word)
+        })
     }
 
     /// Whether the file takes part, from the parameters AUD001 gives it and
@@ -876,19 +898,27 @@ impl Naming {
         values: &FileValues<'t>,
     ) -> Option<Definitions> {
         let text = source.text.as_str();
-        // Only a file that takes part records its calls: recording reads
-        // the values of every function calling a predicted name, which in
-        // library code (most files naming no user) would be wasted.
-        if !self.takes_part(Some(needs_user), text) {
+        let part = self.takes_part(Some(needs_user), text);
+        // A file that takes no part records its calls only when it calls a
+        // write method by name (`create_item(...)`), predicted: a round
+        // wanting it would parse the file again. Library code calls few
+        // (the session's own `add` is not one). A record is held until the
+        // graph is built, and is about the size of the text: a large file
+        // (library code, far more often than a route or a job) is parsed
+        // again by the round that wants it, if one does, as before.
+        let recorded =
+            |text: &str| self.prefilter && text.len() <= RECORDED_TEXT_MAX && self.calls_predicted_write(text);
+        if !part && !recorded(text) {
             return None;
         }
         let mentioned = self.prefilter.then(|| mentioned_keys(text));
+        let predicted = &self.predicted;
+        let calls_predicted = |mentioned: &[u64]| mentioned.iter().any(|k| predicted.0.binary_search(k).is_ok());
         let module = workspace.module_of(file, source)?;
         let funcs = values.functions(source.root(), text);
         let drafts = drafts(workspace, module, &funcs, text, Some(needs_user));
         let calls = mentioned.map(|mentioned| {
-            let predicted = &self.predicted;
-            let sites = if mentioned.iter().any(|k| predicted.0.binary_search(k).is_ok()) {
+            let sites = if calls_predicted(&mentioned) {
                 sites_of(
                     workspace,
                     module,
@@ -906,7 +936,7 @@ impl Naming {
                 sites,
             })
         });
-        Some(Definitions { drafts, calls })
+        Some(Definitions { drafts, calls, part })
     }
 }
 
@@ -1193,12 +1223,23 @@ impl CallGraph {
         let naming = Naming::new(workspace);
         // What the check recorded of each file's calls, for the rounds.
         let mut recorded: Vec<Option<Box<Recorded>>> = Vec::with_capacity(files);
+        // The definitions of the files recorded that take no part yet, by
+        // file: a round that wants a name one calls takes them.
+        let mut pending: BTreeMap<usize, Vec<Draft>> = BTreeMap::new();
         let known: Vec<Option<Vec<Draft>>> = known
             .into_iter()
-            .map(|known| {
-                let (drafts, calls) = known.map(|d| (d.drafts, d.calls)).unzip();
-                recorded.push(calls.flatten());
-                drafts
+            .enumerate()
+            .map(|(i, known)| {
+                let Some(known) = known else {
+                    recorded.push(None);
+                    return None;
+                };
+                recorded.push(known.calls);
+                if known.part {
+                    return Some(known.drafts);
+                }
+                pending.insert(i, known.drafts);
+                None
             })
             .collect();
         let record = workspace.prefilter.then(|| naming.predicted.fingerprint());
@@ -1295,7 +1336,10 @@ impl CallGraph {
                     // names: no parse, unless it mentions a name it did not
                     // predict (a facade's). A recording file took part: its
                     // definitions are in already.
-                    if let Some(calls) = recorded[i].as_ref().filter(|_| *included) {
+                    // A file recorded that takes no part yet joins the
+                    // graph here, as its parse would make it.
+                    let pending = pending.get(&i).filter(|_| !*included);
+                    if let Some(calls) = recorded[i].as_ref().filter(|_| *included || pending.is_some()) {
                         let (predicted, unpredicted): (Vec<&String>, Vec<&String>) =
                             new.iter().partition(|n| calls.predicted.contains(n));
                         if !calls.mentions(&unpredicted) {
@@ -1309,7 +1353,7 @@ impl CallGraph {
                                 .cloned()
                                 .collect();
                             return Some(FileYield {
-                                drafts: None,
+                                drafts: pending.cloned(),
                                 sites,
                                 mentioned: None,
                                 of_loaded_text: true,
@@ -1342,6 +1386,7 @@ impl CallGraph {
                 .filter_map(|(i, found)| found.filter(|f| !f.adds_nothing()).map(|f| (i, f)))
                 .collect();
             graph.merge(yields, &mut included);
+            pending.retain(|i, _| !included[*i]);
             graph.find_facades(workspace);
             // The round's trees (see `crate::memory`).
             crate::memory::release();
@@ -2017,6 +2062,129 @@ mod tests {
         }
         calls.sort();
         (workspace, calls)
+    }
+
+    /// The graph as a list: each definition (file, key, line, user, facade
+    /// user) in order, and each call (file, line, text, callee's key).
+    fn graph_summary(workspace: &Workspace, graph: &CallGraph) -> Vec<String> {
+        let definitions = graph.definitions.iter().map(|d| {
+            format!(
+                "def {} {:?} {} {:?} {:?}",
+                d.file,
+                d.key,
+                d.function.line(),
+                d.effective_user(),
+                d.facade_user()
+            )
+        });
+        let calls = graph.calls.iter().flat_map(|(file, sites)| {
+            sites.iter().map(move |site| {
+                let callee = graph.callee(workspace, site).map(|c| &graph.definitions[c].key);
+                format!("call {file} {} {} {callee:?}", site.line(), site.first_line)
+            })
+        });
+        definitions.chain(calls).collect()
+    }
+
+    #[test]
+    fn a_checked_file_that_takes_no_part_joins_from_its_record_as_a_parse_would_make_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| crate::test_trees::write(dir.path(), name, text);
+        write("app/models.py", crate::test_trees::ITEM_MODELS);
+        write(
+            "app/services.py",
+            "from sqlalchemy.orm import Session\n\nfrom app.models import Item\n\n\n\
+             def create_item(db: Session, name: str, created_by_user) -> Item:\n\
+             \x20   item = Item(name=name, created_by=created_by_user.email)\n    db.add(item)\n    db.commit()\n    return item\n",
+        );
+        write(
+            "app/routes.py",
+            "from fastapi import Depends\n\nfrom app.auth import get_current_user, get_db\nfrom app.jobs import restock\n\n\n\
+             def post_restock(names: list, db=Depends(get_db), current_user=Depends(get_current_user)):\n\
+             \x20   return restock(db, names)\n",
+        );
+        write(
+            "app/auth.py",
+            "def get_current_user():\n    pass\n\n\ndef get_db():\n    pass\n",
+        );
+        // Checked (it commits), taking no part (no write method, no user):
+        // it calls `create_item`, which the rounds want, without a user.
+        let jobs_text = "from app.services import create_item\n\n\n\
+             def restock(db, names):\n    for name in names:\n        create_item(db, name)\n    db.commit()\n";
+        write("app/jobs.py", jobs_text);
+        // Not recorded: a file as large as library modules are, and one
+        // calling only a name of the session's own writes (`add_all`: named
+        // as a write method, and predicted, a `def add_all` writes). A
+        // round wanting their names parses them, as before.
+        let large = format!(
+            "{jobs_text}{}",
+            "# a long module\n".repeat(super::RECORDED_TEXT_MAX / 16)
+        );
+        write("app/large_jobs.py", &large);
+        write(
+            "app/store.py",
+            "def add_all(db, items):\n    db.add_all(items)\n    db.commit()\n",
+        );
+        write(
+            "app/sync.py",
+            "from app.store import add_all\n\n\ndef sync(db, items):\n    add_all(db, items)\n    db.flush()\n",
+        );
+        let paths = vec![dir.path().to_path_buf()];
+        let config = crate::config::load(&paths, &crate::config::Overrides::default()).unwrap();
+        let workspace = Workspace::load(&paths, config);
+        let naming = super::Naming::new(&workspace);
+        let (needs_user, known): (Vec<_>, Vec<_>) = workspace
+            .files
+            .iter()
+            .map(|file| {
+                let (check, definitions) = workspace.check_file_part(file, &naming, false);
+                (check.needs_user, definitions)
+            })
+            .unzip();
+        let jobs = workspace
+            .files
+            .iter()
+            .position(|f| f.path.ends_with("app/jobs.py"))
+            .unwrap();
+        assert!(workspace.files[jobs].candidate);
+        assert!(!naming.takes_part(Some(&needs_user[jobs]), jobs_text));
+        assert!(known[jobs].as_ref().is_some_and(|d| !d.part && d.calls.is_some()));
+        let position = |name: &str| workspace.files.iter().position(|f| f.path.ends_with(name)).unwrap();
+        for name in ["app/large_jobs.py", "app/sync.py"] {
+            let i = position(name);
+            assert!(workspace.files[i].candidate, "{name}");
+            assert!(naming.predicted.contains(if name == "app/sync.py" {
+                "add_all"
+            } else {
+                "create_item"
+            }));
+            assert!(known[i].is_none(), "{name}");
+        }
+        // From the record: the rounds parse no checked file.
+        let memo = super::Yields::default();
+        let graph = CallGraph::build(&workspace, &needs_user, known.clone(), Some(&memo));
+        let (_, parsed, _) = memo.into_used();
+        assert!(!parsed.contains(&jobs), "{parsed:?}");
+        // Without it (as before the record): a round parses the file.
+        let unrecorded: Vec<_> = known.into_iter().map(|d| d.filter(|d| d.part)).collect();
+        let memo = super::Yields::default();
+        let parsing = CallGraph::build(&workspace, &needs_user, unrecorded, Some(&memo));
+        let (_, parsed, _) = memo.into_used();
+        assert!(parsed.contains(&jobs), "{parsed:?}");
+        assert!(parsed.contains(&position("app/large_jobs.py")), "{parsed:?}");
+        // The same graph either way: the job's definition joins, in the
+        // same place, a facade taking the route's user, and its call of
+        // `create_item` is resolved.
+        let summary = graph_summary(&workspace, &graph);
+        assert_eq!(summary, graph_summary(&workspace, &parsing));
+        let restock = summary.iter().find(|l| l.contains("name: \"restock\"")).unwrap();
+        assert!(restock.starts_with(&format!("def {jobs} ")), "{summary:#?}");
+        assert!(
+            summary
+                .iter()
+                .any(|l| l.starts_with(&format!("call {jobs} 6 create_item(db, name) Some("))),
+            "{summary:#?}"
+        );
     }
 
     #[test]

@@ -445,6 +445,11 @@ pub struct UserMarks {
 /// Calls that write through a session; a body with none of them holds no write.
 const SESSION_WRITES: &[&str] = &[".add(", ".add_all(", ".flush(", ".commit(", ".delete(", ".merge("];
 
+/// The names of the session's writes (`add`, `flush` ...).
+pub fn session_write_names() -> impl Iterator<Item = &'static str> {
+    SESSION_WRITES.iter().map(|w| w.trim_matches(['.', '(']))
+}
+
 /// Analyse `function` as a write method; `None` when it is not one.
 ///
 /// A write method adds, deletes or changes (attribute writes, `setattr`,

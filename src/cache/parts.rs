@@ -44,7 +44,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The first line of a parts entry; a change of layout changes it.
-const MAGIC: &[u8] = b"auditfix-parts 6\n";
+const MAGIC: &[u8] = b"auditfix-parts 7\n";
 
 /// What the per-file check of one file made, and what it read to make it.
 #[derive(Default, Serialize, Deserialize)]
