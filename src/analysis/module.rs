@@ -815,7 +815,9 @@ impl ModuleFacts {
                 if child.kind_str() == "class_definition" {
                     self.classes.push(class_facts(child, text));
                 }
-                if super::source::holds_statements(child.kind_str()) {
+                // A class is written `class`: a part of the text without
+                // the word holds none, and is not walked.
+                if super::source::holds_statements(child.kind_str()) && text[child.byte_range()].contains("class") {
                     stack.push(child);
                 }
             }

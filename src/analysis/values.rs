@@ -976,6 +976,11 @@ impl<'t> Pass<'_, '_, 't> {
 
     /// Bind the names of walrus expressions (`(x := ...)`) within `node`.
     fn walrus(&mut self, node: Node<'t>, env: &mut Env, stmt: Node<'t>) {
+        // A named expression is written `:=`: a text without one holds
+        // none, and its tree need not be walked.
+        if !self.text(node).contains(":=") {
+            return;
+        }
         let mut found = Vec::new();
         super::source::preorder(node, true, |n| match n.kind_str() {
             "named_expression" => {

@@ -80,7 +80,9 @@ pub fn check(checker: &mut Checker<'_>, method: &WriteMethod<'_>) {
         .enclosing_try()
         .and_then(|t| t.field("body"))
         .unwrap_or(method.function.body);
-    let yields = scope_descendants(around).iter().any(|n| n.kind_str() == "yield");
+    // A `yield` is written so: a text without the word holds none.
+    let yields = checker.text[around.byte_range()].contains("yield")
+        && scope_descendants(around).iter().any(|n| n.kind_str() == "yield");
     let clause = handler(checker, method).filter(|_| session_bound && !yields);
     let fix = match (clause, method.enclosing_try()) {
         (None, _) => None,
