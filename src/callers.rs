@@ -2024,9 +2024,25 @@ mod tests {
         assert!(calls_possible(&nested, "create_user_now()\n"));
     }
 
-    /// The resolved calls of the workspace (file name, line, text), with
-    /// whether the rule pass would parse their file again for them.
-    fn parsed_again(dir: &std::path::Path) -> (Workspace, Vec<(String, usize, String, bool)>) {
+    /// A service writing `Item` that takes a user, as a route would call it.
+    const ITEM_SERVICE: &str = "from sqlalchemy.orm import Session\n\nfrom app.models import Item\n\n\n\
+        def create_item(db: Session, name: str, created_by_user) -> Item:\n\
+        \x20   item = Item(name=name, created_by=created_by_user.email)\n    db.add(item)\n    db.commit()\n    return item\n";
+
+    /// The dependencies the routes name.
+    const AUTH: &str = "def get_current_user():\n    pass\n\n\ndef get_db():\n    pass\n";
+
+    /// The workspace of `dir`, its naming, and what each file's check gives
+    /// the graph: the parameters AUD001 gives and the definitions.
+    #[allow(clippy::type_complexity)]
+    fn checked(
+        dir: &std::path::Path,
+    ) -> (
+        Workspace,
+        super::Naming,
+        Vec<Vec<crate::checker::UserNeed>>,
+        Vec<Option<super::Definitions>>,
+    ) {
         let paths = vec![dir.to_path_buf()];
         let config = crate::config::load(&paths, &crate::config::Overrides::default()).unwrap();
         let workspace = Workspace::load(&paths, config);
@@ -2040,6 +2056,13 @@ mod tests {
                 (check.needs_user, definitions)
             })
             .unzip();
+        (workspace, naming, needs_user, known)
+    }
+
+    /// The resolved calls of the workspace (file name, line, text), with
+    /// whether the rule pass would parse their file again for them.
+    fn parsed_again(dir: &std::path::Path) -> (Workspace, Vec<(String, usize, String, bool)>) {
+        let (workspace, _, needs_user, known) = checked(dir);
         let graph = CallGraph::build(&workspace, &needs_user, known, None);
         let settings = &workspace.config.settings;
         let user_names: Vec<&String> = Kind::ALL.iter().map(|k| settings.user_parameters.get(*k)).collect();
@@ -2091,22 +2114,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let write = |name: &str, text: &str| crate::test_trees::write(dir.path(), name, text);
         write("app/models.py", crate::test_trees::ITEM_MODELS);
-        write(
-            "app/services.py",
-            "from sqlalchemy.orm import Session\n\nfrom app.models import Item\n\n\n\
-             def create_item(db: Session, name: str, created_by_user) -> Item:\n\
-             \x20   item = Item(name=name, created_by=created_by_user.email)\n    db.add(item)\n    db.commit()\n    return item\n",
-        );
+        write("app/services.py", ITEM_SERVICE);
         write(
             "app/routes.py",
             "from fastapi import Depends\n\nfrom app.auth import get_current_user, get_db\nfrom app.jobs import restock\n\n\n\
              def post_restock(names: list, db=Depends(get_db), current_user=Depends(get_current_user)):\n\
              \x20   return restock(db, names)\n",
         );
-        write(
-            "app/auth.py",
-            "def get_current_user():\n    pass\n\n\ndef get_db():\n    pass\n",
-        );
+        write("app/auth.py", AUTH);
         // Checked (it commits), taking no part (no write method, no user):
         // it calls `create_item`, which the rounds want, without a user.
         let jobs_text = "from app.services import create_item\n\n\n\
@@ -2129,18 +2144,7 @@ mod tests {
             "app/sync.py",
             "from app.store import add_all\n\n\ndef sync(db, items):\n    add_all(db, items)\n    db.flush()\n",
         );
-        let paths = vec![dir.path().to_path_buf()];
-        let config = crate::config::load(&paths, &crate::config::Overrides::default()).unwrap();
-        let workspace = Workspace::load(&paths, config);
-        let naming = super::Naming::new(&workspace);
-        let (needs_user, known): (Vec<_>, Vec<_>) = workspace
-            .files
-            .iter()
-            .map(|file| {
-                let (check, definitions) = workspace.check_file_part(file, &naming, false);
-                (check.needs_user, definitions)
-            })
-            .unzip();
+        let (workspace, naming, needs_user, known) = checked(dir.path());
         let jobs = workspace
             .files
             .iter()
@@ -2192,12 +2196,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let write = |name: &str, text: &str| crate::test_trees::write(dir.path(), name, text);
         write("app/models.py", crate::test_trees::ITEM_MODELS);
-        write(
-            "app/services.py",
-            "from sqlalchemy.orm import Session\n\nfrom app.models import Item\n\n\n\
-             def create_item(db: Session, name: str, created_by_user) -> Item:\n\
-             \x20   item = Item(name=name, created_by=created_by_user.email)\n    db.add(item)\n    db.commit()\n    return item\n",
-        );
+        write("app/services.py", ITEM_SERVICE);
         write(
             "app/routes.py",
             "from fastapi import Depends\n\nfrom app.auth import get_current_user, get_db\nfrom app.services import create_item\n\n\n\
@@ -2206,10 +2205,7 @@ mod tests {
              def import_items(db, names, created_by_user):\n    for name in names:\n        create_item(db, name)\n\n\n\
              def passes(db, current_user=Depends(get_current_user)):\n    return create_item(db, \"x\", created_by_user=current_user)\n",
         );
-        write(
-            "app/auth.py",
-            "def get_current_user():\n    pass\n\n\ndef get_db():\n    pass\n",
-        );
+        write("app/auth.py", AUTH);
         write(
             "tests/test_items.py",
             "from app.services import create_item\n\n\n\
