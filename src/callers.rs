@@ -680,9 +680,10 @@ pub struct Definitions {
     /// recorded (with the prefilters).
     calls: Option<Box<Recorded>>,
     /// Whether the file takes part from the start ([`Naming::takes_part`]).
-    /// A file that does not, but calls a predicted name, is recorded too:
-    /// it joins the graph in the round that wants a name it calls, as a
-    /// parse of it then would (it was parsed again in that round before).
+    /// A file that does not, but calls a predicted write method by name, is
+    /// recorded too (see [`Naming::definitions`]): it joins the graph in the
+    /// round that wants a name it calls, as a parse of it then would (it was
+    /// parsed again in that round before).
     part: bool,
 }
 
